@@ -1,0 +1,1 @@
+"""The services of the mesh, one package each; none imports another."""

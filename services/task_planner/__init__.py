@@ -1,0 +1,1 @@
+"""task-planner: goals, plans and the DAGs of tasks they decompose into."""

@@ -1,0 +1,1 @@
+"""Domain logic of the task-planner; no gRPC or protobuf here."""

@@ -1,0 +1,38 @@
+"""Create the goals table.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-25
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "goals",
+        sa.Column("tenant", sa.String(64), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("create_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("update_time", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("etag", sa.String(32), nullable=False),
+        sa.Column("description", sa.Text, nullable=False),
+        sa.Column("state", sa.String(32), nullable=False),
+        sa.Column("priority", sa.String(32), nullable=False),
+        sa.Column("labels", sa.JSON, nullable=False),
+        sa.Column("plan", sa.String(256), nullable=False),
+    )
+    op.create_index("goals_by_tenant_time", "goals", ["tenant", "create_time"])
+
+
+def downgrade() -> None:
+    op.drop_index("goals_by_tenant_time", table_name="goals")
+    op.drop_table("goals")

@@ -1,0 +1,92 @@
+"""``DatabaseConnection``: one async engine per service, SQLite (embedded) or PostgreSQL.
+
+On PostgreSQL each service lives in its own schema (named after the service), selected through
+the connection's ``search_path``, so tables and the Alembic version table never mix. On SQLite
+each service has its own file, in WAL mode with a busy timeout so readers do not block writers.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class DatabaseConnection:
+    """The engine of one service's database.
+
+    Args:
+        url: SQLAlchemy URL (``sqlite+aiosqlite:///…`` or ``postgresql+asyncpg://…``).
+        schema: PostgreSQL schema owned by the service; ignored on SQLite.
+        echo: Log SQL statements.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+        self.url = make_url(url)
+        self.schema = schema if self.is_postgresql else None
+        if self.schema is not None and not _SCHEMA.match(self.schema):
+            raise ValueError(f"bad schema name {self.schema!r}")
+        self.engine: AsyncEngine = self._create_engine(echo)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    def _create_engine(self, echo: bool) -> AsyncEngine:
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.is_sqlite:
+            database = self.url.database or ""
+            if database and database != ":memory:":
+                pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
+            kwargs["connect_args"] = {"timeout": 30}
+        elif self.is_postgresql:
+            kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+            if self.schema:
+                kwargs["connect_args"] = {"server_settings": {"search_path": self.schema}}
+        engine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            sa.event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+
+    async def ensure_schema(self) -> None:
+        """Create the service's PostgreSQL schema if it does not exist yet."""
+        if self.schema:
+            async with self.engine.begin() as conn:
+                await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A connection inside a transaction, committed on success, rolled back on error."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reads (autocommit semantics are not assumed)."""
+        async with self.engine.connect() as conn:
+            yield conn
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,177 @@
+"""``Repository[T]``: tenant-scoped CRUD over one table, for any frozen dataclass entity.
+
+Every query the repository builds filters on the tenant, so a service cannot forget it: another
+tenant's row is simply not found. Column names equal the entity's field names.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import secrets
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from shared.database.connection import DatabaseConnection
+from shared.database.pagination import Cursor, Page, PageRequest
+from shared.database.types import utc_now
+from shared.errors import Aborted, AlreadyExists, NotFound
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Entity:
+    """Fields every stored resource has. Subclass as a frozen, kw_only dataclass."""
+
+    tenant: str
+    id: str
+    create_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+    update_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+    etag: str = ""
+
+
+E = TypeVar("E", bound=Entity)
+
+
+def new_etag() -> str:
+    """A fresh opaque version tag."""
+    return secrets.token_hex(8)
+
+
+def entity_columns() -> list[sa.Column[Any]]:
+    """The columns of :class:`Entity`, to start every resource table with."""
+    from shared.database.types import UtcDateTime
+
+    return [
+        sa.Column("tenant", sa.String(64), primary_key=True),
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("create_time", UtcDateTime(), nullable=False),
+        sa.Column("update_time", UtcDateTime(), nullable=False),
+        sa.Column("etag", sa.String(32), nullable=False),
+    ]
+
+
+class Repository(Generic[E]):
+    """CRUD for entities of type ``E`` stored in ``table``, always within one tenant.
+
+    Args:
+        db: The service's database.
+        table: Table whose column names match ``model``'s fields.
+        model: The entity dataclass.
+        kind: Human name used in NOT_FOUND/ALREADY_EXISTS messages (``goal``).
+    """
+
+    def __init__(self, db: DatabaseConnection, table: sa.Table, model: type[E], kind: str) -> None:
+        self.db = db
+        self.table = table
+        self.model = model
+        self.kind = kind
+        self._fields = [f.name for f in dataclasses.fields(model)]  # type: ignore[arg-type]
+
+    def _to_row(self, entity: E) -> dict[str, Any]:
+        return {name: getattr(entity, name) for name in self._fields}
+
+    def _from_row(self, row: sa.RowMapping) -> E:
+        return self.model(**{name: row[name] for name in self._fields})
+
+    def _key(self, tenant: str, id_: str) -> sa.ColumnElement[bool]:
+        return sa.and_(self.table.c.tenant == tenant, self.table.c.id == id_)
+
+    def _not_found(self, id_: str) -> NotFound:
+        return NotFound(f"{self.kind} {id_!r} not found", reason=f"{self.kind.upper()}_NOT_FOUND",
+                        metadata={"id": id_})
+
+    async def get(self, tenant: str, id_: str) -> E:
+        """The entity ``id_`` of ``tenant``.
+
+        Raises:
+            NotFound: No such entity in this tenant.
+        """
+        async with self.db.connect() as conn:
+            row = (await conn.execute(sa.select(self.table).where(self._key(tenant, id_)))
+                   ).mappings().first()
+        if row is None:
+            raise self._not_found(id_)
+        return self._from_row(row)
+
+    async def list(self, tenant: str, page: PageRequest,
+                   where: Sequence[sa.ColumnElement[bool]] = ()) -> Page[E]:
+        """One page of ``tenant``'s entities, newest first, optionally filtered by ``where``."""
+        c = self.table.c
+        query = sa.select(self.table).where(c.tenant == tenant, *where)
+        if page.after is not None:
+            query = query.where(sa.or_(
+                c.create_time < page.after.create_time,
+                sa.and_(c.create_time == page.after.create_time, c.id < page.after.id),
+            ))
+        query = query.order_by(c.create_time.desc(), c.id.desc()).limit(page.size + 1)
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        items = [self._from_row(r) for r in rows[: page.size]]
+        token = ""
+        if len(rows) > page.size:
+            last = items[-1]
+            token = Cursor(last.create_time, last.id).encode()
+        return Page(items, token)
+
+    async def count(self, tenant: str, where: Sequence[sa.ColumnElement[bool]] = ()) -> int:
+        """How many of ``tenant``'s entities match ``where``."""
+        query = sa.select(sa.func.count()).select_from(self.table).where(
+            self.table.c.tenant == tenant, *where)
+        async with self.db.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def create(self, entity: E) -> E:
+        """Insert ``entity`` with a fresh etag.
+
+        Raises:
+            AlreadyExists: ``tenant``/``id`` is taken.
+        """
+        entity = dataclasses.replace(entity, etag=new_etag())  # type: ignore[type-var]
+        try:
+            async with self.db.transaction() as conn:
+                await conn.execute(sa.insert(self.table).values(self._to_row(entity)))
+        except IntegrityError as error:
+            raise AlreadyExists(f"{self.kind} {entity.id!r} already exists",
+                                reason=f"{self.kind.upper()}_ALREADY_EXISTS",
+                                metadata={"id": entity.id}) from error
+        return entity
+
+    async def update(self, entity: E, expected_etag: str = "") -> E:
+        """Replace the stored ``entity`` (same tenant and id), bumping etag and update_time.
+
+        Raises:
+            NotFound: No such entity in this tenant.
+            Aborted: ``expected_etag`` is set and the stored entity changed since.
+        """
+        updated = dataclasses.replace(entity, etag=new_etag(),  # type: ignore[type-var]
+                                      update_time=utc_now())
+        values = self._to_row(updated)
+        for key in ("tenant", "id", "create_time"):
+            values.pop(key)
+        condition = self._key(entity.tenant, entity.id)
+        if expected_etag:
+            condition = sa.and_(condition, self.table.c.etag == expected_etag)
+        async with self.db.transaction() as conn:
+            result = await conn.execute(sa.update(self.table).where(condition).values(values))
+            if result.rowcount == 0:
+                exists = (await conn.execute(sa.select(self.table.c.id).where(
+                    self._key(entity.tenant, entity.id)))).first()
+                if exists is None:
+                    raise self._not_found(entity.id)
+                raise Aborted(f"{self.kind} {entity.id!r} was changed concurrently (etag mismatch)",
+                              reason="ETAG_MISMATCH")
+        return updated
+
+    async def delete(self, tenant: str, id_: str) -> None:
+        """Delete entity ``id_`` of ``tenant``.
+
+        Raises:
+            NotFound: No such entity in this tenant.
+        """
+        async with self.db.transaction() as conn:
+            result = await conn.execute(sa.delete(self.table).where(self._key(tenant, id_)))
+        if result.rowcount == 0:
+            raise self._not_found(id_)

@@ -1,0 +1,132 @@
+"""The server-side RPC boundary: one interceptor every service installs.
+
+For each call it binds the caller's context (tenant, subject, trace id) for logging and domain
+code, validates the request against the rules in its contract, applies a default deadline to
+calls that arrived without one, and maps errors: a :class:`shared.errors.CognitionError` becomes
+a rich ``google.rpc.Status``; anything else becomes INTERNAL "internal error", logged once with
+its trace id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from opentelemetry import trace
+
+from shared import context
+from shared.errors import CognitionError, DeadlineExceeded, Internal, Unimplemented
+from shared.rpc_status import to_grpc_status
+from shared.validation import validate
+
+log = logging.getLogger(__name__)
+
+_UNCHECKED_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+
+
+def _trace_id(metadata: tuple[tuple[str, Any], ...]) -> str:
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        return f"{span_context.trace_id:032x}"
+    for key, value in metadata:
+        if key == "traceparent" and isinstance(value, str) and value.count("-") == 3:
+            return value.split("-")[1]
+    return secrets.token_hex(16)
+
+
+class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
+    """Context, validation, default deadline and error mapping for every RPC of a server.
+
+    Args:
+        domain: ErrorInfo domain of this service, e.g. ``planner.cognition``.
+        default_deadline: Seconds allowed to calls that arrive without a deadline.
+    """
+
+    def __init__(self, domain: str, default_deadline: float) -> None:
+        self._domain = domain
+        self._default_deadline = default_deadline
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(_UNCHECKED_PREFIXES):
+            return handler
+        if handler.unary_unary:
+            return grpc.unary_unary_rpc_method_handler(
+                self._wrap_unary(handler.unary_unary, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._wrap_stream(handler.unary_stream, method),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler  # client-streaming methods are not part of the contracts
+
+    def _call_context(self, method: str, ctx: grpc.aio.ServicerContext) -> context.CallContext:
+        metadata = tuple(ctx.invocation_metadata() or ())
+        return context.from_metadata(metadata, method, _trace_id(metadata))
+
+    def _budget(self, ctx: grpc.aio.ServicerContext) -> float:
+        remaining = ctx.time_remaining()
+        return self._default_deadline if remaining is None else remaining
+
+    async def _fail(self, ctx: grpc.aio.ServicerContext, error: BaseException) -> None:
+        if isinstance(error, asyncio.TimeoutError):
+            error = DeadlineExceeded("deadline exceeded before the call finished")
+        elif isinstance(error, NotImplementedError):
+            error = Unimplemented(f"{context.current().method} is not served yet")
+        if not isinstance(error, CognitionError):
+            log.error("unhandled error in %s", context.current().method, exc_info=error)
+            error = Internal("internal error")
+        await ctx.abort_with_status(to_grpc_status(error, self._domain))
+
+    def _wrap_unary(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+        async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+            with context.bind(self._call_context(method, ctx)):
+                started = time.perf_counter()
+                outcome = "OK"
+                try:
+                    validate(request)
+                    return await asyncio.wait_for(behavior(request, ctx), self._budget(ctx))
+                except grpc.aio.AbortError:
+                    outcome = "ABORTED_BY_HANDLER"
+                    raise
+                except Exception as error:  # noqa: BLE001 - this is the one boundary
+                    outcome = type(error).__name__
+                    await self._fail(ctx, error)
+                finally:
+                    log.debug("rpc %s %s %.1fms", method, outcome,
+                              (time.perf_counter() - started) * 1000)
+
+        return unary
+
+    def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+        async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
+            with context.bind(self._call_context(method, ctx)):
+                try:
+                    validate(request)
+                    result = behavior(request, ctx)
+                    if inspect.isasyncgen(result):
+                        async for item in result:
+                            yield item
+                    else:
+                        await result
+                except grpc.aio.AbortError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - this is the one boundary
+                    await self._fail(ctx, error)
+
+        return stream

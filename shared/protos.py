@@ -1,0 +1,44 @@
+"""Helpers for well-known protobuf types used by every service's ``convert.py``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from google.protobuf import field_mask_pb2, timestamp_pb2
+
+from shared.errors import InvalidArgument
+
+
+def timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
+    """A Timestamp for ``value`` (None stays None, so the field stays unset)."""
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value)
+    return stamp
+
+
+def datetime_of(stamp: timestamp_pb2.Timestamp, present: bool = True) -> dt.datetime | None:
+    """The aware UTC datetime of ``stamp``, or None when the field is not set."""
+    if not present:
+        return None
+    return stamp.ToDatetime(tzinfo=dt.UTC)
+
+
+def mask_paths(mask: field_mask_pb2.FieldMask, allowed: Iterable[str],
+               field: str = "update_mask") -> set[str]:
+    """The paths of an update mask, all of them allowed; an empty mask means all allowed.
+
+    Raises:
+        InvalidArgument: A path names a field that cannot be updated.
+    """
+    allowed = set(allowed)
+    paths = set(mask.paths)
+    if not paths or paths == {"*"}:
+        return allowed
+    unknown = sorted(paths - allowed)
+    if unknown:
+        raise InvalidArgument.for_field(
+            field, f"cannot update {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+    return paths

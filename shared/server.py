@@ -1,0 +1,111 @@
+"""The one bootstrap every service uses to become a grpc.aio server.
+
+``create_server`` builds the server with the shared interceptors, the service's servicer,
+the standard health service and server reflection, bound to its port (0 = any free port).
+``run_until_signal`` serves until SIGTERM/SIGINT, then marks the service NOT_SERVING, stops
+accepting calls and drains in-flight ones within the grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from shared import tracing
+from shared.config import ServiceSettings
+from shared.interceptors import RpcBoundaryInterceptor
+from shared.registry import ServiceSpec
+
+log = logging.getLogger(__name__)
+
+Register = Callable[[grpc.aio.Server], None]
+
+
+@dataclass
+class RunningServer:
+    """A started server and what it needs to stop cleanly."""
+
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    spec: ServiceSpec
+    on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    async def stop(self, grace: float) -> None:
+        """Report NOT_SERVING, refuse new calls, let in-flight calls finish within ``grace``."""
+        await self.health.enter_graceful_shutdown()
+        await self.server.stop(grace)
+        for hook in reversed(self.on_stop):
+            await hook()
+
+
+async def create_server(
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    register: Register,
+    *,
+    extra_service_names: Sequence[str] = (),
+) -> RunningServer:
+    """Build, bind and start the server of ``spec``.
+
+    Args:
+        spec: The service's registry entry.
+        settings: Its settings (listen address, limits, mesh).
+        register: Adds the service's servicer(s) to the server.
+        extra_service_names: Further fully-qualified services ``register`` adds, for
+            reflection and health.
+
+    Returns:
+        The running server and the port it is bound to.
+    """
+    tracing.configure(spec.name, settings.mesh.otlp_endpoint)
+    options = [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        ("grpc.so_reuseport", 0),
+    ]
+    server = grpc.aio.server(
+        interceptors=[
+            tracing.server_interceptor(),
+            RpcBoundaryInterceptor(spec.name.replace("-", "_") + ".cognition",
+                                   settings.default_deadline_seconds),
+        ],
+        options=options,
+        maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
+    )
+    register(server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    names = (spec.full_service_name, *extra_service_names)
+    reflection.enable_server_reflection(
+        (*names, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+         reflection.SERVICE_NAME),
+        server,
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.listen_port(spec)}")
+    if port == 0:
+        raise OSError(f"{spec.name}: cannot bind {settings.host}:{settings.listen_port(spec)}")
+    await server.start()
+    for name in ("", *names):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    log.info("%s serving on %s:%d", spec.name, settings.host, port)
+    return RunningServer(server, port, health_servicer, spec)
+
+
+async def run_until_signal(running: RunningServer, grace: float) -> None:
+    """Serve until SIGTERM or SIGINT, then shut down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("%s shutting down, draining for up to %.0fs", running.spec.name, grace)
+    await running.stop(grace)
+    log.info("%s stopped", running.spec.name)
