@@ -97,8 +97,10 @@ def generate(out: pathlib.Path, build: pathlib.Path) -> None:
     files = our_protos()
     protoc(*includes, f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}",
            *files, "buf/validate/validate.proto")
+    # google.rpc status and details ride along so the transcoder can render error details.
     protoc(*includes, "--include_imports", "--include_source_info",
-           f"--descriptor_set_out={out / DESCRIPTOR_SET}", *files)
+           f"--descriptor_set_out={out / DESCRIPTOR_SET}", *files,
+           "google/rpc/status.proto", "google/rpc/error_details.proto")
     for folder in [p for p in out.rglob("*") if p.is_dir()]:
         (folder / "__init__.py").touch()
     (out / "README.md").write_text(

@@ -1,0 +1,1 @@
+"""Running the mesh locally: Envoy's configuration and the process supervisor."""
