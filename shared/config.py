@@ -10,7 +10,6 @@ constructor; nothing else reads the environment.
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import Field, SecretStr
@@ -31,13 +30,15 @@ class MeshSettings(BaseSettings):
     # host:port of the OTLP/gRPC trace receiver (the observability service); empty disables export.
     otlp_endpoint: str = ""
     peer_host: str = "127.0.0.1"
+    # Service name -> host:port, for peers not at peer_host and their registry port
+    # (COGNOS_PEERS='{"audit-log": "10.0.0.7:50059"}').
+    peers: dict[str, str] = Field(default_factory=dict)
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
 
-    def peer_address(self, spec: ServiceSpec, overrides: Mapping[str, str] | None = None) -> str:
-        """Where to reach service ``spec`` directly (``COGNOS_PEER_<SERVICE>`` overrides)."""
-        override = (overrides or {}).get(spec.package)
-        return override or f"{self.peer_host}:{spec.port}"
+    def peer_address(self, spec: ServiceSpec) -> str:
+        """Where to reach service ``spec`` directly."""
+        return self.peers.get(spec.name) or f"{self.peer_host}:{spec.port}"
 
 
 class ServiceSettings(BaseSettings):

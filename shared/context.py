@@ -28,7 +28,7 @@ class CallContext:
 
 
 _current: contextvars.ContextVar[CallContext] = contextvars.ContextVar(
-    "cognos_call_context", default=CallContext()
+    "cognos_call_context", default=CallContext()  # noqa: B039 - frozen, so never shared-mutated
 )
 
 

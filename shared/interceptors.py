@@ -104,7 +104,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 except grpc.aio.AbortError:
                     outcome = "ABORTED_BY_HANDLER"
                     raise
-                except Exception as error:  # noqa: BLE001 - this is the one boundary
+                except Exception as error:
                     outcome = type(error).__name__
                     await self._fail(ctx, error)
                 finally:
@@ -126,7 +126,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                         await result
                 except grpc.aio.AbortError:
                     raise
-                except Exception as error:  # noqa: BLE001 - this is the one boundary
+                except Exception as error:
                     await self._fail(ctx, error)
 
         return stream

@@ -50,7 +50,8 @@ def parse_name(name: str, collection: str, field: str = "name") -> tuple[str, st
     """
     parts = name.split("/")
     if len(parts) != 4 or parts[0] != "tenants" or parts[2] != collection or not all(parts):
-        raise InvalidArgument.for_field(field, f"must look like tenants/{{tenant}}/{collection}/{{id}}")
+        pattern = f"tenants/{{tenant}}/{collection}/{{id}}"
+        raise InvalidArgument.for_field(field, f"must look like {pattern}")
     check_tenant_access(parts[1])
     return parts[1], parts[3]
 

@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from shared.errors import InvalidArgument
+
+D = TypeVar("D", bound=enum.Enum)
+
+
+def enum_to_proto(proto_enum: Any, member: enum.Enum) -> int:
+    """Domain enum member -> proto enum number, by name: ``GoalState.RUNNING`` ->
+    ``GOAL_STATE_RUNNING`` (the proto enum's prefix is derived from its name)."""
+    return int(proto_enum.Value(f"{_prefix(proto_enum)}{member.value}"))
+
+
+def enum_from_proto(proto_enum: Any, value: int, domain_enum: type[D], default: D) -> D:
+    """Proto enum number -> domain member; ``*_UNSPECIFIED`` (0) gives ``default``."""
+    if value == 0:
+        return default
+    return domain_enum(proto_enum.Name(value).removeprefix(_prefix(proto_enum)))
+
+
+def _prefix(proto_enum: Any) -> str:
+    """``GoalState`` -> ``GOAL_STATE_``."""
+    name: str = proto_enum.DESCRIPTOR.name
+    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper() + "_"
 
 
 def timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:

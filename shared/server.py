@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pathlib
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from shared import tracing
+from shared import logs, tracing
 from shared.config import ServiceSettings
+from shared.database import DatabaseConnection
+from shared.database.migrations import upgrade
 from shared.interceptors import RpcBoundaryInterceptor
 from shared.registry import ServiceSpec
 
@@ -109,3 +112,39 @@ async def run_until_signal(running: RunningServer, grace: float) -> None:
     log.info("%s shutting down, draining for up to %.0fs", running.spec.name, grace)
     await running.stop(grace)
     log.info("%s stopped", running.spec.name)
+
+
+BuildServicers = Callable[[DatabaseConnection], Register]
+
+
+async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations: pathlib.Path,
+                        build: BuildServicers) -> RunningServer:
+    """Open the service's database, migrate it, wire its servicers and start serving.
+
+    Args:
+        spec: The service's registry entry.
+        settings: Its settings.
+        migrations: Its Alembic folder.
+        build: Given the database, returns the function that adds the servicers.
+    """
+    db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
+    try:
+        await upgrade(db, migrations)
+        running = await create_server(spec, settings, build(db))
+    except BaseException:
+        await db.dispose()
+        raise
+    running.on_stop.append(db.dispose)
+    return running
+
+
+def run_main(settings: ServiceSettings,
+             start: Callable[[ServiceSettings], Awaitable[RunningServer]]) -> None:
+    """Body of every service's ``__main__``: configure logging, serve until a signal."""
+    logs.configure(settings.mesh.log_level, settings.mesh.log_format)
+
+    async def serve() -> None:
+        running = await start(settings)
+        await run_until_signal(running, settings.grace_seconds)
+
+    asyncio.run(serve())

@@ -6,9 +6,9 @@ violations into :class:`shared.errors.InvalidArgument` with one field violation 
 
 from __future__ import annotations
 
+import protovalidate
 from google.protobuf.message import Message
 
-import protovalidate
 from shared.errors import FieldViolation, InvalidArgument
 
 _validator = protovalidate.Validator()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from cognition.planner.v1 import goal_pb2
-from shared import names
-from shared.protos import timestamp
 from services.task_planner.core.models import Goal, GoalPriority, GoalState
+from shared import names
+from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "goals"
 
@@ -14,8 +14,8 @@ def goal_to_proto(goal: Goal) -> goal_pb2.Goal:
     return goal_pb2.Goal(
         name=names.format_name(goal.tenant, COLLECTION, goal.id),
         description=goal.description,
-        state=goal_pb2.GoalState.Value(f"GOAL_STATE_{goal.state.value}"),
-        priority=goal_pb2.GoalPriority.Value(f"GOAL_PRIORITY_{goal.priority.value}"),
+        state=enum_to_proto(goal_pb2.GoalState, goal.state),
+        priority=enum_to_proto(goal_pb2.GoalPriority, goal.priority),
         labels=goal.labels,
         plan=goal.plan,
         create_time=timestamp(goal.create_time),
@@ -26,9 +26,7 @@ def goal_to_proto(goal: Goal) -> goal_pb2.Goal:
 
 def priority_from_proto(value: int) -> GoalPriority:
     """Proto priority to domain; UNSPECIFIED means NORMAL."""
-    if value == goal_pb2.GOAL_PRIORITY_UNSPECIFIED:
-        return GoalPriority.NORMAL
-    return GoalPriority(goal_pb2.GoalPriority.Name(value).removeprefix("GOAL_PRIORITY_"))
+    return enum_from_proto(goal_pb2.GoalPriority, value, GoalPriority, GoalPriority.NORMAL)
 
 
 def new_goal(tenant: str, goal_id: str, message: goal_pb2.Goal) -> Goal:

@@ -8,12 +8,12 @@ import grpc
 
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
+from services.task_planner import convert
+from services.task_planner.core.goals import UPDATABLE_FIELDS, GoalService
 from shared import names
 from shared.database import PageRequest
 from shared.errors import InvalidArgument
 from shared.protos import mask_paths, timestamp
-from services.task_planner import convert
-from services.task_planner.core.goals import UPDATABLE_FIELDS, GoalService
 
 
 class PlannerServicer(pb_grpc.PlannerServiceServicer):
@@ -32,7 +32,8 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
     async def GetGoal(self, request: pb.GetGoalRequest,
                       context: grpc.aio.ServicerContext) -> pb.GetGoalResponse:
         tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
-        return pb.GetGoalResponse(goal=convert.goal_to_proto(await self._goals.get(tenant, goal_id)))
+        goal = await self._goals.get(tenant, goal_id)
+        return pb.GetGoalResponse(goal=convert.goal_to_proto(goal))
 
     async def ListGoals(self, request: pb.ListGoalsRequest,
                         context: grpc.aio.ServicerContext) -> pb.ListGoalsResponse:

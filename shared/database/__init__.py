@@ -2,7 +2,17 @@
 
 from shared.database.connection import DatabaseConnection
 from shared.database.pagination import Page, PageRequest
-from shared.database.repository import Entity, Repository
-from shared.database.types import UtcDateTime
+from shared.database.repository import Entity, Repository, entity_columns
+from shared.database.types import UtcDateTime, enum_column, utc_now
 
-__all__ = ["DatabaseConnection", "Entity", "Page", "PageRequest", "Repository", "UtcDateTime"]
+__all__ = [
+    "DatabaseConnection",
+    "Entity",
+    "Page",
+    "PageRequest",
+    "Repository",
+    "UtcDateTime",
+    "entity_columns",
+    "enum_column",
+    "utc_now",
+]

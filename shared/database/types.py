@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,3 +31,9 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
 def utc_now() -> dt.datetime:
     """Now, in UTC, truncated to microseconds (what both backends store)."""
     return dt.datetime.now(dt.UTC)
+
+
+def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
+    """A portable column storing a str-valued domain enum by value (VARCHAR, no native type)."""
+    return sa.Enum(enum_class, native_enum=False, length=32, create_constraint=False,
+                   values_callable=lambda members: [m.value for m in members])

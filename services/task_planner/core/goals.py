@@ -7,9 +7,9 @@ import dataclasses
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from services.task_planner.core.models import Goal, GoalState
 from shared.database import Page, PageRequest, Repository
 from shared.errors import FailedPrecondition
-from services.task_planner.core.models import Goal, GoalState
 
 UPDATABLE_FIELDS = ("description", "priority", "labels")
 
