@@ -2,7 +2,7 @@
 
 Usage: python scripts/gen_protos.py [--check]
 
-The descriptor set (gen/cognition.binpb, with imports and source info) is what buf lints and
+The descriptor set (gen/cognition/descriptor.binpb, with imports and source info) is what buf lints and
 what Envoy's gRPC-JSON transcoder loads. `buf/validate/validate.proto` is not shipped as a file
 by protovalidate, so its serialized descriptor is read out of the installed package and handed
 to protoc as a descriptor set; google/api and google/rpc come from googleapis-common-protos.
@@ -26,7 +26,7 @@ from google.protobuf import descriptor_pb2
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PROTO = ROOT / "proto"
 GEN = ROOT / "gen"
-DESCRIPTOR_SET = "cognition.binpb"
+DESCRIPTOR_SET = "cognition/descriptor.binpb"
 WELL_KNOWN_FOR_VALIDATE = ("descriptor", "duration", "field_mask", "timestamp")
 
 

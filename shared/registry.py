@@ -33,6 +33,11 @@ class ServiceSpec:
         return f"{self.proto_package}.{self.grpc_service}"
 
     @property
+    def error_domain(self) -> str:
+        """``google.rpc.ErrorInfo.domain`` of its errors, e.g. ``planner.cognition``."""
+        return f"{self.proto_package.split('.')[1]}.cognition"
+
+    @property
     def env_prefix(self) -> str:
         """Prefix of this service's settings in the environment, e.g. ``COGNOS_TASK_PLANNER_``."""
         return f"COGNOS_{self.package.upper()}_"

@@ -77,8 +77,7 @@ async def create_server(
     server = grpc.aio.server(
         interceptors=[
             tracing.server_interceptor(),
-            RpcBoundaryInterceptor(spec.name.replace("-", "_") + ".cognition",
-                                   settings.default_deadline_seconds),
+            RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds),
         ],
         options=options,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,

@@ -1,0 +1,5 @@
+"""``python -m cognos``."""
+
+from cognos.cli import main
+
+main()

@@ -1,0 +1,175 @@
+"""The ``cognos`` command line: run the local mesh and talk to it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cognos import demo
+from cognos.mesh import health
+from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
+from cognos.mesh.supervisor import Mesh, MeshLayout, descriptor_set_path, read_state
+from shared.registry import by_name
+
+app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True)
+console = Console()
+
+VAR = typer.Option(pathlib.Path("var"), "--var", help="Folder for data, logs and run files.")
+
+
+def _status_table(var_dir: pathlib.Path) -> Table:
+    state = read_state(var_dir)
+    table = Table(title="CognitionOS mesh")
+    for column in ("process", "pid", "address", "health", "via envoy", "rss"):
+        table.add_column(column)
+    if state is None:
+        return table
+    envoy = state["envoy"]
+    assert isinstance(envoy, dict)
+    services = state["services"]
+    assert isinstance(services, list)
+
+    async def probe() -> list[tuple[str, str]]:
+        checks = []
+        for entry in services:
+            spec = by_name(entry["service"])
+            checks.append(asyncio.gather(
+                health.check(f"127.0.0.1:{entry['port']}", spec),
+                health.check(envoy["address"], spec, via_envoy=True)))
+        return [tuple(r) for r in await asyncio.gather(*checks)]  # type: ignore[misc]
+
+    results = asyncio.run(probe())
+    for entry, (direct, via) in zip(services, results, strict=True):
+        table.add_row(entry["name"], str(entry["pid"]), f"127.0.0.1:{entry['port']}",
+                      _colour(direct), _colour(via), _rss(entry["pid"]))
+    table.add_row("envoy", str(envoy["pid"]), envoy["address"], "", f"admin {envoy['admin']}",
+                  _rss(envoy["pid"]))
+    return table
+
+
+def _colour(status: str) -> str:
+    return f"[green]{status}[/green]" if status == "SERVING" else f"[red]{status}[/red]"
+
+
+def _rss(pid: int | None) -> str:
+    try:
+        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return f"{int(line.split()[1]) / 1024:.0f} MiB"
+    except (OSError, ValueError):
+        pass
+    return "-"
+
+
+@app.command()
+def up(var: pathlib.Path = VAR,
+       detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
+       timeout: float = typer.Option(60.0, help="Seconds to wait for readiness.")) -> None:
+    """Start every service and Envoy, wait until all are SERVING, and supervise them."""
+    if read_state(var) is not None:
+        console.print("[yellow]a mesh is already running here; `cognos down` first[/yellow]")
+        raise typer.Exit(1)
+    if detach:
+        _up_detached(var, timeout)
+        return
+    asyncio.run(_up_foreground(var, timeout))
+
+
+async def _up_foreground(var: pathlib.Path, timeout: float) -> None:
+    mesh = Mesh(MeshLayout(var_dir=var))
+    seconds = await mesh.start(timeout)
+    console.print(f"mesh ready in {seconds:.1f}s; gRPC and REST on {mesh.envoy_address}")
+    console.print(await asyncio.to_thread(_status_table, var))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await mesh.supervise(stop)
+    console.print("stopping the mesh")
+    await mesh.stop()
+
+
+def _up_detached(var: pathlib.Path, timeout: float) -> None:
+    log_path = var / "log" / "supervisor.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "cognos", "up", "--var", str(var), "--timeout", str(timeout)],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True)
+    deadline = time.monotonic() + timeout + 5
+    while read_state(var) is None:
+        if child.poll() is not None or time.monotonic() > deadline:
+            console.print(f"[red]the mesh did not start; see {log_path}[/red]")
+            raise typer.Exit(1)
+        time.sleep(0.2)
+    console.print(_status_table(var))
+
+
+@app.command()
+def down(var: pathlib.Path = VAR) -> None:
+    """Stop a mesh started with `cognos up`."""
+    state = read_state(var)
+    if state is None:
+        console.print("no mesh is running here")
+        return
+    pid = state["supervisor_pid"]
+    assert isinstance(pid, int)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        (var / "run" / "mesh.json").unlink(missing_ok=True)
+        console.print("the supervisor was gone; state cleared")
+        return
+    while read_state(var) is not None:
+        time.sleep(0.2)
+    console.print("mesh stopped")
+
+
+@app.command()
+def status(var: pathlib.Path = VAR) -> None:
+    """Show every process of the mesh with its health, directly and through Envoy."""
+    if read_state(var) is None:
+        console.print("no mesh is running here")
+        raise typer.Exit(1)
+    console.print(_status_table(var))
+
+
+@app.command("envoy-config")
+def envoy_config(output: pathlib.Path = typer.Option(pathlib.Path("envoy/envoy.json")),
+                 check: bool = typer.Option(False, help="Fail if the file is stale.")) -> None:
+    """Render Envoy's configuration for the default ports (the reference deployment)."""
+    text = to_json(render(EnvoyOptions(descriptor_set=pathlib.Path(
+        "/etc/cognos/descriptor.binpb"))))
+    if check:
+        if not output.exists() or output.read_text() != text:
+            console.print(f"[red]{output} is stale; run `cognos envoy-config`[/red]")
+            raise typer.Exit(1)
+        console.print(f"{output} is up to date")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text)
+    console.print(f"wrote {output} (descriptor set: {descriptor_set_path()})")
+
+
+@app.command("demo")
+def run_demo(var: pathlib.Path = VAR) -> None:
+    """The main job: start the mesh, call it through Envoy over gRPC and REST, stop it."""
+    asyncio.run(demo.run(var, console))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Child processes of the local mesh: how each is launched, watched and stopped."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+
+def venv_binary(name: str) -> str:
+    """Path of a console binary installed next to this Python (envoy, buf, grpcurl)."""
+    beside = pathlib.Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name} is not installed; run the README's set-up command")
+    return found
+
+
+@dataclass
+class ManagedProcess:
+    """One supervised child: its command line, environment, log file and restart count."""
+
+    name: str
+    argv: list[str]
+    log_path: pathlib.Path
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+    restarts: int = 0
+    started_at: float = 0.0
+
+    def start(self) -> None:
+        """Launch (or relaunch) the process, appending to its log file."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = self.log_path.open("ab")
+        try:
+            self.process = subprocess.Popen(
+                self.argv,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # a Ctrl-C at the terminal goes to the supervisor only
+            )
+        finally:
+            log.close()
+        self.started_at = time.monotonic()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def exited(self) -> int | None:
+        """The exit code if the process has ended, else None."""
+        return None if self.process is None else self.process.poll()
+
+    def signal(self, sig: int) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+
+    def stop(self, grace: float) -> None:
+        """SIGTERM, wait up to ``grace`` seconds, then SIGKILL."""
+        if self.process is None:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def rss_bytes(self) -> int:
+        """Resident memory of the process (0 if it is gone)."""
+        if self.pid is None:
+            return 0
+        try:
+            status = pathlib.Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0

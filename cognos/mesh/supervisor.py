@@ -1,0 +1,262 @@
+"""The local mesh: every service (with N replicas each) and Envoy as supervised processes.
+
+``Mesh.start`` launches the services, renders Envoy's configuration for the ports actually
+used, launches Envoy and waits until every service reports SERVING both directly and through
+Envoy. ``Mesh.supervise`` restarts a process that dies unexpectedly (with backoff), and
+``Mesh.stop`` stops Envoy first, then the services, each with SIGTERM and a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.resources
+import json
+import logging
+import os
+import pathlib
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+
+from cognos.mesh import health
+from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
+from cognos.mesh.processes import ManagedProcess, venv_binary
+from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
+
+log = logging.getLogger(__name__)
+
+MAX_RESTARTS = 5
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def descriptor_set_path() -> pathlib.Path:
+    """The generated descriptor set Envoy's transcoder loads."""
+    return pathlib.Path(str(importlib.resources.files("cognition") / "descriptor.binpb"))
+
+
+@dataclass(frozen=True)
+class MeshLayout:
+    """Where the mesh keeps its files and which ports it uses.
+
+    Attributes:
+        var_dir: Root of data (``data/``), logs (``log/``) and runtime files (``run/``).
+        replicas: Service name -> number of replicas (default 1).
+        ports: Service name -> ports of its replicas; missing ones use the registry port for
+            the first replica and free ports for the others.
+        envoy_port: Envoy's API listener.
+        admin_port: Envoy's admin listener.
+        env: Extra environment for every service process.
+    """
+
+    var_dir: pathlib.Path = pathlib.Path("var")
+    services: tuple[ServiceSpec, ...] = SERVICES
+    replicas: dict[str, int] = field(default_factory=dict)
+    ports: dict[str, list[int]] = field(default_factory=dict)
+    envoy_port: int = ENVOY_LISTEN_PORT
+    admin_port: int = ENVOY_ADMIN_PORT
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def ephemeral(cls, var_dir: pathlib.Path, *, services: tuple[ServiceSpec, ...] = SERVICES,
+                  replicas: dict[str, int] | None = None,
+                  env: dict[str, str] | None = None) -> MeshLayout:
+        """A layout on free ports only, so it can run beside another mesh (tests, benches)."""
+        replicas = dict(replicas or {})
+        ports = {s.name: [free_port() for _ in range(replicas.get(s.name, 1))] for s in services}
+        return cls(var_dir=var_dir, services=services, replicas=replicas, ports=ports,
+                   envoy_port=free_port(), admin_port=free_port(), env=dict(env or {}))
+
+    def replica_ports(self, spec: ServiceSpec) -> list[int]:
+        count = self.replicas.get(spec.name, 1)
+        ports = list(self.ports.get(spec.name, []))
+        if not ports:
+            ports.append(spec.port)
+        while len(ports) < count:
+            ports.append(free_port())
+        return ports[:count]
+
+
+@dataclass
+class Replica:
+    """One running service process."""
+
+    spec: ServiceSpec
+    port: int
+    process: ManagedProcess
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+class Mesh:
+    """All services of the layout plus Envoy, as local processes."""
+
+    def __init__(self, layout: MeshLayout) -> None:
+        self.layout = layout
+        self.var_dir = layout.var_dir.resolve()
+        self.replicas: list[Replica] = []
+        self.envoy: ManagedProcess | None = None
+        self._stopping = False
+
+    @property
+    def envoy_address(self) -> str:
+        return f"127.0.0.1:{self.layout.envoy_port}"
+
+    @property
+    def envoy_admin(self) -> str:
+        return f"http://127.0.0.1:{self.layout.admin_port}"
+
+    def replicas_of(self, name: str) -> list[Replica]:
+        return [r for r in self.replicas if r.spec.name == name]
+
+    def _service_env(self, spec: ServiceSpec, port: int, peers: dict[str, str]) -> dict[str, str]:
+        return {
+            "COGNOS_DATA_DIR": str(self.var_dir / "data"),
+            "COGNOS_PEERS": json.dumps(peers),
+            f"{spec.env_prefix}PORT": str(port),
+            f"{spec.env_prefix}HOST": "127.0.0.1",
+            "PYTHONUNBUFFERED": "1",
+            **self.layout.env,
+        }
+
+    def _plan(self) -> None:
+        plan = {spec: self.layout.replica_ports(spec) for spec in self.layout.services}
+        peers = {spec.name: f"127.0.0.1:{ports[0]}" for spec, ports in plan.items()}
+        for spec, ports in plan.items():
+            for index, port in enumerate(ports):
+                suffix = f"-{index + 1}" if len(ports) > 1 else ""
+                process = ManagedProcess(
+                    name=spec.name + suffix,
+                    argv=[sys.executable, "-m", f"services.{spec.package}"],
+                    log_path=self.var_dir / "log" / f"{spec.name}{suffix}.log",
+                    env=self._service_env(spec, port, peers),
+                )
+                self.replicas.append(Replica(spec, port, process))
+        config = render(EnvoyOptions(
+            descriptor_set=descriptor_set_path(),
+            endpoints={spec.name: [("127.0.0.1", p) for p in ports] for spec, ports in plan.items()},
+            listen_host="127.0.0.1",
+            listen_port=self.layout.envoy_port,
+            admin_port=self.layout.admin_port,
+            access_log=self.var_dir / "log" / "envoy-access.log",
+        ))
+        config_path = self.var_dir / "run" / "envoy.json"
+        config_path.parent.mkdir(parents=True, exist_ok=True)
+        config_path.write_text(to_json(config))
+        self.envoy = ManagedProcess(
+            name="envoy",
+            argv=[venv_binary("envoy"), "-c", str(config_path), "--log-level", "warn",
+                  "--disable-hot-restart", "--concurrency", "2"],
+            log_path=self.var_dir / "log" / "envoy.log",
+        )
+
+    async def start(self, timeout: float = 60.0) -> float:
+        """Start everything and wait until ready; returns the seconds it took.
+
+        Raises:
+            TimeoutError: Something was not SERVING within ``timeout`` (the mesh is stopped).
+        """
+        started = time.monotonic()
+        self._plan()
+        for replica in self.replicas:
+            replica.process.start()
+        assert self.envoy is not None
+        self.envoy.start()
+        try:
+            await self.wait_ready(timeout)
+        except BaseException:
+            await self.stop()
+            raise
+        self._write_state()
+        return time.monotonic() - started
+
+    async def wait_ready(self, timeout: float) -> None:
+        """Poll health directly and through Envoy until every service is SERVING."""
+        deadline = time.monotonic() + timeout
+        pending = {r.process.name for r in self.replicas}
+        pending_envoy = {spec.name for spec in self.layout.services}
+        while pending or pending_envoy:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f}s: "
+                                   f"{sorted(pending | pending_envoy)} (see {self.var_dir}/log)")
+            for replica in self.replicas:
+                code = replica.process.exited()
+                if code is not None:
+                    raise RuntimeError(f"{replica.process.name} exited with {code}; "
+                                       f"see {replica.process.log_path}")
+            direct = [r for r in self.replicas if r.process.name in pending]
+            routed = [s for s in self.layout.services if s.name in pending_envoy]
+            results = await asyncio.gather(
+                *(health.check(r.address, r.spec) for r in direct),
+                *(health.check(self.envoy_address, s, via_envoy=True) for s in routed))
+            for replica, status in zip(direct, results[: len(direct)], strict=True):
+                if status == "SERVING":
+                    pending.discard(replica.process.name)
+            for spec, status in zip(routed, results[len(direct):], strict=True):
+                if status == "SERVING":
+                    pending_envoy.discard(spec.name)
+            if pending or pending_envoy:
+                await asyncio.sleep(0.1)
+
+    async def supervise(self, stop: asyncio.Event) -> None:
+        """Restart processes that die, with backoff, until ``stop`` is set."""
+        while not stop.is_set():
+            for process in self._processes():
+                code = process.exited()
+                if code is None or self._stopping:
+                    continue
+                if process.restarts >= MAX_RESTARTS:
+                    continue
+                process.restarts += 1
+                log.warning("%s exited with %s; restart %d/%d", process.name, code,
+                            process.restarts, MAX_RESTARTS)
+                await asyncio.sleep(min(2.0, 0.1 * 2 ** process.restarts))
+                process.start()
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=0.5)
+            except TimeoutError:
+                pass
+
+    def _processes(self) -> list[ManagedProcess]:
+        return [r.process for r in self.replicas] + ([self.envoy] if self.envoy else [])
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop Envoy, then every service (SIGTERM, then SIGKILL after ``grace``)."""
+        self._stopping = True
+        if self.envoy is not None:
+            await asyncio.to_thread(self.envoy.stop, grace)
+        await asyncio.gather(*(asyncio.to_thread(r.process.stop, grace) for r in self.replicas))
+        (self.var_dir / "run" / "mesh.json").unlink(missing_ok=True)
+
+    def total_rss(self) -> int:
+        """Resident memory of all processes of the mesh, in bytes."""
+        return sum(p.rss_bytes() for p in self._processes())
+
+    def _write_state(self) -> None:
+        state = {
+            "supervisor_pid": os.getpid(),
+            "envoy": {"address": self.envoy_address, "admin": self.envoy_admin,
+                      "pid": self.envoy.pid if self.envoy else None},
+            "services": [{"name": r.process.name, "service": r.spec.name, "port": r.port,
+                          "pid": r.process.pid, "log": str(r.process.log_path)}
+                         for r in self.replicas],
+        }
+        path = self.var_dir / "run" / "mesh.json"
+        path.write_text(json.dumps(state, indent=2))
+
+
+def read_state(var_dir: pathlib.Path) -> dict[str, object] | None:
+    """The state file of a mesh started with ``cognos up`` (None if none is running)."""
+    path = var_dir / "run" / "mesh.json"
+    if not path.exists():
+        return None
+    data: dict[str, object] = json.loads(path.read_text())
+    return data
