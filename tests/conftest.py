@@ -1,0 +1,81 @@
+"""Fixtures shared by every test: PostgreSQL discovery and polling helpers."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import os
+import secrets
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import asyncpg
+import pytest
+
+POSTGRES_URL = os.environ.get("COGNOS_TEST_POSTGRES_URL",
+                              "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+
+T = TypeVar("T")
+
+
+async def assert_eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0,
+                            interval: float = 0.05, message: str = "condition") -> T:
+    """Poll ``probe`` until it returns a truthy value (returned) or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        try:
+            result = await probe()
+            if result:
+                return result
+            last = result
+        except AssertionError as error:
+            last = error
+        await asyncio.sleep(interval)
+    raise AssertionError(f"{message} not met within {timeout}s (last: {last!r})")
+
+
+async def _postgres_reachable() -> bool:
+    dsn = POSTGRES_URL.replace("postgresql+asyncpg", "postgresql")
+    try:
+        conn = await asyncpg.connect(dsn, timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await conn.close()
+    return True
+
+
+def run_sync(coro: Awaitable[T]) -> T:
+    """Run ``coro`` to completion on a private loop in a worker thread (for sync fixtures)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of a reachable PostgreSQL; skips loudly when none is (fails under CI)."""
+    if not run_sync(_postgres_reachable()):
+        message = f"PostgreSQL is NOT reachable at {POSTGRES_URL}: PostgreSQL tests SKIPPED"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI must reach it)")
+        sys.stderr.write(f"\n!!! {message} !!!\n")
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+async def _drop_schema(url: str, schema: str) -> None:
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def postgres_schema(postgres_url: str) -> Iterator[str]:
+    """A fresh schema name, dropped after the test."""
+    schema = f"test_{secrets.token_hex(4)}"
+    yield schema
+    run_sync(_drop_schema(postgres_url, schema))
