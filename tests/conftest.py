@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: PostgreSQL discovery and polling helpers."""
+"""Fixtures shared by every test: PostgreSQL discovery."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import concurrent.futures
 import os
 import secrets
 import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from typing import TypeVar
 
 import asyncpg
@@ -18,23 +17,6 @@ POSTGRES_URL = os.environ.get("COGNOS_TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 T = TypeVar("T")
-
-
-async def assert_eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 10.0,
-                            interval: float = 0.05, message: str = "condition") -> T:
-    """Poll ``probe`` until it returns a truthy value (returned) or ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        try:
-            result = await probe()
-            if result:
-                return result
-            last = result
-        except AssertionError as error:
-            last = error
-        await asyncio.sleep(interval)
-    raise AssertionError(f"{message} not met within {timeout}s (last: {last!r})")
 
 
 async def _postgres_reachable() -> bool:
