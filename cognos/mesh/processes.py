@@ -64,6 +64,11 @@ class ManagedProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
 
+    def wait_gone(self, timeout: float = 10.0) -> None:
+        """Wait until the process has ended (after a signal)."""
+        if self.process is not None:
+            self.process.wait(timeout=timeout)
+
     def stop(self, grace: float) -> None:
         """SIGTERM, wait up to ``grace`` seconds, then SIGKILL."""
         if self.process is None:

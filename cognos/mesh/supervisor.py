@@ -17,6 +17,7 @@ import pathlib
 import socket
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 
 from cognos.mesh import health
@@ -154,7 +155,7 @@ class Mesh:
         self.envoy = ManagedProcess(
             name="envoy",
             argv=[venv_binary("envoy"), "-c", str(config_path), "--log-level", "warn",
-                  "--disable-hot-restart", "--concurrency", "2"],
+                  "--disable-hot-restart", "--concurrency", "1"],
             log_path=self.var_dir / "log" / "envoy.log",
         )
 
@@ -203,8 +204,33 @@ class Mesh:
             for spec, status in zip(routed, results[len(direct):], strict=True):
                 if status == "SERVING":
                     pending_envoy.discard(spec.name)
+            if not pending and not pending_envoy:
+                # Envoy's workers may lag its health view: ready means every replica has
+                # actually been routed a call through Envoy.
+                pending_envoy.update(await asyncio.to_thread(self.hosts_not_routed))
             if pending or pending_envoy:
                 await asyncio.sleep(0.1)
+
+    def hosts_not_routed(self) -> set[str]:
+        """Services with a replica that is not healthy in Envoy or has had no call from it."""
+        try:
+            with urllib.request.urlopen(f"{self.envoy_admin}/clusters", timeout=2) as reply:
+                text = reply.read().decode()
+        except OSError:
+            return {spec.name for spec in self.layout.services}
+        wanted = {r.address: r.spec.name for r in self.replicas}
+        healthy, routed = set(), set()
+        for line in text.splitlines():
+            cluster, _, rest = line.partition("::")
+            address, _, stat = rest.partition("::")
+            if wanted.get(address) != cluster:
+                continue
+            if stat == "health_flags::healthy":
+                healthy.add(address)
+            elif stat.startswith("rq_success::") and stat != "rq_success::0":
+                routed.add(address)
+        ready = healthy & routed
+        return {name for address, name in wanted.items() if address not in ready}
 
     async def supervise(self, stop: asyncio.Event) -> None:
         """Restart processes that die, with backoff, until ``stop`` is set."""

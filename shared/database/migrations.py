@@ -6,8 +6,14 @@ revisions). :func:`upgrade` applies them on the service's own connection at star
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import pathlib
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import sqlalchemy as sa
 from alembic import command, context
 from alembic.config import Config
 from sqlalchemy import MetaData
@@ -25,7 +31,11 @@ def alembic_config(script_location: pathlib.Path) -> Config:
 
 async def upgrade(db: DatabaseConnection, script_location: pathlib.Path,
                   revision: str = "head") -> None:
-    """Bring ``db`` to ``revision`` using the service's migration history."""
+    """Bring ``db`` to ``revision`` using the service's migration history.
+
+    Replicas starting together must not migrate at once: PostgreSQL serialises them with a
+    transaction-scoped advisory lock, SQLite with an exclusive lock on a file beside the database.
+    """
     await db.ensure_schema()
     config = alembic_config(script_location)
 
@@ -33,8 +43,25 @@ async def upgrade(db: DatabaseConnection, script_location: pathlib.Path,
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with db.transaction() as conn:
+    async with _sqlite_migration_lock(db), db.transaction() as conn:
+        if db.is_postgresql:
+            key = zlib.crc32(f"cognos-migrate:{db.schema}".encode())
+            await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
         await conn.run_sync(run)
+
+
+@asynccontextmanager
+async def _sqlite_migration_lock(db: DatabaseConnection) -> AsyncIterator[None]:
+    database = db.url.database if db.is_sqlite else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as handle:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def run_env(target_metadata: MetaData) -> None:

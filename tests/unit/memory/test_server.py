@@ -1,0 +1,82 @@
+"""The memory service's real server on a free port, driven over a gRPC channel."""
+
+from __future__ import annotations
+
+import pathlib
+
+import grpc
+import pytest
+from google.protobuf import field_mask_pb2
+
+from cognition.memory.v1 import memory_pb2, namespace_pb2
+from cognition.memory.v1 import memory_service_pb2 as pb
+from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from services.memory.config import Settings
+from services.memory.server import create_server
+
+
+async def test_memory_crud_and_namespaces_over_grpc(tmp_path: pathlib.Path) -> None:
+    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.MemoryServiceStub(channel)
+
+            namespace = (await stub.CreateNamespace(pb.CreateNamespaceRequest(
+                parent="tenants/acme", namespace_id="agents.executor",
+                namespace=namespace_pb2.Namespace(display_name="Executors")))).namespace
+            assert namespace.name == "tenants/acme/namespaces/agents.executor"
+            got_namespace = await stub.GetNamespace(pb.GetNamespaceRequest(name=namespace.name))
+            assert got_namespace.namespace == namespace
+            namespaces = await stub.ListNamespaces(pb.ListNamespacesRequest(
+                parent="tenants/acme"))
+            assert [n.name for n in namespaces.namespaces] == [namespace.name]
+
+            created = (await stub.CreateMemory(pb.CreateMemoryRequest(
+                parent="tenants/acme", memory_id="m1", memory=memory_pb2.Memory(
+                    namespace="agents.executor", content="Ada likes tea.",
+                    metadata={"source": "chat"})))).memory
+            assert created.name == "tenants/acme/memories/m1"
+            assert created.kind == memory_pb2.MEMORY_KIND_EPISODIC
+            assert not created.HasField("expire_time")
+
+            got = (await stub.GetMemory(pb.GetMemoryRequest(name=created.name))).memory
+            assert got == created
+
+            listed = await stub.ListMemories(pb.ListMemoriesRequest(
+                parent="tenants/acme", filter='namespace = "agents.executor"'))
+            assert [m.name for m in listed.memories] == [created.name]
+            elsewhere = await stub.ListMemories(pb.ListMemoriesRequest(
+                parent="tenants/acme", filter='namespace = "agents.planner"'))
+            assert list(elsewhere.memories) == []
+
+            updated = (await stub.UpdateMemory(pb.UpdateMemoryRequest(
+                memory=memory_pb2.Memory(name=created.name, namespace="agents.executor",
+                                         content="Ada likes green tea.",
+                                         kind=memory_pb2.MEMORY_KIND_SEMANTIC,
+                                         etag=created.etag),
+                update_mask=field_mask_pb2.FieldMask(paths=["content"])))).memory
+            assert updated.content == "Ada likes green tea."
+            assert updated.kind == memory_pb2.MEMORY_KIND_EPISODIC
+
+            await stub.DeleteMemory(pb.DeleteMemoryRequest(name=created.name))
+            with pytest.raises(grpc.aio.AioRpcError) as missing:
+                await stub.GetMemory(pb.GetMemoryRequest(name=created.name))
+            assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad:
+                await stub.CreateMemory(pb.CreateMemoryRequest(
+                    parent="tenants/acme",
+                    memory=memory_pb2.Memory(namespace="Bad Namespace", content="x")))
+            assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad_filter:
+                await stub.ListMemories(pb.ListMemoriesRequest(parent="tenants/acme",
+                                                               filter="kind = 1"))
+            assert bad_filter.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+            with pytest.raises(grpc.aio.AioRpcError) as unserved:
+                await stub.SearchMemories(pb.SearchMemoriesRequest(
+                    parent="tenants/acme", query="tea", top_k=3))
+            assert unserved.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    finally:
+        await running.stop(0)
