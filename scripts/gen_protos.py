@@ -1,13 +1,13 @@
 """Regenerate gen/ from proto/: Python messages, gRPC stubs, type stubs and the descriptor set.
 
-Usage: python scripts/gen_protos.py [--check]
+Usage: python scripts/gen_protos.py [--check] [--out DIR]
 
-The descriptor set (gen/cognition/descriptor.binpb, with imports and source info) is what buf lints and
-what Envoy's gRPC-JSON transcoder loads. `buf/validate/validate.proto` is not shipped as a file
-by protovalidate, so its serialized descriptor is read out of the installed package and handed
-to protoc as a descriptor set; google/api and google/rpc come from googleapis-common-protos.
-With --check, generation happens in a temporary folder and the exit status says whether gen/
-is stale.
+The descriptor set (gen/cognition/descriptor.binpb, with imports and source info) is what buf
+lints and what Envoy's gRPC-JSON transcoder loads. `buf/validate/validate.proto` is not shipped
+as a file by protovalidate, so its serialized descriptor is read out of the installed package
+and handed to protoc as a descriptor set; google/api and google/rpc come from
+googleapis-common-protos. With --check, generation happens in a temporary folder and the exit
+status says whether gen/ is stale.
 """
 
 from __future__ import annotations

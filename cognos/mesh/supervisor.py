@@ -9,6 +9,7 @@ Envoy. ``Mesh.supervise`` restarts a process that dies unexpectedly (with backof
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.resources
 import json
 import logging
@@ -143,7 +144,8 @@ class Mesh:
                 self.replicas.append(Replica(spec, port, process))
         config = render(EnvoyOptions(
             descriptor_set=descriptor_set_path(),
-            endpoints={spec.name: [("127.0.0.1", p) for p in ports] for spec, ports in plan.items()},
+            endpoints={spec.name: [("127.0.0.1", port) for port in ports]
+                       for spec, ports in plan.items()},
             listen_host="127.0.0.1",
             listen_port=self.layout.envoy_port,
             admin_port=self.layout.admin_port,
@@ -246,10 +248,8 @@ class Mesh:
                             process.restarts, MAX_RESTARTS)
                 await asyncio.sleep(min(2.0, 0.1 * 2 ** process.restarts))
                 process.start()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.5)
-            except TimeoutError:
-                pass
 
     def _processes(self) -> list[ManagedProcess]:
         return [r.process for r in self.replicas] + ([self.envoy] if self.envoy else [])
