@@ -83,19 +83,19 @@ def protoc(*args: str) -> None:
         raise SystemExit(f"protoc failed: {' '.join(cmd)}")
 
 
-def our_protos() -> list[str]:
-    return sorted(str(p.relative_to(PROTO)) for p in PROTO.rglob("*.proto"))
+def our_protos(proto: pathlib.Path) -> list[str]:
+    return sorted(str(p.relative_to(proto)) for p in proto.rglob("*.proto"))
 
 
-def generate(out: pathlib.Path, build: pathlib.Path) -> None:
+def generate(out: pathlib.Path, build: pathlib.Path, proto: pathlib.Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     validate_set = build / "validate.binpb"
     write_validate_set(validate_set)
     # protoc cannot mix --descriptor_set_in with -I for the same file, so the include paths
     # cover ours, googleapis and the well-known types, and validate.proto comes from the set.
-    includes = [f"-I{PROTO}", f"-I{googleapis_include()}", f"-I{grpc_tools_include()}",
+    includes = [f"-I{proto}", f"-I{googleapis_include()}", f"-I{grpc_tools_include()}",
                 f"--descriptor_set_in={validate_set}"]
-    files = our_protos()
+    files = our_protos(proto)
     protoc(*includes, f"--python_out={out}", f"--pyi_out={out}", f"--grpc_python_out={out}",
            *files, "buf/validate/validate.proto")
     # google.rpc status and details ride along so the transcoder can render error details.
@@ -125,12 +125,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if gen/ is stale")
     parser.add_argument("--out", type=pathlib.Path, help="write here instead of gen/")
+    parser.add_argument("--proto", type=pathlib.Path, help="read contracts from here, not proto/")
     args = parser.parse_args()
+    proto = args.proto.resolve() if args.proto else PROTO
     target = args.out.resolve() if args.out else GEN
     with tempfile.TemporaryDirectory() as tmp:
         build = pathlib.Path(tmp)
         fresh = build / "gen"
-        generate(fresh, build)
+        generate(fresh, build, proto)
         if args.check:
             stale = tree_differs(fresh, target) if target.exists() else [f"{target}/"]
             if stale:
@@ -141,7 +143,7 @@ def main() -> int:
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(fresh, target)
-    print(f"generated {len(our_protos())} proto files into {target}")
+    print(f"generated {len(our_protos(proto))} proto files into {target}")
     return 0
 
 
