@@ -1,0 +1,1 @@
+"""agent-orchestrator: registered agents, their assignments and execution attempts."""

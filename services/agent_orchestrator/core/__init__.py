@@ -1,0 +1,1 @@
+"""Domain logic of the agent-orchestrator; no gRPC or protobuf here."""

@@ -1,0 +1,72 @@
+"""``AgentService``: registering, reading, changing and heartbeating agents."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from services.agent_orchestrator.core.models import Agent, AgentState
+from shared.database import Page, PageRequest, Repository, utc_now
+from shared.errors import Aborted
+
+UPDATABLE_FIELDS = ("display_name", "role", "capabilities", "max_concurrency",
+                    "assignment_strategy", "failure_strategy")
+
+# A heartbeat only races with UpdateAgent or another heartbeat; a few rereads settle it.
+_HEARTBEAT_ATTEMPTS = 3
+
+
+class AgentService:
+    """Agents of every tenant, persisted through ``agents``.
+
+    Args:
+        agents: Repository of agents.
+    """
+
+    def __init__(self, agents: Repository[Agent]) -> None:
+        self._agents = agents
+
+    async def create(self, agent: Agent) -> Agent:
+        """Register a new agent: HEALTHY, idle, its first heartbeat at its creation."""
+        now = utc_now()
+        return await self._agents.create(dataclasses.replace(
+            agent, state=AgentState.HEALTHY, active_assignments=0, create_time=now,
+            update_time=now, last_heartbeat_time=now))
+
+    async def get(self, tenant: str, agent_id: str) -> Agent:
+        return await self._agents.get(tenant, agent_id)
+
+    async def list(self, tenant: str, page: PageRequest) -> Page[Agent]:
+        return await self._agents.list(tenant, page)
+
+    async def update(self, tenant: str, agent_id: str, changes: Mapping[str, Any],
+                     etag: str = "") -> Agent:
+        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to an agent."""
+        current = await self._agents.get(tenant, agent_id)
+        return await self._agents.update(dataclasses.replace(current, **changes), etag)
+
+    async def delete(self, tenant: str, agent_id: str) -> None:
+        await self._agents.delete(tenant, agent_id)
+
+    async def heartbeat(self, tenant: str, agent_id: str, active_assignments: int) -> Agent:
+        """Record that an agent is alive and running ``active_assignments``; it is HEALTHY.
+
+        Raises:
+            NotFound: No such agent.
+            Aborted: The agent kept changing concurrently.
+        """
+        for _ in range(_HEARTBEAT_ATTEMPTS - 1):
+            try:
+                return await self._beat(tenant, agent_id, active_assignments)
+            except Aborted:
+                continue
+        return await self._beat(tenant, agent_id, active_assignments)
+
+    async def _beat(self, tenant: str, agent_id: str, active_assignments: int) -> Agent:
+        current = await self._agents.get(tenant, agent_id)
+        return await self._agents.update(
+            dataclasses.replace(current, state=AgentState.HEALTHY,
+                                active_assignments=active_assignments,
+                                last_heartbeat_time=utc_now()),
+            current.etag)

@@ -1,0 +1,67 @@
+"""Conversion between the quality gate's protobuf messages and its domain models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cognition.quality.v1 import policy_pb2
+from services.ai_quality_gate.core.models import Policy, PolicyMode, Rule, RuleKind
+from shared import names
+from shared.errors import InvalidArgument
+from shared.protos import enum_from_proto, enum_to_proto, timestamp
+
+COLLECTION = "policies"
+
+
+def policy_to_proto(policy: Policy) -> policy_pb2.Policy:
+    return policy_pb2.Policy(
+        name=names.format_name(policy.tenant, COLLECTION, policy.id),
+        display_name=policy.display_name,
+        rules=[policy_pb2.Rule(kind=enum_to_proto(policy_pb2.RuleKind, rule.kind),
+                               config=rule.config) for rule in policy.rules],
+        mode=enum_to_proto(policy_pb2.PolicyMode, policy.mode),
+        create_time=timestamp(policy.create_time),
+        update_time=timestamp(policy.update_time),
+        etag=policy.etag,
+    )
+
+
+def mode_from_proto(value: int) -> PolicyMode:
+    """Proto mode to domain; UNSPECIFIED means ENFORCE."""
+    return enum_from_proto(policy_pb2.PolicyMode, value, PolicyMode, PolicyMode.ENFORCE)
+
+
+def rules_from_proto(rules: Iterable[policy_pb2.Rule], field: str = "policy.rules") -> list[Rule]:
+    """Proto rules to domain.
+
+    Raises:
+        InvalidArgument: A rule has no kind.
+    """
+    result = []
+    for i, rule in enumerate(rules):
+        if rule.kind == policy_pb2.RULE_KIND_UNSPECIFIED:
+            raise InvalidArgument.for_field(f"{field}[{i}].kind", "must be set")
+        kind = enum_from_proto(policy_pb2.RuleKind, rule.kind, RuleKind, RuleKind.JSON_SCHEMA)
+        result.append(Rule(kind, rule.config))
+    return result
+
+
+def new_policy(tenant: str, policy_id: str, message: policy_pb2.Policy) -> Policy:
+    """The domain policy to create from a CreatePolicy request's policy."""
+    return Policy(
+        tenant=tenant,
+        id=policy_id,
+        display_name=message.display_name,
+        rules=rules_from_proto(message.rules),
+        mode=mode_from_proto(message.mode),
+    )
+
+
+def policy_changes(message: policy_pb2.Policy, paths: set[str]) -> dict[str, object]:
+    """The domain field values an UpdatePolicy request sets, for the masked paths."""
+    values: dict[str, object] = {
+        "display_name": message.display_name,
+        "rules": rules_from_proto(message.rules),
+        "mode": mode_from_proto(message.mode),
+    }
+    return {path: values[path] for path in paths}

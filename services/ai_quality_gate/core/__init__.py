@@ -1,0 +1,1 @@
+"""Domain logic of the ai-quality-gate; no gRPC or protobuf here."""

@@ -1,0 +1,59 @@
+"""gRPC servicer of cognition.quality.v1.QualityService: proto in, domain call, proto out."""
+
+from __future__ import annotations
+
+import grpc
+
+from cognition.quality.v1 import quality_service_pb2 as pb
+from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
+from services.ai_quality_gate import convert
+from services.ai_quality_gate.core.policies import UPDATABLE_FIELDS, PolicyService
+from shared import names
+from shared.database import PageRequest
+from shared.protos import mask_paths
+
+
+class QualityServicer(pb_grpc.QualityServiceServicer):
+    """Policies. Output validation and its records arrive with the rule engine."""
+
+    def __init__(self, policies: PolicyService) -> None:
+        self._policies = policies
+
+    async def CreatePolicy(self, request: pb.CreatePolicyRequest,
+                           context: grpc.aio.ServicerContext) -> pb.CreatePolicyResponse:
+        tenant = names.parse_parent(request.parent)
+        policy_id = names.choose_id(request.policy_id, "policy_id")
+        policy = await self._policies.create(
+            convert.new_policy(tenant, policy_id, request.policy))
+        return pb.CreatePolicyResponse(policy=convert.policy_to_proto(policy))
+
+    async def GetPolicy(self, request: pb.GetPolicyRequest,
+                        context: grpc.aio.ServicerContext) -> pb.GetPolicyResponse:
+        tenant, policy_id = names.parse_name(request.name, convert.COLLECTION)
+        policy = await self._policies.get(tenant, policy_id)
+        return pb.GetPolicyResponse(policy=convert.policy_to_proto(policy))
+
+    async def ListPolicies(self, request: pb.ListPoliciesRequest,
+                           context: grpc.aio.ServicerContext) -> pb.ListPoliciesResponse:
+        tenant = names.parse_parent(request.parent)
+        page = await self._policies.list(tenant,
+                                         PageRequest.of(request.page_size, request.page_token))
+        return pb.ListPoliciesResponse(
+            policies=[convert.policy_to_proto(p) for p in page.items],
+            next_page_token=page.next_page_token)
+
+    async def UpdatePolicy(self, request: pb.UpdatePolicyRequest,
+                           context: grpc.aio.ServicerContext) -> pb.UpdatePolicyResponse:
+        tenant, policy_id = names.parse_name(request.policy.name, convert.COLLECTION,
+                                             "policy.name")
+        paths = mask_paths(request.update_mask, UPDATABLE_FIELDS)
+        policy = await self._policies.update(tenant, policy_id,
+                                             convert.policy_changes(request.policy, paths),
+                                             request.policy.etag)
+        return pb.UpdatePolicyResponse(policy=convert.policy_to_proto(policy))
+
+    async def DeletePolicy(self, request: pb.DeletePolicyRequest,
+                           context: grpc.aio.ServicerContext) -> pb.DeletePolicyResponse:
+        tenant, policy_id = names.parse_name(request.name, convert.COLLECTION)
+        await self._policies.delete(tenant, policy_id)
+        return pb.DeletePolicyResponse()

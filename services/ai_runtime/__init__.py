@@ -1,0 +1,1 @@
+"""ai-runtime: language-model completions for agent roles, their costs and prompt experiments."""

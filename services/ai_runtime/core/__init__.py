@@ -1,0 +1,1 @@
+"""Domain logic of the ai-runtime; no gRPC or protobuf here."""

@@ -1,0 +1,1 @@
+"""auth: tenants, users and API keys, and the signed tokens every other service checks."""

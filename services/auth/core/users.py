@@ -1,0 +1,61 @@
+"""``UserService``: creating, reading, changing and deleting a tenant's users."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from services.auth.core.models import User
+from services.auth.core.passwords import PasswordHashing
+from shared.database import Page, PageRequest, Repository
+
+UPDATABLE_FIELDS = ("display_name", "email", "roles", "state")
+
+
+class UserService:
+    """Users of every tenant, persisted through ``users``.
+
+    Emails are unique within a tenant and compared case-insensitively, so they are stored in
+    lower case.
+
+    Args:
+        users: Repository of users; refuses a second user with the same email in a tenant.
+        passwords: Hashes the passwords users are created with.
+    """
+
+    def __init__(self, users: Repository[User], passwords: PasswordHashing) -> None:
+        self._users = users
+        self._passwords = passwords
+
+    async def create(self, user: User, password: str = "") -> User:
+        """Store a new user, with only the hash of ``password`` (none when it is empty).
+
+        Raises:
+            AlreadyExists: The id or the email is taken in the tenant.
+        """
+        password_hash = await self._passwords.hash(password) if password else None
+        return await self._users.create(dataclasses.replace(
+            user, email=user.email.lower(), password_hash=password_hash))
+
+    async def get(self, tenant: str, user_id: str) -> User:
+        return await self._users.get(tenant, user_id)
+
+    async def list(self, tenant: str, page: PageRequest) -> Page[User]:
+        return await self._users.list(tenant, page)
+
+    async def update(self, tenant: str, user_id: str, changes: Mapping[str, Any],
+                     etag: str = "") -> User:
+        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to a user.
+
+        Raises:
+            AlreadyExists: The new email is taken in the tenant.
+        """
+        changes = dict(changes)
+        if "email" in changes:
+            changes["email"] = changes["email"].lower()
+        current = await self._users.get(tenant, user_id)
+        return await self._users.update(dataclasses.replace(current, **changes), etag)
+
+    async def delete(self, tenant: str, user_id: str) -> None:
+        await self._users.delete(tenant, user_id)

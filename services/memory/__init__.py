@@ -1,0 +1,1 @@
+"""memory: agents' memories, their namespaces and the policies that forget them."""

@@ -1,0 +1,103 @@
+"""Conversion between the memory service's protobuf messages and its domain models."""
+
+from __future__ import annotations
+
+import re
+
+from cognition.memory.v1 import memory_pb2, namespace_pb2
+from services.memory.core.models import Memory, MemoryKind, Namespace
+from shared import names
+from shared.errors import InvalidArgument
+from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
+
+COLLECTION = "memories"
+NAMESPACES = "namespaces"
+
+_NAMESPACE_FILTER = re.compile(r'^\s*namespace\s*=\s*"([a-z0-9][a-z0-9._-]{0,127})"\s*$')
+
+
+def memory_to_proto(memory: Memory) -> memory_pb2.Memory:
+    return memory_pb2.Memory(
+        name=names.format_name(memory.tenant, COLLECTION, memory.id),
+        namespace=memory.namespace,
+        content=memory.content,
+        kind=enum_to_proto(memory_pb2.MemoryKind, memory.kind),
+        importance=memory.importance,
+        metadata=memory.metadata,
+        expire_time=timestamp(memory.expire_time),
+        create_time=timestamp(memory.create_time),
+        update_time=timestamp(memory.update_time),
+        etag=memory.etag,
+    )
+
+
+def kind_from_proto(value: int) -> MemoryKind:
+    """Proto kind to domain; UNSPECIFIED means EPISODIC."""
+    return enum_from_proto(memory_pb2.MemoryKind, value, MemoryKind, MemoryKind.EPISODIC)
+
+
+def new_memory(tenant: str, memory_id: str, message: memory_pb2.Memory) -> Memory:
+    """The domain memory to store from a CreateMemory request's memory."""
+    return Memory(
+        tenant=tenant,
+        id=memory_id,
+        namespace=message.namespace,
+        content=message.content,
+        kind=kind_from_proto(message.kind),
+        importance=message.importance,
+        metadata=dict(message.metadata),
+        expire_time=datetime_of(message.expire_time, message.HasField("expire_time")),
+    )
+
+
+def memory_changes(message: memory_pb2.Memory, paths: set[str]) -> dict[str, object]:
+    """The domain field values an UpdateMemory request sets, for the masked paths."""
+    values: dict[str, object] = {
+        "content": message.content,
+        "kind": kind_from_proto(message.kind),
+        "importance": message.importance,
+        "metadata": dict(message.metadata),
+        "expire_time": datetime_of(message.expire_time, message.HasField("expire_time")),
+    }
+    return {path: values[path] for path in paths}
+
+
+def namespace_of_filter(text: str) -> str | None:
+    """The namespace a ListMemories filter selects, or None when the filter is empty.
+
+    Only ``namespace = "agents.executor"`` is understood yet.
+
+    Raises:
+        InvalidArgument: The filter is anything else.
+    """
+    if not text.strip():
+        return None
+    match = _NAMESPACE_FILTER.match(text)
+    if match is None:
+        raise InvalidArgument.for_field("filter", 'only namespace = "<id>" is supported')
+    return match.group(1)
+
+
+def namespace_to_proto(namespace: Namespace) -> namespace_pb2.Namespace:
+    return namespace_pb2.Namespace(
+        name=names.format_name(namespace.tenant, NAMESPACES, namespace.id),
+        display_name=namespace.display_name,
+        readers=namespace.readers,
+        writers=namespace.writers,
+        lifecycle_policy=namespace.lifecycle_policy,
+        create_time=timestamp(namespace.create_time),
+        update_time=timestamp(namespace.update_time),
+    )
+
+
+def new_namespace(tenant: str, namespace_id: str,
+                  message: namespace_pb2.Namespace) -> Namespace:
+    """The domain namespace to create from a CreateNamespace request's namespace."""
+    return Namespace(
+        tenant=tenant,
+        id=namespace_id,
+        display_name=message.display_name,
+        readers=list(message.readers),
+        writers=list(message.writers),
+        lifecycle_policy=message.lifecycle_policy,
+    )

@@ -1,0 +1,1 @@
+"""Domain logic of the memory service; no gRPC or protobuf here."""
