@@ -14,7 +14,7 @@ from shared.errors import InvalidArgument
 D = TypeVar("D", bound=enum.Enum)
 
 
-def enum_to_proto(proto_enum: Any, member: enum.Enum) -> int:
+def enum_to_proto(proto_enum: Any, member: enum.Enum) -> Any:
     """Domain enum member -> proto enum number, by name: ``GoalState.RUNNING`` ->
     ``GOAL_STATE_RUNNING`` (the proto enum's prefix is derived from its name)."""
     return int(proto_enum.Value(f"{_prefix(proto_enum)}{member.value}"))

@@ -36,13 +36,38 @@ def violations_of(message: Message) -> list[FieldViolation]:
     ]
 
 
+def _outside_update_mask(message: Message, violations: list[FieldViolation]
+                         ) -> list[FieldViolation]:
+    """Drop violations of resource fields an Update request does not change.
+
+    An Update carries the whole resource but only the fields in ``update_mask`` are applied,
+    so rules on the others (a required field left empty, say) must not reject it.
+    """
+    fields = message.DESCRIPTOR.fields_by_name
+    if "update_mask" not in fields or not message.HasField("update_mask"):  # type: ignore[arg-type]
+        return violations
+    paths = set(message.update_mask.paths)  # type: ignore[attr-defined]
+    if not paths or "*" in paths:
+        return violations
+    resources = {f.name for f in message.DESCRIPTOR.fields
+                 if f.message_type is not None and f.name != "update_mask"}
+    kept = []
+    for violation in violations:
+        head, _, rest = violation.field.partition(".")
+        field = rest.split(".")[0].split("[")[0]
+        if head in resources and rest and field != "name" and field not in paths:
+            continue
+        kept.append(violation)
+    return kept
+
+
 def validate(message: Message) -> None:
     """Raise InvalidArgument naming every bad field of ``message``.
 
     Raises:
         InvalidArgument: ``message`` breaks one or more of its declared rules.
     """
-    violations = violations_of(message)
+    violations = _outside_update_mask(message, violations_of(message))
     if violations:
         summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
         raise InvalidArgument(f"invalid request: {summary}", violations)

@@ -37,3 +37,16 @@ def test_oversize_field_is_rejected() -> None:
     request = planner_service_pb2.CreateGoalRequest(
         parent="tenants/acme", goal=goal_pb2.Goal(description="x" * 8001))
     assert [v.reason for v in violations_of(request)] == ["string.max_len"]
+
+
+def test_update_checks_only_the_masked_fields() -> None:
+    from google.protobuf import field_mask_pb2
+
+    request = planner_service_pb2.UpdateGoalRequest(
+        goal=goal_pb2.Goal(name="tenants/acme/goals/g1", priority=goal_pb2.GOAL_PRIORITY_HIGH),
+        update_mask=field_mask_pb2.FieldMask(paths=["priority"]))
+    validate(request)  # the empty description is not being changed
+    request.update_mask.paths[:] = ["description"]
+    with pytest.raises(InvalidArgument) as caught:
+        validate(request)
+    assert [v.field for v in caught.value.violations] == ["goal.description"]

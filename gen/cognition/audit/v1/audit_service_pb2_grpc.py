@@ -123,7 +123,7 @@ class AuditServiceServicer:
 
     def UpdateRetentionPolicy(self, request, context):
         """Updates the tenant's retention policy. Returns INVALID_ARGUMENT for a retention shorter than
-        one day, NOT_FOUND, or FAILED_PRECONDITION when the etag does not match.
+        one day, NOT_FOUND, or ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

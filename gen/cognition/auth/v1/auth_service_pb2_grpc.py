@@ -155,7 +155,7 @@ class AuthServiceServicer:
 
     def UpdateUser(self, request, context):
         """Updates a user's mutable fields (display_name, email, roles, state) named in update_mask.
-        Returns NOT_FOUND, ALREADY_EXISTS when the new email is taken, or FAILED_PRECONDITION when
+        Returns NOT_FOUND, ALREADY_EXISTS when the new email is taken, or ABORTED when
         the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

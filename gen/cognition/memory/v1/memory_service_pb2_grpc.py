@@ -137,7 +137,7 @@ class MemoryServiceServicer:
 
     def UpdateMemory(self, request, context):
         """Updates a memory's mutable fields (content, kind, importance, metadata, expire_time) named
-        in update_mask; a new content is re-embedded. Returns NOT_FOUND, or FAILED_PRECONDITION
+        in update_mask; a new content is re-embedded. Returns NOT_FOUND, or ABORTED
         when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -121,7 +121,7 @@ class ObservabilityServiceServicer:
 
     def UpdateAlertRule(self, request, context):
         """Updates an alert rule's mutable fields named in update_mask. Returns INVALID_ARGUMENT,
-        NOT_FOUND, or FAILED_PRECONDITION when the etag does not match.
+        NOT_FOUND, or ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

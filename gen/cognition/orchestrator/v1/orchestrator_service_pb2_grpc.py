@@ -131,7 +131,7 @@ class OrchestratorServiceServicer:
     def UpdateAgent(self, request, context):
         """Updates an agent's mutable fields (display_name, role, capabilities, max_concurrency,
         assignment_strategy, failure_strategy) named in update_mask. Returns NOT_FOUND, or
-        FAILED_PRECONDITION when the etag does not match.
+        ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

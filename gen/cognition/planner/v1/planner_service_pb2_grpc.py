@@ -119,7 +119,7 @@ class PlannerServiceServicer:
 
     def UpdateGoal(self, request, context):
         """Updates a goal's mutable fields (description, priority, labels) named in update_mask.
-        Returns NOT_FOUND, or FAILED_PRECONDITION when the etag does not match.
+        Returns NOT_FOUND, or ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -115,7 +115,7 @@ class QualityServiceServicer:
 
     def UpdatePolicy(self, request, context):
         """Updates a policy's mutable fields (display_name, rules, mode) named in update_mask.
-        Returns NOT_FOUND, INVALID_ARGUMENT for a bad rule config, or FAILED_PRECONDITION when the
+        Returns NOT_FOUND, INVALID_ARGUMENT for a bad rule config, or ABORTED when the
         etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)

@@ -138,7 +138,7 @@ class RuntimeServiceServicer:
 
     def UpdateExperiment(self, request, context):
         """Updates an experiment's mutable fields (display_name, variants) named in update_mask.
-        Returns NOT_FOUND, or FAILED_PRECONDITION when the etag does not match.
+        Returns NOT_FOUND, or ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

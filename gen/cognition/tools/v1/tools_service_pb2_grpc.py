@@ -125,7 +125,7 @@ class ToolServiceServicer:
 
     def UpdateTool(self, request, context):
         """Updates a tool's mutable fields named in update_mask. Returns INVALID_ARGUMENT, NOT_FOUND,
-        or FAILED_PRECONDITION when the etag does not match.
+        or ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

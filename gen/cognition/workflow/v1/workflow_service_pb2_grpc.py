@@ -143,7 +143,7 @@ class WorkflowServiceServicer:
     def UpdateWorkflow(self, request, context):
         """Updates a workflow's mutable fields (display_name, definition_yaml, schedule, state) named in
         update_mask; a new definition stores a new version. Returns INVALID_ARGUMENT, NOT_FOUND, or
-        FAILED_PRECONDITION when the etag does not match.
+        ABORTED when the etag does not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
