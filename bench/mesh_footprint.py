@@ -1,0 +1,59 @@
+"""The whole mesh (11 services + Envoy) on this machine: time to ready and idle memory.
+
+Usage: python -m bench.mesh_footprint [--idle 5]
+
+Targets (foundation issue): ready in under 15 s, idle under 1.2 GiB RSS in total. The same run
+also starts one service alone behind Envoy as the baseline, so the ratios show what the other
+ten add.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import pathlib
+import tempfile
+
+from cognos.mesh.supervisor import Mesh, MeshLayout
+from shared.registry import SERVICES, by_name
+
+READY_TARGET_S = 15.0
+RSS_TARGET_BYTES = 1.2 * 2**30
+
+
+async def measure(services: tuple[object, ...], idle: float) -> tuple[float, int, dict[str, int]]:
+    with tempfile.TemporaryDirectory() as var:
+        mesh = Mesh(MeshLayout.ephemeral(pathlib.Path(var), services=services))  # type: ignore[arg-type]
+        ready = await mesh.start(timeout=120)
+        await asyncio.sleep(idle)
+        per_process = {r.process.name: r.process.rss_bytes() for r in mesh.replicas}
+        assert mesh.envoy is not None
+        per_process["envoy"] = mesh.envoy.rss_bytes()
+        total = mesh.total_rss()
+        await mesh.stop()
+    return ready, total, per_process
+
+
+async def run(idle: float) -> None:
+    one_ready, one_rss, _ = await measure((by_name("task-planner"),), idle)
+    ready, rss, per_process = await measure(SERVICES, idle)
+    mib = 2**20
+    print(f"baseline (1 service + envoy): ready {one_ready:.2f} s, idle RSS {one_rss / mib:.0f} MiB")
+    print(f"mesh (11 services + envoy):   ready {ready:.2f} s, idle RSS {rss / mib:.0f} MiB")
+    print(f"  ratio to baseline: ready x{ready / one_ready:.2f}, RSS x{rss / one_rss:.2f}")
+    print(f"  ready {ready:.2f} s / target {READY_TARGET_S:.0f} s = {ready / READY_TARGET_S:.2f} "
+          f"{'PASS' if ready < READY_TARGET_S else 'MISS'}")
+    print(f"  RSS {rss / mib:.0f} MiB / target {RSS_TARGET_BYTES / mib:.0f} MiB = "
+          f"{rss / RSS_TARGET_BYTES:.2f} {'PASS' if rss < RSS_TARGET_BYTES else 'MISS'}")
+    for name, value in sorted(per_process.items(), key=lambda kv: -kv[1]):
+        print(f"    {name:<22} {value / mib:6.0f} MiB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds idle before measuring")
+    asyncio.run(run(parser.parse_args().idle))
+
+
+if __name__ == "__main__":
+    main()

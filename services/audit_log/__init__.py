@@ -1,0 +1,1 @@
+"""audit-log: each tenant's tamper-evident, hash-chained, append-only audit log."""

@@ -1,0 +1,1 @@
+"""Domain logic of the audit-log; no gRPC or protobuf here."""

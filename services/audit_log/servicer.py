@@ -1,0 +1,47 @@
+"""gRPC servicer of cognition.audit.v1.AuditService: proto in, domain call, proto out."""
+
+from __future__ import annotations
+
+import grpc
+
+from cognition.audit.v1 import audit_service_pb2 as pb
+from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
+from services.audit_log import convert
+from services.audit_log.core.log import AuditLog
+from shared import names
+from shared.database import PageRequest
+
+
+class AuditServicer(pb_grpc.AuditServiceServicer):
+    """Audit entries and chain verification. Retention RPCs arrive with the retention policy."""
+
+    def __init__(self, log: AuditLog) -> None:
+        self._log = log
+
+    async def CreateAuditEntry(self, request: pb.CreateAuditEntryRequest,
+                               context: grpc.aio.ServicerContext) -> pb.CreateAuditEntryResponse:
+        tenant = names.parse_parent(request.parent)
+        entry_id = names.choose_id(request.audit_entry_id, "audit_entry_id")
+        entry = await self._log.append(convert.new_entry(tenant, entry_id, request.audit_entry))
+        return pb.CreateAuditEntryResponse(audit_entry=convert.entry_to_proto(entry))
+
+    async def GetAuditEntry(self, request: pb.GetAuditEntryRequest,
+                            context: grpc.aio.ServicerContext) -> pb.GetAuditEntryResponse:
+        tenant, entry_id = names.parse_name(request.name, convert.COLLECTION)
+        entry = await self._log.get(tenant, entry_id)
+        return pb.GetAuditEntryResponse(audit_entry=convert.entry_to_proto(entry))
+
+    async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest,
+                               context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
+        tenant = names.parse_parent(request.parent)
+        query = convert.audit_query(request)
+        page = await self._log.list(tenant, query,
+                                    PageRequest.of(request.page_size, request.page_token))
+        return pb.ListAuditEntriesResponse(
+            audit_entries=[convert.entry_to_proto(e) for e in page.items],
+            next_page_token=page.next_page_token)
+
+    async def VerifyChain(self, request: pb.VerifyChainRequest,
+                          context: grpc.aio.ServicerContext) -> pb.VerifyChainResponse:
+        tenant = names.parse_parent(request.parent)
+        return convert.verdict_to_proto(tenant, await self._log.verify(tenant))

@@ -1,0 +1,1 @@
+"""explainability: answers about why a resource is the way it is, with their evidence."""

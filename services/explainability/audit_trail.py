@@ -1,0 +1,45 @@
+"""``AuditLogTrail``: the audit records about a subject, read from the audit-log service."""
+
+from __future__ import annotations
+
+from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
+from services.explainability import convert
+from services.explainability.core.models import AuditRecord
+from shared.client import ServiceClient
+from shared.errors import DeadlineExceeded, Unavailable
+
+PAGE_SIZE = 200
+# The answer lists every action; beyond this many only the most recent are kept.
+MAX_RECORDS = 1000
+
+
+class AuditLogTrail:
+    """Reads a subject's audit records through ``client`` (implements ``AuditTrail``).
+
+    Args:
+        client: Client of the audit-log service.
+    """
+
+    def __init__(self, client: ServiceClient[AuditServiceStub]) -> None:
+        self._client = client
+
+    async def actions_on(self, tenant: str, subject: str) -> list[AuditRecord]:
+        """The audit records of ``tenant`` about ``subject``, oldest first.
+
+        Raises:
+            Unavailable: The audit log cannot be reached or does not answer in time.
+        """
+        newest_first: list[AuditRecord] = []
+        token = ""
+        while len(newest_first) < MAX_RECORDS:
+            try:
+                response = await self._client.call(
+                    "ListAuditEntries", convert.audit_query(tenant, subject, token, PAGE_SIZE))
+            except DeadlineExceeded as error:
+                raise Unavailable("the audit log did not answer in time",
+                                  reason="AUDIT_LOG_UNAVAILABLE") from error
+            newest_first += (convert.audit_record(e) for e in response.audit_entries)
+            token = response.next_page_token
+            if not token:
+                break
+        return newest_first[:MAX_RECORDS][::-1]

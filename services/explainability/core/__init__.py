@@ -1,0 +1,1 @@
+"""Domain logic of the explainability service; no gRPC or protobuf here."""

@@ -1,0 +1,1 @@
+"""Domain logic of the observability service; no gRPC or protobuf here."""

@@ -1,0 +1,1 @@
+"""tool-runner: the tools agents may call, and (later) their sandboxed runs."""

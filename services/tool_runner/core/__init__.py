@@ -1,0 +1,1 @@
+"""Domain logic of the tool-runner; no gRPC or protobuf here."""

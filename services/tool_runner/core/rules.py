@@ -1,0 +1,54 @@
+"""What makes a tool's definition acceptable beyond the contract's field rules."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+from services.tool_runner.core.models import Tool, ToolRuntime
+from shared.errors import InvalidArgument
+
+
+def check_input_schema(text: str) -> None:
+    """An input schema, when set, must be a JSON object.
+
+    Raises:
+        InvalidArgument: On ``tool.input_schema``, with the parser's line and column.
+    """
+    if not text:
+        return
+    try:
+        schema = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidArgument.for_field(
+            "tool.input_schema",
+            f"not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}",
+        ) from error
+    if not isinstance(schema, dict):
+        raise InvalidArgument.for_field("tool.input_schema", "must be a JSON object")
+
+
+def check_entrypoint(runtime: ToolRuntime, entrypoint: str) -> None:
+    """An HTTP tool's entrypoint must be an absolute http(s) URL.
+
+    Raises:
+        InvalidArgument: On ``tool.entrypoint``.
+    """
+    if runtime is not ToolRuntime.HTTP:
+        return
+    url = urllib.parse.urlsplit(entrypoint)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise InvalidArgument.for_field("tool.entrypoint",
+                                        "an HTTP tool's entrypoint must be an http(s) URL")
+
+
+def check_tool(tool: Tool) -> None:
+    """Every rule above, for a tool about to be stored.
+
+    Raises:
+        InvalidArgument: The first rule the tool breaks.
+    """
+    check_input_schema(tool.input_schema)
+    check_entrypoint(tool.runtime, tool.entrypoint)
+    if tool.timeout is not None and tool.timeout.total_seconds() <= 0:
+        raise InvalidArgument.for_field("tool.timeout", "must be positive when set")

@@ -1,0 +1,1 @@
+"""workflow-engine: versioned YAML workflows and (later) their executions."""

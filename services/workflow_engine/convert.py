@@ -1,0 +1,52 @@
+"""Conversion between the workflow-engine's protobuf messages and its domain models."""
+
+from __future__ import annotations
+
+from cognition.workflow.v1 import workflow_pb2
+from services.workflow_engine.core.models import Workflow, WorkflowState
+from shared import names
+from shared.protos import enum_from_proto, enum_to_proto, timestamp
+
+COLLECTION = "workflows"
+
+
+def workflow_to_proto(workflow: Workflow) -> workflow_pb2.Workflow:
+    return workflow_pb2.Workflow(
+        name=names.format_name(workflow.tenant, COLLECTION, workflow.id),
+        display_name=workflow.display_name,
+        definition_yaml=workflow.definition_yaml,
+        version=workflow.version,
+        schedule=workflow.schedule,
+        state=enum_to_proto(workflow_pb2.WorkflowState, workflow.state),
+        create_time=timestamp(workflow.create_time),
+        update_time=timestamp(workflow.update_time),
+        etag=workflow.etag,
+    )
+
+
+def state_from_proto(value: int) -> WorkflowState:
+    """Proto state to domain; UNSPECIFIED means ACTIVE."""
+    return enum_from_proto(workflow_pb2.WorkflowState, value, WorkflowState, WorkflowState.ACTIVE)
+
+
+def new_workflow(tenant: str, workflow_id: str, message: workflow_pb2.Workflow) -> Workflow:
+    """The domain workflow to create from a CreateWorkflow request's workflow."""
+    return Workflow(
+        tenant=tenant,
+        id=workflow_id,
+        display_name=message.display_name,
+        definition_yaml=message.definition_yaml,
+        schedule=message.schedule,
+        state=state_from_proto(message.state),
+    )
+
+
+def workflow_changes(message: workflow_pb2.Workflow, paths: set[str]) -> dict[str, object]:
+    """The domain field values an UpdateWorkflow request sets, for the masked paths."""
+    values: dict[str, object] = {
+        "display_name": message.display_name,
+        "definition_yaml": message.definition_yaml,
+        "schedule": message.schedule,
+        "state": state_from_proto(message.state),
+    }
+    return {path: values[path] for path in paths}

@@ -1,0 +1,1 @@
+"""Domain logic of the workflow-engine; no gRPC or protobuf here."""

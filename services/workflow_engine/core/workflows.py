@@ -1,0 +1,75 @@
+"""``WorkflowService``: creating, reading, changing and removing versioned workflows."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from services.workflow_engine.core.models import Workflow
+from services.workflow_engine.core.rules import check_schedule, parse_definition
+from shared.database import Page, PageRequest
+
+if TYPE_CHECKING:
+    from services.workflow_engine.repository import WorkflowRepository
+
+UPDATABLE_FIELDS = ("display_name", "definition_yaml", "schedule", "state")
+
+
+class WorkflowService:
+    """Workflows of every tenant and their revisions, persisted through ``workflows``.
+
+    Args:
+        workflows: Repository of workflows, which also keeps every version.
+    """
+
+    def __init__(self, workflows: WorkflowRepository) -> None:
+        self._workflows = workflows
+
+    async def create(self, workflow: Workflow) -> Workflow:
+        """Store a new workflow at version 1.
+
+        Raises:
+            InvalidArgument: The definition or schedule is bad.
+            AlreadyExists: The id is taken.
+        """
+        parse_definition(workflow.definition_yaml)
+        check_schedule(workflow.schedule)
+        return await self._workflows.create(dataclasses.replace(workflow, version=1))
+
+    async def get(self, tenant: str, workflow_id: str) -> Workflow:
+        return await self._workflows.get(tenant, workflow_id)
+
+    async def list(self, tenant: str, page: PageRequest) -> Page[Workflow]:
+        return await self._workflows.list(tenant, page)
+
+    async def update(self, tenant: str, workflow_id: str, changes: Mapping[str, Any],
+                     etag: str = "") -> Workflow:
+        """Apply ``changes`` (a subset of UPDATABLE_FIELDS); a new definition is a new version.
+
+        Raises:
+            InvalidArgument: The new definition or schedule is bad.
+            Aborted: The workflow changed since ``etag`` (or concurrently with this update).
+        """
+        current = await self._workflows.get(tenant, workflow_id)
+        changed = dataclasses.replace(current, **changes)
+        if changed.definition_yaml != current.definition_yaml:
+            parse_definition(changed.definition_yaml)
+            changed = dataclasses.replace(changed, version=current.version + 1)
+        if changed.schedule != current.schedule:
+            check_schedule(changed.schedule)
+        # Always conditional on what was read, so two updates cannot both claim one version.
+        return await self._workflows.update(changed, etag or current.etag)
+
+    async def delete(self, tenant: str, workflow_id: str) -> None:
+        """Delete a workflow and every stored version of it."""
+        await self._workflows.delete(tenant, workflow_id)
+
+    async def revisions(self, tenant: str, workflow_id: str, page: PageRequest) -> Page[Workflow]:
+        """The stored versions of a workflow, newest first.
+
+        Raises:
+            NotFound: No such workflow.
+        """
+        await self._workflows.get(tenant, workflow_id)
+        return await self._workflows.revisions(tenant, workflow_id, page)
