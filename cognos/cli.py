@@ -17,12 +17,14 @@ from rich.table import Table
 from cognos import demo
 from cognos.mesh import health
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
-from cognos.mesh.supervisor import Mesh, MeshLayout, descriptor_set_path, read_state
+from cognos.mesh.supervisor import Mesh, MeshLayout, read_state
 from shared.registry import by_name
 
 app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True)
 console = Console()
 
+# Relative to the repository root, where the reference configuration is run from.
+REFERENCE_DESCRIPTOR = pathlib.Path("gen/cognition/descriptor.binpb")
 VAR = typer.Option(pathlib.Path("var"), "--var", help="Folder for data, logs and run files.")
 
 
@@ -73,19 +75,21 @@ def _rss(pid: int | None) -> str:
 @app.command()
 def up(var: pathlib.Path = VAR,
        detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
-       timeout: float = typer.Option(60.0, help="Seconds to wait for readiness.")) -> None:
+       timeout: float = typer.Option(60.0, help="Seconds to wait for readiness."),
+       port_offset: int = typer.Option(0, help="Added to every default port (50051.., 8080, "
+                                                "9901), to run beside another mesh.")) -> None:
     """Start every service and Envoy, wait until all are SERVING, and supervise them."""
     if read_state(var) is not None:
         console.print("[yellow]a mesh is already running here; `cognos down` first[/yellow]")
         raise typer.Exit(1)
     if detach:
-        _up_detached(var, timeout)
+        _up_detached(var, timeout, port_offset)
         return
-    asyncio.run(_up_foreground(var, timeout))
+    asyncio.run(_up_foreground(var, timeout, port_offset))
 
 
-async def _up_foreground(var: pathlib.Path, timeout: float) -> None:
-    mesh = Mesh(MeshLayout(var_dir=var))
+async def _up_foreground(var: pathlib.Path, timeout: float, port_offset: int) -> None:
+    mesh = Mesh(MeshLayout.offset(var, port_offset))
     seconds = await mesh.start(timeout)
     console.print(f"mesh ready in {seconds:.1f}s; gRPC and REST on {mesh.envoy_address}")
     console.print(await asyncio.to_thread(_status_table, var))
@@ -98,12 +102,13 @@ async def _up_foreground(var: pathlib.Path, timeout: float) -> None:
     await mesh.stop()
 
 
-def _up_detached(var: pathlib.Path, timeout: float) -> None:
+def _up_detached(var: pathlib.Path, timeout: float, port_offset: int) -> None:
     log_path = var / "log" / "supervisor.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         child = subprocess.Popen(
-            [sys.executable, "-m", "cognos", "up", "--var", str(var), "--timeout", str(timeout)],
+            [sys.executable, "-m", "cognos", "up", "--var", str(var), "--timeout", str(timeout),
+             "--port-offset", str(port_offset)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
     deadline = time.monotonic() + timeout + 5
@@ -148,8 +153,7 @@ def status(var: pathlib.Path = VAR) -> None:
 def envoy_config(output: pathlib.Path = typer.Option(pathlib.Path("envoy/envoy.json")),
                  check: bool = typer.Option(False, help="Fail if the file is stale.")) -> None:
     """Render Envoy's configuration for the default ports (the reference deployment)."""
-    text = to_json(render(EnvoyOptions(descriptor_set=pathlib.Path(
-        "/etc/cognos/descriptor.binpb"))))
+    text = to_json(render(EnvoyOptions(descriptor_set=REFERENCE_DESCRIPTOR)))
     if check:
         if not output.exists() or output.read_text() != text:
             console.print(f"[red]{output} is stale; run `cognos envoy-config`[/red]")
@@ -158,7 +162,8 @@ def envoy_config(output: pathlib.Path = typer.Option(pathlib.Path("envoy/envoy.j
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text)
-    console.print(f"wrote {output} (descriptor set: {descriptor_set_path()})")
+    console.print(f"wrote {output}; run it from the repository root: "
+                  f"envoy -c {output} (descriptor set {REFERENCE_DESCRIPTOR})")
 
 
 @app.command("demo")

@@ -66,6 +66,12 @@ class MeshLayout:
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
+    def offset(cls, var_dir: pathlib.Path, offset: int) -> MeshLayout:
+        """The default ports, each moved by ``offset``."""
+        return cls(var_dir=var_dir, ports={s.name: [s.port + offset] for s in SERVICES},
+                   envoy_port=ENVOY_LISTEN_PORT + offset, admin_port=ENVOY_ADMIN_PORT + offset)
+
+    @classmethod
     def ephemeral(cls, var_dir: pathlib.Path, *, services: tuple[ServiceSpec, ...] = SERVICES,
                   replicas: dict[str, int] | None = None,
                   env: dict[str, str] | None = None) -> MeshLayout:
