@@ -22,7 +22,7 @@ from grpc_reflection.v1alpha import reflection
 from shared import logs, tracing
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.database.migrations import upgrade
+from shared.database.migrate import run_migrations
 from shared.interceptors import RpcBoundaryInterceptor
 from shared.registry import ServiceSpec
 
@@ -128,7 +128,7 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     """
     db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
     try:
-        await upgrade(db, migrations)
+        await run_migrations(db, migrations)
         running = await create_server(spec, settings, build(db))
     except BaseException:
         await db.dispose()

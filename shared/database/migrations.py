@@ -1,14 +1,18 @@
 """Alembic, run programmatically: one migration history per service.
 
 Each service keeps ``migrations/`` (``env.py`` calls :func:`run_env`, ``versions/`` holds its
-revisions). :func:`upgrade` applies them on the service's own connection at start-up.
+revisions). :func:`upgrade` applies them on a connection of this process; services run it in a
+child process at start-up (``python -m shared.database.migrations <folder>``, see
+:mod:`shared.database.migrate`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
+import os
 import pathlib
+import sys
 import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -89,3 +93,18 @@ def _migrate(connection: Connection, target_metadata: MetaData) -> None:
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
+
+
+async def _upgrade_from_environment(script_location: pathlib.Path) -> None:
+    from shared.database.migrate import SCHEMA_VARIABLE, URL_VARIABLE
+
+    db = DatabaseConnection(os.environ[URL_VARIABLE],
+                            schema=os.environ.get(SCHEMA_VARIABLE) or None)
+    try:
+        await upgrade(db, script_location)
+    finally:
+        await db.dispose()
+
+
+if __name__ == "__main__":
+    asyncio.run(_upgrade_from_environment(pathlib.Path(sys.argv[1])))
