@@ -15,15 +15,16 @@ import pathlib
 import tempfile
 
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.registry import SERVICES, by_name
+from shared.registry import SERVICES, ServiceSpec, by_name
 
 READY_TARGET_S = 15.0
 RSS_TARGET_BYTES = 1.2 * 2**30
 
 
-async def measure(services: tuple[object, ...], idle: float) -> tuple[float, int, dict[str, int]]:
+async def measure(services: tuple[ServiceSpec, ...],
+                  idle: float) -> tuple[float, int, dict[str, int]]:
     with tempfile.TemporaryDirectory() as var:
-        mesh = Mesh(MeshLayout.ephemeral(pathlib.Path(var), services=services))  # type: ignore[arg-type]
+        mesh = Mesh(MeshLayout.ephemeral(pathlib.Path(var), services=services))
         ready = await mesh.start(timeout=120)
         await asyncio.sleep(idle)
         per_process = {r.process.name: r.process.rss_bytes() for r in mesh.replicas}
@@ -38,7 +39,8 @@ async def run(idle: float) -> None:
     one_ready, one_rss, _ = await measure((by_name("task-planner"),), idle)
     ready, rss, per_process = await measure(SERVICES, idle)
     mib = 2**20
-    print(f"baseline (1 service + envoy): ready {one_ready:.2f} s, idle RSS {one_rss / mib:.0f} MiB")
+    print(f"baseline (1 service + envoy): ready {one_ready:.2f} s, "
+          f"idle RSS {one_rss / mib:.0f} MiB")
     print(f"mesh (11 services + envoy):   ready {ready:.2f} s, idle RSS {rss / mib:.0f} MiB")
     print(f"  ratio to baseline: ready x{ready / one_ready:.2f}, RSS x{rss / one_rss:.2f}")
     print(f"  ready {ready:.2f} s / target {READY_TARGET_S:.0f} s = {ready / READY_TARGET_S:.2f} "
