@@ -16,7 +16,6 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
-from shared.database.pagination import Cursor
 from shared.errors import AlreadyExists
 
 metadata = sa.MetaData()
@@ -100,21 +99,7 @@ class TenantRepository(Repository[Tenant]):
 
     async def list_all(self, page: PageRequest) -> Page[Tenant]:
         """One page of every tenant, newest first."""
-        c = self.table.c
-        query = sa.select(self.table)
-        if page.after is not None:
-            query = query.where(sa.or_(
-                c.create_time < page.after.create_time,
-                sa.and_(c.create_time == page.after.create_time, c.id < page.after.id),
-            ))
-        query = query.order_by(c.create_time.desc(), c.id.desc()).limit(page.size + 1)
-        async with self.db.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        items = [self._from_row(row) for row in rows[: page.size]]
-        token = ""
-        if len(rows) > page.size:
-            token = Cursor(items[-1].create_time, items[-1].id).encode()
-        return Page(items, token)
+        return await self.fetch_page(self.newest_first(sa.select(self.table), page), page)
 
 
 def user_repository(db: DatabaseConnection) -> UserRepository:

@@ -17,7 +17,6 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
-from shared.database.pagination import Cursor
 
 # Namespace ids follow the contract's `^[a-z0-9][a-z0-9._-]{0,127}$`, longer than other ids.
 NAMESPACE_ID_LENGTH = 128
@@ -77,14 +76,7 @@ class NamespaceRepository(Repository[Namespace]):
         query = sa.select(self.table).where(c.tenant == tenant)
         if page.after is not None:
             query = query.where(c.id > page.after.id)
-        query = query.order_by(c.id).limit(page.size + 1)
-        async with self.db.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
-        items = [self._from_row(row) for row in rows[: page.size]]
-        token = ""
-        if len(rows) > page.size:
-            token = Cursor(items[-1].create_time, items[-1].id).encode()
-        return Page(items, token)
+        return await self.fetch_page(query.order_by(c.id), page)
 
 
 def memory_repository(db: DatabaseConnection) -> MemoryRepository:

@@ -99,21 +99,27 @@ class Repository(Generic[E]):
     async def list(self, tenant: str, page: PageRequest,
                    where: Sequence[sa.ColumnElement[bool]] = ()) -> Page[E]:
         """One page of ``tenant``'s entities, newest first, optionally filtered by ``where``."""
+        query = sa.select(self.table).where(self.table.c.tenant == tenant, *where)
+        return await self.fetch_page(self.newest_first(query, page), page)
+
+    def newest_first(self, query: sa.Select[Any], page: PageRequest) -> sa.Select[Any]:
+        """``query`` ordered by (create_time, id) descending, resumed after ``page``'s cursor."""
         c = self.table.c
-        query = sa.select(self.table).where(c.tenant == tenant, *where)
         if page.after is not None:
             query = query.where(sa.or_(
                 c.create_time < page.after.create_time,
                 sa.and_(c.create_time == page.after.create_time, c.id < page.after.id),
             ))
-        query = query.order_by(c.create_time.desc(), c.id.desc()).limit(page.size + 1)
+        return query.order_by(c.create_time.desc(), c.id.desc())
+
+    async def fetch_page(self, query: sa.Select[Any], page: PageRequest) -> Page[E]:
+        """Run an ordered ``query`` for one page; the token resumes after its last entity."""
         async with self.db.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            rows = (await conn.execute(query.limit(page.size + 1))).mappings().all()
         items = [self._from_row(r) for r in rows[: page.size]]
         token = ""
         if len(rows) > page.size:
-            last = items[-1]
-            token = Cursor(last.create_time, last.id).encode()
+            token = Cursor(items[-1].create_time, items[-1].id).encode()
         return Page(items, token)
 
     async def count(self, tenant: str, where: Sequence[sa.ColumnElement[bool]] = ()) -> int:
