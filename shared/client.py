@@ -58,12 +58,15 @@ class ServiceClient(Generic[S]):
             method: RPC name on the stub.
             request: The request message.
             timeout: Overrides the client's deadline for this call.
-            idempotent: Overrides the name-based rule (e.g. a Create with a request_id).
+            idempotent: Overrides the rule: read-only verbs, and any request carrying a
+                ``request_id`` (the server replays its first response), are retried.
 
         Raises:
             CognitionError: The peer's error, decoded; Unavailable when the circuit is open.
         """
-        retryable = is_idempotent(method) if idempotent is None else idempotent
+        if idempotent is None:
+            idempotent = is_idempotent(method) or bool(getattr(request, "request_id", ""))
+        retryable = idempotent
         codes = _RETRYABLE_IF_IDEMPOTENT if retryable else set()
         budget = self.deadline if timeout is None else timeout
         give_up_at = time.monotonic() + budget

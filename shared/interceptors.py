@@ -2,7 +2,8 @@
 
 For each call it binds the caller's context (tenant, subject, trace id) for logging and domain
 code, validates the request against the rules in its contract, applies a default deadline to
-calls that arrived without one, and maps errors: a :class:`shared.errors.CognitionError` becomes
+calls that arrived without one, replays mutations retried with the same ``request_id``, and
+maps errors: a :class:`shared.errors.CognitionError` becomes
 a rich ``google.rpc.Status``; anything else becomes INTERNAL "internal error", logged once with
 its trace id.
 """
@@ -22,6 +23,7 @@ from opentelemetry import trace
 
 from shared import context
 from shared.errors import CognitionError, DeadlineExceeded, Internal, Unimplemented
+from shared.idempotent_calls import IdempotentCalls
 from shared.rpc_status import to_grpc_status
 from shared.validation import validate
 
@@ -46,11 +48,15 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
     Args:
         domain: ErrorInfo domain of this service, e.g. ``planner.cognition``.
         default_deadline: Seconds allowed to calls that arrive without a deadline.
+        idempotent_calls: Replays mutations retried with the same ``request_id``; None when
+            the service keeps no idempotency keys.
     """
 
-    def __init__(self, domain: str, default_deadline: float) -> None:
+    def __init__(self, domain: str, default_deadline: float,
+                 idempotent_calls: IdempotentCalls | None = None) -> None:
         self._domain = domain
         self._default_deadline = default_deadline
+        self._idempotent_calls = idempotent_calls
 
     async def intercept_service(
         self,
@@ -100,7 +106,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 outcome = "OK"
                 try:
                     validate(request)
-                    return await asyncio.wait_for(behavior(request, ctx), self._budget(ctx))
+                    return await asyncio.wait_for(self._run(method, behavior, request, ctx),
+                                                  self._budget(ctx))
                 except grpc.aio.AbortError:
                     outcome = "ABORTED_BY_HANDLER"
                     raise
@@ -112,6 +119,13 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                               (time.perf_counter() - started) * 1000)
 
         return unary
+
+    async def _run(self, method: str, behavior: Callable[..., Any], request: Any,
+                   ctx: grpc.aio.ServicerContext) -> Any:
+        if self._idempotent_calls is None:
+            return await behavior(request, ctx)
+        return await self._idempotent_calls.run(method, request,
+                                                lambda: behavior(request, ctx))
 
     def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:

@@ -22,7 +22,9 @@ from grpc_reflection.v1alpha import reflection
 from shared import logs, tracing
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.database.idempotency import IdempotencyStore
 from shared.database.migrate import run_migrations
+from shared.idempotent_calls import IdempotentCalls
 from shared.interceptors import RpcBoundaryInterceptor
 from shared.registry import ServiceSpec
 
@@ -55,6 +57,7 @@ async def create_server(
     register: Register,
     *,
     extra_service_names: Sequence[str] = (),
+    idempotency: IdempotencyStore | None = None,
 ) -> RunningServer:
     """Build, bind and start the server of ``spec``.
 
@@ -64,6 +67,7 @@ async def create_server(
         register: Adds the service's servicer(s) to the server.
         extra_service_names: Further fully-qualified services ``register`` adds, for
             reflection and health.
+        idempotency: Where mutations' request ids are remembered (None: not honoured).
 
     Returns:
         The running server and the port it is bound to.
@@ -77,7 +81,8 @@ async def create_server(
     server = grpc.aio.server(
         interceptors=[
             tracing.server_interceptor(),
-            RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds),
+            RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds,
+                                   IdempotentCalls(idempotency) if idempotency else None),
         ],
         options=options,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
@@ -129,7 +134,8 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
     try:
         await run_migrations(db, migrations)
-        running = await create_server(spec, settings, build(db))
+        running = await create_server(spec, settings, build(db),
+                                      idempotency=IdempotencyStore(db))
     except BaseException:
         await db.dispose()
         raise

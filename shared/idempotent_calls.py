@@ -1,0 +1,76 @@
+"""Replaying the first response of a mutation retried with the same ``request_id``.
+
+Used by the RPC boundary interceptor for every unary method whose request has a non-empty
+``request_id`` field; the responses are kept in the service's own
+:class:`shared.database.idempotency.IdempotencyStore`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+
+from google.protobuf import descriptor_pool, message_factory
+from google.protobuf.message import Message
+
+from shared.database.idempotency import IdempotencyStore
+from shared.errors import InvalidArgument
+
+
+def request_tenant(request: Message) -> str:
+    """The tenant a request is about, from ``parent``, ``name`` or its resource's ``name``."""
+    candidates = [getattr(request, f, "") for f in ("parent", "name")
+                  if f in request.DESCRIPTOR.fields_by_name]
+    for field in request.DESCRIPTOR.fields:
+        if field.message_type is not None and "name" in field.message_type.fields_by_name:
+            candidates.append(getattr(getattr(request, field.name), "name", ""))
+    for value in candidates:
+        parts = str(value).split("/")
+        if len(parts) >= 2 and parts[0] == "tenants" and parts[1]:
+            return parts[1]
+    return ""
+
+
+def fingerprint(request: Message) -> str:
+    """SHA-256 of the request without its request_id (deterministic serialisation)."""
+    copy = type(request)()
+    copy.CopyFrom(request)
+    copy.ClearField("request_id")  # type: ignore[arg-type]
+    return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
+
+
+def response_class(method: str) -> type[Message]:
+    """The response message class of ``/pkg.Service/Method``."""
+    service, name = method.lstrip("/").rsplit("/", 1)
+    descriptor = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
+    return message_factory.GetMessageClass(descriptor.output_type)  # type: ignore[no-any-return]
+
+
+class IdempotentCalls:
+    """Runs a mutation once per (tenant, method, request_id) and replays its response."""
+
+    def __init__(self, store: IdempotencyStore) -> None:
+        self._store = store
+
+    async def run(self, method: str, request: Message,
+                  call: Callable[[], Awaitable[Message]]) -> Message:
+        """The handler's response, or the remembered one for a repeated request id.
+
+        Raises:
+            InvalidArgument: The request id was used before for a different request.
+        """
+        request_id = ("request_id" in request.DESCRIPTOR.fields_by_name
+                      and getattr(request, "request_id", ""))
+        if not request_id:
+            return await call()
+        tenant, digest = request_tenant(request), fingerprint(request)
+        remembered = await self._store.recall(tenant, method, request_id)
+        if remembered is not None:
+            if remembered.fingerprint != digest:
+                raise InvalidArgument.for_field(
+                    "request_id", "was already used for a different request", "REQUEST_ID_REUSED")
+            return response_class(method).FromString(remembered.response)
+        response = await call()
+        await self._store.remember(tenant, method, request_id, digest,
+                                   response.SerializeToString(deterministic=True))
+        return response
