@@ -35,7 +35,7 @@ def fingerprint(request: Message) -> str:
     """SHA-256 of the request without its request_id (deterministic serialisation)."""
     copy = type(request)()
     copy.CopyFrom(request)
-    copy.ClearField("request_id")  # type: ignore[arg-type]
+    copy.ClearField("request_id")
     return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
 
 
@@ -43,7 +43,7 @@ def response_class(method: str) -> type[Message]:
     """The response message class of ``/pkg.Service/Method``."""
     service, name = method.lstrip("/").rsplit("/", 1)
     descriptor = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
-    return message_factory.GetMessageClass(descriptor.output_type)  # type: ignore[no-any-return]
+    return message_factory.GetMessageClass(descriptor.output_type)
 
 
 class IdempotentCalls:
@@ -59,8 +59,8 @@ class IdempotentCalls:
         Raises:
             InvalidArgument: The request id was used before for a different request.
         """
-        request_id = ("request_id" in request.DESCRIPTOR.fields_by_name
-                      and getattr(request, "request_id", ""))
+        request_id: str = (getattr(request, "request_id", "")
+                           if "request_id" in request.DESCRIPTOR.fields_by_name else "")
         if not request_id:
             return await call()
         tenant, digest = request_tenant(request), fingerprint(request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -53,10 +54,10 @@ class CircuitBreaker:
     """
 
     def __init__(self, failure_threshold: int = 5, reset_timeout: float = 5.0,
-                 clock: type[time.monotonic] | None = None) -> None:  # type: ignore[valid-type]
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.failure_threshold = failure_threshold
         self.reset_timeout = reset_timeout
-        self._clock = clock or time.monotonic
+        self._clock = clock
         self._failures = 0
         self._opened_at = 0.0
         self._state = BreakerState.CLOSED

@@ -83,7 +83,7 @@ def from_rpc_error(error: grpc.RpcError) -> CognitionError:
 
 def code_name(code: int) -> str:
     """``3`` -> ``"INVALID_ARGUMENT"``."""
-    return code_pb2.Code.Name(code)
+    return str(code_pb2.Code.Name(code))
 
 
 def status_code(value: int) -> grpc.StatusCode:

@@ -37,7 +37,8 @@ def configure(service_name: str, otlp_endpoint: str) -> None:
 
 def server_interceptor() -> grpc.aio.ServerInterceptor:
     """Starts a server span per call, continuing the caller's trace from metadata."""
-    return aio_server_interceptor()  # type: ignore[no-any-return]
+    interceptor: grpc.aio.ServerInterceptor = aio_server_interceptor()
+    return interceptor
 
 
 def client_interceptors() -> list[grpc.aio.ClientInterceptor]:

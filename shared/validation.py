@@ -17,7 +17,8 @@ _validator = protovalidate.Validator()
 def field_path(violation: protovalidate.Violation) -> str:
     """Dotted path of the violating field, with ``[i]``/``["key"]`` for list items and map keys."""
     parts: list[str] = []
-    for element in violation.proto.field.elements:
+    path = violation.proto.field
+    for element in path.elements if path is not None else ():
         name = element.field_name
         subscript = element.subscript
         if subscript is not None and subscript.field == "string_key":
@@ -44,7 +45,7 @@ def _outside_update_mask(message: Message, violations: list[FieldViolation]
     so rules on the others (a required field left empty, say) must not reject it.
     """
     fields = message.DESCRIPTOR.fields_by_name
-    if "update_mask" not in fields or not message.HasField("update_mask"):  # type: ignore[arg-type]
+    if "update_mask" not in fields or not message.HasField("update_mask"):
         return violations
     paths = set(message.update_mask.paths)  # type: ignore[attr-defined]
     if not paths or "*" in paths:

@@ -68,7 +68,7 @@ class Repository(Generic[E]):
         self.table = table
         self.model = model
         self.kind = kind
-        self._fields = [f.name for f in dataclasses.fields(model)]  # type: ignore[arg-type]
+        self._fields = [f.name for f in dataclasses.fields(model)]
 
     def _to_row(self, entity: E) -> dict[str, Any]:
         return {name: getattr(entity, name) for name in self._fields}
@@ -135,7 +135,7 @@ class Repository(Generic[E]):
         Raises:
             AlreadyExists: ``tenant``/``id`` is taken.
         """
-        entity = dataclasses.replace(entity, etag=new_etag())  # type: ignore[type-var]
+        entity = dataclasses.replace(entity, etag=new_etag())
         try:
             async with self.db.transaction() as conn:
                 await conn.execute(sa.insert(self.table).values(self._to_row(entity)))
@@ -152,7 +152,7 @@ class Repository(Generic[E]):
             NotFound: No such entity in this tenant.
             Aborted: ``expected_etag`` is set and the stored entity changed since.
         """
-        updated = dataclasses.replace(entity, etag=new_etag(),  # type: ignore[type-var]
+        updated = dataclasses.replace(entity, etag=new_etag(),
                                       update_time=utc_now())
         values = self._to_row(updated)
         for key in ("tenant", "id", "create_time"):
