@@ -2,10 +2,10 @@
 
 For each call it binds the caller's context (tenant, subject, trace id) for logging and domain
 code, validates the request against the rules in its contract, applies a default deadline to
-calls that arrived without one, replays mutations retried with the same ``request_id``, and
-maps errors: a :class:`shared.errors.CognitionError` becomes
-a rich ``google.rpc.Status``; anything else becomes INTERNAL "internal error", logged once with
-its trace id.
+calls that arrived without one, replays mutations retried with the same ``request_id``, records
+every mutating call in the audit trail, and maps errors: a
+:class:`shared.errors.CognitionError` becomes a rich ``google.rpc.Status``; anything else
+becomes INTERNAL "internal error", logged once with its trace id.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import grpc
 from opentelemetry import trace
 
 from shared import context
+from shared.audit import AuditRecorder
 from shared.errors import CognitionError, DeadlineExceeded, Internal, Unimplemented
 from shared.idempotent_calls import IdempotentCalls
 from shared.rpc_status import to_grpc_status
@@ -50,13 +51,16 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         default_deadline: Seconds allowed to calls that arrive without a deadline.
         idempotent_calls: Replays mutations retried with the same ``request_id``; None when
             the service keeps no idempotency keys.
+        audit: Records every mutating call in the audit trail; None for the audit-log itself.
     """
 
     def __init__(self, domain: str, default_deadline: float,
-                 idempotent_calls: IdempotentCalls | None = None) -> None:
+                 idempotent_calls: IdempotentCalls | None = None,
+                 audit: AuditRecorder | None = None) -> None:
         self._domain = domain
         self._default_deadline = default_deadline
         self._idempotent_calls = idempotent_calls
+        self._audit = audit
 
     async def intercept_service(
         self,
@@ -122,10 +126,20 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
 
     async def _run(self, method: str, behavior: Callable[..., Any], request: Any,
                    ctx: grpc.aio.ServicerContext) -> Any:
-        if self._idempotent_calls is None:
-            return await behavior(request, ctx)
-        return await self._idempotent_calls.run(method, request,
-                                                lambda: behavior(request, ctx))
+        audit = self._audit if self._audit and AuditRecorder.audits(method) else None
+        try:
+            if self._idempotent_calls is None:
+                response = await behavior(request, ctx)
+            else:
+                response = await self._idempotent_calls.run(method, request,
+                                                            lambda: behavior(request, ctx))
+        except Exception as error:
+            if audit is not None:
+                await audit.record(method, request, None, error)
+            raise
+        if audit is not None:
+            await audit.record(method, request, response, None)
+        return response
 
     def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:

@@ -19,16 +19,22 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from cognition.audit.v1 import audit_service_pb2_grpc
 from shared import logs, tracing
+from shared.audit import AuditPublisher, AuditRecorder
+from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.database.audit_outbox import AuditOutbox
 from shared.database.idempotency import IdempotencyStore
 from shared.database.migrate import run_migrations
 from shared.idempotent_calls import IdempotentCalls
 from shared.interceptors import RpcBoundaryInterceptor
-from shared.registry import ServiceSpec
+from shared.registry import ServiceSpec, by_name
 
 log = logging.getLogger(__name__)
+
+AUDIT_LOG = "audit-log"
 
 Register = Callable[[grpc.aio.Server], None]
 
@@ -58,6 +64,7 @@ async def create_server(
     *,
     extra_service_names: Sequence[str] = (),
     idempotency: IdempotencyStore | None = None,
+    audit: AuditRecorder | None = None,
 ) -> RunningServer:
     """Build, bind and start the server of ``spec``.
 
@@ -68,6 +75,7 @@ async def create_server(
         extra_service_names: Further fully-qualified services ``register`` adds, for
             reflection and health.
         idempotency: Where mutations' request ids are remembered (None: not honoured).
+        audit: Records mutating calls in the audit trail (None: not audited).
 
     Returns:
         The running server and the port it is bound to.
@@ -82,7 +90,8 @@ async def create_server(
         interceptors=[
             tracing.server_interceptor(),
             RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds,
-                                   IdempotentCalls(idempotency) if idempotency else None),
+                                   IdempotentCalls(idempotency) if idempotency else None,
+                                   audit),
         ],
         options=options,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
@@ -132,13 +141,26 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
         build: Given the database, returns the function that adds the servicers.
     """
     db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
+    publisher: AuditPublisher | None = None
     try:
         await run_migrations(db, migrations)
+        recorder = None
+        if spec.name != AUDIT_LOG:  # the audit log's own appends are the trail
+            outbox = AuditOutbox(db)
+            publisher = AuditPublisher(outbox, ServiceClient(
+                settings.mesh.peer_address(by_name(AUDIT_LOG)),
+                audit_service_pb2_grpc.AuditServiceStub))
+            recorder = AuditRecorder(spec.error_domain.split(".")[0], outbox, publisher)
         running = await create_server(spec, settings, build(db),
-                                      idempotency=IdempotencyStore(db))
+                                      idempotency=IdempotencyStore(db), audit=recorder)
     except BaseException:
+        if publisher is not None:
+            await publisher.stop(flush_timeout=0)
         await db.dispose()
         raise
+    if publisher is not None:
+        publisher.start()
+        running.on_stop.append(publisher.stop)
     running.on_stop.append(db.dispose)
     return running
 

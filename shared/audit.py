@@ -1,0 +1,191 @@
+"""Audit trail of every mutation, written by the shared runtime rather than by each handler.
+
+``AuditRecorder`` turns a completed mutating call (any method that is not read-only) into an
+outbox entry: who (the call's subject), tenant, action (``planner.create_goal``), resource,
+outcome, trace id and a digest of the request. ``AuditPublisher`` delivers the outbox to the
+audit-log service in the background, retrying with backoff while it is unreachable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import re
+import uuid
+
+from google.protobuf.message import Message
+
+from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2, audit_service_pb2_grpc
+from shared import context
+from shared.client import ServiceClient
+from shared.database.audit_outbox import AuditOutbox, OutboxEntry
+from shared.database.types import utc_now
+from shared.errors import CognitionError, PermissionDenied, Unauthenticated
+from shared.idempotent_calls import request_tenant
+from shared.resilience import RetryPolicy, is_idempotent
+
+log = logging.getLogger(__name__)
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def action_name(domain: str, method: str) -> str:
+    """``("planner", ".../PlannerService/CreateGoal")`` -> ``planner.create_goal``."""
+    return f"{domain}.{_CAMEL.sub('_', method.rsplit('/', 1)[-1]).lower()}"
+
+
+def resource_name(request: Message, response: Message | None, tenant: str) -> str:
+    """The resource a call acted on: the response's resource, else the request's name/parent."""
+    for message in (response, request):
+        if message is None:
+            continue
+        for field in message.DESCRIPTOR.fields:
+            if field.message_type is not None and "name" in field.message_type.fields_by_name:
+                value = getattr(getattr(message, field.name), "name", "")
+                if value:
+                    return str(value)
+    for key in ("name", "parent"):
+        value = getattr(request, key, "") if key in request.DESCRIPTOR.fields_by_name else ""
+        if value:
+            return str(value)
+    return f"tenants/{tenant}"
+
+
+class AuditRecorder:
+    """Writes an outbox entry for each completed mutating call of one service.
+
+    Args:
+        domain: The service's domain (``planner``), the first part of action names.
+        outbox: The service's outbox.
+        publisher: Woken when an entry is added (None: delivery is someone else's job).
+    """
+
+    def __init__(self, domain: str, outbox: AuditOutbox,
+                 publisher: AuditPublisher | None = None) -> None:
+        self._domain = domain
+        self._outbox = outbox
+        self._publisher = publisher
+
+    @staticmethod
+    def audits(method: str) -> bool:
+        """Whether calls of ``method`` are audited (everything that may change state)."""
+        return not is_idempotent(method) and not method.startswith("/grpc.")
+
+    async def record(self, method: str, request: Message, response: Message | None,
+                     error: BaseException | None) -> None:
+        """Add the entry for one call; never raises (a failure is logged loudly)."""
+        ctx = context.current()
+        tenant = request_tenant(request) or ctx.tenant
+        if not tenant:
+            return
+        if error is None:
+            outcome = "SUCCESS"
+        elif isinstance(error, PermissionDenied | Unauthenticated):
+            outcome = "DENIED"
+        else:
+            outcome = "FAILURE"
+        entry = OutboxEntry(
+            id=str(uuid.uuid4()),
+            tenant=tenant,
+            actor=ctx.subject or "anonymous",
+            action=action_name(self._domain, method),
+            resource=resource_name(request, response, tenant),
+            outcome=outcome,
+            trace_id=ctx.trace_id if len(ctx.trace_id) == 32 else "",
+            payload_digest=hashlib.sha256(request.SerializeToString(deterministic=True)
+                                          ).hexdigest(),
+        )
+        try:
+            await self._outbox.add(entry)
+        except Exception:
+            log.exception("could not record the audit entry of %s for %s", method, tenant)
+            return
+        if self._publisher is not None:
+            self._publisher.wake()
+
+
+class AuditPublisher:
+    """Delivers the outbox to audit-log in the background, oldest first, with backoff.
+
+    Args:
+        outbox: The service's outbox.
+        client: A client of the audit-log service.
+        batch: Most entries sent per round.
+        retry: Backoff between failed rounds.
+    """
+
+    def __init__(self, outbox: AuditOutbox,
+                 client: ServiceClient[audit_service_pb2_grpc.AuditServiceStub],
+                 batch: int = 100, retry: RetryPolicy | None = None) -> None:
+        self._outbox = outbox
+        self._client = client
+        self._batch = batch
+        self._retry = retry or RetryPolicy(base_delay=0.2, max_delay=5.0)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._failures = 0
+
+    def wake(self) -> None:
+        """Deliver soon: new entries are waiting."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="audit-publisher")
+
+    async def stop(self, flush_timeout: float = 2.0) -> None:
+        """Try one last delivery, then stop; what is left stays in the outbox for next time."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.deliver_once(), flush_timeout)
+        await self._client.close()
+
+    async def _run(self) -> None:
+        while True:
+            delivered = await self.deliver_once()
+            if delivered:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+
+    async def deliver_once(self) -> int:
+        """One round: send the due entries; returns how many were delivered."""
+        entries = await self._outbox.due(self._batch)
+        delivered: list[str] = []
+        for entry in entries:
+            try:
+                await self._client.call("CreateAuditEntry", _request(entry), idempotent=True)
+            except CognitionError as error:
+                self._failures += 1
+                delay = self._retry.delay(min(self._failures, 10))
+                log.warning("audit-log unreachable (%s); %d entries wait, retry in %.1fs",
+                            error.reason, len(entries) - len(delivered), delay)
+                await self._outbox.delivered(delivered)
+                pending = [e.id for e in entries if e.id not in set(delivered)]
+                await self._outbox.retry_later(pending, utc_now() + dt.timedelta(seconds=delay))
+                return len(delivered)
+            delivered.append(entry.id)
+        self._failures = 0
+        await self._outbox.delivered(delivered)
+        return len(delivered)
+
+
+def _request(entry: OutboxEntry) -> audit_service_pb2.CreateAuditEntryRequest:
+    return audit_service_pb2.CreateAuditEntryRequest(
+        parent=f"tenants/{entry.tenant}",
+        audit_entry_id=entry.id,
+        audit_entry=audit_entry_pb2.AuditEntry(
+            actor=entry.actor,
+            action=entry.action,
+            resource=entry.resource,
+            outcome=f"OUTCOME_{entry.outcome}",
+            trace_id=entry.trace_id,
+            payload_digest=entry.payload_digest,
+        ),
+    )
