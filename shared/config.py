@@ -33,8 +33,17 @@ class MeshSettings(BaseSettings):
     # Service name -> host:port, for peers not at peer_host and their registry port
     # (COGNOS_PEERS='{"audit-log": "10.0.0.7:50059"}').
     peers: dict[str, str] = Field(default_factory=dict)
+    # Refuse calls without an identity; unset means: only in the production profile.
+    require_identity: bool | None = None
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
+
+    @property
+    def identity_required(self) -> bool:
+        """Whether servers refuse calls that carry no identity."""
+        if self.require_identity is None:
+            return self.profile == "production"
+        return self.require_identity
 
     def peer_address(self, spec: ServiceSpec) -> str:
         """Where to reach service ``spec`` directly."""

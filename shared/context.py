@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 TENANT_HEADER = "x-cognos-tenant"
 SUBJECT_HEADER = "x-cognos-subject"
+SCOPES_HEADER = "x-cognos-scopes"
 REQUEST_ID_HEADER = "x-request-id"
 
 
@@ -22,6 +23,7 @@ class CallContext:
 
     tenant: str = ""
     subject: str = ""
+    scopes: frozenset[str] = frozenset()
     trace_id: str = ""
     request_id: str = ""
     method: str = ""
@@ -54,6 +56,7 @@ def from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None, method: st
     return CallContext(
         tenant=values.get(TENANT_HEADER, ""),
         subject=values.get(SUBJECT_HEADER, ""),
+        scopes=frozenset(values.get(SCOPES_HEADER, "").split()),
         trace_id=trace_id,
         request_id=values.get(REQUEST_ID_HEADER, ""),
         method=method,
@@ -64,5 +67,5 @@ def outgoing_metadata(ctx: CallContext | None = None) -> list[tuple[str, str]]:
     """Metadata that carries identity on to the next hop."""
     ctx = ctx or current()
     pairs = [(TENANT_HEADER, ctx.tenant), (SUBJECT_HEADER, ctx.subject),
-             (REQUEST_ID_HEADER, ctx.request_id)]
+             (SCOPES_HEADER, " ".join(sorted(ctx.scopes))), (REQUEST_ID_HEADER, ctx.request_id)]
     return [(k, v) for k, v in pairs if v]

@@ -1,11 +1,12 @@
 """The server-side RPC boundary: one interceptor every service installs.
 
-For each call it binds the caller's context (tenant, subject, trace id) for logging and domain
-code, validates the request against the rules in its contract, applies a default deadline to
-calls that arrived without one, replays mutations retried with the same ``request_id``, records
-every mutating call in the audit trail, and maps errors: a
-:class:`shared.errors.CognitionError` becomes a rich ``google.rpc.Status``; anything else
-becomes INTERNAL "internal error", logged once with its trace id.
+For each call it binds the caller's context (tenant, subject, scopes, trace id) for logging and
+domain code, holds the caller to the scope the method declares in its contract, validates the
+request against the rules in its contract, applies a default deadline to calls that arrived
+without one, replays mutations retried with the same ``request_id``, records every mutating
+call in the audit trail, and maps errors: a :class:`shared.errors.CognitionError` becomes a
+rich ``google.rpc.Status``; anything else becomes INTERNAL "internal error", logged once with
+its trace id.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import grpc
 from opentelemetry import trace
 
 from shared import context
+from shared.access import AccessPolicy
 from shared.audit import AuditRecorder
 from shared.errors import CognitionError, DeadlineExceeded, Internal, Unimplemented
 from shared.idempotent_calls import IdempotentCalls
@@ -52,11 +54,14 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         idempotent_calls: Replays mutations retried with the same ``request_id``; None when
             the service keeps no idempotency keys.
         audit: Records every mutating call in the audit trail; None for the audit-log itself.
+        access: Holds callers to the scopes their methods declare; None trusts every caller.
     """
 
     def __init__(self, domain: str, default_deadline: float,
                  idempotent_calls: IdempotentCalls | None = None,
-                 audit: AuditRecorder | None = None) -> None:
+                 audit: AuditRecorder | None = None,
+                 access: AccessPolicy | None = None) -> None:
+        self._access = access
         self._domain = domain
         self._default_deadline = default_deadline
         self._idempotent_calls = idempotent_calls
@@ -109,6 +114,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 started = time.perf_counter()
                 outcome = "OK"
                 try:
+                    await self._admit(method, request)
                     validate(request)
                     return await asyncio.wait_for(self._run(method, behavior, request, ctx),
                                                   self._budget(ctx))
@@ -123,6 +129,17 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                               (time.perf_counter() - started) * 1000)
 
         return unary
+
+    async def _admit(self, method: str, request: Any) -> None:
+        """Check the caller may call ``method``; a refused mutation is still audited."""
+        if self._access is None:
+            return
+        try:
+            self._access.check(method, context.current())
+        except CognitionError as error:
+            if self._audit is not None and AuditRecorder.audits(method):
+                await self._audit.record(method, request, None, error)
+            raise
 
     async def _run(self, method: str, behavior: Callable[..., Any], request: Any,
                    ctx: grpc.aio.ServicerContext) -> Any:
@@ -145,6 +162,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             with context.bind(self._call_context(method, ctx)):
                 try:
+                    await self._admit(method, request)
                     validate(request)
                     result = behavior(request, ctx)
                     if inspect.isasyncgen(result):

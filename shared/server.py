@@ -21,6 +21,7 @@ from grpc_reflection.v1alpha import reflection
 
 from cognition.audit.v1 import audit_service_pb2_grpc
 from shared import logs, tracing
+from shared.access import AccessPolicy
 from shared.audit import AuditPublisher, AuditRecorder
 from shared.client import ServiceClient
 from shared.config import ServiceSettings
@@ -91,7 +92,7 @@ async def create_server(
             tracing.server_interceptor(),
             RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds,
                                    IdempotentCalls(idempotency) if idempotency else None,
-                                   audit),
+                                   audit, AccessPolicy(settings.mesh.identity_required)),
         ],
         options=options,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,

@@ -118,6 +118,20 @@ SAMPLES: tuple[SampleResource, ...] = (
 )
 
 
+def every_scope() -> str:
+    """All scopes any method of the contracts requires (what an admin's token carries)."""
+    from shared.access import access_rule
+
+    scopes = set()
+    for item in SAMPLES:
+        service = item.module().DESCRIPTOR.services_by_name[item.spec.grpc_service]
+        for method in service.methods:
+            rule = access_rule(f"/{service.full_name}/{method.name}")
+            if rule is not None and rule.scope:
+                scopes.add(rule.scope)
+    return " ".join(sorted(scopes))
+
+
 def _fill(value: Any, tenant: str) -> Any:
     if isinstance(value, str):
         return value.replace("{tenant}", tenant)

@@ -33,7 +33,8 @@ async def entries_of(channel: grpc.aio.Channel, tenant: str) -> list[Any]:
 async def test_mutations_through_envoy_are_audited_in_order(mesh: Mesh, tenant: str) -> None:
     async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
         planner = pb_grpc.PlannerServiceStub(channel)
-        metadata = [("x-cognos-subject", "users/ada")]
+        metadata = [("x-cognos-subject", "users/ada"),
+                    ("x-cognos-scopes", "goals.write goals.cancel")]
         goal = (await planner.CreateGoal(pb.CreateGoalRequest(
             parent=f"tenants/{tenant}", goal=goal_pb2.Goal(description="audited")),
             timeout=5, metadata=metadata)).goal

@@ -102,11 +102,13 @@ async def test_trace_and_identity_travel_to_the_next_service() -> None:
     tracer = trace.get_tracer("test")
     try:
         with tracer.start_as_current_span("caller") as span, context.bind(
-                context.CallContext(tenant="acme", subject="users/ada")):
+                context.CallContext(tenant="acme", subject="users/ada",
+                                    scopes=frozenset({"goals.read"}))):
             await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/acme/goals/g1"))
             caller_trace = f"{span.get_span_context().trace_id:032x}"
         seen = servicer.seen[-1]
-        assert (seen.tenant, seen.subject) == ("acme", "users/ada")
+        assert (seen.tenant, seen.subject, seen.scopes) == ("acme", "users/ada",
+                                                             frozenset({"goals.read"}))
         assert seen.trace_id == caller_trace
         assert seen.method == "/cognition.planner.v1.PlannerService/GetGoal"
     finally:

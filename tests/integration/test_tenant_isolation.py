@@ -8,11 +8,13 @@ from typing import Any
 import grpc
 import pytest
 
-from tests.integration.resources import SAMPLES, SampleResource
+from tests.integration.resources import SAMPLES, SampleResource, every_scope
 
 
 def as_tenant(tenant: str) -> list[tuple[str, str]]:
-    return [("x-cognos-tenant", tenant), ("x-cognos-subject", f"tenants/{tenant}/users/eve")]
+    """Identity as Envoy forwards it from a verified admin token of ``tenant``."""
+    return [("x-cognos-tenant", tenant), ("x-cognos-subject", f"tenants/{tenant}/users/eve"),
+            ("x-cognos-scopes", every_scope())]
 
 
 async def expect_not_found(call: Any, request: Any, tenant: str) -> None:

@@ -24,12 +24,13 @@ _sym_db = _symbol_database.Default()
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.explain.v1 import explanation_pb2 as cognition_dot_explain_dot_v1_dot_explanation__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/explain/v1/explain_service.proto\x12\x14\x63ognition.explain.v1\x1a\x1b\x62uf/validate/validate.proto\x1a&cognition/explain/v1/explanation.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xf7\x01\n\x18\x43reateExplanationRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x42\n\x0b\x65xplanation\x18\x02 \x01(\x0b\x32!.cognition.explain.v1.ExplanationB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12;\n\x0e\x65xplanation_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"S\n\x19\x43reateExplanationResponse\x12\x36\n\x0b\x65xplanation\x18\x01 \x01(\x0b\x32!.cognition.explain.v1.Explanation\"T\n\x15GetExplanationRequest\x12;\n\x04name\x18\x01 \x01(\tB-\xe2\x41\x01\x02\xbaH&r$2\"^tenants/[^/]+/explanations/[^/]+$\"P\n\x16GetExplanationResponse\x12\x36\n\x0b\x65xplanation\x18\x01 \x01(\x0b\x32!.cognition.explain.v1.Explanation\"\x8f\x01\n\x17ListExplanationsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"l\n\x18ListExplanationsResponse\x12\x37\n\x0c\x65xplanations\x18\x01 \x03(\x0b\x32!.cognition.explain.v1.Explanation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"u\n\x18\x44\x65leteExplanationRequest\x12;\n\x04name\x18\x01 \x01(\tB-\xe2\x41\x01\x02\xbaH&r$2\"^tenants/[^/]+/explanations/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x1b\n\x19\x44\x65leteExplanationResponse\"\x8a\x01\n\x13\x45xplainTraceRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12+\n\x08trace_id\x18\x02 \x01(\tB\x19\xe2\x41\x01\x02\xbaH\x12r\x10\x32\x0e^[0-9a-f]{32}$\x12\x1a\n\x08question\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0f\"X\n\x14\x45xplainTraceResponse\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\t\x12\x30\n\x08\x65vidence\x18\x02 \x03(\x0b\x32\x1e.cognition.explain.v1.Evidence2\x93\x07\n\x0e\x45xplainService\x12\xc3\x01\n\x11\x43reateExplanation\x12..cognition.explain.v1.CreateExplanationRequest\x1a/.cognition.explain.v1.CreateExplanationResponse\"M\xda\x41\x12parent,explanation\x82\xd3\xe4\x93\x02\x32\"#/v1/{parent=tenants/*}/explanations:\x0b\x65xplanation\x12\x9f\x01\n\x0eGetExplanation\x12+.cognition.explain.v1.GetExplanationRequest\x1a,.cognition.explain.v1.GetExplanationResponse\"2\xda\x41\x04name\x82\xd3\xe4\x93\x02%\x12#/v1/{name=tenants/*/explanations/*}\x12\xa7\x01\n\x10ListExplanations\x12-.cognition.explain.v1.ListExplanationsRequest\x1a..cognition.explain.v1.ListExplanationsResponse\"4\xda\x41\x06parent\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=tenants/*}/explanations\x12\xa8\x01\n\x11\x44\x65leteExplanation\x12..cognition.explain.v1.DeleteExplanationRequest\x1a/.cognition.explain.v1.DeleteExplanationResponse\"2\xda\x41\x04name\x82\xd3\xe4\x93\x02%*#/v1/{name=tenants/*/explanations/*}\x12\xa7\x01\n\x0c\x45xplainTrace\x12).cognition.explain.v1.ExplainTraceRequest\x1a*.cognition.explain.v1.ExplainTraceResponse\"@\xda\x41\x0fparent,trace_id\x82\xd3\xe4\x93\x02(\"#/v1/{parent=tenants/*}:explainTrace:\x01*\x1a\x1a\xca\x41\x17\x65xplain.cognition.localB Z\x1e\x63ognition/explain/v1;explainv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/explain/v1/explain_service.proto\x12\x14\x63ognition.explain.v1\x1a\x1b\x62uf/validate/validate.proto\x1a&cognition/explain/v1/explanation.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\"\xf7\x01\n\x18\x43reateExplanationRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x42\n\x0b\x65xplanation\x18\x02 \x01(\x0b\x32!.cognition.explain.v1.ExplanationB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12;\n\x0e\x65xplanation_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"S\n\x19\x43reateExplanationResponse\x12\x36\n\x0b\x65xplanation\x18\x01 \x01(\x0b\x32!.cognition.explain.v1.Explanation\"T\n\x15GetExplanationRequest\x12;\n\x04name\x18\x01 \x01(\tB-\xe2\x41\x01\x02\xbaH&r$2\"^tenants/[^/]+/explanations/[^/]+$\"P\n\x16GetExplanationResponse\x12\x36\n\x0b\x65xplanation\x18\x01 \x01(\x0b\x32!.cognition.explain.v1.Explanation\"\x8f\x01\n\x17ListExplanationsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"l\n\x18ListExplanationsResponse\x12\x37\n\x0c\x65xplanations\x18\x01 \x03(\x0b\x32!.cognition.explain.v1.Explanation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"u\n\x18\x44\x65leteExplanationRequest\x12;\n\x04name\x18\x01 \x01(\tB-\xe2\x41\x01\x02\xbaH&r$2\"^tenants/[^/]+/explanations/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x1b\n\x19\x44\x65leteExplanationResponse\"\x8a\x01\n\x13\x45xplainTraceRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12+\n\x08trace_id\x18\x02 \x01(\tB\x19\xe2\x41\x01\x02\xbaH\x12r\x10\x32\x0e^[0-9a-f]{32}$\x12\x1a\n\x08question\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0f\"X\n\x14\x45xplainTraceResponse\x12\x0e\n\x06\x61nswer\x18\x01 \x01(\t\x12\x30\n\x08\x65vidence\x18\x02 \x03(\x0b\x32\x1e.cognition.explain.v1.Evidence2\x82\x08\n\x0e\x45xplainService\x12\xdb\x01\n\x11\x43reateExplanation\x12..cognition.explain.v1.CreateExplanationRequest\x1a/.cognition.explain.v1.CreateExplanationResponse\"e\xda\x41\x12parent,explanation\xa2\xbb\x18\x14\n\x12\x65xplanations.write\x82\xd3\xe4\x93\x02\x32\"#/v1/{parent=tenants/*}/explanations:\x0b\x65xplanation\x12\xb6\x01\n\x0eGetExplanation\x12+.cognition.explain.v1.GetExplanationRequest\x1a,.cognition.explain.v1.GetExplanationResponse\"I\xda\x41\x04name\xa2\xbb\x18\x13\n\x11\x65xplanations.read\x82\xd3\xe4\x93\x02%\x12#/v1/{name=tenants/*/explanations/*}\x12\xbe\x01\n\x10ListExplanations\x12-.cognition.explain.v1.ListExplanationsRequest\x1a..cognition.explain.v1.ListExplanationsResponse\"K\xda\x41\x06parent\xa2\xbb\x18\x13\n\x11\x65xplanations.read\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=tenants/*}/explanations\x12\xc0\x01\n\x11\x44\x65leteExplanation\x12..cognition.explain.v1.DeleteExplanationRequest\x1a/.cognition.explain.v1.DeleteExplanationResponse\"J\xda\x41\x04name\xa2\xbb\x18\x14\n\x12\x65xplanations.write\x82\xd3\xe4\x93\x02%*#/v1/{name=tenants/*/explanations/*}\x12\xb8\x01\n\x0c\x45xplainTrace\x12).cognition.explain.v1.ExplainTraceRequest\x1a*.cognition.explain.v1.ExplainTraceResponse\"Q\xda\x41\x0fparent,trace_id\xa2\xbb\x18\r\n\x0btraces.read\x82\xd3\xe4\x93\x02(\"#/v1/{parent=tenants/*}:explainTrace:\x01*\x1a\x1a\xca\x41\x17\x65xplain.cognition.localB Z\x1e\x63ognition/explain/v1;explainv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -66,35 +67,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXPLAINSERVICE']._loaded_options = None
   _globals['_EXPLAINSERVICE']._serialized_options = b'\312A\027explain.cognition.local'
   _globals['_EXPLAINSERVICE'].methods_by_name['CreateExplanation']._loaded_options = None
-  _globals['_EXPLAINSERVICE'].methods_by_name['CreateExplanation']._serialized_options = b'\332A\022parent,explanation\202\323\344\223\0022\"#/v1/{parent=tenants/*}/explanations:\013explanation'
+  _globals['_EXPLAINSERVICE'].methods_by_name['CreateExplanation']._serialized_options = b'\332A\022parent,explanation\242\273\030\024\n\022explanations.write\202\323\344\223\0022\"#/v1/{parent=tenants/*}/explanations:\013explanation'
   _globals['_EXPLAINSERVICE'].methods_by_name['GetExplanation']._loaded_options = None
-  _globals['_EXPLAINSERVICE'].methods_by_name['GetExplanation']._serialized_options = b'\332A\004name\202\323\344\223\002%\022#/v1/{name=tenants/*/explanations/*}'
+  _globals['_EXPLAINSERVICE'].methods_by_name['GetExplanation']._serialized_options = b'\332A\004name\242\273\030\023\n\021explanations.read\202\323\344\223\002%\022#/v1/{name=tenants/*/explanations/*}'
   _globals['_EXPLAINSERVICE'].methods_by_name['ListExplanations']._loaded_options = None
-  _globals['_EXPLAINSERVICE'].methods_by_name['ListExplanations']._serialized_options = b'\332A\006parent\202\323\344\223\002%\022#/v1/{parent=tenants/*}/explanations'
+  _globals['_EXPLAINSERVICE'].methods_by_name['ListExplanations']._serialized_options = b'\332A\006parent\242\273\030\023\n\021explanations.read\202\323\344\223\002%\022#/v1/{parent=tenants/*}/explanations'
   _globals['_EXPLAINSERVICE'].methods_by_name['DeleteExplanation']._loaded_options = None
-  _globals['_EXPLAINSERVICE'].methods_by_name['DeleteExplanation']._serialized_options = b'\332A\004name\202\323\344\223\002%*#/v1/{name=tenants/*/explanations/*}'
+  _globals['_EXPLAINSERVICE'].methods_by_name['DeleteExplanation']._serialized_options = b'\332A\004name\242\273\030\024\n\022explanations.write\202\323\344\223\002%*#/v1/{name=tenants/*/explanations/*}'
   _globals['_EXPLAINSERVICE'].methods_by_name['ExplainTrace']._loaded_options = None
-  _globals['_EXPLAINSERVICE'].methods_by_name['ExplainTrace']._serialized_options = b'\332A\017parent,trace_id\202\323\344\223\002(\"#/v1/{parent=tenants/*}:explainTrace:\001*'
-  _globals['_CREATEEXPLANATIONREQUEST']._serialized_start=226
-  _globals['_CREATEEXPLANATIONREQUEST']._serialized_end=473
-  _globals['_CREATEEXPLANATIONRESPONSE']._serialized_start=475
-  _globals['_CREATEEXPLANATIONRESPONSE']._serialized_end=558
-  _globals['_GETEXPLANATIONREQUEST']._serialized_start=560
-  _globals['_GETEXPLANATIONREQUEST']._serialized_end=644
-  _globals['_GETEXPLANATIONRESPONSE']._serialized_start=646
-  _globals['_GETEXPLANATIONRESPONSE']._serialized_end=726
-  _globals['_LISTEXPLANATIONSREQUEST']._serialized_start=729
-  _globals['_LISTEXPLANATIONSREQUEST']._serialized_end=872
-  _globals['_LISTEXPLANATIONSRESPONSE']._serialized_start=874
-  _globals['_LISTEXPLANATIONSRESPONSE']._serialized_end=982
-  _globals['_DELETEEXPLANATIONREQUEST']._serialized_start=984
-  _globals['_DELETEEXPLANATIONREQUEST']._serialized_end=1101
-  _globals['_DELETEEXPLANATIONRESPONSE']._serialized_start=1103
-  _globals['_DELETEEXPLANATIONRESPONSE']._serialized_end=1130
-  _globals['_EXPLAINTRACEREQUEST']._serialized_start=1133
-  _globals['_EXPLAINTRACEREQUEST']._serialized_end=1271
-  _globals['_EXPLAINTRACERESPONSE']._serialized_start=1273
-  _globals['_EXPLAINTRACERESPONSE']._serialized_end=1361
-  _globals['_EXPLAINSERVICE']._serialized_start=1364
-  _globals['_EXPLAINSERVICE']._serialized_end=2279
+  _globals['_EXPLAINSERVICE'].methods_by_name['ExplainTrace']._serialized_options = b'\332A\017parent,trace_id\242\273\030\r\n\013traces.read\202\323\344\223\002(\"#/v1/{parent=tenants/*}:explainTrace:\001*'
+  _globals['_CREATEEXPLANATIONREQUEST']._serialized_start=261
+  _globals['_CREATEEXPLANATIONREQUEST']._serialized_end=508
+  _globals['_CREATEEXPLANATIONRESPONSE']._serialized_start=510
+  _globals['_CREATEEXPLANATIONRESPONSE']._serialized_end=593
+  _globals['_GETEXPLANATIONREQUEST']._serialized_start=595
+  _globals['_GETEXPLANATIONREQUEST']._serialized_end=679
+  _globals['_GETEXPLANATIONRESPONSE']._serialized_start=681
+  _globals['_GETEXPLANATIONRESPONSE']._serialized_end=761
+  _globals['_LISTEXPLANATIONSREQUEST']._serialized_start=764
+  _globals['_LISTEXPLANATIONSREQUEST']._serialized_end=907
+  _globals['_LISTEXPLANATIONSRESPONSE']._serialized_start=909
+  _globals['_LISTEXPLANATIONSRESPONSE']._serialized_end=1017
+  _globals['_DELETEEXPLANATIONREQUEST']._serialized_start=1019
+  _globals['_DELETEEXPLANATIONREQUEST']._serialized_end=1136
+  _globals['_DELETEEXPLANATIONRESPONSE']._serialized_start=1138
+  _globals['_DELETEEXPLANATIONRESPONSE']._serialized_end=1165
+  _globals['_EXPLAINTRACEREQUEST']._serialized_start=1168
+  _globals['_EXPLAINTRACEREQUEST']._serialized_end=1306
+  _globals['_EXPLAINTRACERESPONSE']._serialized_start=1308
+  _globals['_EXPLAINTRACERESPONSE']._serialized_end=1396
+  _globals['_EXPLAINSERVICE']._serialized_start=1399
+  _globals['_EXPLAINSERVICE']._serialized_end=2425
 # @@protoc_insertion_point(module_scope)

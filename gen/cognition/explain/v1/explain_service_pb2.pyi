@@ -1,5 +1,6 @@
 from buf.validate import validate_pb2 as _validate_pb2
 from cognition.explain.v1 import explanation_pb2 as _explanation_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import client_pb2 as _client_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2

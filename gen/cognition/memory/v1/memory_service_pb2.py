@@ -26,13 +26,14 @@ from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.memory.v1 import lifecycle_policy_pb2 as cognition_dot_memory_dot_v1_dot_lifecycle__policy__pb2
 from cognition.memory.v1 import memory_pb2 as cognition_dot_memory_dot_v1_dot_memory__pb2
 from cognition.memory.v1 import namespace_pb2 as cognition_dot_memory_dot_v1_dot_namespace__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(cognition/memory/v1/memory_service.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a*cognition/memory/v1/lifecycle_policy.proto\x1a cognition/memory/v1/memory.proto\x1a#cognition/memory/v1/namespace.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xe2\x01\n\x13\x43reateMemoryRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x37\n\x06memory\x18\x02 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tmemory_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14\x43reateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"K\n\x10GetMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\"@\n\x11GetMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"\x8b\x01\n\x13ListMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"^\n\x14ListMemoriesResponse\x12-\n\x08memories\x18\x01 \x03(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9d\x01\n\x13UpdateMemoryRequest\x12\x37\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14UpdateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"l\n\x13\x44\x65leteMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65leteMemoryResponse\"\xdf\x01\n\x15SearchMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\tnamespace\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1d\n\x05query\x18\x03 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\x12\x1c\n\x05top_k\x18\x04 \x01(\x05\x42\r\xe2\x41\x01\x02\xbaH\x06\x1a\x04\x18\x64(\x01\x12\"\n\tmin_score\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\"L\n\x16SearchMemoriesResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\"J\n\x0cSearchResult\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\"\xf1\x01\n\x16\x43reateNamespaceRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\tnamespace\x18\x02 \x01(\x0b\x32\x1e.cognition.memory.v1.NamespaceB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12<\n\x0cnamespace_id\x18\x03 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17\x43reateNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"P\n\x13GetNamespaceRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/namespaces/[^/]+$\"I\n\x14GetNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"s\n\x15ListNamespacesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x16ListNamespacesResponse\x12\x32\n\nnamespaces\x18\x01 \x03(\x0b\x32\x1e.cognition.memory.v1.Namespace\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x88\x02\n\x1c\x43reateLifecyclePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12J\n\x10lifecycle_policy\x18\x02 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12@\n\x13lifecycle_policy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"_\n\x1d\x43reateLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"]\n\x19GetLifecyclePolicyRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/lifecyclePolicies/[^/]+$\"\\\n\x1aGetLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"z\n\x1cListLifecyclePoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"z\n\x1dListLifecyclePoliciesResponse\x12@\n\x12lifecycle_policies\x18\x01 \x03(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xa9\x10\n\rMemoryService\x12\xa4\x01\n\x0c\x43reateMemory\x12(.cognition.memory.v1.CreateMemoryRequest\x1a).cognition.memory.v1.CreateMemoryResponse\"?\xda\x41\rparent,memory\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/memories:\x06memory\x12\x8a\x01\n\tGetMemory\x12%.cognition.memory.v1.GetMemoryRequest\x1a&.cognition.memory.v1.GetMemoryResponse\".\xda\x41\x04name\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/memories/*}\x12\x95\x01\n\x0cListMemories\x12(.cognition.memory.v1.ListMemoriesRequest\x1a).cognition.memory.v1.ListMemoriesResponse\"0\xda\x41\x06parent\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/memories\x12\xb0\x01\n\x0cUpdateMemory\x12(.cognition.memory.v1.UpdateMemoryRequest\x1a).cognition.memory.v1.UpdateMemoryResponse\"K\xda\x41\x12memory,update_mask\x82\xd3\xe4\x93\x02\x30\x32&/v1/{memory.name=tenants/*/memories/*}:\x06memory\x12\x93\x01\n\x0c\x44\x65leteMemory\x12(.cognition.memory.v1.DeleteMemoryRequest\x1a).cognition.memory.v1.DeleteMemoryResponse\".\xda\x41\x04name\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/memories/*}\x12\xab\x01\n\x0eSearchMemories\x12*.cognition.memory.v1.SearchMemoriesRequest\x1a+.cognition.memory.v1.SearchMemoriesResponse\"@\xda\x41\x0cparent,query\x82\xd3\xe4\x93\x02+\"&/v1/{parent=tenants/*}/memories:search:\x01*\x12\xb5\x01\n\x0f\x43reateNamespace\x12+.cognition.memory.v1.CreateNamespaceRequest\x1a,.cognition.memory.v1.CreateNamespaceResponse\"G\xda\x41\x10parent,namespace\x82\xd3\xe4\x93\x02.\"!/v1/{parent=tenants/*}/namespaces:\tnamespace\x12\x95\x01\n\x0cGetNamespace\x12(.cognition.memory.v1.GetNamespaceRequest\x1a).cognition.memory.v1.GetNamespaceResponse\"0\xda\x41\x04name\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/namespaces/*}\x12\x9d\x01\n\x0eListNamespaces\x12*.cognition.memory.v1.ListNamespacesRequest\x1a+.cognition.memory.v1.ListNamespacesResponse\"2\xda\x41\x06parent\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/namespaces\x12\xdc\x01\n\x15\x43reateLifecyclePolicy\x12\x31.cognition.memory.v1.CreateLifecyclePolicyRequest\x1a\x32.cognition.memory.v1.CreateLifecyclePolicyResponse\"\\\xda\x41\x17parent,lifecycle_policy\x82\xd3\xe4\x93\x02<\"(/v1/{parent=tenants/*}/lifecyclePolicies:\x10lifecycle_policy\x12\xae\x01\n\x12GetLifecyclePolicy\x12..cognition.memory.v1.GetLifecyclePolicyRequest\x1a/.cognition.memory.v1.GetLifecyclePolicyResponse\"7\xda\x41\x04name\x82\xd3\xe4\x93\x02*\x12(/v1/{name=tenants/*/lifecyclePolicies/*}\x12\xb9\x01\n\x15ListLifecyclePolicies\x12\x31.cognition.memory.v1.ListLifecyclePoliciesRequest\x1a\x32.cognition.memory.v1.ListLifecyclePoliciesResponse\"9\xda\x41\x06parent\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=tenants/*}/lifecyclePolicies\x1a\x19\xca\x41\x16memory.cognition.localB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(cognition/memory/v1/memory_service.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a*cognition/memory/v1/lifecycle_policy.proto\x1a cognition/memory/v1/memory.proto\x1a#cognition/memory/v1/namespace.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xe2\x01\n\x13\x43reateMemoryRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x37\n\x06memory\x18\x02 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tmemory_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14\x43reateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"K\n\x10GetMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\"@\n\x11GetMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"\x8b\x01\n\x13ListMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"^\n\x14ListMemoriesResponse\x12-\n\x08memories\x18\x01 \x03(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9d\x01\n\x13UpdateMemoryRequest\x12\x37\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14UpdateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"l\n\x13\x44\x65leteMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65leteMemoryResponse\"\xdf\x01\n\x15SearchMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\tnamespace\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1d\n\x05query\x18\x03 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\x12\x1c\n\x05top_k\x18\x04 \x01(\x05\x42\r\xe2\x41\x01\x02\xbaH\x06\x1a\x04\x18\x64(\x01\x12\"\n\tmin_score\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\"L\n\x16SearchMemoriesResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\"J\n\x0cSearchResult\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\"\xf1\x01\n\x16\x43reateNamespaceRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\tnamespace\x18\x02 \x01(\x0b\x32\x1e.cognition.memory.v1.NamespaceB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12<\n\x0cnamespace_id\x18\x03 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17\x43reateNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"P\n\x13GetNamespaceRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/namespaces/[^/]+$\"I\n\x14GetNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"s\n\x15ListNamespacesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x16ListNamespacesResponse\x12\x32\n\nnamespaces\x18\x01 \x03(\x0b\x32\x1e.cognition.memory.v1.Namespace\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x88\x02\n\x1c\x43reateLifecyclePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12J\n\x10lifecycle_policy\x18\x02 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12@\n\x13lifecycle_policy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"_\n\x1d\x43reateLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"]\n\x19GetLifecyclePolicyRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/lifecyclePolicies/[^/]+$\"\\\n\x1aGetLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"z\n\x1cListLifecyclePoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"z\n\x1dListLifecyclePoliciesResponse\x12@\n\x12lifecycle_policies\x18\x01 \x03(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x92\x12\n\rMemoryService\x12\xb8\x01\n\x0c\x43reateMemory\x12(.cognition.memory.v1.CreateMemoryRequest\x1a).cognition.memory.v1.CreateMemoryResponse\"S\xda\x41\rparent,memory\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/memories:\x06memory\x12\x9d\x01\n\tGetMemory\x12%.cognition.memory.v1.GetMemoryRequest\x1a&.cognition.memory.v1.GetMemoryResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/memories/*}\x12\xa8\x01\n\x0cListMemories\x12(.cognition.memory.v1.ListMemoriesRequest\x1a).cognition.memory.v1.ListMemoriesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/memories\x12\xc4\x01\n\x0cUpdateMemory\x12(.cognition.memory.v1.UpdateMemoryRequest\x1a).cognition.memory.v1.UpdateMemoryResponse\"_\xda\x41\x12memory,update_mask\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x30\x32&/v1/{memory.name=tenants/*/memories/*}:\x06memory\x12\xa7\x01\n\x0c\x44\x65leteMemory\x12(.cognition.memory.v1.DeleteMemoryRequest\x1a).cognition.memory.v1.DeleteMemoryResponse\"B\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/memories/*}\x12\xbe\x01\n\x0eSearchMemories\x12*.cognition.memory.v1.SearchMemoriesRequest\x1a+.cognition.memory.v1.SearchMemoriesResponse\"S\xda\x41\x0cparent,query\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02+\"&/v1/{parent=tenants/*}/memories:search:\x01*\x12\xc9\x01\n\x0f\x43reateNamespace\x12+.cognition.memory.v1.CreateNamespaceRequest\x1a,.cognition.memory.v1.CreateNamespaceResponse\"[\xda\x41\x10parent,namespace\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02.\"!/v1/{parent=tenants/*}/namespaces:\tnamespace\x12\xa8\x01\n\x0cGetNamespace\x12(.cognition.memory.v1.GetNamespaceRequest\x1a).cognition.memory.v1.GetNamespaceResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/namespaces/*}\x12\xb0\x01\n\x0eListNamespaces\x12*.cognition.memory.v1.ListNamespacesRequest\x1a+.cognition.memory.v1.ListNamespacesResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/namespaces\x12\xf0\x01\n\x15\x43reateLifecyclePolicy\x12\x31.cognition.memory.v1.CreateLifecyclePolicyRequest\x1a\x32.cognition.memory.v1.CreateLifecyclePolicyResponse\"p\xda\x41\x17parent,lifecycle_policy\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02<\"(/v1/{parent=tenants/*}/lifecyclePolicies:\x10lifecycle_policy\x12\xc1\x01\n\x12GetLifecyclePolicy\x12..cognition.memory.v1.GetLifecyclePolicyRequest\x1a/.cognition.memory.v1.GetLifecyclePolicyResponse\"J\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02*\x12(/v1/{name=tenants/*/lifecyclePolicies/*}\x12\xcc\x01\n\x15ListLifecyclePolicies\x12\x31.cognition.memory.v1.ListLifecyclePoliciesRequest\x1a\x32.cognition.memory.v1.ListLifecyclePoliciesResponse\"L\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=tenants/*}/lifecyclePolicies\x1a\x19\xca\x41\x16memory.cognition.localB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -105,79 +106,79 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSERVICE']._loaded_options = None
   _globals['_MEMORYSERVICE']._serialized_options = b'\312A\026memory.cognition.local'
   _globals['_MEMORYSERVICE'].methods_by_name['CreateMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['CreateMemory']._serialized_options = b'\332A\rparent,memory\202\323\344\223\002)\"\037/v1/{parent=tenants/*}/memories:\006memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['CreateMemory']._serialized_options = b'\332A\rparent,memory\242\273\030\020\n\016memories.write\202\323\344\223\002)\"\037/v1/{parent=tenants/*}/memories:\006memory'
   _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._serialized_options = b'\332A\004name\202\323\344\223\002!\022\037/v1/{name=tenants/*/memories/*}'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._serialized_options = b'\332A\004name\242\273\030\017\n\rmemories.read\202\323\344\223\002!\022\037/v1/{name=tenants/*/memories/*}'
   _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._serialized_options = b'\332A\006parent\202\323\344\223\002!\022\037/v1/{parent=tenants/*}/memories'
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\002!\022\037/v1/{parent=tenants/*}/memories'
   _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._serialized_options = b'\332A\022memory,update_mask\202\323\344\223\00202&/v1/{memory.name=tenants/*/memories/*}:\006memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._serialized_options = b'\332A\022memory,update_mask\242\273\030\020\n\016memories.write\202\323\344\223\00202&/v1/{memory.name=tenants/*/memories/*}:\006memory'
   _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._serialized_options = b'\332A\004name\202\323\344\223\002!*\037/v1/{name=tenants/*/memories/*}'
+  _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._serialized_options = b'\332A\004name\242\273\030\020\n\016memories.write\202\323\344\223\002!*\037/v1/{name=tenants/*/memories/*}'
   _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._serialized_options = b'\332A\014parent,query\202\323\344\223\002+\"&/v1/{parent=tenants/*}/memories:search:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._serialized_options = b'\332A\014parent,query\242\273\030\017\n\rmemories.read\202\323\344\223\002+\"&/v1/{parent=tenants/*}/memories:search:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['CreateNamespace']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['CreateNamespace']._serialized_options = b'\332A\020parent,namespace\202\323\344\223\002.\"!/v1/{parent=tenants/*}/namespaces:\tnamespace'
+  _globals['_MEMORYSERVICE'].methods_by_name['CreateNamespace']._serialized_options = b'\332A\020parent,namespace\242\273\030\020\n\016memories.write\202\323\344\223\002.\"!/v1/{parent=tenants/*}/namespaces:\tnamespace'
   _globals['_MEMORYSERVICE'].methods_by_name['GetNamespace']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['GetNamespace']._serialized_options = b'\332A\004name\202\323\344\223\002#\022!/v1/{name=tenants/*/namespaces/*}'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetNamespace']._serialized_options = b'\332A\004name\242\273\030\017\n\rmemories.read\202\323\344\223\002#\022!/v1/{name=tenants/*/namespaces/*}'
   _globals['_MEMORYSERVICE'].methods_by_name['ListNamespaces']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['ListNamespaces']._serialized_options = b'\332A\006parent\202\323\344\223\002#\022!/v1/{parent=tenants/*}/namespaces'
+  _globals['_MEMORYSERVICE'].methods_by_name['ListNamespaces']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\002#\022!/v1/{parent=tenants/*}/namespaces'
   _globals['_MEMORYSERVICE'].methods_by_name['CreateLifecyclePolicy']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['CreateLifecyclePolicy']._serialized_options = b'\332A\027parent,lifecycle_policy\202\323\344\223\002<\"(/v1/{parent=tenants/*}/lifecyclePolicies:\020lifecycle_policy'
+  _globals['_MEMORYSERVICE'].methods_by_name['CreateLifecyclePolicy']._serialized_options = b'\332A\027parent,lifecycle_policy\242\273\030\020\n\016memories.write\202\323\344\223\002<\"(/v1/{parent=tenants/*}/lifecyclePolicies:\020lifecycle_policy'
   _globals['_MEMORYSERVICE'].methods_by_name['GetLifecyclePolicy']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['GetLifecyclePolicy']._serialized_options = b'\332A\004name\202\323\344\223\002*\022(/v1/{name=tenants/*/lifecyclePolicies/*}'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetLifecyclePolicy']._serialized_options = b'\332A\004name\242\273\030\017\n\rmemories.read\202\323\344\223\002*\022(/v1/{name=tenants/*/lifecyclePolicies/*}'
   _globals['_MEMORYSERVICE'].methods_by_name['ListLifecyclePolicies']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['ListLifecyclePolicies']._serialized_options = b'\332A\006parent\202\323\344\223\002*\022(/v1/{parent=tenants/*}/lifecyclePolicies'
-  _globals['_CREATEMEMORYREQUEST']._serialized_start=332
-  _globals['_CREATEMEMORYREQUEST']._serialized_end=558
-  _globals['_CREATEMEMORYRESPONSE']._serialized_start=560
-  _globals['_CREATEMEMORYRESPONSE']._serialized_end=627
-  _globals['_GETMEMORYREQUEST']._serialized_start=629
-  _globals['_GETMEMORYREQUEST']._serialized_end=704
-  _globals['_GETMEMORYRESPONSE']._serialized_start=706
-  _globals['_GETMEMORYRESPONSE']._serialized_end=770
-  _globals['_LISTMEMORIESREQUEST']._serialized_start=773
-  _globals['_LISTMEMORIESREQUEST']._serialized_end=912
-  _globals['_LISTMEMORIESRESPONSE']._serialized_start=914
-  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1008
-  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1011
-  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1168
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1170
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1237
-  _globals['_DELETEMEMORYREQUEST']._serialized_start=1239
-  _globals['_DELETEMEMORYREQUEST']._serialized_end=1347
-  _globals['_DELETEMEMORYRESPONSE']._serialized_start=1349
-  _globals['_DELETEMEMORYRESPONSE']._serialized_end=1371
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=1374
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=1597
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=1599
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=1675
-  _globals['_SEARCHRESULT']._serialized_start=1677
-  _globals['_SEARCHRESULT']._serialized_end=1751
-  _globals['_CREATENAMESPACEREQUEST']._serialized_start=1754
-  _globals['_CREATENAMESPACEREQUEST']._serialized_end=1995
-  _globals['_CREATENAMESPACERESPONSE']._serialized_start=1997
-  _globals['_CREATENAMESPACERESPONSE']._serialized_end=2073
-  _globals['_GETNAMESPACEREQUEST']._serialized_start=2075
-  _globals['_GETNAMESPACEREQUEST']._serialized_end=2155
-  _globals['_GETNAMESPACERESPONSE']._serialized_start=2157
-  _globals['_GETNAMESPACERESPONSE']._serialized_end=2230
-  _globals['_LISTNAMESPACESREQUEST']._serialized_start=2232
-  _globals['_LISTNAMESPACESREQUEST']._serialized_end=2347
-  _globals['_LISTNAMESPACESRESPONSE']._serialized_start=2349
-  _globals['_LISTNAMESPACESRESPONSE']._serialized_end=2450
-  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_start=2453
-  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_end=2717
-  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_start=2719
-  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_end=2814
-  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_start=2816
-  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_end=2909
-  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_start=2911
-  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_end=3003
-  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_start=3005
-  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_end=3127
-  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_start=3129
-  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_end=3251
-  _globals['_MEMORYSERVICE']._serialized_start=3254
-  _globals['_MEMORYSERVICE']._serialized_end=5343
+  _globals['_MEMORYSERVICE'].methods_by_name['ListLifecyclePolicies']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\002*\022(/v1/{parent=tenants/*}/lifecyclePolicies'
+  _globals['_CREATEMEMORYREQUEST']._serialized_start=367
+  _globals['_CREATEMEMORYREQUEST']._serialized_end=593
+  _globals['_CREATEMEMORYRESPONSE']._serialized_start=595
+  _globals['_CREATEMEMORYRESPONSE']._serialized_end=662
+  _globals['_GETMEMORYREQUEST']._serialized_start=664
+  _globals['_GETMEMORYREQUEST']._serialized_end=739
+  _globals['_GETMEMORYRESPONSE']._serialized_start=741
+  _globals['_GETMEMORYRESPONSE']._serialized_end=805
+  _globals['_LISTMEMORIESREQUEST']._serialized_start=808
+  _globals['_LISTMEMORIESREQUEST']._serialized_end=947
+  _globals['_LISTMEMORIESRESPONSE']._serialized_start=949
+  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1043
+  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1046
+  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1203
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1205
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1272
+  _globals['_DELETEMEMORYREQUEST']._serialized_start=1274
+  _globals['_DELETEMEMORYREQUEST']._serialized_end=1382
+  _globals['_DELETEMEMORYRESPONSE']._serialized_start=1384
+  _globals['_DELETEMEMORYRESPONSE']._serialized_end=1406
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=1409
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=1632
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=1634
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=1710
+  _globals['_SEARCHRESULT']._serialized_start=1712
+  _globals['_SEARCHRESULT']._serialized_end=1786
+  _globals['_CREATENAMESPACEREQUEST']._serialized_start=1789
+  _globals['_CREATENAMESPACEREQUEST']._serialized_end=2030
+  _globals['_CREATENAMESPACERESPONSE']._serialized_start=2032
+  _globals['_CREATENAMESPACERESPONSE']._serialized_end=2108
+  _globals['_GETNAMESPACEREQUEST']._serialized_start=2110
+  _globals['_GETNAMESPACEREQUEST']._serialized_end=2190
+  _globals['_GETNAMESPACERESPONSE']._serialized_start=2192
+  _globals['_GETNAMESPACERESPONSE']._serialized_end=2265
+  _globals['_LISTNAMESPACESREQUEST']._serialized_start=2267
+  _globals['_LISTNAMESPACESREQUEST']._serialized_end=2382
+  _globals['_LISTNAMESPACESRESPONSE']._serialized_start=2384
+  _globals['_LISTNAMESPACESRESPONSE']._serialized_end=2485
+  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_start=2488
+  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_end=2752
+  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_start=2754
+  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_end=2849
+  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_start=2851
+  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_end=2944
+  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_start=2946
+  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_end=3038
+  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_start=3040
+  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_end=3162
+  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_start=3164
+  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_end=3286
+  _globals['_MEMORYSERVICE']._serialized_start=3289
+  _globals['_MEMORYSERVICE']._serialized_end=5611
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@ from buf.validate import validate_pb2 as _validate_pb2
 from cognition.memory.v1 import lifecycle_policy_pb2 as _lifecycle_policy_pb2
 from cognition.memory.v1 import memory_pb2 as _memory_pb2
 from cognition.memory.v1 import namespace_pb2 as _namespace_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import client_pb2 as _client_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2

@@ -27,6 +27,7 @@ from cognition.observability.v1 import alert_pb2 as cognition_dot_observability_
 from cognition.observability.v1 import alert_rule_pb2 as cognition_dot_observability_dot_v1_dot_alert__rule__pb2
 from cognition.observability.v1 import span_pb2 as cognition_dot_observability_dot_v1_dot_span__pb2
 from cognition.observability.v1 import time_series_pb2 as cognition_dot_observability_dot_v1_dot_time__series__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
@@ -35,7 +36,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n6cognition/observability/v1/observability_service.proto\x12\x1a\x63ognition.observability.v1\x1a\x1b\x62uf/validate/validate.proto\x1a&cognition/observability/v1/alert.proto\x1a+cognition/observability/v1/alert_rule.proto\x1a%cognition/observability/v1/span.proto\x1a,cognition/observability/v1/time_series.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x01\n\x16\x43reateAlertRuleRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x45\n\nalert_rule\x18\x02 \x01(\x0b\x32%.cognition.observability.v1.AlertRuleB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12:\n\ralert_rule_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"T\n\x17\x43reateAlertRuleResponse\x12\x39\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRule\"P\n\x13GetAlertRuleRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/alertRules/[^/]+$\"Q\n\x14GetAlertRuleResponse\x12\x39\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRule\"\x8d\x01\n\x15ListAlertRulesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"m\n\x16ListAlertRulesResponse\x12:\n\x0b\x61lert_rules\x18\x01 \x03(\x0b\x32%.cognition.observability.v1.AlertRule\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xae\x01\n\x16UpdateAlertRuleRequest\x12\x45\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRuleB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"T\n\x17UpdateAlertRuleResponse\x12\x39\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRule\"q\n\x16\x44\x65leteAlertRuleRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/alertRules/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x19\n\x17\x44\x65leteAlertRuleResponse\"\x89\x01\n\x11ListAlertsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"`\n\x12ListAlertsResponse\x12\x31\n\x06\x61lerts\x18\x01 \x03(\x0b\x32!.cognition.observability.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"O\n\x0fGetTraceRequest\x12<\n\x04name\x18\x01 \x01(\tB.\xe2\x41\x01\x02\xbaH\'r%2#^tenants/[^/]+/traces/[0-9a-f]{32}$\"C\n\x10GetTraceResponse\x12/\n\x05spans\x18\x01 \x03(\x0b\x32 .cognition.observability.v1.Span\"\xeb\x02\n\x10ListSpansRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x19\n\x07service\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1b\n\tspan_name\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12*\n\x08trace_id\x18\x06 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{32})?$\x12\x39\n\x0cmin_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02\x32\x00\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"]\n\x11ListSpansResponse\x12/\n\x05spans\x18\x01 \x03(\x0b\x32 .cognition.observability.v1.Span\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa3\x02\n\x13QueryMetricsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12;\n\x06metric\x18\x02 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$\x12:\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\x04step\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationB\x10\xbaH\r\xaa\x01\n\"\x04\x08\x80\xa3\x05\x32\x02\x08\x01\"N\n\x14QueryMetricsResponse\x12\x36\n\x06series\x18\x01 \x03(\x0b\x32&.cognition.observability.v1.TimeSeries2\xdd\x0c\n\x14ObservabilityService\x12\xc5\x01\n\x0f\x43reateAlertRule\x12\x32.cognition.observability.v1.CreateAlertRuleRequest\x1a\x33.cognition.observability.v1.CreateAlertRuleResponse\"I\xda\x41\x11parent,alert_rule\x82\xd3\xe4\x93\x02/\"!/v1/{parent=tenants/*}/alertRules:\nalert_rule\x12\xa3\x01\n\x0cGetAlertRule\x12/.cognition.observability.v1.GetAlertRuleRequest\x1a\x30.cognition.observability.v1.GetAlertRuleResponse\"0\xda\x41\x04name\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/alertRules/*}\x12\xab\x01\n\x0eListAlertRules\x12\x31.cognition.observability.v1.ListAlertRulesRequest\x1a\x32.cognition.observability.v1.ListAlertRulesResponse\"2\xda\x41\x06parent\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/alertRules\x12\xd5\x01\n\x0fUpdateAlertRule\x12\x32.cognition.observability.v1.UpdateAlertRuleRequest\x1a\x33.cognition.observability.v1.UpdateAlertRuleResponse\"Y\xda\x41\x16\x61lert_rule,update_mask\x82\xd3\xe4\x93\x02:2,/v1/{alert_rule.name=tenants/*/alertRules/*}:\nalert_rule\x12\xac\x01\n\x0f\x44\x65leteAlertRule\x12\x32.cognition.observability.v1.DeleteAlertRuleRequest\x1a\x33.cognition.observability.v1.DeleteAlertRuleResponse\"0\xda\x41\x04name\x82\xd3\xe4\x93\x02#*!/v1/{name=tenants/*/alertRules/*}\x12\x9b\x01\n\nListAlerts\x12-.cognition.observability.v1.ListAlertsRequest\x1a..cognition.observability.v1.ListAlertsResponse\".\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{parent=tenants/*}/alerts\x12\x93\x01\n\x08GetTrace\x12+.cognition.observability.v1.GetTraceRequest\x1a,.cognition.observability.v1.GetTraceResponse\",\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=tenants/*/traces/*}\x12\x97\x01\n\tListSpans\x12,.cognition.observability.v1.ListSpansRequest\x1a-.cognition.observability.v1.ListSpansResponse\"-\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/spans\x12\xb1\x01\n\x0cQueryMetrics\x12/.cognition.observability.v1.QueryMetricsRequest\x1a\x30.cognition.observability.v1.QueryMetricsResponse\">\xda\x41\rparent,metric\x82\xd3\xe4\x93\x02(\"#/v1/{parent=tenants/*}:queryMetrics:\x01*\x1a \xca\x41\x1dobservability.cognition.localB,Z*cognition/observability/v1;observabilityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n6cognition/observability/v1/observability_service.proto\x12\x1a\x63ognition.observability.v1\x1a\x1b\x62uf/validate/validate.proto\x1a&cognition/observability/v1/alert.proto\x1a+cognition/observability/v1/alert_rule.proto\x1a%cognition/observability/v1/span.proto\x1a,cognition/observability/v1/time_series.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf7\x01\n\x16\x43reateAlertRuleRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x45\n\nalert_rule\x18\x02 \x01(\x0b\x32%.cognition.observability.v1.AlertRuleB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12:\n\ralert_rule_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"T\n\x17\x43reateAlertRuleResponse\x12\x39\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRule\"P\n\x13GetAlertRuleRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/alertRules/[^/]+$\"Q\n\x14GetAlertRuleResponse\x12\x39\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRule\"\x8d\x01\n\x15ListAlertRulesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"m\n\x16ListAlertRulesResponse\x12:\n\x0b\x61lert_rules\x18\x01 \x03(\x0b\x32%.cognition.observability.v1.AlertRule\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xae\x01\n\x16UpdateAlertRuleRequest\x12\x45\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRuleB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"T\n\x17UpdateAlertRuleResponse\x12\x39\n\nalert_rule\x18\x01 \x01(\x0b\x32%.cognition.observability.v1.AlertRule\"q\n\x16\x44\x65leteAlertRuleRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/alertRules/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x19\n\x17\x44\x65leteAlertRuleResponse\"\x89\x01\n\x11ListAlertsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"`\n\x12ListAlertsResponse\x12\x31\n\x06\x61lerts\x18\x01 \x03(\x0b\x32!.cognition.observability.v1.Alert\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"O\n\x0fGetTraceRequest\x12<\n\x04name\x18\x01 \x01(\tB.\xe2\x41\x01\x02\xbaH\'r%2#^tenants/[^/]+/traces/[0-9a-f]{32}$\"C\n\x10GetTraceResponse\x12/\n\x05spans\x18\x01 \x03(\x0b\x32 .cognition.observability.v1.Span\"\xeb\x02\n\x10ListSpansRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x19\n\x07service\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x1b\n\tspan_name\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12*\n\x08trace_id\x18\x06 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{32})?$\x12\x39\n\x0cmin_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02\x32\x00\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"]\n\x11ListSpansResponse\x12/\n\x05spans\x18\x01 \x03(\x0b\x32 .cognition.observability.v1.Span\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa3\x02\n\x13QueryMetricsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12;\n\x06metric\x18\x02 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^[a-zA-Z_:][a-zA-Z0-9_:]{0,199}$\x12:\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x39\n\x04step\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationB\x10\xbaH\r\xaa\x01\n\"\x04\x08\x80\xa3\x05\x32\x02\x08\x01\"N\n\x14QueryMetricsResponse\x12\x36\n\x06series\x18\x01 \x03(\x0b\x32&.cognition.observability.v1.TimeSeries2\xfa\r\n\x14ObservabilityService\x12\xd7\x01\n\x0f\x43reateAlertRule\x12\x32.cognition.observability.v1.CreateAlertRuleRequest\x1a\x33.cognition.observability.v1.CreateAlertRuleResponse\"[\xda\x41\x11parent,alert_rule\xa2\xbb\x18\x0e\n\x0c\x61lerts.write\x82\xd3\xe4\x93\x02/\"!/v1/{parent=tenants/*}/alertRules:\nalert_rule\x12\xb4\x01\n\x0cGetAlertRule\x12/.cognition.observability.v1.GetAlertRuleRequest\x1a\x30.cognition.observability.v1.GetAlertRuleResponse\"A\xda\x41\x04name\xa2\xbb\x18\r\n\x0b\x61lerts.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/alertRules/*}\x12\xbc\x01\n\x0eListAlertRules\x12\x31.cognition.observability.v1.ListAlertRulesRequest\x1a\x32.cognition.observability.v1.ListAlertRulesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\r\n\x0b\x61lerts.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/alertRules\x12\xe7\x01\n\x0fUpdateAlertRule\x12\x32.cognition.observability.v1.UpdateAlertRuleRequest\x1a\x33.cognition.observability.v1.UpdateAlertRuleResponse\"k\xda\x41\x16\x61lert_rule,update_mask\xa2\xbb\x18\x0e\n\x0c\x61lerts.write\x82\xd3\xe4\x93\x02:2,/v1/{alert_rule.name=tenants/*/alertRules/*}:\nalert_rule\x12\xbe\x01\n\x0f\x44\x65leteAlertRule\x12\x32.cognition.observability.v1.DeleteAlertRuleRequest\x1a\x33.cognition.observability.v1.DeleteAlertRuleResponse\"B\xda\x41\x04name\xa2\xbb\x18\x0e\n\x0c\x61lerts.write\x82\xd3\xe4\x93\x02#*!/v1/{name=tenants/*/alertRules/*}\x12\xac\x01\n\nListAlerts\x12-.cognition.observability.v1.ListAlertsRequest\x1a..cognition.observability.v1.ListAlertsResponse\"?\xda\x41\x06parent\xa2\xbb\x18\r\n\x0b\x61lerts.read\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{parent=tenants/*}/alerts\x12\xa4\x01\n\x08GetTrace\x12+.cognition.observability.v1.GetTraceRequest\x1a,.cognition.observability.v1.GetTraceResponse\"=\xda\x41\x04name\xa2\xbb\x18\r\n\x0btraces.read\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=tenants/*/traces/*}\x12\xa8\x01\n\tListSpans\x12,.cognition.observability.v1.ListSpansRequest\x1a-.cognition.observability.v1.ListSpansResponse\">\xda\x41\x06parent\xa2\xbb\x18\r\n\x0btraces.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/spans\x12\xc3\x01\n\x0cQueryMetrics\x12/.cognition.observability.v1.QueryMetricsRequest\x1a\x30.cognition.observability.v1.QueryMetricsResponse\"P\xda\x41\rparent,metric\xa2\xbb\x18\x0e\n\x0cmetrics.read\x82\xd3\xe4\x93\x02(\"#/v1/{parent=tenants/*}:queryMetrics:\x01*\x1a \xca\x41\x1dobservability.cognition.localB,Z*cognition/observability/v1;observabilityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -98,59 +99,59 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_OBSERVABILITYSERVICE']._loaded_options = None
   _globals['_OBSERVABILITYSERVICE']._serialized_options = b'\312A\035observability.cognition.local'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['CreateAlertRule']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['CreateAlertRule']._serialized_options = b'\332A\021parent,alert_rule\202\323\344\223\002/\"!/v1/{parent=tenants/*}/alertRules:\nalert_rule'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['CreateAlertRule']._serialized_options = b'\332A\021parent,alert_rule\242\273\030\016\n\014alerts.write\202\323\344\223\002/\"!/v1/{parent=tenants/*}/alertRules:\nalert_rule'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['GetAlertRule']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['GetAlertRule']._serialized_options = b'\332A\004name\202\323\344\223\002#\022!/v1/{name=tenants/*/alertRules/*}'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['GetAlertRule']._serialized_options = b'\332A\004name\242\273\030\r\n\013alerts.read\202\323\344\223\002#\022!/v1/{name=tenants/*/alertRules/*}'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListAlertRules']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListAlertRules']._serialized_options = b'\332A\006parent\202\323\344\223\002#\022!/v1/{parent=tenants/*}/alertRules'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListAlertRules']._serialized_options = b'\332A\006parent\242\273\030\r\n\013alerts.read\202\323\344\223\002#\022!/v1/{parent=tenants/*}/alertRules'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['UpdateAlertRule']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['UpdateAlertRule']._serialized_options = b'\332A\026alert_rule,update_mask\202\323\344\223\002:2,/v1/{alert_rule.name=tenants/*/alertRules/*}:\nalert_rule'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['UpdateAlertRule']._serialized_options = b'\332A\026alert_rule,update_mask\242\273\030\016\n\014alerts.write\202\323\344\223\002:2,/v1/{alert_rule.name=tenants/*/alertRules/*}:\nalert_rule'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['DeleteAlertRule']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['DeleteAlertRule']._serialized_options = b'\332A\004name\202\323\344\223\002#*!/v1/{name=tenants/*/alertRules/*}'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['DeleteAlertRule']._serialized_options = b'\332A\004name\242\273\030\016\n\014alerts.write\202\323\344\223\002#*!/v1/{name=tenants/*/alertRules/*}'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListAlerts']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListAlerts']._serialized_options = b'\332A\006parent\202\323\344\223\002\037\022\035/v1/{parent=tenants/*}/alerts'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListAlerts']._serialized_options = b'\332A\006parent\242\273\030\r\n\013alerts.read\202\323\344\223\002\037\022\035/v1/{parent=tenants/*}/alerts'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['GetTrace']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['GetTrace']._serialized_options = b'\332A\004name\202\323\344\223\002\037\022\035/v1/{name=tenants/*/traces/*}'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['GetTrace']._serialized_options = b'\332A\004name\242\273\030\r\n\013traces.read\202\323\344\223\002\037\022\035/v1/{name=tenants/*/traces/*}'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListSpans']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListSpans']._serialized_options = b'\332A\006parent\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/spans'
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['ListSpans']._serialized_options = b'\332A\006parent\242\273\030\r\n\013traces.read\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/spans'
   _globals['_OBSERVABILITYSERVICE'].methods_by_name['QueryMetrics']._loaded_options = None
-  _globals['_OBSERVABILITYSERVICE'].methods_by_name['QueryMetrics']._serialized_options = b'\332A\rparent,metric\202\323\344\223\002(\"#/v1/{parent=tenants/*}:queryMetrics:\001*'
-  _globals['_CREATEALERTRULEREQUEST']._serialized_start=473
-  _globals['_CREATEALERTRULEREQUEST']._serialized_end=720
-  _globals['_CREATEALERTRULERESPONSE']._serialized_start=722
-  _globals['_CREATEALERTRULERESPONSE']._serialized_end=806
-  _globals['_GETALERTRULEREQUEST']._serialized_start=808
-  _globals['_GETALERTRULEREQUEST']._serialized_end=888
-  _globals['_GETALERTRULERESPONSE']._serialized_start=890
-  _globals['_GETALERTRULERESPONSE']._serialized_end=971
-  _globals['_LISTALERTRULESREQUEST']._serialized_start=974
-  _globals['_LISTALERTRULESREQUEST']._serialized_end=1115
-  _globals['_LISTALERTRULESRESPONSE']._serialized_start=1117
-  _globals['_LISTALERTRULESRESPONSE']._serialized_end=1226
-  _globals['_UPDATEALERTRULEREQUEST']._serialized_start=1229
-  _globals['_UPDATEALERTRULEREQUEST']._serialized_end=1403
-  _globals['_UPDATEALERTRULERESPONSE']._serialized_start=1405
-  _globals['_UPDATEALERTRULERESPONSE']._serialized_end=1489
-  _globals['_DELETEALERTRULEREQUEST']._serialized_start=1491
-  _globals['_DELETEALERTRULEREQUEST']._serialized_end=1604
-  _globals['_DELETEALERTRULERESPONSE']._serialized_start=1606
-  _globals['_DELETEALERTRULERESPONSE']._serialized_end=1631
-  _globals['_LISTALERTSREQUEST']._serialized_start=1634
-  _globals['_LISTALERTSREQUEST']._serialized_end=1771
-  _globals['_LISTALERTSRESPONSE']._serialized_start=1773
-  _globals['_LISTALERTSRESPONSE']._serialized_end=1869
-  _globals['_GETTRACEREQUEST']._serialized_start=1871
-  _globals['_GETTRACEREQUEST']._serialized_end=1950
-  _globals['_GETTRACERESPONSE']._serialized_start=1952
-  _globals['_GETTRACERESPONSE']._serialized_end=2019
-  _globals['_LISTSPANSREQUEST']._serialized_start=2022
-  _globals['_LISTSPANSREQUEST']._serialized_end=2385
-  _globals['_LISTSPANSRESPONSE']._serialized_start=2387
-  _globals['_LISTSPANSRESPONSE']._serialized_end=2480
-  _globals['_QUERYMETRICSREQUEST']._serialized_start=2483
-  _globals['_QUERYMETRICSREQUEST']._serialized_end=2774
-  _globals['_QUERYMETRICSRESPONSE']._serialized_start=2776
-  _globals['_QUERYMETRICSRESPONSE']._serialized_end=2854
-  _globals['_OBSERVABILITYSERVICE']._serialized_start=2857
-  _globals['_OBSERVABILITYSERVICE']._serialized_end=4486
+  _globals['_OBSERVABILITYSERVICE'].methods_by_name['QueryMetrics']._serialized_options = b'\332A\rparent,metric\242\273\030\016\n\014metrics.read\202\323\344\223\002(\"#/v1/{parent=tenants/*}:queryMetrics:\001*'
+  _globals['_CREATEALERTRULEREQUEST']._serialized_start=508
+  _globals['_CREATEALERTRULEREQUEST']._serialized_end=755
+  _globals['_CREATEALERTRULERESPONSE']._serialized_start=757
+  _globals['_CREATEALERTRULERESPONSE']._serialized_end=841
+  _globals['_GETALERTRULEREQUEST']._serialized_start=843
+  _globals['_GETALERTRULEREQUEST']._serialized_end=923
+  _globals['_GETALERTRULERESPONSE']._serialized_start=925
+  _globals['_GETALERTRULERESPONSE']._serialized_end=1006
+  _globals['_LISTALERTRULESREQUEST']._serialized_start=1009
+  _globals['_LISTALERTRULESREQUEST']._serialized_end=1150
+  _globals['_LISTALERTRULESRESPONSE']._serialized_start=1152
+  _globals['_LISTALERTRULESRESPONSE']._serialized_end=1261
+  _globals['_UPDATEALERTRULEREQUEST']._serialized_start=1264
+  _globals['_UPDATEALERTRULEREQUEST']._serialized_end=1438
+  _globals['_UPDATEALERTRULERESPONSE']._serialized_start=1440
+  _globals['_UPDATEALERTRULERESPONSE']._serialized_end=1524
+  _globals['_DELETEALERTRULEREQUEST']._serialized_start=1526
+  _globals['_DELETEALERTRULEREQUEST']._serialized_end=1639
+  _globals['_DELETEALERTRULERESPONSE']._serialized_start=1641
+  _globals['_DELETEALERTRULERESPONSE']._serialized_end=1666
+  _globals['_LISTALERTSREQUEST']._serialized_start=1669
+  _globals['_LISTALERTSREQUEST']._serialized_end=1806
+  _globals['_LISTALERTSRESPONSE']._serialized_start=1808
+  _globals['_LISTALERTSRESPONSE']._serialized_end=1904
+  _globals['_GETTRACEREQUEST']._serialized_start=1906
+  _globals['_GETTRACEREQUEST']._serialized_end=1985
+  _globals['_GETTRACERESPONSE']._serialized_start=1987
+  _globals['_GETTRACERESPONSE']._serialized_end=2054
+  _globals['_LISTSPANSREQUEST']._serialized_start=2057
+  _globals['_LISTSPANSREQUEST']._serialized_end=2420
+  _globals['_LISTSPANSRESPONSE']._serialized_start=2422
+  _globals['_LISTSPANSRESPONSE']._serialized_end=2515
+  _globals['_QUERYMETRICSREQUEST']._serialized_start=2518
+  _globals['_QUERYMETRICSREQUEST']._serialized_end=2809
+  _globals['_QUERYMETRICSRESPONSE']._serialized_start=2811
+  _globals['_QUERYMETRICSRESPONSE']._serialized_end=2889
+  _globals['_OBSERVABILITYSERVICE']._serialized_start=2892
+  _globals['_OBSERVABILITYSERVICE']._serialized_end=4678
 # @@protoc_insertion_point(module_scope)

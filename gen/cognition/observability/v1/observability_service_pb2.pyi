@@ -5,6 +5,7 @@ from cognition.observability.v1 import alert_pb2 as _alert_pb2
 from cognition.observability.v1 import alert_rule_pb2 as _alert_rule_pb2
 from cognition.observability.v1 import span_pb2 as _span_pb2
 from cognition.observability.v1 import time_series_pb2 as _time_series_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import client_pb2 as _client_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2

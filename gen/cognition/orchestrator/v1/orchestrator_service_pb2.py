@@ -23,6 +23,7 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from cognition.orchestrator.v1 import agent_pb2 as cognition_dot_orchestrator_dot_v1_dot_agent__pb2
 from cognition.orchestrator.v1 import assignment_pb2 as cognition_dot_orchestrator_dot_v1_dot_assignment__pb2
 from cognition.orchestrator.v1 import execution_pb2 as cognition_dot_orchestrator_dot_v1_dot_execution__pb2
@@ -33,7 +34,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4cognition/orchestrator/v1/orchestrator_service.proto\x12\x19\x63ognition.orchestrator.v1\x1a\x1b\x62uf/validate/validate.proto\x1a%cognition/orchestrator/v1/agent.proto\x1a*cognition/orchestrator/v1/assignment.proto\x1a)cognition/orchestrator/v1/execution.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x01\n\x12\x43reateAgentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12;\n\x05\x61gent\x18\x02 \x01(\x0b\x32 .cognition.orchestrator.v1.AgentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x35\n\x08\x61gent_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"F\n\x13\x43reateAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"H\n\x0fGetAgentRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^tenants/[^/]+/agents/[^/]+$\"C\n\x10GetAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"\x89\x01\n\x11ListAgentsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x12ListAgentsResponse\x12\x30\n\x06\x61gents\x18\x01 \x03(\x0b\x32 .cognition.orchestrator.v1.Agent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa0\x01\n\x12UpdateAgentRequest\x12;\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.AgentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"F\n\x13UpdateAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"i\n\x12\x44\x65leteAgentRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^tenants/[^/]+/agents/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x15\n\x13\x44\x65leteAgentResponse\"s\n\x15HeartbeatAgentRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^tenants/[^/]+/agents/[^/]+$\x12#\n\x12\x61\x63tive_assignments\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\"I\n\x16HeartbeatAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"R\n\x14GetAssignmentRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/assignments/[^/]+$\"R\n\x15GetAssignmentResponse\x12\x39\n\nassignment\x18\x01 \x01(\x0b\x32%.cognition.orchestrator.v1.Assignment\"\x8e\x01\n\x16ListAssignmentsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"n\n\x17ListAssignmentsResponse\x12:\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32%.cognition.orchestrator.v1.Assignment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"P\n\x13GetExecutionRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/executions/[^/]+$\"O\n\x14GetExecutionResponse\x12\x37\n\texecution\x18\x01 \x01(\x0b\x32$.cognition.orchestrator.v1.Execution\"\xeb\x01\n\x15ListExecutionsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12?\n\x04task\x18\x04 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$\x12\x35\n\x05\x61gent\x18\x05 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\"k\n\x16ListExecutionsResponse\x12\x38\n\nexecutions\x18\x01 \x03(\x0b\x32$.cognition.orchestrator.v1.Execution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"R\n\x15WatchExecutionRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/executions/[^/]+$\"\x95\x01\n\x16WatchExecutionResponse\x12\x37\n\texecution\x18\x01 \x01(\x0b\x32$.cognition.orchestrator.v1.Execution\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12.\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xff\x0e\n\x13OrchestratorService\x12\xa9\x01\n\x0b\x43reateAgent\x12-.cognition.orchestrator.v1.CreateAgentRequest\x1a..cognition.orchestrator.v1.CreateAgentResponse\";\xda\x41\x0cparent,agent\x82\xd3\xe4\x93\x02&\"\x1d/v1/{parent=tenants/*}/agents:\x05\x61gent\x12\x91\x01\n\x08GetAgent\x12*.cognition.orchestrator.v1.GetAgentRequest\x1a+.cognition.orchestrator.v1.GetAgentResponse\",\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=tenants/*/agents/*}\x12\x99\x01\n\nListAgents\x12,.cognition.orchestrator.v1.ListAgentsRequest\x1a-.cognition.orchestrator.v1.ListAgentsResponse\".\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{parent=tenants/*}/agents\x12\xb4\x01\n\x0bUpdateAgent\x12-.cognition.orchestrator.v1.UpdateAgentRequest\x1a..cognition.orchestrator.v1.UpdateAgentResponse\"F\xda\x41\x11\x61gent,update_mask\x82\xd3\xe4\x93\x02,2#/v1/{agent.name=tenants/*/agents/*}:\x05\x61gent\x12\x9a\x01\n\x0b\x44\x65leteAgent\x12-.cognition.orchestrator.v1.DeleteAgentRequest\x1a..cognition.orchestrator.v1.DeleteAgentResponse\",\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1f*\x1d/v1/{name=tenants/*/agents/*}\x12\xc3\x01\n\x0eHeartbeatAgent\x12\x30.cognition.orchestrator.v1.HeartbeatAgentRequest\x1a\x31.cognition.orchestrator.v1.HeartbeatAgentResponse\"L\xda\x41\x17name,active_assignments\x82\xd3\xe4\x93\x02,\"\'/v1/{name=tenants/*/agents/*}:heartbeat:\x01*\x12\xa5\x01\n\rGetAssignment\x12/.cognition.orchestrator.v1.GetAssignmentRequest\x1a\x30.cognition.orchestrator.v1.GetAssignmentResponse\"1\xda\x41\x04name\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/assignments/*}\x12\xad\x01\n\x0fListAssignments\x12\x31.cognition.orchestrator.v1.ListAssignmentsRequest\x1a\x32.cognition.orchestrator.v1.ListAssignmentsResponse\"3\xda\x41\x06parent\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/assignments\x12\xa1\x01\n\x0cGetExecution\x12..cognition.orchestrator.v1.GetExecutionRequest\x1a/.cognition.orchestrator.v1.GetExecutionResponse\"0\xda\x41\x04name\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/executions/*}\x12\xa9\x01\n\x0eListExecutions\x12\x30.cognition.orchestrator.v1.ListExecutionsRequest\x1a\x31.cognition.orchestrator.v1.ListExecutionsResponse\"2\xda\x41\x06parent\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/executions\x12\xa8\x01\n\x0eWatchExecution\x12\x30.cognition.orchestrator.v1.WatchExecutionRequest\x1a\x31.cognition.orchestrator.v1.WatchExecutionResponse\"/\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=tenants/*/executions/*}:watch0\x01\x1a\x1f\xca\x41\x1corchestrator.cognition.localB*Z(cognition/orchestrator/v1;orchestratorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n4cognition/orchestrator/v1/orchestrator_service.proto\x12\x19\x63ognition.orchestrator.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a%cognition/orchestrator/v1/agent.proto\x1a*cognition/orchestrator/v1/assignment.proto\x1a)cognition/orchestrator/v1/execution.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x01\n\x12\x43reateAgentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12;\n\x05\x61gent\x18\x02 \x01(\x0b\x32 .cognition.orchestrator.v1.AgentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x35\n\x08\x61gent_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"F\n\x13\x43reateAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"H\n\x0fGetAgentRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^tenants/[^/]+/agents/[^/]+$\"C\n\x10GetAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"\x89\x01\n\x11ListAgentsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x12ListAgentsResponse\x12\x30\n\x06\x61gents\x18\x01 \x03(\x0b\x32 .cognition.orchestrator.v1.Agent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa0\x01\n\x12UpdateAgentRequest\x12;\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.AgentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"F\n\x13UpdateAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"i\n\x12\x44\x65leteAgentRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^tenants/[^/]+/agents/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x15\n\x13\x44\x65leteAgentResponse\"s\n\x15HeartbeatAgentRequest\x12\x35\n\x04name\x18\x01 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^tenants/[^/]+/agents/[^/]+$\x12#\n\x12\x61\x63tive_assignments\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\"I\n\x16HeartbeatAgentResponse\x12/\n\x05\x61gent\x18\x01 \x01(\x0b\x32 .cognition.orchestrator.v1.Agent\"R\n\x14GetAssignmentRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/assignments/[^/]+$\"R\n\x15GetAssignmentResponse\x12\x39\n\nassignment\x18\x01 \x01(\x0b\x32%.cognition.orchestrator.v1.Assignment\"\x8e\x01\n\x16ListAssignmentsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"n\n\x17ListAssignmentsResponse\x12:\n\x0b\x61ssignments\x18\x01 \x03(\x0b\x32%.cognition.orchestrator.v1.Assignment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"P\n\x13GetExecutionRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/executions/[^/]+$\"O\n\x14GetExecutionResponse\x12\x37\n\texecution\x18\x01 \x01(\x0b\x32$.cognition.orchestrator.v1.Execution\"\xeb\x01\n\x15ListExecutionsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12?\n\x04task\x18\x04 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$\x12\x35\n\x05\x61gent\x18\x05 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\"k\n\x16ListExecutionsResponse\x12\x38\n\nexecutions\x18\x01 \x03(\x0b\x32$.cognition.orchestrator.v1.Execution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"R\n\x15WatchExecutionRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/executions/[^/]+$\"\x95\x01\n\x16WatchExecutionResponse\x12\x37\n\texecution\x18\x01 \x01(\x0b\x32$.cognition.orchestrator.v1.Execution\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12.\n\nevent_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\xb9\x10\n\x13OrchestratorService\x12\xbb\x01\n\x0b\x43reateAgent\x12-.cognition.orchestrator.v1.CreateAgentRequest\x1a..cognition.orchestrator.v1.CreateAgentResponse\"M\xda\x41\x0cparent,agent\xa2\xbb\x18\x0e\n\x0c\x61gents.write\x82\xd3\xe4\x93\x02&\"\x1d/v1/{parent=tenants/*}/agents:\x05\x61gent\x12\xa2\x01\n\x08GetAgent\x12*.cognition.orchestrator.v1.GetAgentRequest\x1a+.cognition.orchestrator.v1.GetAgentResponse\"=\xda\x41\x04name\xa2\xbb\x18\r\n\x0b\x61gents.read\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{name=tenants/*/agents/*}\x12\xaa\x01\n\nListAgents\x12,.cognition.orchestrator.v1.ListAgentsRequest\x1a-.cognition.orchestrator.v1.ListAgentsResponse\"?\xda\x41\x06parent\xa2\xbb\x18\r\n\x0b\x61gents.read\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/{parent=tenants/*}/agents\x12\xc6\x01\n\x0bUpdateAgent\x12-.cognition.orchestrator.v1.UpdateAgentRequest\x1a..cognition.orchestrator.v1.UpdateAgentResponse\"X\xda\x41\x11\x61gent,update_mask\xa2\xbb\x18\x0e\n\x0c\x61gents.write\x82\xd3\xe4\x93\x02,2#/v1/{agent.name=tenants/*/agents/*}:\x05\x61gent\x12\xac\x01\n\x0b\x44\x65leteAgent\x12-.cognition.orchestrator.v1.DeleteAgentRequest\x1a..cognition.orchestrator.v1.DeleteAgentResponse\">\xda\x41\x04name\xa2\xbb\x18\x0e\n\x0c\x61gents.write\x82\xd3\xe4\x93\x02\x1f*\x1d/v1/{name=tenants/*/agents/*}\x12\xd5\x01\n\x0eHeartbeatAgent\x12\x30.cognition.orchestrator.v1.HeartbeatAgentRequest\x1a\x31.cognition.orchestrator.v1.HeartbeatAgentResponse\"^\xda\x41\x17name,active_assignments\xa2\xbb\x18\x0e\n\x0c\x61gents.write\x82\xd3\xe4\x93\x02,\"\'/v1/{name=tenants/*/agents/*}:heartbeat:\x01*\x12\xb5\x01\n\rGetAssignment\x12/.cognition.orchestrator.v1.GetAssignmentRequest\x1a\x30.cognition.orchestrator.v1.GetAssignmentResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/assignments/*}\x12\xbd\x01\n\x0fListAssignments\x12\x31.cognition.orchestrator.v1.ListAssignmentsRequest\x1a\x32.cognition.orchestrator.v1.ListAssignmentsResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/assignments\x12\xb1\x01\n\x0cGetExecution\x12..cognition.orchestrator.v1.GetExecutionRequest\x1a/.cognition.orchestrator.v1.GetExecutionResponse\"@\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/executions/*}\x12\xb9\x01\n\x0eListExecutions\x12\x30.cognition.orchestrator.v1.ListExecutionsRequest\x1a\x31.cognition.orchestrator.v1.ListExecutionsResponse\"B\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/executions\x12\xb8\x01\n\x0eWatchExecution\x12\x30.cognition.orchestrator.v1.WatchExecutionRequest\x1a\x31.cognition.orchestrator.v1.WatchExecutionResponse\"?\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=tenants/*/executions/*}:watch0\x01\x1a\x1f\xca\x41\x1corchestrator.cognition.localB*Z(cognition/orchestrator/v1;orchestratorv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -92,71 +93,71 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ORCHESTRATORSERVICE']._loaded_options = None
   _globals['_ORCHESTRATORSERVICE']._serialized_options = b'\312A\034orchestrator.cognition.local'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['CreateAgent']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['CreateAgent']._serialized_options = b'\332A\014parent,agent\202\323\344\223\002&\"\035/v1/{parent=tenants/*}/agents:\005agent'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['CreateAgent']._serialized_options = b'\332A\014parent,agent\242\273\030\016\n\014agents.write\202\323\344\223\002&\"\035/v1/{parent=tenants/*}/agents:\005agent'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetAgent']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetAgent']._serialized_options = b'\332A\004name\202\323\344\223\002\037\022\035/v1/{name=tenants/*/agents/*}'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetAgent']._serialized_options = b'\332A\004name\242\273\030\r\n\013agents.read\202\323\344\223\002\037\022\035/v1/{name=tenants/*/agents/*}'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListAgents']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListAgents']._serialized_options = b'\332A\006parent\202\323\344\223\002\037\022\035/v1/{parent=tenants/*}/agents'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListAgents']._serialized_options = b'\332A\006parent\242\273\030\r\n\013agents.read\202\323\344\223\002\037\022\035/v1/{parent=tenants/*}/agents'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['UpdateAgent']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['UpdateAgent']._serialized_options = b'\332A\021agent,update_mask\202\323\344\223\002,2#/v1/{agent.name=tenants/*/agents/*}:\005agent'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['UpdateAgent']._serialized_options = b'\332A\021agent,update_mask\242\273\030\016\n\014agents.write\202\323\344\223\002,2#/v1/{agent.name=tenants/*/agents/*}:\005agent'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['DeleteAgent']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['DeleteAgent']._serialized_options = b'\332A\004name\202\323\344\223\002\037*\035/v1/{name=tenants/*/agents/*}'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['DeleteAgent']._serialized_options = b'\332A\004name\242\273\030\016\n\014agents.write\202\323\344\223\002\037*\035/v1/{name=tenants/*/agents/*}'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['HeartbeatAgent']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['HeartbeatAgent']._serialized_options = b'\332A\027name,active_assignments\202\323\344\223\002,\"\'/v1/{name=tenants/*/agents/*}:heartbeat:\001*'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['HeartbeatAgent']._serialized_options = b'\332A\027name,active_assignments\242\273\030\016\n\014agents.write\202\323\344\223\002,\"\'/v1/{name=tenants/*/agents/*}:heartbeat:\001*'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetAssignment']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetAssignment']._serialized_options = b'\332A\004name\202\323\344\223\002$\022\"/v1/{name=tenants/*/assignments/*}'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetAssignment']._serialized_options = b'\332A\004name\242\273\030\014\n\ntasks.read\202\323\344\223\002$\022\"/v1/{name=tenants/*/assignments/*}'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListAssignments']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListAssignments']._serialized_options = b'\332A\006parent\202\323\344\223\002$\022\"/v1/{parent=tenants/*}/assignments'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListAssignments']._serialized_options = b'\332A\006parent\242\273\030\014\n\ntasks.read\202\323\344\223\002$\022\"/v1/{parent=tenants/*}/assignments'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetExecution']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetExecution']._serialized_options = b'\332A\004name\202\323\344\223\002#\022!/v1/{name=tenants/*/executions/*}'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['GetExecution']._serialized_options = b'\332A\004name\242\273\030\014\n\ntasks.read\202\323\344\223\002#\022!/v1/{name=tenants/*/executions/*}'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListExecutions']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListExecutions']._serialized_options = b'\332A\006parent\202\323\344\223\002#\022!/v1/{parent=tenants/*}/executions'
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['ListExecutions']._serialized_options = b'\332A\006parent\242\273\030\014\n\ntasks.read\202\323\344\223\002#\022!/v1/{parent=tenants/*}/executions'
   _globals['_ORCHESTRATORSERVICE'].methods_by_name['WatchExecution']._loaded_options = None
-  _globals['_ORCHESTRATORSERVICE'].methods_by_name['WatchExecution']._serialized_options = b'\202\323\344\223\002)\022\'/v1/{name=tenants/*/executions/*}:watch'
-  _globals['_CREATEAGENTREQUEST']._serialized_start=394
-  _globals['_CREATEAGENTREQUEST']._serialized_end=622
-  _globals['_CREATEAGENTRESPONSE']._serialized_start=624
-  _globals['_CREATEAGENTRESPONSE']._serialized_end=694
-  _globals['_GETAGENTREQUEST']._serialized_start=696
-  _globals['_GETAGENTREQUEST']._serialized_end=768
-  _globals['_GETAGENTRESPONSE']._serialized_start=770
-  _globals['_GETAGENTRESPONSE']._serialized_end=837
-  _globals['_LISTAGENTSREQUEST']._serialized_start=840
-  _globals['_LISTAGENTSREQUEST']._serialized_end=977
-  _globals['_LISTAGENTSRESPONSE']._serialized_start=979
-  _globals['_LISTAGENTSRESPONSE']._serialized_end=1074
-  _globals['_UPDATEAGENTREQUEST']._serialized_start=1077
-  _globals['_UPDATEAGENTREQUEST']._serialized_end=1237
-  _globals['_UPDATEAGENTRESPONSE']._serialized_start=1239
-  _globals['_UPDATEAGENTRESPONSE']._serialized_end=1309
-  _globals['_DELETEAGENTREQUEST']._serialized_start=1311
-  _globals['_DELETEAGENTREQUEST']._serialized_end=1416
-  _globals['_DELETEAGENTRESPONSE']._serialized_start=1418
-  _globals['_DELETEAGENTRESPONSE']._serialized_end=1439
-  _globals['_HEARTBEATAGENTREQUEST']._serialized_start=1441
-  _globals['_HEARTBEATAGENTREQUEST']._serialized_end=1556
-  _globals['_HEARTBEATAGENTRESPONSE']._serialized_start=1558
-  _globals['_HEARTBEATAGENTRESPONSE']._serialized_end=1631
-  _globals['_GETASSIGNMENTREQUEST']._serialized_start=1633
-  _globals['_GETASSIGNMENTREQUEST']._serialized_end=1715
-  _globals['_GETASSIGNMENTRESPONSE']._serialized_start=1717
-  _globals['_GETASSIGNMENTRESPONSE']._serialized_end=1799
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=1802
-  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=1944
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=1946
-  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=2056
-  _globals['_GETEXECUTIONREQUEST']._serialized_start=2058
-  _globals['_GETEXECUTIONREQUEST']._serialized_end=2138
-  _globals['_GETEXECUTIONRESPONSE']._serialized_start=2140
-  _globals['_GETEXECUTIONRESPONSE']._serialized_end=2219
-  _globals['_LISTEXECUTIONSREQUEST']._serialized_start=2222
-  _globals['_LISTEXECUTIONSREQUEST']._serialized_end=2457
-  _globals['_LISTEXECUTIONSRESPONSE']._serialized_start=2459
-  _globals['_LISTEXECUTIONSRESPONSE']._serialized_end=2566
-  _globals['_WATCHEXECUTIONREQUEST']._serialized_start=2568
-  _globals['_WATCHEXECUTIONREQUEST']._serialized_end=2650
-  _globals['_WATCHEXECUTIONRESPONSE']._serialized_start=2653
-  _globals['_WATCHEXECUTIONRESPONSE']._serialized_end=2802
-  _globals['_ORCHESTRATORSERVICE']._serialized_start=2805
-  _globals['_ORCHESTRATORSERVICE']._serialized_end=4724
+  _globals['_ORCHESTRATORSERVICE'].methods_by_name['WatchExecution']._serialized_options = b'\242\273\030\014\n\ntasks.read\202\323\344\223\002)\022\'/v1/{name=tenants/*/executions/*}:watch'
+  _globals['_CREATEAGENTREQUEST']._serialized_start=429
+  _globals['_CREATEAGENTREQUEST']._serialized_end=657
+  _globals['_CREATEAGENTRESPONSE']._serialized_start=659
+  _globals['_CREATEAGENTRESPONSE']._serialized_end=729
+  _globals['_GETAGENTREQUEST']._serialized_start=731
+  _globals['_GETAGENTREQUEST']._serialized_end=803
+  _globals['_GETAGENTRESPONSE']._serialized_start=805
+  _globals['_GETAGENTRESPONSE']._serialized_end=872
+  _globals['_LISTAGENTSREQUEST']._serialized_start=875
+  _globals['_LISTAGENTSREQUEST']._serialized_end=1012
+  _globals['_LISTAGENTSRESPONSE']._serialized_start=1014
+  _globals['_LISTAGENTSRESPONSE']._serialized_end=1109
+  _globals['_UPDATEAGENTREQUEST']._serialized_start=1112
+  _globals['_UPDATEAGENTREQUEST']._serialized_end=1272
+  _globals['_UPDATEAGENTRESPONSE']._serialized_start=1274
+  _globals['_UPDATEAGENTRESPONSE']._serialized_end=1344
+  _globals['_DELETEAGENTREQUEST']._serialized_start=1346
+  _globals['_DELETEAGENTREQUEST']._serialized_end=1451
+  _globals['_DELETEAGENTRESPONSE']._serialized_start=1453
+  _globals['_DELETEAGENTRESPONSE']._serialized_end=1474
+  _globals['_HEARTBEATAGENTREQUEST']._serialized_start=1476
+  _globals['_HEARTBEATAGENTREQUEST']._serialized_end=1591
+  _globals['_HEARTBEATAGENTRESPONSE']._serialized_start=1593
+  _globals['_HEARTBEATAGENTRESPONSE']._serialized_end=1666
+  _globals['_GETASSIGNMENTREQUEST']._serialized_start=1668
+  _globals['_GETASSIGNMENTREQUEST']._serialized_end=1750
+  _globals['_GETASSIGNMENTRESPONSE']._serialized_start=1752
+  _globals['_GETASSIGNMENTRESPONSE']._serialized_end=1834
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_start=1837
+  _globals['_LISTASSIGNMENTSREQUEST']._serialized_end=1979
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_start=1981
+  _globals['_LISTASSIGNMENTSRESPONSE']._serialized_end=2091
+  _globals['_GETEXECUTIONREQUEST']._serialized_start=2093
+  _globals['_GETEXECUTIONREQUEST']._serialized_end=2173
+  _globals['_GETEXECUTIONRESPONSE']._serialized_start=2175
+  _globals['_GETEXECUTIONRESPONSE']._serialized_end=2254
+  _globals['_LISTEXECUTIONSREQUEST']._serialized_start=2257
+  _globals['_LISTEXECUTIONSREQUEST']._serialized_end=2492
+  _globals['_LISTEXECUTIONSRESPONSE']._serialized_start=2494
+  _globals['_LISTEXECUTIONSRESPONSE']._serialized_end=2601
+  _globals['_WATCHEXECUTIONREQUEST']._serialized_start=2603
+  _globals['_WATCHEXECUTIONREQUEST']._serialized_end=2685
+  _globals['_WATCHEXECUTIONRESPONSE']._serialized_start=2688
+  _globals['_WATCHEXECUTIONRESPONSE']._serialized_end=2837
+  _globals['_ORCHESTRATORSERVICE']._serialized_start=2840
+  _globals['_ORCHESTRATORSERVICE']._serialized_end=4945
 # @@protoc_insertion_point(module_scope)

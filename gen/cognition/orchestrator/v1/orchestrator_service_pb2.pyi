@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from cognition.orchestrator.v1 import agent_pb2 as _agent_pb2
 from cognition.orchestrator.v1 import assignment_pb2 as _assignment_pb2
 from cognition.orchestrator.v1 import execution_pb2 as _execution_pb2

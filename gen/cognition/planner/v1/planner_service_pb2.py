@@ -23,6 +23,7 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from cognition.planner.v1 import goal_pb2 as cognition_dot_planner_dot_v1_dot_goal__pb2
 from cognition.planner.v1 import plan_pb2 as cognition_dot_planner_dot_v1_dot_plan__pb2
 from cognition.planner.v1 import task_pb2 as cognition_dot_planner_dot_v1_dot_task__pb2
@@ -33,7 +34,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/planner/v1/planner_service.proto\x12\x14\x63ognition.planner.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1f\x63ognition/planner/v1/goal.proto\x1a\x1f\x63ognition/planner/v1/plan.proto\x1a\x1f\x63ognition/planner/v1/task.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\x11\x43reateGoalRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x34\n\x04goal\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07goal_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12\x43reateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"F\n\x0eGetGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\";\n\x0fGetGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"\x88\x01\n\x10ListGoalsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"W\n\x11ListGoalsResponse\x12)\n\x05goals\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Goal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x11UpdateGoalRequest\x12\x34\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12UpdateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"g\n\x11\x44\x65leteGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteGoalResponse\"c\n\x11\x43\x61ncelGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\">\n\x12\x43\x61ncelGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"H\n\x10WatchGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\"\xab\x01\n\x11WatchGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\x12(\n\x04task\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12.\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"R\n\x0eGetPlanRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/goals/[^/]+/plans/[^/]+$\";\n\x0fGetPlanResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"z\n\x10ListTasksRequest\x12\x36\n\x06parent\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xd4\n\n\x0ePlannerService\x12\x99\x01\n\nCreateGoal\x12\'.cognition.planner.v1.CreateGoalRequest\x1a(.cognition.planner.v1.CreateGoalResponse\"8\xda\x41\x0bparent,goal\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/goals:\x04goal\x12\x83\x01\n\x07GetGoal\x12$.cognition.planner.v1.GetGoalRequest\x1a%.cognition.planner.v1.GetGoalResponse\"+\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/goals/*}\x12\x8b\x01\n\tListGoals\x12&.cognition.planner.v1.ListGoalsRequest\x1a\'.cognition.planner.v1.ListGoalsResponse\"-\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/goals\x12\xa3\x01\n\nUpdateGoal\x12\'.cognition.planner.v1.UpdateGoalRequest\x1a(.cognition.planner.v1.UpdateGoalResponse\"B\xda\x41\x10goal,update_mask\x82\xd3\xe4\x93\x02)2!/v1/{goal.name=tenants/*/goals/*}:\x04goal\x12\x8c\x01\n\nDeleteGoal\x12\'.cognition.planner.v1.DeleteGoalRequest\x1a(.cognition.planner.v1.DeleteGoalResponse\"+\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/goals/*}\x12\x8f\x01\n\nCancelGoal\x12\'.cognition.planner.v1.CancelGoalRequest\x1a(.cognition.planner.v1.CancelGoalResponse\".\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:cancel:\x01*\x12\x8a\x01\n\tWatchGoal\x12&.cognition.planner.v1.WatchGoalRequest\x1a\'.cognition.planner.v1.WatchGoalResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/goals/*}:watch0\x01\x12\x8b\x01\n\x07GetPlan\x12$.cognition.planner.v1.GetPlanRequest\x1a%.cognition.planner.v1.GetPlanResponse\"3\xda\x41\x04name\x82\xd3\xe4\x93\x02&\x12$/v1/{name=tenants/*/goals/*/plans/*}\x12\x93\x01\n\tListTasks\x12&.cognition.planner.v1.ListTasksRequest\x1a\'.cognition.planner.v1.ListTasksResponse\"5\xda\x41\x06parent\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=tenants/*/goals/*}/tasks\x1a\x1a\xca\x41\x17planner.cognition.localB Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/planner/v1/planner_service.proto\x12\x14\x63ognition.planner.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a\x1f\x63ognition/planner/v1/goal.proto\x1a\x1f\x63ognition/planner/v1/plan.proto\x1a\x1f\x63ognition/planner/v1/task.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\x01\n\x11\x43reateGoalRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x34\n\x04goal\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07goal_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12\x43reateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"F\n\x0eGetGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\";\n\x0fGetGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"\x88\x01\n\x10ListGoalsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"W\n\x11ListGoalsResponse\x12)\n\x05goals\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Goal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x11UpdateGoalRequest\x12\x34\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12UpdateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"g\n\x11\x44\x65leteGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteGoalResponse\"c\n\x11\x43\x61ncelGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\">\n\x12\x43\x61ncelGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"H\n\x10WatchGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\"\xab\x01\n\x11WatchGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\x12(\n\x04task\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12.\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"R\n\x0eGetPlanRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/goals/[^/]+/plans/[^/]+$\";\n\x0fGetPlanResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"z\n\x10ListTasksRequest\x12\x36\n\x06parent\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xe9\x0b\n\x0ePlannerService\x12\xaa\x01\n\nCreateGoal\x12\'.cognition.planner.v1.CreateGoalRequest\x1a(.cognition.planner.v1.CreateGoalResponse\"I\xda\x41\x0bparent,goal\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/goals:\x04goal\x12\x93\x01\n\x07GetGoal\x12$.cognition.planner.v1.GetGoalRequest\x1a%.cognition.planner.v1.GetGoalResponse\";\xda\x41\x04name\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/goals/*}\x12\x9b\x01\n\tListGoals\x12&.cognition.planner.v1.ListGoalsRequest\x1a\'.cognition.planner.v1.ListGoalsResponse\"=\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/goals\x12\xb4\x01\n\nUpdateGoal\x12\'.cognition.planner.v1.UpdateGoalRequest\x1a(.cognition.planner.v1.UpdateGoalResponse\"S\xda\x41\x10goal,update_mask\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02)2!/v1/{goal.name=tenants/*/goals/*}:\x04goal\x12\x9d\x01\n\nDeleteGoal\x12\'.cognition.planner.v1.DeleteGoalRequest\x1a(.cognition.planner.v1.DeleteGoalResponse\"<\xda\x41\x04name\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/goals/*}\x12\xa1\x01\n\nCancelGoal\x12\'.cognition.planner.v1.CancelGoalRequest\x1a(.cognition.planner.v1.CancelGoalResponse\"@\xa2\xbb\x18\x0e\n\x0cgoals.cancel\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:cancel:\x01*\x12\x9a\x01\n\tWatchGoal\x12&.cognition.planner.v1.WatchGoalRequest\x1a\'.cognition.planner.v1.WatchGoalResponse\":\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/goals/*}:watch0\x01\x12\x9b\x01\n\x07GetPlan\x12$.cognition.planner.v1.GetPlanRequest\x1a%.cognition.planner.v1.GetPlanResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02&\x12$/v1/{name=tenants/*/goals/*/plans/*}\x12\xa3\x01\n\tListTasks\x12&.cognition.planner.v1.ListTasksRequest\x1a\'.cognition.planner.v1.ListTasksResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=tenants/*/goals/*}/tasks\x1a\x1a\xca\x41\x17planner.cognition.localB Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -80,59 +81,59 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PLANNERSERVICE']._loaded_options = None
   _globals['_PLANNERSERVICE']._serialized_options = b'\312A\027planner.cognition.local'
   _globals['_PLANNERSERVICE'].methods_by_name['CreateGoal']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['CreateGoal']._serialized_options = b'\332A\013parent,goal\202\323\344\223\002$\"\034/v1/{parent=tenants/*}/goals:\004goal'
+  _globals['_PLANNERSERVICE'].methods_by_name['CreateGoal']._serialized_options = b'\332A\013parent,goal\242\273\030\r\n\013goals.write\202\323\344\223\002$\"\034/v1/{parent=tenants/*}/goals:\004goal'
   _globals['_PLANNERSERVICE'].methods_by_name['GetGoal']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['GetGoal']._serialized_options = b'\332A\004name\202\323\344\223\002\036\022\034/v1/{name=tenants/*/goals/*}'
+  _globals['_PLANNERSERVICE'].methods_by_name['GetGoal']._serialized_options = b'\332A\004name\242\273\030\014\n\ngoals.read\202\323\344\223\002\036\022\034/v1/{name=tenants/*/goals/*}'
   _globals['_PLANNERSERVICE'].methods_by_name['ListGoals']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['ListGoals']._serialized_options = b'\332A\006parent\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/goals'
+  _globals['_PLANNERSERVICE'].methods_by_name['ListGoals']._serialized_options = b'\332A\006parent\242\273\030\014\n\ngoals.read\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/goals'
   _globals['_PLANNERSERVICE'].methods_by_name['UpdateGoal']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['UpdateGoal']._serialized_options = b'\332A\020goal,update_mask\202\323\344\223\002)2!/v1/{goal.name=tenants/*/goals/*}:\004goal'
+  _globals['_PLANNERSERVICE'].methods_by_name['UpdateGoal']._serialized_options = b'\332A\020goal,update_mask\242\273\030\r\n\013goals.write\202\323\344\223\002)2!/v1/{goal.name=tenants/*/goals/*}:\004goal'
   _globals['_PLANNERSERVICE'].methods_by_name['DeleteGoal']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['DeleteGoal']._serialized_options = b'\332A\004name\202\323\344\223\002\036*\034/v1/{name=tenants/*/goals/*}'
+  _globals['_PLANNERSERVICE'].methods_by_name['DeleteGoal']._serialized_options = b'\332A\004name\242\273\030\r\n\013goals.write\202\323\344\223\002\036*\034/v1/{name=tenants/*/goals/*}'
   _globals['_PLANNERSERVICE'].methods_by_name['CancelGoal']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['CancelGoal']._serialized_options = b'\202\323\344\223\002(\"#/v1/{name=tenants/*/goals/*}:cancel:\001*'
+  _globals['_PLANNERSERVICE'].methods_by_name['CancelGoal']._serialized_options = b'\242\273\030\016\n\014goals.cancel\202\323\344\223\002(\"#/v1/{name=tenants/*/goals/*}:cancel:\001*'
   _globals['_PLANNERSERVICE'].methods_by_name['WatchGoal']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['WatchGoal']._serialized_options = b'\202\323\344\223\002$\022\"/v1/{name=tenants/*/goals/*}:watch'
+  _globals['_PLANNERSERVICE'].methods_by_name['WatchGoal']._serialized_options = b'\242\273\030\014\n\ngoals.read\202\323\344\223\002$\022\"/v1/{name=tenants/*/goals/*}:watch'
   _globals['_PLANNERSERVICE'].methods_by_name['GetPlan']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['GetPlan']._serialized_options = b'\332A\004name\202\323\344\223\002&\022$/v1/{name=tenants/*/goals/*/plans/*}'
+  _globals['_PLANNERSERVICE'].methods_by_name['GetPlan']._serialized_options = b'\332A\004name\242\273\030\014\n\ngoals.read\202\323\344\223\002&\022$/v1/{name=tenants/*/goals/*/plans/*}'
   _globals['_PLANNERSERVICE'].methods_by_name['ListTasks']._loaded_options = None
-  _globals['_PLANNERSERVICE'].methods_by_name['ListTasks']._serialized_options = b'\332A\006parent\202\323\344\223\002&\022$/v1/{parent=tenants/*/goals/*}/tasks'
-  _globals['_CREATEGOALREQUEST']._serialized_start=352
-  _globals['_CREATEGOALREQUEST']._serialized_end=571
-  _globals['_CREATEGOALRESPONSE']._serialized_start=573
-  _globals['_CREATEGOALRESPONSE']._serialized_end=635
-  _globals['_GETGOALREQUEST']._serialized_start=637
-  _globals['_GETGOALREQUEST']._serialized_end=707
-  _globals['_GETGOALRESPONSE']._serialized_start=709
-  _globals['_GETGOALRESPONSE']._serialized_end=768
-  _globals['_LISTGOALSREQUEST']._serialized_start=771
-  _globals['_LISTGOALSREQUEST']._serialized_end=907
-  _globals['_LISTGOALSRESPONSE']._serialized_start=909
-  _globals['_LISTGOALSRESPONSE']._serialized_end=996
-  _globals['_UPDATEGOALREQUEST']._serialized_start=999
-  _globals['_UPDATEGOALREQUEST']._serialized_end=1151
-  _globals['_UPDATEGOALRESPONSE']._serialized_start=1153
-  _globals['_UPDATEGOALRESPONSE']._serialized_end=1215
-  _globals['_DELETEGOALREQUEST']._serialized_start=1217
-  _globals['_DELETEGOALREQUEST']._serialized_end=1320
-  _globals['_DELETEGOALRESPONSE']._serialized_start=1322
-  _globals['_DELETEGOALRESPONSE']._serialized_end=1342
-  _globals['_CANCELGOALREQUEST']._serialized_start=1344
-  _globals['_CANCELGOALREQUEST']._serialized_end=1443
-  _globals['_CANCELGOALRESPONSE']._serialized_start=1445
-  _globals['_CANCELGOALRESPONSE']._serialized_end=1507
-  _globals['_WATCHGOALREQUEST']._serialized_start=1509
-  _globals['_WATCHGOALREQUEST']._serialized_end=1581
-  _globals['_WATCHGOALRESPONSE']._serialized_start=1584
-  _globals['_WATCHGOALRESPONSE']._serialized_end=1755
-  _globals['_GETPLANREQUEST']._serialized_start=1757
-  _globals['_GETPLANREQUEST']._serialized_end=1839
-  _globals['_GETPLANRESPONSE']._serialized_start=1841
-  _globals['_GETPLANRESPONSE']._serialized_end=1900
-  _globals['_LISTTASKSREQUEST']._serialized_start=1902
-  _globals['_LISTTASKSREQUEST']._serialized_end=2024
-  _globals['_LISTTASKSRESPONSE']._serialized_start=2026
-  _globals['_LISTTASKSRESPONSE']._serialized_end=2113
-  _globals['_PLANNERSERVICE']._serialized_start=2116
-  _globals['_PLANNERSERVICE']._serialized_end=3480
+  _globals['_PLANNERSERVICE'].methods_by_name['ListTasks']._serialized_options = b'\332A\006parent\242\273\030\014\n\ntasks.read\202\323\344\223\002&\022$/v1/{parent=tenants/*/goals/*}/tasks'
+  _globals['_CREATEGOALREQUEST']._serialized_start=387
+  _globals['_CREATEGOALREQUEST']._serialized_end=606
+  _globals['_CREATEGOALRESPONSE']._serialized_start=608
+  _globals['_CREATEGOALRESPONSE']._serialized_end=670
+  _globals['_GETGOALREQUEST']._serialized_start=672
+  _globals['_GETGOALREQUEST']._serialized_end=742
+  _globals['_GETGOALRESPONSE']._serialized_start=744
+  _globals['_GETGOALRESPONSE']._serialized_end=803
+  _globals['_LISTGOALSREQUEST']._serialized_start=806
+  _globals['_LISTGOALSREQUEST']._serialized_end=942
+  _globals['_LISTGOALSRESPONSE']._serialized_start=944
+  _globals['_LISTGOALSRESPONSE']._serialized_end=1031
+  _globals['_UPDATEGOALREQUEST']._serialized_start=1034
+  _globals['_UPDATEGOALREQUEST']._serialized_end=1186
+  _globals['_UPDATEGOALRESPONSE']._serialized_start=1188
+  _globals['_UPDATEGOALRESPONSE']._serialized_end=1250
+  _globals['_DELETEGOALREQUEST']._serialized_start=1252
+  _globals['_DELETEGOALREQUEST']._serialized_end=1355
+  _globals['_DELETEGOALRESPONSE']._serialized_start=1357
+  _globals['_DELETEGOALRESPONSE']._serialized_end=1377
+  _globals['_CANCELGOALREQUEST']._serialized_start=1379
+  _globals['_CANCELGOALREQUEST']._serialized_end=1478
+  _globals['_CANCELGOALRESPONSE']._serialized_start=1480
+  _globals['_CANCELGOALRESPONSE']._serialized_end=1542
+  _globals['_WATCHGOALREQUEST']._serialized_start=1544
+  _globals['_WATCHGOALREQUEST']._serialized_end=1616
+  _globals['_WATCHGOALRESPONSE']._serialized_start=1619
+  _globals['_WATCHGOALRESPONSE']._serialized_end=1790
+  _globals['_GETPLANREQUEST']._serialized_start=1792
+  _globals['_GETPLANREQUEST']._serialized_end=1874
+  _globals['_GETPLANRESPONSE']._serialized_start=1876
+  _globals['_GETPLANRESPONSE']._serialized_end=1935
+  _globals['_LISTTASKSREQUEST']._serialized_start=1937
+  _globals['_LISTTASKSREQUEST']._serialized_end=2059
+  _globals['_LISTTASKSRESPONSE']._serialized_start=2061
+  _globals['_LISTTASKSRESPONSE']._serialized_end=2148
+  _globals['_PLANNERSERVICE']._serialized_start=2151
+  _globals['_PLANNERSERVICE']._serialized_end=3664
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from cognition.planner.v1 import goal_pb2 as _goal_pb2
 from cognition.planner.v1 import plan_pb2 as _plan_pb2
 from cognition.planner.v1 import task_pb2 as _task_pb2

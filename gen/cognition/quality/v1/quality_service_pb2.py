@@ -23,6 +23,7 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from cognition.quality.v1 import policy_pb2 as cognition_dot_quality_dot_v1_dot_policy__pb2
 from cognition.quality.v1 import validation_pb2 as cognition_dot_quality_dot_v1_dot_validation__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
@@ -31,7 +32,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/quality/v1/quality_service.proto\x12\x14\x63ognition.quality.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/quality/v1/policy.proto\x1a%cognition/quality/v1/validation.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xe3\x01\n\x13\x43reatePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x38\n\x06policy\x18\x02 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tpolicy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14\x43reatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"K\n\x10GetPolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\"A\n\x11GetPolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"\x8b\x01\n\x13ListPoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x14ListPoliciesResponse\x12.\n\x08policies\x18\x01 \x03(\x0b\x32\x1c.cognition.quality.v1.Policy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9e\x01\n\x13UpdatePolicyRequest\x12\x38\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14UpdatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"l\n\x13\x44\x65letePolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65letePolicyResponse\"\xd9\x01\n\x15ValidateOutputRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\x06policy\x18\x02 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12 \n\x07\x63ontent\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x06\x10\x01(\x80\x80@\x12\x19\n\x07subject\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"N\n\x16ValidateOutputResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"R\n\x14GetValidationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/validations/[^/]+$\"M\n\x15GetValidationResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"\x8e\x01\n\x16ListValidationsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListValidationsResponse\x12\x35\n\x0bvalidations\x18\x01 \x03(\x0b\x32 .cognition.quality.v1.Validation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xd3\n\n\x0eQualityService\x12\xa6\x01\n\x0c\x43reatePolicy\x12).cognition.quality.v1.CreatePolicyRequest\x1a*.cognition.quality.v1.CreatePolicyResponse\"?\xda\x41\rparent,policy\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/policies:\x06policy\x12\x8c\x01\n\tGetPolicy\x12&.cognition.quality.v1.GetPolicyRequest\x1a\'.cognition.quality.v1.GetPolicyResponse\".\xda\x41\x04name\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/policies/*}\x12\x97\x01\n\x0cListPolicies\x12).cognition.quality.v1.ListPoliciesRequest\x1a*.cognition.quality.v1.ListPoliciesResponse\"0\xda\x41\x06parent\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/policies\x12\xb2\x01\n\x0cUpdatePolicy\x12).cognition.quality.v1.UpdatePolicyRequest\x1a*.cognition.quality.v1.UpdatePolicyResponse\"K\xda\x41\x12policy,update_mask\x82\xd3\xe4\x93\x02\x30\x32&/v1/{policy.name=tenants/*/policies/*}:\x06policy\x12\x95\x01\n\x0c\x44\x65letePolicy\x12).cognition.quality.v1.DeletePolicyRequest\x1a*.cognition.quality.v1.DeletePolicyResponse\".\xda\x41\x04name\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/policies/*}\x12\xc1\x01\n\x0eValidateOutput\x12+.cognition.quality.v1.ValidateOutputRequest\x1a,.cognition.quality.v1.ValidateOutputResponse\"T\xda\x41\x15parent,policy,content\x82\xd3\xe4\x93\x02\x36\"1/v1/{parent=tenants/*}/validations:validateOutput:\x01*\x12\x9b\x01\n\rGetValidation\x12*.cognition.quality.v1.GetValidationRequest\x1a+.cognition.quality.v1.GetValidationResponse\"1\xda\x41\x04name\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/validations/*}\x12\xa3\x01\n\x0fListValidations\x12,.cognition.quality.v1.ListValidationsRequest\x1a-.cognition.quality.v1.ListValidationsResponse\"3\xda\x41\x06parent\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/validations\x1a\x1a\xca\x41\x17quality.cognition.localB Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/quality/v1/quality_service.proto\x12\x14\x63ognition.quality.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a!cognition/quality/v1/policy.proto\x1a%cognition/quality/v1/validation.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xe3\x01\n\x13\x43reatePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x38\n\x06policy\x18\x02 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tpolicy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14\x43reatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"K\n\x10GetPolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\"A\n\x11GetPolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"\x8b\x01\n\x13ListPoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x14ListPoliciesResponse\x12.\n\x08policies\x18\x01 \x03(\x0b\x32\x1c.cognition.quality.v1.Policy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9e\x01\n\x13UpdatePolicyRequest\x12\x38\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14UpdatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"l\n\x13\x44\x65letePolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65letePolicyResponse\"\xd9\x01\n\x15ValidateOutputRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\x06policy\x18\x02 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12 \n\x07\x63ontent\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x06\x10\x01(\x80\x80@\x12\x19\n\x07subject\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"N\n\x16ValidateOutputResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"R\n\x14GetValidationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/validations/[^/]+$\"M\n\x15GetValidationResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"\x8e\x01\n\x16ListValidationsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListValidationsResponse\x12\x35\n\x0bvalidations\x18\x01 \x03(\x0b\x32 .cognition.quality.v1.Validation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xee\x0b\n\x0eQualityService\x12\xba\x01\n\x0c\x43reatePolicy\x12).cognition.quality.v1.CreatePolicyRequest\x1a*.cognition.quality.v1.CreatePolicyResponse\"S\xda\x41\rparent,policy\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/policies:\x06policy\x12\x9f\x01\n\tGetPolicy\x12&.cognition.quality.v1.GetPolicyRequest\x1a\'.cognition.quality.v1.GetPolicyResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/policies/*}\x12\xaa\x01\n\x0cListPolicies\x12).cognition.quality.v1.ListPoliciesRequest\x1a*.cognition.quality.v1.ListPoliciesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/policies\x12\xc6\x01\n\x0cUpdatePolicy\x12).cognition.quality.v1.UpdatePolicyRequest\x1a*.cognition.quality.v1.UpdatePolicyResponse\"_\xda\x41\x12policy,update_mask\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02\x30\x32&/v1/{policy.name=tenants/*/policies/*}:\x06policy\x12\xa9\x01\n\x0c\x44\x65letePolicy\x12).cognition.quality.v1.DeletePolicyRequest\x1a*.cognition.quality.v1.DeletePolicyResponse\"B\xda\x41\x04name\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/policies/*}\x12\xd4\x01\n\x0eValidateOutput\x12+.cognition.quality.v1.ValidateOutputRequest\x1a,.cognition.quality.v1.ValidateOutputResponse\"g\xda\x41\x15parent,policy,content\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02\x36\"1/v1/{parent=tenants/*}/validations:validateOutput:\x01*\x12\xae\x01\n\rGetValidation\x12*.cognition.quality.v1.GetValidationRequest\x1a+.cognition.quality.v1.GetValidationResponse\"D\xda\x41\x04name\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/validations/*}\x12\xb6\x01\n\x0fListValidations\x12,.cognition.quality.v1.ListValidationsRequest\x1a-.cognition.quality.v1.ListValidationsResponse\"F\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/validations\x1a\x1a\xca\x41\x17quality.cognition.localB Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -84,53 +85,53 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUALITYSERVICE']._loaded_options = None
   _globals['_QUALITYSERVICE']._serialized_options = b'\312A\027quality.cognition.local'
   _globals['_QUALITYSERVICE'].methods_by_name['CreatePolicy']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['CreatePolicy']._serialized_options = b'\332A\rparent,policy\202\323\344\223\002)\"\037/v1/{parent=tenants/*}/policies:\006policy'
+  _globals['_QUALITYSERVICE'].methods_by_name['CreatePolicy']._serialized_options = b'\332A\rparent,policy\242\273\030\020\n\016policies.write\202\323\344\223\002)\"\037/v1/{parent=tenants/*}/policies:\006policy'
   _globals['_QUALITYSERVICE'].methods_by_name['GetPolicy']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['GetPolicy']._serialized_options = b'\332A\004name\202\323\344\223\002!\022\037/v1/{name=tenants/*/policies/*}'
+  _globals['_QUALITYSERVICE'].methods_by_name['GetPolicy']._serialized_options = b'\332A\004name\242\273\030\017\n\rpolicies.read\202\323\344\223\002!\022\037/v1/{name=tenants/*/policies/*}'
   _globals['_QUALITYSERVICE'].methods_by_name['ListPolicies']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['ListPolicies']._serialized_options = b'\332A\006parent\202\323\344\223\002!\022\037/v1/{parent=tenants/*}/policies'
+  _globals['_QUALITYSERVICE'].methods_by_name['ListPolicies']._serialized_options = b'\332A\006parent\242\273\030\017\n\rpolicies.read\202\323\344\223\002!\022\037/v1/{parent=tenants/*}/policies'
   _globals['_QUALITYSERVICE'].methods_by_name['UpdatePolicy']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['UpdatePolicy']._serialized_options = b'\332A\022policy,update_mask\202\323\344\223\00202&/v1/{policy.name=tenants/*/policies/*}:\006policy'
+  _globals['_QUALITYSERVICE'].methods_by_name['UpdatePolicy']._serialized_options = b'\332A\022policy,update_mask\242\273\030\020\n\016policies.write\202\323\344\223\00202&/v1/{policy.name=tenants/*/policies/*}:\006policy'
   _globals['_QUALITYSERVICE'].methods_by_name['DeletePolicy']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['DeletePolicy']._serialized_options = b'\332A\004name\202\323\344\223\002!*\037/v1/{name=tenants/*/policies/*}'
+  _globals['_QUALITYSERVICE'].methods_by_name['DeletePolicy']._serialized_options = b'\332A\004name\242\273\030\020\n\016policies.write\202\323\344\223\002!*\037/v1/{name=tenants/*/policies/*}'
   _globals['_QUALITYSERVICE'].methods_by_name['ValidateOutput']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['ValidateOutput']._serialized_options = b'\332A\025parent,policy,content\202\323\344\223\0026\"1/v1/{parent=tenants/*}/validations:validateOutput:\001*'
+  _globals['_QUALITYSERVICE'].methods_by_name['ValidateOutput']._serialized_options = b'\332A\025parent,policy,content\242\273\030\017\n\rpolicies.read\202\323\344\223\0026\"1/v1/{parent=tenants/*}/validations:validateOutput:\001*'
   _globals['_QUALITYSERVICE'].methods_by_name['GetValidation']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['GetValidation']._serialized_options = b'\332A\004name\202\323\344\223\002$\022\"/v1/{name=tenants/*/validations/*}'
+  _globals['_QUALITYSERVICE'].methods_by_name['GetValidation']._serialized_options = b'\332A\004name\242\273\030\017\n\rpolicies.read\202\323\344\223\002$\022\"/v1/{name=tenants/*/validations/*}'
   _globals['_QUALITYSERVICE'].methods_by_name['ListValidations']._loaded_options = None
-  _globals['_QUALITYSERVICE'].methods_by_name['ListValidations']._serialized_options = b'\332A\006parent\202\323\344\223\002$\022\"/v1/{parent=tenants/*}/validations'
-  _globals['_CREATEPOLICYREQUEST']._serialized_start=294
-  _globals['_CREATEPOLICYREQUEST']._serialized_end=521
-  _globals['_CREATEPOLICYRESPONSE']._serialized_start=523
-  _globals['_CREATEPOLICYRESPONSE']._serialized_end=591
-  _globals['_GETPOLICYREQUEST']._serialized_start=593
-  _globals['_GETPOLICYREQUEST']._serialized_end=668
-  _globals['_GETPOLICYRESPONSE']._serialized_start=670
-  _globals['_GETPOLICYRESPONSE']._serialized_end=735
-  _globals['_LISTPOLICIESREQUEST']._serialized_start=738
-  _globals['_LISTPOLICIESREQUEST']._serialized_end=877
-  _globals['_LISTPOLICIESRESPONSE']._serialized_start=879
-  _globals['_LISTPOLICIESRESPONSE']._serialized_end=974
-  _globals['_UPDATEPOLICYREQUEST']._serialized_start=977
-  _globals['_UPDATEPOLICYREQUEST']._serialized_end=1135
-  _globals['_UPDATEPOLICYRESPONSE']._serialized_start=1137
-  _globals['_UPDATEPOLICYRESPONSE']._serialized_end=1205
-  _globals['_DELETEPOLICYREQUEST']._serialized_start=1207
-  _globals['_DELETEPOLICYREQUEST']._serialized_end=1315
-  _globals['_DELETEPOLICYRESPONSE']._serialized_start=1317
-  _globals['_DELETEPOLICYRESPONSE']._serialized_end=1339
-  _globals['_VALIDATEOUTPUTREQUEST']._serialized_start=1342
-  _globals['_VALIDATEOUTPUTREQUEST']._serialized_end=1559
-  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_start=1561
-  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_end=1639
-  _globals['_GETVALIDATIONREQUEST']._serialized_start=1641
-  _globals['_GETVALIDATIONREQUEST']._serialized_end=1723
-  _globals['_GETVALIDATIONRESPONSE']._serialized_start=1725
-  _globals['_GETVALIDATIONRESPONSE']._serialized_end=1802
-  _globals['_LISTVALIDATIONSREQUEST']._serialized_start=1805
-  _globals['_LISTVALIDATIONSREQUEST']._serialized_end=1947
-  _globals['_LISTVALIDATIONSRESPONSE']._serialized_start=1949
-  _globals['_LISTVALIDATIONSRESPONSE']._serialized_end=2054
-  _globals['_QUALITYSERVICE']._serialized_start=2057
-  _globals['_QUALITYSERVICE']._serialized_end=3420
+  _globals['_QUALITYSERVICE'].methods_by_name['ListValidations']._serialized_options = b'\332A\006parent\242\273\030\017\n\rpolicies.read\202\323\344\223\002$\022\"/v1/{parent=tenants/*}/validations'
+  _globals['_CREATEPOLICYREQUEST']._serialized_start=329
+  _globals['_CREATEPOLICYREQUEST']._serialized_end=556
+  _globals['_CREATEPOLICYRESPONSE']._serialized_start=558
+  _globals['_CREATEPOLICYRESPONSE']._serialized_end=626
+  _globals['_GETPOLICYREQUEST']._serialized_start=628
+  _globals['_GETPOLICYREQUEST']._serialized_end=703
+  _globals['_GETPOLICYRESPONSE']._serialized_start=705
+  _globals['_GETPOLICYRESPONSE']._serialized_end=770
+  _globals['_LISTPOLICIESREQUEST']._serialized_start=773
+  _globals['_LISTPOLICIESREQUEST']._serialized_end=912
+  _globals['_LISTPOLICIESRESPONSE']._serialized_start=914
+  _globals['_LISTPOLICIESRESPONSE']._serialized_end=1009
+  _globals['_UPDATEPOLICYREQUEST']._serialized_start=1012
+  _globals['_UPDATEPOLICYREQUEST']._serialized_end=1170
+  _globals['_UPDATEPOLICYRESPONSE']._serialized_start=1172
+  _globals['_UPDATEPOLICYRESPONSE']._serialized_end=1240
+  _globals['_DELETEPOLICYREQUEST']._serialized_start=1242
+  _globals['_DELETEPOLICYREQUEST']._serialized_end=1350
+  _globals['_DELETEPOLICYRESPONSE']._serialized_start=1352
+  _globals['_DELETEPOLICYRESPONSE']._serialized_end=1374
+  _globals['_VALIDATEOUTPUTREQUEST']._serialized_start=1377
+  _globals['_VALIDATEOUTPUTREQUEST']._serialized_end=1594
+  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_start=1596
+  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_end=1674
+  _globals['_GETVALIDATIONREQUEST']._serialized_start=1676
+  _globals['_GETVALIDATIONREQUEST']._serialized_end=1758
+  _globals['_GETVALIDATIONRESPONSE']._serialized_start=1760
+  _globals['_GETVALIDATIONRESPONSE']._serialized_end=1837
+  _globals['_LISTVALIDATIONSREQUEST']._serialized_start=1840
+  _globals['_LISTVALIDATIONSREQUEST']._serialized_end=1982
+  _globals['_LISTVALIDATIONSRESPONSE']._serialized_start=1984
+  _globals['_LISTVALIDATIONSRESPONSE']._serialized_end=2089
+  _globals['_QUALITYSERVICE']._serialized_start=2092
+  _globals['_QUALITYSERVICE']._serialized_end=3610
 # @@protoc_insertion_point(module_scope)

@@ -1,4 +1,5 @@
 from buf.validate import validate_pb2 as _validate_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from cognition.quality.v1 import policy_pb2 as _policy_pb2
 from cognition.quality.v1 import validation_pb2 as _validation_pb2
 from google.api import annotations_pb2 as _annotations_pb2

@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from cognition.tools.v1 import tool_pb2 as _tool_pb2
 from cognition.tools.v1 import tool_run_pb2 as _tool_run_pb2
 from google.api import annotations_pb2 as _annotations_pb2

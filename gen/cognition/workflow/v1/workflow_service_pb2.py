@@ -23,6 +23,7 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from cognition.workflow.v1 import execution_event_pb2 as cognition_dot_workflow_dot_v1_dot_execution__event__pb2
 from cognition.workflow.v1 import workflow_pb2 as cognition_dot_workflow_dot_v1_dot_workflow__pb2
 from cognition.workflow.v1 import workflow_execution_pb2 as cognition_dot_workflow_dot_v1_dot_workflow__execution__pb2
@@ -32,7 +33,7 @@ from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior_
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,cognition/workflow/v1/workflow_service.proto\x12\x15\x63ognition.workflow.v1\x1a\x1b\x62uf/validate/validate.proto\x1a+cognition/workflow/v1/execution_event.proto\x1a$cognition/workflow/v1/workflow.proto\x1a.cognition/workflow/v1/workflow_execution.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xec\x01\n\x15\x43reateWorkflowRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\x08workflow\x18\x02 \x01(\x0b\x32\x1f.cognition.workflow.v1.WorkflowB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x38\n\x0bworkflow_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"K\n\x16\x43reateWorkflowResponse\x12\x31\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.Workflow\"N\n\x12GetWorkflowRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\"H\n\x13GetWorkflowResponse\x12\x31\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.Workflow\"\x8c\x01\n\x14ListWorkflowsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"d\n\x15ListWorkflowsResponse\x12\x32\n\tworkflows\x18\x01 \x03(\x0b\x32\x1f.cognition.workflow.v1.Workflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa5\x01\n\x15UpdateWorkflowRequest\x12=\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.WorkflowB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"K\n\x16UpdateWorkflowResponse\x12\x31\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.Workflow\"o\n\x15\x44\x65leteWorkflowRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x18\n\x16\x44\x65leteWorkflowResponse\"\x88\x01\n\x1cListWorkflowRevisionsRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"l\n\x1dListWorkflowRevisionsResponse\x12\x32\n\tworkflows\x18\x01 \x03(\x0b\x32\x1f.cognition.workflow.v1.Workflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x86\x01\n\x12RunWorkflowRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x18\n\x05input\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"R\n\x13RunWorkflowResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"`\n\x13GetExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\"S\n\x14GetExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"\x9d\x01\n\x15ListExecutionsRequest\x12:\n\x06parent\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"o\n\x16ListExecutionsResponse\x12<\n\nexecutions\x18\x01 \x03(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"}\n\x16\x43\x61ncelExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"V\n\x17\x43\x61ncelExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"\x81\x01\n\x16ReplayExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"V\n\x17ReplayExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"\x99\x01\n\x1aListExecutionEventsRequest\x12K\n\x06parent\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"m\n\x1bListExecutionEventsResponse\x12\x35\n\x06\x65vents\x18\x01 \x03(\x0b\x32%.cognition.workflow.v1.ExecutionEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"b\n\x15WatchExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\"\x8b\x01\n\x16WatchExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\x12\x34\n\x05\x65vent\x18\x02 \x01(\x0b\x32%.cognition.workflow.v1.ExecutionEvent2\xaf\x12\n\x0fWorkflowService\x12\xb3\x01\n\x0e\x43reateWorkflow\x12,.cognition.workflow.v1.CreateWorkflowRequest\x1a-.cognition.workflow.v1.CreateWorkflowResponse\"D\xda\x41\x0fparent,workflow\x82\xd3\xe4\x93\x02,\" /v1/{parent=tenants/*}/workflows:\x08workflow\x12\x95\x01\n\x0bGetWorkflow\x12).cognition.workflow.v1.GetWorkflowRequest\x1a*.cognition.workflow.v1.GetWorkflowResponse\"/\xda\x41\x04name\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=tenants/*/workflows/*}\x12\x9d\x01\n\rListWorkflows\x12+.cognition.workflow.v1.ListWorkflowsRequest\x1a,.cognition.workflow.v1.ListWorkflowsResponse\"1\xda\x41\x06parent\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=tenants/*}/workflows\x12\xc1\x01\n\x0eUpdateWorkflow\x12,.cognition.workflow.v1.UpdateWorkflowRequest\x1a-.cognition.workflow.v1.UpdateWorkflowResponse\"R\xda\x41\x14workflow,update_mask\x82\xd3\xe4\x93\x02\x35\x32)/v1/{workflow.name=tenants/*/workflows/*}:\x08workflow\x12\x9e\x01\n\x0e\x44\x65leteWorkflow\x12,.cognition.workflow.v1.DeleteWorkflowRequest\x1a-.cognition.workflow.v1.DeleteWorkflowResponse\"/\xda\x41\x04name\x82\xd3\xe4\x93\x02\"* /v1/{name=tenants/*/workflows/*}\x12\xc1\x01\n\x15ListWorkflowRevisions\x12\x33.cognition.workflow.v1.ListWorkflowRevisionsRequest\x1a\x34.cognition.workflow.v1.ListWorkflowRevisionsResponse\"=\xda\x41\x04name\x82\xd3\xe4\x93\x02\x30\x12./v1/{name=tenants/*/workflows/*}:listRevisions\x12\xa2\x01\n\x0bRunWorkflow\x12).cognition.workflow.v1.RunWorkflowRequest\x1a*.cognition.workflow.v1.RunWorkflowResponse\"<\xda\x41\nname,input\x82\xd3\xe4\x93\x02)\"$/v1/{name=tenants/*/workflows/*}:run:\x01*\x12\xa5\x01\n\x0cGetExecution\x12*.cognition.workflow.v1.GetExecutionRequest\x1a+.cognition.workflow.v1.GetExecutionResponse\"<\xda\x41\x04name\x82\xd3\xe4\x93\x02/\x12-/v1/{name=tenants/*/workflows/*/executions/*}\x12\xad\x01\n\x0eListExecutions\x12,.cognition.workflow.v1.ListExecutionsRequest\x1a-.cognition.workflow.v1.ListExecutionsResponse\">\xda\x41\x06parent\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=tenants/*/workflows/*}/executions\x12\xb8\x01\n\x0f\x43\x61ncelExecution\x12-.cognition.workflow.v1.CancelExecutionRequest\x1a..cognition.workflow.v1.CancelExecutionResponse\"F\xda\x41\x04name\x82\xd3\xe4\x93\x02\x39\"4/v1/{name=tenants/*/workflows/*/executions/*}:cancel:\x01*\x12\xb8\x01\n\x0fReplayExecution\x12-.cognition.workflow.v1.ReplayExecutionRequest\x1a..cognition.workflow.v1.ReplayExecutionResponse\"F\xda\x41\x04name\x82\xd3\xe4\x93\x02\x39\"4/v1/{name=tenants/*/workflows/*/executions/*}:replay:\x01*\x12\xc5\x01\n\x13ListExecutionEvents\x12\x31.cognition.workflow.v1.ListExecutionEventsRequest\x1a\x32.cognition.workflow.v1.ListExecutionEventsResponse\"G\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x38\x12\x36/v1/{parent=tenants/*/workflows/*/executions/*}/events\x12\xac\x01\n\x0eWatchExecution\x12,.cognition.workflow.v1.WatchExecutionRequest\x1a-.cognition.workflow.v1.WatchExecutionResponse\";\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{name=tenants/*/workflows/*/executions/*}:watch0\x01\x1a\x1b\xca\x41\x18workflow.cognition.localB\"Z cognition/workflow/v1;workflowv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n,cognition/workflow/v1/workflow_service.proto\x12\x15\x63ognition.workflow.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a+cognition/workflow/v1/execution_event.proto\x1a$cognition/workflow/v1/workflow.proto\x1a.cognition/workflow/v1/workflow_execution.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xec\x01\n\x15\x43reateWorkflowRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\x08workflow\x18\x02 \x01(\x0b\x32\x1f.cognition.workflow.v1.WorkflowB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x38\n\x0bworkflow_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"K\n\x16\x43reateWorkflowResponse\x12\x31\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.Workflow\"N\n\x12GetWorkflowRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\"H\n\x13GetWorkflowResponse\x12\x31\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.Workflow\"\x8c\x01\n\x14ListWorkflowsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"d\n\x15ListWorkflowsResponse\x12\x32\n\tworkflows\x18\x01 \x03(\x0b\x32\x1f.cognition.workflow.v1.Workflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xa5\x01\n\x15UpdateWorkflowRequest\x12=\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.WorkflowB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"K\n\x16UpdateWorkflowResponse\x12\x31\n\x08workflow\x18\x01 \x01(\x0b\x32\x1f.cognition.workflow.v1.Workflow\"o\n\x15\x44\x65leteWorkflowRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x18\n\x16\x44\x65leteWorkflowResponse\"\x88\x01\n\x1cListWorkflowRevisionsRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"l\n\x1dListWorkflowRevisionsResponse\x12\x32\n\tworkflows\x18\x01 \x03(\x0b\x32\x1f.cognition.workflow.v1.Workflow\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x86\x01\n\x12RunWorkflowRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x18\n\x05input\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"R\n\x13RunWorkflowResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"`\n\x13GetExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\"S\n\x14GetExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"\x9d\x01\n\x15ListExecutionsRequest\x12:\n\x06parent\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/workflows/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"o\n\x16ListExecutionsResponse\x12<\n\nexecutions\x18\x01 \x03(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"}\n\x16\x43\x61ncelExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"V\n\x17\x43\x61ncelExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"\x81\x01\n\x16ReplayExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"V\n\x17ReplayExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\"\x99\x01\n\x1aListExecutionEventsRequest\x12K\n\x06parent\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"m\n\x1bListExecutionEventsResponse\x12\x35\n\x06\x65vents\x18\x01 \x03(\x0b\x32%.cognition.workflow.v1.ExecutionEvent\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"b\n\x15WatchExecutionRequest\x12I\n\x04name\x18\x01 \x01(\tB;\xe2\x41\x01\x02\xbaH4r220^tenants/[^/]+/workflows/[^/]+/executions/[^/]+$\"\x8b\x01\n\x16WatchExecutionResponse\x12;\n\texecution\x18\x01 \x01(\x0b\x32(.cognition.workflow.v1.WorkflowExecution\x12\x34\n\x05\x65vent\x18\x02 \x01(\x0b\x32%.cognition.workflow.v1.ExecutionEvent2\xb6\x14\n\x0fWorkflowService\x12\xc8\x01\n\x0e\x43reateWorkflow\x12,.cognition.workflow.v1.CreateWorkflowRequest\x1a-.cognition.workflow.v1.CreateWorkflowResponse\"Y\xda\x41\x0fparent,workflow\xa2\xbb\x18\x11\n\x0fworkflows.write\x82\xd3\xe4\x93\x02,\" /v1/{parent=tenants/*}/workflows:\x08workflow\x12\xa9\x01\n\x0bGetWorkflow\x12).cognition.workflow.v1.GetWorkflowRequest\x1a*.cognition.workflow.v1.GetWorkflowResponse\"C\xda\x41\x04name\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02\"\x12 /v1/{name=tenants/*/workflows/*}\x12\xb1\x01\n\rListWorkflows\x12+.cognition.workflow.v1.ListWorkflowsRequest\x1a,.cognition.workflow.v1.ListWorkflowsResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02\"\x12 /v1/{parent=tenants/*}/workflows\x12\xd6\x01\n\x0eUpdateWorkflow\x12,.cognition.workflow.v1.UpdateWorkflowRequest\x1a-.cognition.workflow.v1.UpdateWorkflowResponse\"g\xda\x41\x14workflow,update_mask\xa2\xbb\x18\x11\n\x0fworkflows.write\x82\xd3\xe4\x93\x02\x35\x32)/v1/{workflow.name=tenants/*/workflows/*}:\x08workflow\x12\xb3\x01\n\x0e\x44\x65leteWorkflow\x12,.cognition.workflow.v1.DeleteWorkflowRequest\x1a-.cognition.workflow.v1.DeleteWorkflowResponse\"D\xda\x41\x04name\xa2\xbb\x18\x11\n\x0fworkflows.write\x82\xd3\xe4\x93\x02\"* /v1/{name=tenants/*/workflows/*}\x12\xd5\x01\n\x15ListWorkflowRevisions\x12\x33.cognition.workflow.v1.ListWorkflowRevisionsRequest\x1a\x34.cognition.workflow.v1.ListWorkflowRevisionsResponse\"Q\xda\x41\x04name\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02\x30\x12./v1/{name=tenants/*/workflows/*}:listRevisions\x12\xb5\x01\n\x0bRunWorkflow\x12).cognition.workflow.v1.RunWorkflowRequest\x1a*.cognition.workflow.v1.RunWorkflowResponse\"O\xda\x41\nname,input\xa2\xbb\x18\x0f\n\rworkflows.run\x82\xd3\xe4\x93\x02)\"$/v1/{name=tenants/*/workflows/*}:run:\x01*\x12\xb9\x01\n\x0cGetExecution\x12*.cognition.workflow.v1.GetExecutionRequest\x1a+.cognition.workflow.v1.GetExecutionResponse\"P\xda\x41\x04name\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02/\x12-/v1/{name=tenants/*/workflows/*/executions/*}\x12\xc1\x01\n\x0eListExecutions\x12,.cognition.workflow.v1.ListExecutionsRequest\x1a-.cognition.workflow.v1.ListExecutionsResponse\"R\xda\x41\x06parent\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=tenants/*/workflows/*}/executions\x12\xce\x01\n\x0f\x43\x61ncelExecution\x12-.cognition.workflow.v1.CancelExecutionRequest\x1a..cognition.workflow.v1.CancelExecutionResponse\"\\\xda\x41\x04name\xa2\xbb\x18\x12\n\x10workflows.cancel\x82\xd3\xe4\x93\x02\x39\"4/v1/{name=tenants/*/workflows/*/executions/*}:cancel:\x01*\x12\xcb\x01\n\x0fReplayExecution\x12-.cognition.workflow.v1.ReplayExecutionRequest\x1a..cognition.workflow.v1.ReplayExecutionResponse\"Y\xda\x41\x04name\xa2\xbb\x18\x0f\n\rworkflows.run\x82\xd3\xe4\x93\x02\x39\"4/v1/{name=tenants/*/workflows/*/executions/*}:replay:\x01*\x12\xd9\x01\n\x13ListExecutionEvents\x12\x31.cognition.workflow.v1.ListExecutionEventsRequest\x1a\x32.cognition.workflow.v1.ListExecutionEventsResponse\"[\xda\x41\x06parent\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02\x38\x12\x36/v1/{parent=tenants/*/workflows/*/executions/*}/events\x12\xc0\x01\n\x0eWatchExecution\x12,.cognition.workflow.v1.WatchExecutionRequest\x1a-.cognition.workflow.v1.WatchExecutionResponse\"O\xa2\xbb\x18\x10\n\x0eworkflows.read\x82\xd3\xe4\x93\x02\x35\x12\x33/v1/{name=tenants/*/workflows/*/executions/*}:watch0\x01\x1a\x1b\xca\x41\x18workflow.cognition.localB\"Z cognition/workflow/v1;workflowv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -99,83 +100,83 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WORKFLOWSERVICE']._loaded_options = None
   _globals['_WORKFLOWSERVICE']._serialized_options = b'\312A\030workflow.cognition.local'
   _globals['_WORKFLOWSERVICE'].methods_by_name['CreateWorkflow']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['CreateWorkflow']._serialized_options = b'\332A\017parent,workflow\202\323\344\223\002,\" /v1/{parent=tenants/*}/workflows:\010workflow'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['CreateWorkflow']._serialized_options = b'\332A\017parent,workflow\242\273\030\021\n\017workflows.write\202\323\344\223\002,\" /v1/{parent=tenants/*}/workflows:\010workflow'
   _globals['_WORKFLOWSERVICE'].methods_by_name['GetWorkflow']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['GetWorkflow']._serialized_options = b'\332A\004name\202\323\344\223\002\"\022 /v1/{name=tenants/*/workflows/*}'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['GetWorkflow']._serialized_options = b'\332A\004name\242\273\030\020\n\016workflows.read\202\323\344\223\002\"\022 /v1/{name=tenants/*/workflows/*}'
   _globals['_WORKFLOWSERVICE'].methods_by_name['ListWorkflows']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['ListWorkflows']._serialized_options = b'\332A\006parent\202\323\344\223\002\"\022 /v1/{parent=tenants/*}/workflows'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['ListWorkflows']._serialized_options = b'\332A\006parent\242\273\030\020\n\016workflows.read\202\323\344\223\002\"\022 /v1/{parent=tenants/*}/workflows'
   _globals['_WORKFLOWSERVICE'].methods_by_name['UpdateWorkflow']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['UpdateWorkflow']._serialized_options = b'\332A\024workflow,update_mask\202\323\344\223\00252)/v1/{workflow.name=tenants/*/workflows/*}:\010workflow'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['UpdateWorkflow']._serialized_options = b'\332A\024workflow,update_mask\242\273\030\021\n\017workflows.write\202\323\344\223\00252)/v1/{workflow.name=tenants/*/workflows/*}:\010workflow'
   _globals['_WORKFLOWSERVICE'].methods_by_name['DeleteWorkflow']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['DeleteWorkflow']._serialized_options = b'\332A\004name\202\323\344\223\002\"* /v1/{name=tenants/*/workflows/*}'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['DeleteWorkflow']._serialized_options = b'\332A\004name\242\273\030\021\n\017workflows.write\202\323\344\223\002\"* /v1/{name=tenants/*/workflows/*}'
   _globals['_WORKFLOWSERVICE'].methods_by_name['ListWorkflowRevisions']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['ListWorkflowRevisions']._serialized_options = b'\332A\004name\202\323\344\223\0020\022./v1/{name=tenants/*/workflows/*}:listRevisions'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['ListWorkflowRevisions']._serialized_options = b'\332A\004name\242\273\030\020\n\016workflows.read\202\323\344\223\0020\022./v1/{name=tenants/*/workflows/*}:listRevisions'
   _globals['_WORKFLOWSERVICE'].methods_by_name['RunWorkflow']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['RunWorkflow']._serialized_options = b'\332A\nname,input\202\323\344\223\002)\"$/v1/{name=tenants/*/workflows/*}:run:\001*'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['RunWorkflow']._serialized_options = b'\332A\nname,input\242\273\030\017\n\rworkflows.run\202\323\344\223\002)\"$/v1/{name=tenants/*/workflows/*}:run:\001*'
   _globals['_WORKFLOWSERVICE'].methods_by_name['GetExecution']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['GetExecution']._serialized_options = b'\332A\004name\202\323\344\223\002/\022-/v1/{name=tenants/*/workflows/*/executions/*}'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['GetExecution']._serialized_options = b'\332A\004name\242\273\030\020\n\016workflows.read\202\323\344\223\002/\022-/v1/{name=tenants/*/workflows/*/executions/*}'
   _globals['_WORKFLOWSERVICE'].methods_by_name['ListExecutions']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['ListExecutions']._serialized_options = b'\332A\006parent\202\323\344\223\002/\022-/v1/{parent=tenants/*/workflows/*}/executions'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['ListExecutions']._serialized_options = b'\332A\006parent\242\273\030\020\n\016workflows.read\202\323\344\223\002/\022-/v1/{parent=tenants/*/workflows/*}/executions'
   _globals['_WORKFLOWSERVICE'].methods_by_name['CancelExecution']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['CancelExecution']._serialized_options = b'\332A\004name\202\323\344\223\0029\"4/v1/{name=tenants/*/workflows/*/executions/*}:cancel:\001*'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['CancelExecution']._serialized_options = b'\332A\004name\242\273\030\022\n\020workflows.cancel\202\323\344\223\0029\"4/v1/{name=tenants/*/workflows/*/executions/*}:cancel:\001*'
   _globals['_WORKFLOWSERVICE'].methods_by_name['ReplayExecution']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['ReplayExecution']._serialized_options = b'\332A\004name\202\323\344\223\0029\"4/v1/{name=tenants/*/workflows/*/executions/*}:replay:\001*'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['ReplayExecution']._serialized_options = b'\332A\004name\242\273\030\017\n\rworkflows.run\202\323\344\223\0029\"4/v1/{name=tenants/*/workflows/*/executions/*}:replay:\001*'
   _globals['_WORKFLOWSERVICE'].methods_by_name['ListExecutionEvents']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['ListExecutionEvents']._serialized_options = b'\332A\006parent\202\323\344\223\0028\0226/v1/{parent=tenants/*/workflows/*/executions/*}/events'
+  _globals['_WORKFLOWSERVICE'].methods_by_name['ListExecutionEvents']._serialized_options = b'\332A\006parent\242\273\030\020\n\016workflows.read\202\323\344\223\0028\0226/v1/{parent=tenants/*/workflows/*/executions/*}/events'
   _globals['_WORKFLOWSERVICE'].methods_by_name['WatchExecution']._loaded_options = None
-  _globals['_WORKFLOWSERVICE'].methods_by_name['WatchExecution']._serialized_options = b'\202\323\344\223\0025\0223/v1/{name=tenants/*/workflows/*/executions/*}:watch'
-  _globals['_CREATEWORKFLOWREQUEST']._serialized_start=354
-  _globals['_CREATEWORKFLOWREQUEST']._serialized_end=590
-  _globals['_CREATEWORKFLOWRESPONSE']._serialized_start=592
-  _globals['_CREATEWORKFLOWRESPONSE']._serialized_end=667
-  _globals['_GETWORKFLOWREQUEST']._serialized_start=669
-  _globals['_GETWORKFLOWREQUEST']._serialized_end=747
-  _globals['_GETWORKFLOWRESPONSE']._serialized_start=749
-  _globals['_GETWORKFLOWRESPONSE']._serialized_end=821
-  _globals['_LISTWORKFLOWSREQUEST']._serialized_start=824
-  _globals['_LISTWORKFLOWSREQUEST']._serialized_end=964
-  _globals['_LISTWORKFLOWSRESPONSE']._serialized_start=966
-  _globals['_LISTWORKFLOWSRESPONSE']._serialized_end=1066
-  _globals['_UPDATEWORKFLOWREQUEST']._serialized_start=1069
-  _globals['_UPDATEWORKFLOWREQUEST']._serialized_end=1234
-  _globals['_UPDATEWORKFLOWRESPONSE']._serialized_start=1236
-  _globals['_UPDATEWORKFLOWRESPONSE']._serialized_end=1311
-  _globals['_DELETEWORKFLOWREQUEST']._serialized_start=1313
-  _globals['_DELETEWORKFLOWREQUEST']._serialized_end=1424
-  _globals['_DELETEWORKFLOWRESPONSE']._serialized_start=1426
-  _globals['_DELETEWORKFLOWRESPONSE']._serialized_end=1450
-  _globals['_LISTWORKFLOWREVISIONSREQUEST']._serialized_start=1453
-  _globals['_LISTWORKFLOWREVISIONSREQUEST']._serialized_end=1589
-  _globals['_LISTWORKFLOWREVISIONSRESPONSE']._serialized_start=1591
-  _globals['_LISTWORKFLOWREVISIONSRESPONSE']._serialized_end=1699
-  _globals['_RUNWORKFLOWREQUEST']._serialized_start=1702
-  _globals['_RUNWORKFLOWREQUEST']._serialized_end=1836
-  _globals['_RUNWORKFLOWRESPONSE']._serialized_start=1838
-  _globals['_RUNWORKFLOWRESPONSE']._serialized_end=1920
-  _globals['_GETEXECUTIONREQUEST']._serialized_start=1922
-  _globals['_GETEXECUTIONREQUEST']._serialized_end=2018
-  _globals['_GETEXECUTIONRESPONSE']._serialized_start=2020
-  _globals['_GETEXECUTIONRESPONSE']._serialized_end=2103
-  _globals['_LISTEXECUTIONSREQUEST']._serialized_start=2106
-  _globals['_LISTEXECUTIONSREQUEST']._serialized_end=2263
-  _globals['_LISTEXECUTIONSRESPONSE']._serialized_start=2265
-  _globals['_LISTEXECUTIONSRESPONSE']._serialized_end=2376
-  _globals['_CANCELEXECUTIONREQUEST']._serialized_start=2378
-  _globals['_CANCELEXECUTIONREQUEST']._serialized_end=2503
-  _globals['_CANCELEXECUTIONRESPONSE']._serialized_start=2505
-  _globals['_CANCELEXECUTIONRESPONSE']._serialized_end=2591
-  _globals['_REPLAYEXECUTIONREQUEST']._serialized_start=2594
-  _globals['_REPLAYEXECUTIONREQUEST']._serialized_end=2723
-  _globals['_REPLAYEXECUTIONRESPONSE']._serialized_start=2725
-  _globals['_REPLAYEXECUTIONRESPONSE']._serialized_end=2811
-  _globals['_LISTEXECUTIONEVENTSREQUEST']._serialized_start=2814
-  _globals['_LISTEXECUTIONEVENTSREQUEST']._serialized_end=2967
-  _globals['_LISTEXECUTIONEVENTSRESPONSE']._serialized_start=2969
-  _globals['_LISTEXECUTIONEVENTSRESPONSE']._serialized_end=3078
-  _globals['_WATCHEXECUTIONREQUEST']._serialized_start=3080
-  _globals['_WATCHEXECUTIONREQUEST']._serialized_end=3178
-  _globals['_WATCHEXECUTIONRESPONSE']._serialized_start=3181
-  _globals['_WATCHEXECUTIONRESPONSE']._serialized_end=3320
-  _globals['_WORKFLOWSERVICE']._serialized_start=3323
-  _globals['_WORKFLOWSERVICE']._serialized_end=5674
+  _globals['_WORKFLOWSERVICE'].methods_by_name['WatchExecution']._serialized_options = b'\242\273\030\020\n\016workflows.read\202\323\344\223\0025\0223/v1/{name=tenants/*/workflows/*/executions/*}:watch'
+  _globals['_CREATEWORKFLOWREQUEST']._serialized_start=389
+  _globals['_CREATEWORKFLOWREQUEST']._serialized_end=625
+  _globals['_CREATEWORKFLOWRESPONSE']._serialized_start=627
+  _globals['_CREATEWORKFLOWRESPONSE']._serialized_end=702
+  _globals['_GETWORKFLOWREQUEST']._serialized_start=704
+  _globals['_GETWORKFLOWREQUEST']._serialized_end=782
+  _globals['_GETWORKFLOWRESPONSE']._serialized_start=784
+  _globals['_GETWORKFLOWRESPONSE']._serialized_end=856
+  _globals['_LISTWORKFLOWSREQUEST']._serialized_start=859
+  _globals['_LISTWORKFLOWSREQUEST']._serialized_end=999
+  _globals['_LISTWORKFLOWSRESPONSE']._serialized_start=1001
+  _globals['_LISTWORKFLOWSRESPONSE']._serialized_end=1101
+  _globals['_UPDATEWORKFLOWREQUEST']._serialized_start=1104
+  _globals['_UPDATEWORKFLOWREQUEST']._serialized_end=1269
+  _globals['_UPDATEWORKFLOWRESPONSE']._serialized_start=1271
+  _globals['_UPDATEWORKFLOWRESPONSE']._serialized_end=1346
+  _globals['_DELETEWORKFLOWREQUEST']._serialized_start=1348
+  _globals['_DELETEWORKFLOWREQUEST']._serialized_end=1459
+  _globals['_DELETEWORKFLOWRESPONSE']._serialized_start=1461
+  _globals['_DELETEWORKFLOWRESPONSE']._serialized_end=1485
+  _globals['_LISTWORKFLOWREVISIONSREQUEST']._serialized_start=1488
+  _globals['_LISTWORKFLOWREVISIONSREQUEST']._serialized_end=1624
+  _globals['_LISTWORKFLOWREVISIONSRESPONSE']._serialized_start=1626
+  _globals['_LISTWORKFLOWREVISIONSRESPONSE']._serialized_end=1734
+  _globals['_RUNWORKFLOWREQUEST']._serialized_start=1737
+  _globals['_RUNWORKFLOWREQUEST']._serialized_end=1871
+  _globals['_RUNWORKFLOWRESPONSE']._serialized_start=1873
+  _globals['_RUNWORKFLOWRESPONSE']._serialized_end=1955
+  _globals['_GETEXECUTIONREQUEST']._serialized_start=1957
+  _globals['_GETEXECUTIONREQUEST']._serialized_end=2053
+  _globals['_GETEXECUTIONRESPONSE']._serialized_start=2055
+  _globals['_GETEXECUTIONRESPONSE']._serialized_end=2138
+  _globals['_LISTEXECUTIONSREQUEST']._serialized_start=2141
+  _globals['_LISTEXECUTIONSREQUEST']._serialized_end=2298
+  _globals['_LISTEXECUTIONSRESPONSE']._serialized_start=2300
+  _globals['_LISTEXECUTIONSRESPONSE']._serialized_end=2411
+  _globals['_CANCELEXECUTIONREQUEST']._serialized_start=2413
+  _globals['_CANCELEXECUTIONREQUEST']._serialized_end=2538
+  _globals['_CANCELEXECUTIONRESPONSE']._serialized_start=2540
+  _globals['_CANCELEXECUTIONRESPONSE']._serialized_end=2626
+  _globals['_REPLAYEXECUTIONREQUEST']._serialized_start=2629
+  _globals['_REPLAYEXECUTIONREQUEST']._serialized_end=2758
+  _globals['_REPLAYEXECUTIONRESPONSE']._serialized_start=2760
+  _globals['_REPLAYEXECUTIONRESPONSE']._serialized_end=2846
+  _globals['_LISTEXECUTIONEVENTSREQUEST']._serialized_start=2849
+  _globals['_LISTEXECUTIONEVENTSREQUEST']._serialized_end=3002
+  _globals['_LISTEXECUTIONEVENTSRESPONSE']._serialized_start=3004
+  _globals['_LISTEXECUTIONEVENTSRESPONSE']._serialized_end=3113
+  _globals['_WATCHEXECUTIONREQUEST']._serialized_start=3115
+  _globals['_WATCHEXECUTIONREQUEST']._serialized_end=3213
+  _globals['_WATCHEXECUTIONRESPONSE']._serialized_start=3216
+  _globals['_WATCHEXECUTIONRESPONSE']._serialized_end=3355
+  _globals['_WORKFLOWSERVICE']._serialized_start=3358
+  _globals['_WORKFLOWSERVICE']._serialized_end=5972
 # @@protoc_insertion_point(module_scope)

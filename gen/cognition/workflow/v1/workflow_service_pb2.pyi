@@ -1,4 +1,5 @@
 from buf.validate import validate_pb2 as _validate_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from cognition.workflow.v1 import execution_event_pb2 as _execution_event_pb2
 from cognition.workflow.v1 import workflow_pb2 as _workflow_pb2
 from cognition.workflow.v1 import workflow_execution_pb2 as _workflow_execution_pb2
