@@ -30,6 +30,7 @@ from shared.resilience import RetryPolicy, is_idempotent
 log = logging.getLogger(__name__)
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+AUDIT_WRITE = frozenset({"audit.write"})
 
 
 def action_name(domain: str, method: str) -> str:
@@ -113,13 +114,16 @@ class AuditPublisher:
     Args:
         outbox: The service's outbox.
         client: A client of the audit-log service.
+        service: Name of the delivering service; its identity towards audit-log is
+            ``services/<name>`` with the ``audit.write`` scope.
         batch: Most entries sent per round.
         retry: Backoff between failed rounds.
     """
 
     def __init__(self, outbox: AuditOutbox,
                  client: ServiceClient[audit_service_pb2_grpc.AuditServiceStub],
-                 batch: int = 100, retry: RetryPolicy | None = None) -> None:
+                 service: str, batch: int = 100, retry: RetryPolicy | None = None) -> None:
+        self._subject = f"services/{service}"
         self._outbox = outbox
         self._client = client
         self._batch = batch
@@ -159,8 +163,12 @@ class AuditPublisher:
         entries = await self._outbox.due(self._batch)
         delivered: list[str] = []
         for entry in entries:
+            identity = context.CallContext(tenant=entry.tenant, subject=self._subject,
+                                           scopes=AUDIT_WRITE, trace_id=entry.trace_id)
             try:
-                await self._client.call("CreateAuditEntry", _request(entry), idempotent=True)
+                with context.bind(identity):
+                    await self._client.call("CreateAuditEntry", _request(entry),
+                                            idempotent=True)
             except CognitionError as error:
                 self._failures += 1
                 delay = self._retry.delay(min(self._failures, 10))

@@ -150,7 +150,7 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
             outbox = AuditOutbox(db)
             publisher = AuditPublisher(outbox, ServiceClient(
                 settings.mesh.peer_address(by_name(AUDIT_LOG)),
-                audit_service_pb2_grpc.AuditServiceStub))
+                audit_service_pb2_grpc.AuditServiceStub), spec.name)
             recorder = AuditRecorder(spec.error_domain.split(".")[0], outbox, publisher)
         running = await create_server(spec, settings, build(db),
                                       idempotency=IdempotencyStore(db), audit=recorder)

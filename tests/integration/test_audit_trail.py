@@ -23,10 +23,15 @@ from tests.helpers import assert_eventually
 PLANNER, AUDIT = by_name("task-planner"), by_name("audit-log")
 
 
-async def entries_of(channel: grpc.aio.Channel, tenant: str) -> list[Any]:
+OPERATOR = [("x-cognos-tenant", "outage"), ("x-cognos-subject", "tenants/outage/users/op"),
+            ("x-cognos-scopes", "goals.write goals.read audit.read")]
+
+
+async def entries_of(channel: grpc.aio.Channel, tenant: str,
+                     metadata: list[tuple[str, str]] | None = None) -> list[Any]:
     stub = audit_grpc.AuditServiceStub(channel)
     listed = await stub.ListAuditEntries(audit_pb.ListAuditEntriesRequest(
-        parent=f"tenants/{tenant}", page_size=1000), timeout=5)
+        parent=f"tenants/{tenant}", page_size=1000), timeout=5, metadata=metadata)
     return list(reversed(listed.audit_entries))  # oldest first
 
 
@@ -63,7 +68,9 @@ async def test_mutations_through_envoy_are_audited_in_order(mesh: Mesh, tenant: 
 
 @pytest.fixture
 async def planner_and_audit(tmp_path: pathlib.Path) -> AsyncIterator[Mesh]:
-    mesh = Mesh(MeshLayout.ephemeral(tmp_path, services=(PLANNER, AUDIT)))
+    """The planner and the audit log, both refusing calls that carry no identity."""
+    mesh = Mesh(MeshLayout.ephemeral(tmp_path, services=(PLANNER, AUDIT),
+                                     env={"COGNOS_REQUIRE_IDENTITY": "true"}))
     await mesh.start(timeout=60)
     yield mesh
     await mesh.stop(grace=2)
@@ -77,17 +84,20 @@ async def test_no_entry_is_lost_while_audit_log_is_down(planner_and_audit: Mesh)
     async with grpc.aio.insecure_channel(mesh.replicas_of(PLANNER.name)[0].address) as channel:
         planner = pb_grpc.PlannerServiceStub(channel)
         names = []
+        with pytest.raises(grpc.aio.AioRpcError) as anonymous:
+            await planner.ListGoals(pb.ListGoalsRequest(parent="tenants/outage"), timeout=5)
+        assert anonymous.value.code() is grpc.StatusCode.UNAUTHENTICATED
         for i in range(5):  # the calls succeed although the audit log is unreachable
             goal = (await planner.CreateGoal(pb.CreateGoalRequest(
                 parent="tenants/outage", goal=goal_pb2.Goal(description=f"goal {i}")),
-                timeout=5)).goal
+                timeout=5, metadata=OPERATOR)).goal
             names.append(goal.name)
     audit.process.start()
     async with grpc.aio.insecure_channel(audit.address) as channel:
 
         async def all_arrived() -> list[Any]:
             try:
-                found = await entries_of(channel, "outage")
+                found = await entries_of(channel, "outage", OPERATOR)
             except grpc.aio.AioRpcError:
                 return []
             return found if len(found) >= 5 else []
