@@ -10,15 +10,27 @@ import time
 
 from shared import context
 
-_SECRET = re.compile(r"(?i)(bearer\s+|api[_-]?key[=:]\s*|password[=:]\s*)[^\s,;\"']+")
+_LABELLED = re.compile(
+    r"(?i)(bearer\s+|authorization[=:]\s*|api[_-]?key[=:]\s*|secret[=:]\s*|password[=:]\s*"
+    r"|token[=:]\s*)[^\s,;\"']+")
+# Credentials recognisable on their own: JWTs and CognitionOS API key secrets.
+_JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
+_API_KEY = re.compile(r"\bcog_[\w-]{8,}")
+# Passwords inside database URLs: scheme://user:password@host
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)")
 
 
 def redact(text: str) -> str:
-    """Replace bearer tokens, API keys and passwords in ``text`` with ``***``."""
-    return _SECRET.sub(lambda m: m.group(1) + "***", text)
+    """Replace tokens, API keys, passwords and URL credentials in ``text`` with ``***``."""
+    text = _LABELLED.sub(lambda m: m.group(1) + "***", text)
+    text = _JWT.sub("***", text)
+    text = _API_KEY.sub("***", text)
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + "***" + m.group(2), text)
 
 
-class _ContextFilter(logging.Filter):
+class ContextFilter(logging.Filter):
+    """Adds the call's trace id, tenant and RPC to every record."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         ctx = context.current()
         record.trace_id = ctx.trace_id
@@ -66,7 +78,7 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     """Send the root logger to stderr in ``fmt`` (``json`` or ``text``) at ``level``."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
-    handler.addFilter(_ContextFilter())
+    handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
