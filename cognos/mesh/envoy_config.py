@@ -17,6 +17,7 @@ from typing import Any
 
 from google.protobuf import descriptor_pb2
 
+from cognos.mesh.edge_auth import IDENTITY_HEADERS, EdgeAuth, jwks_cluster, jwt_filter
 from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
 from shared.resilience import is_idempotent
 
@@ -37,6 +38,8 @@ class EnvoyOptions:
     admin_port: int = ENVOY_ADMIN_PORT
     access_log: pathlib.Path | None = None
     health_check_interval: float = 1.0
+    # Verify bearer tokens at the edge (None: identity headers pass through, for development).
+    edge_auth: EdgeAuth | None = None
 
 
 def rpc_methods(descriptor_set: pathlib.Path) -> dict[str, list[tuple[str, bool]]]:
@@ -198,12 +201,7 @@ def render(options: EnvoyOptions) -> dict[str, Any]:
         "access_log": access_log,
         "route_config": {"name": "mesh", "virtual_hosts": [
             {"name": "cognition", "domains": ["*"], "routes": routes}]},
-        "http_filters": [
-            _error_shaper(),
-            _transcoder(options.descriptor_set),
-            {"name": "envoy.filters.http.router", "typed_config": {
-                "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}},
-        ],
+        "http_filters": _http_filters(options),
         "http2_protocol_options": {"max_concurrent_streams": 1024},
         "stream_idle_timeout": "3600s",
     }
@@ -220,7 +218,30 @@ def render(options: EnvoyOptions) -> dict[str, Any]:
                     "typed_config": manager,
                 }]}],
             }],
-            "clusters": clusters,
+            "clusters": clusters + ([jwks_cluster(options.edge_auth)]
+                                    if options.edge_auth else []),
+        },
+    }
+
+
+def _http_filters(options: EnvoyOptions) -> list[dict[str, Any]]:
+    router = {"name": "envoy.filters.http.router", "typed_config": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}
+    if options.edge_auth is None:
+        return [_error_shaper(), _transcoder(options.descriptor_set), router]
+    return [_identity_stripper(), _error_shaper(), _transcoder(options.descriptor_set),
+            jwt_filter(options.edge_auth, options.descriptor_set), router]
+
+
+def _identity_stripper() -> dict[str, Any]:
+    removals = "\n".join(f'  request_handle:headers():remove("{h}")' for h in IDENTITY_HEADERS)
+    script = ("-- Identity headers come only from a verified token, never from the client.\n"
+              f"function envoy_on_request(request_handle)\n{removals}\nend\n")
+    return {
+        "name": "envoy.filters.http.lua.strip_identity",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string": script},
         },
     }
 

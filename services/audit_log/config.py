@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from shared.config import ServiceSettings, settings_class
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.config import ServiceSettings
 from shared.registry import by_name
 
 SPEC = by_name("audit-log")
-Settings: type[ServiceSettings] = settings_class(SPEC)
+
+DEFAULT_PURGE_INTERVAL_SECONDS = 3600.0
+
+
+class Settings(ServiceSettings):
+    """The shared service settings plus the audit-log's own."""
+
+    model_config = SettingsConfigDict(env_prefix=SPEC.env_prefix, extra="ignore", frozen=True)
+
+    # Seconds between retention purges (COGNOS_AUDIT_LOG_PURGE_INTERVAL_SECONDS).
+    purge_interval_seconds: float = Field(default=DEFAULT_PURGE_INTERVAL_SECONDS, gt=0)

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from cognition.audit.v1 import audit_entry_pb2
+import datetime as dt
+
+from google.protobuf import duration_pb2
+
+from cognition.audit.v1 import audit_entry_pb2, retention_policy_pb2
 from cognition.audit.v1 import audit_service_pb2 as pb
-from services.audit_log.core.models import AuditEntry, AuditQuery, ChainVerdict, Outcome
+from services.audit_log.core.models import (
+    AuditEntry,
+    AuditQuery,
+    ChainVerdict,
+    Outcome,
+    RetentionPolicy,
+)
 from shared import names
 from shared.errors import InvalidArgument
 from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "auditEntries"
+POLICY = "retentionPolicy"
 
 
 def entry_to_proto(entry: AuditEntry) -> audit_entry_pb2.AuditEntry:
@@ -45,6 +56,23 @@ def new_entry(tenant: str, entry_id: str, message: audit_entry_pb2.AuditEntry) -
     )
 
 
+def batch_entries(tenant: str, request: pb.BatchCreateAuditEntriesRequest) -> list[AuditEntry]:
+    """The domain entries of a BatchCreateAuditEntries request, in order.
+
+    Raises:
+        InvalidArgument: A request's parent is neither empty nor the batch's parent, or its
+            audit_entry_id is malformed.
+    """
+    entries = []
+    for i, child in enumerate(request.requests):
+        if child.parent and child.parent != request.parent:
+            raise InvalidArgument.for_field(f"requests[{i}].parent",
+                                            f"must be empty or {request.parent}")
+        entry_id = names.choose_id(child.audit_entry_id, f"requests[{i}].audit_entry_id")
+        entries.append(new_entry(tenant, entry_id, child.audit_entry))
+    return entries
+
+
 def audit_query(request: pb.ListAuditEntriesRequest) -> AuditQuery:
     """The explicit filters of a ListAuditEntries request.
 
@@ -72,3 +100,33 @@ def verdict_to_proto(tenant: str, verdict: ChainVerdict) -> pb.VerifyChainRespon
                          if verdict.first_bad else ""),
         reason=verdict.reason,
     )
+
+
+def policy_tenant(name: str, field: str) -> str:
+    """``tenants/acme/retentionPolicy`` -> ``acme``, checking the caller may use that tenant.
+
+    Raises:
+        InvalidArgument: ``name`` is not a retention policy name.
+        NotFound: The caller belongs to another tenant.
+    """
+    parts = name.split("/")
+    if len(parts) != 3 or parts[0] != "tenants" or not parts[1] or parts[2] != POLICY:
+        raise InvalidArgument.for_field(field, f"must look like tenants/{{tenant}}/{POLICY}")
+    names.check_tenant_access(parts[1])
+    return parts[1]
+
+
+def policy_to_proto(policy: RetentionPolicy) -> retention_policy_pb2.RetentionPolicy:
+    message = retention_policy_pb2.RetentionPolicy(name=f"tenants/{policy.tenant}/{POLICY}",
+                                                   etag=policy.etag)
+    if policy.retain is not None:
+        message.retain.CopyFrom(duration(policy.retain))
+    if policy.etag:  # stored, not the default
+        message.update_time.FromDatetime(policy.update_time)
+    return message
+
+
+def duration(value: dt.timedelta) -> duration_pb2.Duration:
+    message = duration_pb2.Duration()
+    message.FromTimedelta(value)
+    return message

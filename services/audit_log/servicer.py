@@ -8,15 +8,18 @@ from cognition.audit.v1 import audit_service_pb2 as pb
 from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from services.audit_log import convert
 from services.audit_log.core.log import AuditLog
+from services.audit_log.core.retention import RetentionPolicies
 from shared import names
 from shared.database import PageRequest
+from shared.protos import mask_paths
 
 
 class AuditServicer(pb_grpc.AuditServiceServicer):
-    """Audit entries and chain verification. Retention RPCs arrive with the retention policy."""
+    """Audit entries, chain verification and retention policies."""
 
-    def __init__(self, log: AuditLog) -> None:
+    def __init__(self, log: AuditLog, policies: RetentionPolicies) -> None:
         self._log = log
+        self._policies = policies
 
     async def CreateAuditEntry(self, request: pb.CreateAuditEntryRequest,
                                context: grpc.aio.ServicerContext) -> pb.CreateAuditEntryResponse:
@@ -24,6 +27,14 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
         entry_id = names.choose_id(request.audit_entry_id, "audit_entry_id")
         entry = await self._log.append(convert.new_entry(tenant, entry_id, request.audit_entry))
         return pb.CreateAuditEntryResponse(audit_entry=convert.entry_to_proto(entry))
+
+    async def BatchCreateAuditEntries(
+            self, request: pb.BatchCreateAuditEntriesRequest,
+            context: grpc.aio.ServicerContext) -> pb.BatchCreateAuditEntriesResponse:
+        tenant = names.parse_parent(request.parent)
+        entries = await self._log.append_batch(tenant, convert.batch_entries(tenant, request))
+        return pb.BatchCreateAuditEntriesResponse(
+            audit_entries=[convert.entry_to_proto(e) for e in entries])
 
     async def GetAuditEntry(self, request: pb.GetAuditEntryRequest,
                             context: grpc.aio.ServicerContext) -> pb.GetAuditEntryResponse:
@@ -45,3 +56,19 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
                           context: grpc.aio.ServicerContext) -> pb.VerifyChainResponse:
         tenant = names.parse_parent(request.parent)
         return convert.verdict_to_proto(tenant, await self._log.verify(tenant))
+
+    async def GetRetentionPolicy(
+            self, request: pb.GetRetentionPolicyRequest,
+            context: grpc.aio.ServicerContext) -> pb.GetRetentionPolicyResponse:
+        tenant = convert.policy_tenant(request.name, "name")
+        policy = await self._policies.get(tenant)
+        return pb.GetRetentionPolicyResponse(retention_policy=convert.policy_to_proto(policy))
+
+    async def UpdateRetentionPolicy(
+            self, request: pb.UpdateRetentionPolicyRequest,
+            context: grpc.aio.ServicerContext) -> pb.UpdateRetentionPolicyResponse:
+        tenant = convert.policy_tenant(request.retention_policy.name, "retention_policy.name")
+        mask_paths(request.update_mask, ("retain",))  # the only field: empty or ["retain"]
+        policy = await self._policies.update(tenant, request.retention_policy.retain.ToTimedelta(),
+                                             request.retention_policy.etag)
+        return pb.UpdateRetentionPolicyResponse(retention_policy=convert.policy_to_proto(policy))

@@ -1,4 +1,4 @@
-"""The hash chain: how an entry is linked to its predecessor and how a link is checked."""
+"""The hash chain: how entries are linked to their predecessors and how a link is checked."""
 
 from __future__ import annotations
 
@@ -6,15 +6,12 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 
-from services.audit_log.core.models import AuditEntry
-from shared.database import utc_now
+from services.audit_log.core.models import AuditEntry, ChainPosition
 
 GENESIS_HASH = "0" * 64
-
-
-class SequenceTaken(Exception):
-    """Another append took the sequence number first; re-read the head and try again."""
+GENESIS = ChainPosition(0, GENESIS_HASH)
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -35,17 +32,25 @@ def entry_hash(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def link(entry: AuditEntry, head: AuditEntry | None) -> AuditEntry:
-    """``entry`` placed after ``head`` (None: first of its tenant), stamped now and hashed."""
-    now = utc_now()
-    linked = dataclasses.replace(
-        entry,
-        sequence=head.sequence + 1 if head else 1,
-        previous_hash=head.hash if head else GENESIS_HASH,
-        create_time=now,
-        update_time=now,
-    )
-    return dataclasses.replace(linked, hash=entry_hash(linked))
+def link(entries: Sequence[AuditEntry], after: ChainPosition,
+         now: dt.datetime) -> list[AuditEntry]:
+    """``entries`` placed in order after position ``after``, stamped ``now`` and hashed.
+
+    Args:
+        entries: New entries of one tenant; their sequence and hash fields are ignored.
+        after: The tenant's chain head (:data:`GENESIS` for an empty log).
+        now: Creation time of every entry of the batch.
+    """
+    linked: list[AuditEntry] = []
+    sequence, previous_hash = after.sequence, after.hash
+    for entry in entries:
+        sequence += 1
+        placed = dataclasses.replace(entry, sequence=sequence, previous_hash=previous_hash,
+                                     create_time=now, update_time=now)
+        placed = dataclasses.replace(placed, hash=entry_hash(placed))
+        linked.append(placed)
+        previous_hash = placed.hash
+    return linked
 
 
 def broken_link(entry: AuditEntry, sequence: int, previous_hash: str) -> str:
@@ -55,7 +60,7 @@ def broken_link(entry: AuditEntry, sequence: int, previous_hash: str) -> str:
         An empty string when the link holds, else the reason.
     """
     if entry_hash(entry) != entry.hash:
-        return "hash mismatch: the entry was edited"
+        return "hash mismatch: the entry was edited or moved"
     if entry.sequence != sequence:
         return (f"sequence gap: expected {sequence}, found {entry.sequence} "
                 "(an entry was deleted or reordered)")

@@ -33,6 +33,62 @@ class AuditEntry(Entity):
     hash: str = ""
 
 
+    def same_content(self, other: AuditEntry) -> bool:
+        """Whether ``other`` records the same event (the fields a publisher sends), so that a
+        resend of it may be answered with this stored entry."""
+        return all(getattr(self, name) == getattr(other, name) for name in CONTENT_FIELDS)
+
+
+CONTENT_FIELDS = ("tenant", "id", "actor", "action", "resource", "outcome", "trace_id",
+                  "payload_digest")
+
+
+@dataclasses.dataclass(frozen=True)
+class ChainPosition:
+    """A point of a tenant's chain: an entry's sequence and hash.
+
+    Attributes:
+        sequence: The entry's position (0 before the first entry).
+        hash: The entry's hash (the genesis hash before the first entry).
+        entry_id: Id of the entry at that position; empty when unknown or before the first.
+    """
+
+    sequence: int
+    hash: str
+    entry_id: str = ""
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RetentionPolicy(Entity):
+    """How long a tenant's entries are kept; ``retain`` None (the default) keeps them forever.
+
+    A tenant has at most one, stored under :data:`RETENTION_POLICY_ID`.
+    """
+
+    retain: dt.timedelta | None = None
+
+
+RETENTION_POLICY_ID = "retentionPolicy"
+
+
+@dataclasses.dataclass(frozen=True)
+class PurgeResult:
+    """What one purge of a tenant's log did.
+
+    Attributes:
+        tenant: The tenant.
+        purged: How many entries were deleted.
+        checkpoint: Where the remaining chain now starts (the last purged entry).
+        refused: Why nothing was purged although entries had expired (a broken chain is kept
+            as evidence); empty otherwise.
+    """
+
+    tenant: str
+    purged: int = 0
+    checkpoint: ChainPosition | None = None
+    refused: str = ""
+
+
 @dataclasses.dataclass(frozen=True)
 class AuditQuery:
     """Which entries a listing returns; empty or None fields do not restrict it.

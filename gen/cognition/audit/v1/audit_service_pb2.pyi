@@ -34,6 +34,22 @@ class CreateAuditEntryResponse(_message.Message):
     audit_entry: _audit_entry_pb2.AuditEntry
     def __init__(self, audit_entry: _Optional[_Union[_audit_entry_pb2.AuditEntry, _Mapping]] = ...) -> None: ...
 
+class BatchCreateAuditEntriesRequest(_message.Message):
+    __slots__ = ("parent", "requests", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    requests: _containers.RepeatedCompositeFieldContainer[CreateAuditEntryRequest]
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., requests: _Optional[_Iterable[_Union[CreateAuditEntryRequest, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class BatchCreateAuditEntriesResponse(_message.Message):
+    __slots__ = ("audit_entries",)
+    AUDIT_ENTRIES_FIELD_NUMBER: _ClassVar[int]
+    audit_entries: _containers.RepeatedCompositeFieldContainer[_audit_entry_pb2.AuditEntry]
+    def __init__(self, audit_entries: _Optional[_Iterable[_Union[_audit_entry_pb2.AuditEntry, _Mapping]]] = ...) -> None: ...
+
 class GetAuditEntryRequest(_message.Message):
     __slots__ = ("name",)
     NAME_FIELD_NUMBER: _ClassVar[int]

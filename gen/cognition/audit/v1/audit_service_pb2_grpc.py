@@ -46,6 +46,11 @@ class AuditServiceStub:
                 request_serializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.CreateAuditEntryRequest.SerializeToString,
                 response_deserializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.CreateAuditEntryResponse.FromString,
                 _registered_method=True)
+        self.BatchCreateAuditEntries = channel.unary_unary(
+                '/cognition.audit.v1.AuditService/BatchCreateAuditEntries',
+                request_serializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.BatchCreateAuditEntriesRequest.SerializeToString,
+                response_deserializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.BatchCreateAuditEntriesResponse.FromString,
+                _registered_method=True)
         self.GetAuditEntry = channel.unary_unary(
                 '/cognition.audit.v1.AuditService/GetAuditEntry',
                 request_serializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.GetAuditEntryRequest.SerializeToString,
@@ -84,8 +89,24 @@ class AuditServiceServicer:
     """
 
     def CreateAuditEntry(self, request, context):
-        """Appends an entry to the tenant's log. Returns INVALID_ARGUMENT for a bad entry,
-        ALREADY_EXISTS when audit_entry_id is taken.
+        """Appends an entry to the tenant's log. When audit_entry_id names an entry that already
+        exists with the same content (a publisher resending after a lost acknowledgement), returns
+        the stored entry and appends nothing. Returns INVALID_ARGUMENT for a bad entry,
+        ALREADY_EXISTS when audit_entry_id is taken by an entry with different content.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BatchCreateAuditEntries(self, request, context):
+        """Appends up to 500 entries to the tenant's log in one transaction, in request order and at
+        consecutive sequence numbers, and returns them in request order. Entries whose
+        audit_entry_id already exists with the same content are returned as stored and not
+        appended again, so a whole batch can be resent safely. Atomic: on any error nothing is
+        appended. Returns INVALID_ARGUMENT (naming the field) for a bad entry, an empty batch or one
+        of more than 500 requests, a request whose parent is another tenant, or an audit_entry_id
+        used twice in the batch; ALREADY_EXISTS when an audit_entry_id is taken by an entry with
+        different content.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -107,15 +128,17 @@ class AuditServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def VerifyChain(self, request, context):
-        """Recomputes the tenant's hash chain and reports the first entry that does not match.
-        Returns NOT_FOUND for an unknown tenant.
+        """Recomputes the tenant's hash chain and reports the first entry that does not match. After a
+        retention purge the walk starts from the purge checkpoint (the last purged entry's sequence
+        and hash), so the remaining chain still verifies. Returns NOT_FOUND for an unknown tenant.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetRetentionPolicy(self, request, context):
-        """Gets the tenant's retention policy. Returns NOT_FOUND for an unknown tenant.
+        """Gets the tenant's retention policy. A tenant that never set one gets the default policy:
+        retain unset, entries kept forever. Returns NOT_FOUND for an unknown tenant.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -136,6 +159,11 @@ def add_AuditServiceServicer_to_server(servicer, server):
                     servicer.CreateAuditEntry,
                     request_deserializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.CreateAuditEntryRequest.FromString,
                     response_serializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.CreateAuditEntryResponse.SerializeToString,
+            ),
+            'BatchCreateAuditEntries': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateAuditEntries,
+                    request_deserializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.BatchCreateAuditEntriesRequest.FromString,
+                    response_serializer=cognition_dot_audit_dot_v1_dot_audit__service__pb2.BatchCreateAuditEntriesResponse.SerializeToString,
             ),
             'GetAuditEntry': grpc.unary_unary_rpc_method_handler(
                     servicer.GetAuditEntry,
@@ -197,6 +225,33 @@ class AuditService:
             '/cognition.audit.v1.AuditService/CreateAuditEntry',
             cognition_dot_audit_dot_v1_dot_audit__service__pb2.CreateAuditEntryRequest.SerializeToString,
             cognition_dot_audit_dot_v1_dot_audit__service__pb2.CreateAuditEntryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def BatchCreateAuditEntries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.audit.v1.AuditService/BatchCreateAuditEntries',
+            cognition_dot_audit_dot_v1_dot_audit__service__pb2.BatchCreateAuditEntriesRequest.SerializeToString,
+            cognition_dot_audit_dot_v1_dot_audit__service__pb2.BatchCreateAuditEntriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,54 @@
+"""``RetentionPolicies``: how long each tenant's audit entries are kept."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from services.audit_log.core.models import RETENTION_POLICY_ID, RetentionPolicy
+from shared.errors import Aborted, AlreadyExists, InvalidArgument
+
+if TYPE_CHECKING:
+    from services.audit_log.repository import RetentionPolicyRepository
+
+MIN_RETENTION = dt.timedelta(days=1)
+
+
+class RetentionPolicies:
+    """Each tenant's retention policy; a tenant that never set one keeps entries forever.
+
+    Args:
+        policies: Repository of stored policies.
+    """
+
+    def __init__(self, policies: RetentionPolicyRepository) -> None:
+        self._policies = policies
+
+    async def get(self, tenant: str) -> RetentionPolicy:
+        """The stored policy, or the default (``retain`` None: keep forever)."""
+        stored = await self._policies.find(tenant, RETENTION_POLICY_ID)
+        return stored or RetentionPolicy(tenant=tenant, id=RETENTION_POLICY_ID)
+
+    async def update(self, tenant: str, retain: dt.timedelta, etag: str = "") -> RetentionPolicy:
+        """Set how long ``tenant``'s entries are kept.
+
+        Raises:
+            InvalidArgument: ``retain`` is shorter than a day.
+            Aborted: ``etag`` is set and the policy changed since (or was never stored), or a
+                concurrent update created the policy first.
+        """
+        if retain < MIN_RETENTION:
+            raise InvalidArgument.for_field("retention_policy.retain", "must be at least 1 day")
+        current = await self._policies.find(tenant, RETENTION_POLICY_ID)
+        if current is not None:
+            return await self._policies.update(dataclasses.replace(current, retain=retain), etag)
+        if etag:
+            raise Aborted("retention policy was changed concurrently (etag mismatch)",
+                          reason="ETAG_MISMATCH")
+        try:
+            return await self._policies.create(
+                RetentionPolicy(tenant=tenant, id=RETENTION_POLICY_ID, retain=retain))
+        except AlreadyExists as error:
+            raise Aborted("retention policy was created concurrently; read it and retry",
+                          reason="ETAG_MISMATCH") from error
