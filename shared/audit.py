@@ -159,29 +159,35 @@ class AuditPublisher:
                 await asyncio.wait_for(self._wake.wait(), timeout=1.0)
 
     async def deliver_once(self) -> int:
-        """One round: send the due entries; returns how many were delivered."""
+        """One round: send the due entries, one batch per tenant; returns how many arrived."""
         entries = await self._outbox.due(self._batch)
-        delivered: list[str] = []
+        by_tenant: dict[str, list[OutboxEntry]] = {}
         for entry in entries:
-            identity = context.CallContext(tenant=entry.tenant, subject=self._subject,
-                                           scopes=AUDIT_WRITE, trace_id=entry.trace_id)
+            by_tenant.setdefault(entry.tenant, []).append(entry)
+        delivered = 0
+        for tenant, batch in by_tenant.items():
+            identity = context.CallContext(tenant=tenant, subject=self._subject,
+                                           scopes=AUDIT_WRITE)
+            request = audit_service_pb2.BatchCreateAuditEntriesRequest(
+                parent=f"tenants/{tenant}", requests=[_request(e) for e in batch])
             try:
                 with context.bind(identity):
-                    await self._client.call("CreateAuditEntry", _request(entry),
+                    # Safe to repeat: audit-log keeps each entry once, by its id.
+                    await self._client.call("BatchCreateAuditEntries", request,
                                             idempotent=True)
             except CognitionError as error:
                 self._failures += 1
                 delay = self._retry.delay(min(self._failures, 10))
-                log.warning("audit-log unreachable (%s); %d entries wait, retry in %.1fs",
-                            error.reason, len(entries) - len(delivered), delay)
-                await self._outbox.delivered(delivered)
-                pending = [e.id for e in entries if e.id not in set(delivered)]
-                await self._outbox.retry_later(pending, utc_now() + dt.timedelta(seconds=delay))
-                return len(delivered)
-            delivered.append(entry.id)
-        self._failures = 0
-        await self._outbox.delivered(delivered)
-        return len(delivered)
+                log.warning("audit-log did not take %d entries (%s); retry in %.1fs",
+                            len(batch), error.reason, delay)
+                await self._outbox.retry_later([e.id for e in batch],
+                                               utc_now() + dt.timedelta(seconds=delay))
+                continue
+            await self._outbox.delivered([e.id for e in batch])
+            delivered += len(batch)
+        if delivered:
+            self._failures = 0
+        return delivered
 
 
 def _request(entry: OutboxEntry) -> audit_service_pb2.CreateAuditEntryRequest:
