@@ -2,8 +2,67 @@
 
 from __future__ import annotations
 
-from shared.config import ServiceSettings, settings_class
+import datetime as dt
+import pathlib
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.config import ServiceSettings
 from shared.registry import by_name
 
 SPEC = by_name("auth")
-Settings: type[ServiceSettings] = settings_class(SPEC)
+
+
+class Settings(ServiceSettings):
+    """The shared service settings plus the auth service's own: signing keys and tokens."""
+
+    model_config = SettingsConfigDict(env_prefix=SPEC.env_prefix, extra="ignore", frozen=True)
+
+    # Directory of the signing keys (COGNOS_AUTH_KEY_DIR): one PEM and one JSON file per key.
+    # Keep it out of the repository; unset means <COGNOS_DATA_DIR>/keys.
+    key_dir: pathlib.Path | None = None
+    # How long a retired signing key keeps verifying (COGNOS_AUTH_KEY_OVERLAP_SECONDS);
+    # unset means the access token lifetime plus 60 s, so no token outlives its key.
+    key_overlap_seconds: float | None = Field(default=None, gt=0)
+    # Lifetime of access tokens (COGNOS_AUTH_ACCESS_TOKEN_TTL_SECONDS).
+    access_token_ttl_seconds: int = Field(default=900, gt=0)
+    # Lifetime of refresh tokens (COGNOS_AUTH_REFRESH_TOKEN_TTL_SECONDS), 7 days.
+    refresh_token_ttl_seconds: int = Field(default=7 * 24 * 3600, gt=0)
+    # The `iss` claim of the tokens (COGNOS_AUTH_ISSUER).
+    issuer: str = Field(default="cognitionos", min_length=1)
+    # Failed password sign-ins for one (tenant, email) within the window that lock it out for
+    # the window (COGNOS_AUTH_LOGIN_FAILURE_LIMIT / _LOGIN_FAILURE_WINDOW_SECONDS).
+    login_failure_limit: int = Field(default=5, ge=1)
+    login_failure_window_seconds: float = Field(default=300.0, gt=0)
+
+    @property
+    def resolved_key_dir(self) -> pathlib.Path:
+        """Where the signing keys live."""
+        return self.key_dir if self.key_dir is not None else self.mesh.data_dir / "keys"
+
+    @property
+    def access_token_ttl(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.access_token_ttl_seconds)
+
+    @property
+    def refresh_token_ttl(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.refresh_token_ttl_seconds)
+
+    @property
+    def key_overlap(self) -> dt.timedelta:
+        """How long a retired key keeps verifying."""
+        if self.key_overlap_seconds is None:
+            return self.access_token_ttl + dt.timedelta(seconds=60)
+        return dt.timedelta(seconds=self.key_overlap_seconds)
+
+    @property
+    def login_failure_window(self) -> dt.timedelta:
+        return dt.timedelta(seconds=self.login_failure_window_seconds)
+
+
+def auth_settings(settings: ServiceSettings) -> Settings:
+    """``settings`` as the auth service's own (plain service settings get its defaults)."""
+    if isinstance(settings, Settings):
+        return settings
+    return Settings(**settings.model_dump())

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
-from cognition.auth.v1 import tenant_pb2, user_pb2
-from services.auth.core.models import Role, Tenant, TenantState, User, UserState
+from google.protobuf import duration_pb2
+
+from cognition.auth.v1 import api_key_pb2, auth_service_pb2, tenant_pb2, user_pb2
+from services.auth.core.models import (
+    ApiKey,
+    Principal,
+    Role,
+    Tenant,
+    TenantState,
+    TokenPair,
+    User,
+    UserState,
+)
+from services.auth.core.signing_keys import PublicJwk
 from shared import names
 from shared.errors import InvalidArgument
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "users"
 
@@ -88,3 +101,64 @@ def new_tenant(tenant_id: str, message: tenant_pb2.Tenant) -> Tenant:
     """The domain tenant to create from a CreateTenant request's tenant."""
     return Tenant(tenant=tenant_id, id=tenant_id, display_name=message.display_name,
                   state=TenantState.ACTIVE)
+
+
+API_KEYS = "apiKeys"
+TOKEN_TYPE = "Bearer"
+
+
+def api_key_to_proto(key: ApiKey) -> api_key_pb2.ApiKey:
+    """The key as callers see it: never with its secret or the secret's hash."""
+    return api_key_pb2.ApiKey(
+        name=names.format_name(key.tenant, API_KEYS, key.id),
+        display_name=key.display_name,
+        scopes=key.scopes,
+        key_prefix=key.key_prefix,
+        expire_time=timestamp(key.expire_time),
+        revoke_time=timestamp(key.revoke_time),
+        create_time=timestamp(key.create_time),
+    )
+
+
+def new_api_key(tenant: str, key_id: str, message: api_key_pb2.ApiKey) -> ApiKey:
+    """The domain key to create from a CreateApiKey request's key."""
+    return ApiKey(
+        tenant=tenant,
+        id=key_id,
+        display_name=message.display_name,
+        scopes=list(message.scopes),
+        expire_time=datetime_of(message.expire_time, message.HasField("expire_time")),
+    )
+
+
+def jwk_to_proto(jwk: PublicJwk) -> auth_service_pb2.Jwk:
+    return auth_service_pb2.Jwk(kid=jwk.kid, kty=jwk.kty, crv=jwk.crv, x=jwk.x, alg=jwk.alg,
+                                use=jwk.use)
+
+
+def principal_to_proto(principal: Principal) -> auth_service_pb2.Principal:
+    return auth_service_pb2.Principal(
+        subject=principal.subject,
+        tenant=principal.tenant,
+        scopes=sorted(principal.scopes),
+        expire_time=timestamp(principal.expire_time),
+        token_id=principal.token_id,
+    )
+
+
+def issue_token_response(pair: TokenPair) -> auth_service_pb2.IssueTokenResponse:
+    return auth_service_pb2.IssueTokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token,
+        expires_in=duration(pair.expires_in), token_type=TOKEN_TYPE)
+
+
+def refresh_token_response(pair: TokenPair) -> auth_service_pb2.RefreshTokenResponse:
+    return auth_service_pb2.RefreshTokenResponse(
+        access_token=pair.access_token, refresh_token=pair.refresh_token,
+        expires_in=duration(pair.expires_in), token_type=TOKEN_TYPE)
+
+
+def duration(value: dt.timedelta) -> duration_pb2.Duration:
+    message = duration_pb2.Duration()
+    message.FromTimedelta(value)
+    return message

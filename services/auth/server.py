@@ -1,15 +1,32 @@
-"""Process of the auth service: its database, domain and servicer on the shared bootstrap."""
+"""Process of the auth service: its database, signing keys, domain and servicer on the shared
+bootstrap."""
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 
 from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
-from services.auth.config import SPEC
+from services.auth.config import SPEC, Settings, auth_settings
+from services.auth.core.access_tokens import TokenSigner, TokenVerifier
+from services.auth.core.api_keys import ApiKeyService
+from services.auth.core.clock import Clock, system_clock
+from services.auth.core.login_throttle import LoginThrottle
 from services.auth.core.passwords import PasswordHashing
+from services.auth.core.principals import Principals
+from services.auth.core.signing_keys import SigningKeys
 from services.auth.core.tenants import TenantService
+from services.auth.core.token_service import TokenService
 from services.auth.core.users import UserService
-from services.auth.repository import tenant_repository, user_repository
+from services.auth.key_directory import KeyDirectory
+from services.auth.repository import (
+    LoginFailureRepository,
+    RefreshTokenRepository,
+    RevokedTokenRepository,
+    api_key_repository,
+    tenant_repository,
+    user_repository,
+)
 from services.auth.servicer import AuthServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
@@ -18,12 +35,62 @@ from shared.server import Register, RunningServer, start_service
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(db: DatabaseConnection) -> Register:
-    servicer = AuthServicer(UserService(user_repository(db), PasswordHashing()),
-                            TenantService(tenant_repository(db)))
-    return lambda server: pb_grpc.add_AuthServiceServicer_to_server(servicer, server)
+@dataclasses.dataclass(frozen=True)
+class AuthDomain:
+    """The auth service's domain objects, wired to one database and key directory."""
+
+    users: UserService
+    tenants: TenantService
+    api_keys: ApiKeyService
+    tokens: TokenService
+    verifier: TokenVerifier
+    keys: SigningKeys
+
+
+def build_domain(db: DatabaseConnection, settings: Settings, *, clock: Clock = system_clock,
+                 passwords: PasswordHashing | None = None) -> AuthDomain:
+    """Wire the domain; loads the signing keys, generating the first one if there is none.
+
+    Args:
+        db: The service's (migrated) database.
+        settings: Its settings.
+        clock: The current time (tests move it).
+        passwords: Password hashing (tests use cheap parameters).
+    """
+    passwords = passwords or PasswordHashing()
+    keys = SigningKeys(KeyDirectory(settings.resolved_key_dir), settings.key_overlap, clock)
+    keys.ensure_active()
+    users = user_repository(db)
+    tenants = tenant_repository(db)
+    api_keys = ApiKeyService(api_key_repository(db), clock)
+    principals = Principals(users, api_keys, tenants)
+    revoked = RevokedTokenRepository(db)
+    verifier = TokenVerifier(keys, revoked, settings.issuer, clock, subjects=principals)
+    tokens = TokenService(
+        signer=TokenSigner(keys, settings.issuer, settings.access_token_ttl, clock),
+        verifier=verifier, principals=principals, users=users, api_keys=api_keys,
+        passwords=passwords,
+        throttle=LoginThrottle(LoginFailureRepository(db), clock, settings.login_failure_limit,
+                               settings.login_failure_window),
+        refresh_tokens=RefreshTokenRepository(db), revoked=revoked,
+        refresh_ttl=settings.refresh_token_ttl, clock=clock)
+    return AuthDomain(users=UserService(users, passwords, tokens), tenants=TenantService(tenants),
+                      api_keys=api_keys, tokens=tokens, verifier=verifier, keys=keys)
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
-    """Start the auth service (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, _servicers)
+    """Start the auth service (port 0 in settings = any free port).
+
+    Args:
+        settings: Its settings (:class:`services.auth.config.Settings` for its own; plain
+            service settings get the auth defaults).
+    """
+    own = auth_settings(settings)
+
+    def servicers(db: DatabaseConnection) -> Register:
+        domain = build_domain(db, own)
+        servicer = AuthServicer(domain.users, domain.tenants, domain.api_keys, domain.tokens,
+                                domain.verifier, domain.keys)
+        return lambda server: pb_grpc.add_AuthServiceServicer_to_server(servicer, server)
+
+    return await start_service(SPEC, own, MIGRATIONS, servicers)

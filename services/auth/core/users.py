@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from services.auth.core.models import User
 from services.auth.core.passwords import PasswordHashing
+from shared import names
 from shared.database import Page, PageRequest, Repository
 
 UPDATABLE_FIELDS = ("display_name", "email", "roles", "state")
+COLLECTION = "users"
+
+
+class SubjectSessions(Protocol):
+    """Revokes the sign-ins (refresh token families) of a principal."""
+
+    async def revoke_subject(self, tenant: str, subject: str) -> None: ...
 
 
 class UserService:
@@ -22,11 +30,15 @@ class UserService:
     Args:
         users: Repository of users; refuses a second user with the same email in a tenant.
         passwords: Hashes the passwords users are created with.
+        sessions: Revokes a deleted user's sign-ins, so a user later created with the same id
+            does not inherit them; None when tokens are not issued.
     """
 
-    def __init__(self, users: Repository[User], passwords: PasswordHashing) -> None:
+    def __init__(self, users: Repository[User], passwords: PasswordHashing,
+                 sessions: SubjectSessions | None = None) -> None:
         self._users = users
         self._passwords = passwords
+        self._sessions = sessions
 
     async def create(self, user: User, password: str = "") -> User:
         """Store a new user, with only the hash of ``password`` (none when it is empty).
@@ -58,4 +70,12 @@ class UserService:
         return await self._users.update(dataclasses.replace(current, **changes), etag)
 
     async def delete(self, tenant: str, user_id: str) -> None:
+        """Delete a user and revoke its sign-ins.
+
+        Raises:
+            NotFound: No such user.
+        """
         await self._users.delete(tenant, user_id)
+        if self._sessions is not None:
+            await self._sessions.revoke_subject(
+                tenant, names.format_name(tenant, COLLECTION, user_id))

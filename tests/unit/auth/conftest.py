@@ -1,15 +1,20 @@
-"""Fixtures of the auth service's unit tests: a migrated SQLite database."""
+"""Fixtures of the auth service's unit tests: a migrated SQLite database, a clock the tests
+move, and the auth domain wired to both (with cheap password hashing)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
 
-from services.auth.server import MIGRATIONS
+from services.auth.config import Settings
+from services.auth.core.passwords import PasswordHashing
+from services.auth.server import MIGRATIONS, AuthDomain, build_domain
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
+from tests.unit.auth.support import HASHER, FakeClock
 
 
 @pytest.fixture
@@ -18,3 +23,18 @@ async def db(tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
     await upgrade(database, MIGRATIONS)
     yield database
     await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC))
+
+
+@pytest.fixture
+def settings(tmp_path: pathlib.Path) -> Settings:
+    return Settings(mesh={"data_dir": str(tmp_path)})
+
+
+@pytest.fixture
+def domain(db: DatabaseConnection, settings: Settings, clock: FakeClock) -> AuthDomain:
+    return build_domain(db, settings, clock=clock, passwords=PasswordHashing(HASHER))

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import pathlib
+from collections.abc import Awaitable
 
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 
+from cognition.auth.v1 import api_key_pb2, tenant_pb2, user_pb2
 from cognition.auth.v1 import auth_service_pb2 as pb
 from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
-from cognition.auth.v1 import tenant_pb2, user_pb2
 from services.auth.config import Settings
 from services.auth.server import create_server
+from shared.errors import CognitionError, ResourceExhausted
+from shared.rpc_status import from_rpc_error
 
 PASSWORD = "correct horse battery staple"
 
@@ -70,10 +73,98 @@ async def test_user_crud_and_tenants_over_grpc(tmp_path: pathlib.Path,
                     parent="tenants/acme", password="short",
                     user=user_pb2.User(display_name="Bob", email="bob@example.com")))
             assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-
-            with pytest.raises(grpc.aio.AioRpcError) as unserved:
-                await stub.GetJwks(pb.GetJwksRequest())
-            assert unserved.value.code() == grpc.StatusCode.UNIMPLEMENTED
     finally:
         await running.stop(0)
     assert PASSWORD not in caplog.text
+
+
+async def rpc_error(call: Awaitable[object]) -> CognitionError:
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await call
+    return from_rpc_error(error.value)
+
+
+async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+                                  ) -> None:
+    caplog.set_level(logging.DEBUG)
+    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.AuthServiceStub(channel)
+            await stub.CreateUser(pb.CreateUserRequest(
+                parent="tenants/acme", user_id="ada", password=PASSWORD,
+                user=user_pb2.User(display_name="Ada", email="ada@example.com",
+                                   roles=[user_pb2.ROLE_VIEWER])))
+
+            jwks = (await stub.GetJwks(pb.GetJwksRequest())).keys
+            assert [(k.kty, k.crv, k.alg, k.use) for k in jwks] == [
+                ("OKP", "Ed25519", "EdDSA", "sig")]
+            assert [p.stem for p in (tmp_path / "keys").glob("*.pem")] == [jwks[0].kid]
+
+            issued = await stub.IssueToken(pb.IssueTokenRequest(
+                password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
+                                          password=PASSWORD),
+                scopes=["goals.read", "tasks.read"]))
+            assert (issued.token_type, issued.expires_in.seconds) == ("Bearer", 900)
+            principal = (await stub.VerifyToken(pb.VerifyTokenRequest(
+                token=issued.access_token))).principal
+            assert (principal.subject, principal.tenant, list(principal.scopes)) == (
+                "tenants/acme/users/ada", "acme", ["goals.read", "tasks.read"])
+            assert principal.expire_time.seconds > 0 and principal.token_id
+
+            wrong = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
+                password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
+                                          password="not the password"))))
+            assert (wrong.code, wrong.reason) == (grpc.StatusCode.UNAUTHENTICATED,
+                                                  "INVALID_CREDENTIALS")
+
+            rotated = await stub.RotateSigningKey(pb.RotateSigningKeyRequest())
+            assert [k.kid for k in rotated.keys] == [rotated.signing_key.kid, jwks[0].kid]
+            assert [k.kid for k in (await stub.GetJwks(pb.GetJwksRequest())).keys] == [
+                rotated.signing_key.kid, jwks[0].kid]
+            await stub.VerifyToken(pb.VerifyTokenRequest(token=issued.access_token))
+
+            refreshed = await stub.RefreshToken(pb.RefreshTokenRequest(
+                refresh_token=issued.refresh_token))
+            assert refreshed.refresh_token != issued.refresh_token
+            reused = await rpc_error(stub.RefreshToken(pb.RefreshTokenRequest(
+                refresh_token=issued.refresh_token)))
+            assert reused.reason == "REFRESH_TOKEN_REUSED"
+            revoked = await rpc_error(stub.VerifyToken(pb.VerifyTokenRequest(
+                token=refreshed.access_token)))
+            assert (revoked.code, revoked.reason) == (grpc.StatusCode.UNAUTHENTICATED,
+                                                      "TOKEN_REVOKED")
+
+            created = await stub.CreateApiKey(pb.CreateApiKeyRequest(
+                parent="tenants/acme", api_key_id="ci",
+                api_key=api_key_pb2.ApiKey(display_name="CI", scopes=["goals.read"])))
+            assert created.secret.startswith("cog_ci_")
+            assert created.api_key.name == "tenants/acme/apiKeys/ci"
+            listed = await stub.ListApiKeys(pb.ListApiKeysRequest(parent="tenants/acme"))
+            assert created.secret not in str(listed)
+            assert listed.api_keys[0].key_prefix == created.api_key.key_prefix
+            by_key = await stub.IssueToken(pb.IssueTokenRequest(
+                api_key=pb.ApiKeyGrant(secret=created.secret)))
+            await stub.RevokeToken(pb.RevokeTokenRequest(token=by_key.access_token))
+            assert (await rpc_error(stub.VerifyToken(pb.VerifyTokenRequest(
+                token=by_key.access_token)))).reason == "TOKEN_REVOKED"
+            after = await stub.RevokeApiKey(pb.RevokeApiKeyRequest(name="tenants/acme/apiKeys/ci"))
+            assert after.api_key.HasField("revoke_time")
+            assert (await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
+                api_key=pb.ApiKeyGrant(secret=created.secret))))).reason == "API_KEY_REVOKED"
+
+            for _ in range(4):
+                await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
+                    password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
+                                              password="not the password"))))
+            locked = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
+                password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
+                                          password=PASSWORD))))
+            assert locked.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert isinstance(locked, ResourceExhausted)
+            assert locked.retry_after is not None and 0 < locked.retry_after <= 300
+    finally:
+        await running.stop(0)
+    assert PASSWORD not in caplog.text
+    for secret in (issued.access_token, issued.refresh_token, created.secret):
+        assert secret not in caplog.text

@@ -26,14 +26,16 @@ from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.auth.v1 import api_key_pb2 as cognition_dot_auth_dot_v1_dot_api__key__pb2
 from cognition.auth.v1 import tenant_pb2 as cognition_dot_auth_dot_v1_dot_tenant__pb2
 from cognition.auth.v1 import user_pb2 as cognition_dot_auth_dot_v1_dot_user__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cognition/auth/v1/auth_service.proto\x12\x11\x63ognition.auth.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1f\x63ognition/auth/v1/api_key.proto\x1a\x1e\x63ognition/auth/v1/tenant.proto\x1a\x1c\x63ognition/auth/v1/user.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\"\xfd\x01\n\x11\x43reateUserRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x31\n\x04user\x18\x02 \x01(\x0b\x32\x17.cognition.auth.v1.UserB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07user_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12#\n\x08password\x18\x04 \x01(\tB\x11\xe2\x41\x01\x04\xbaH\nr\x05\x10\x0c\x18\x80\x02\xd8\x01\x01\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\";\n\x12\x43reateUserResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.User\"F\n\x0eGetUserRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/users/[^/]+$\"8\n\x0fGetUserResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.User\"\x88\x01\n\x10ListUsersRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"T\n\x11ListUsersResponse\x12&\n\x05users\x18\x01 \x03(\x0b\x32\x17.cognition.auth.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x95\x01\n\x11UpdateUserRequest\x12\x31\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.UserB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\";\n\x12UpdateUserResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.User\"g\n\x11\x44\x65leteUserRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/users/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteUserResponse\"\xa2\x01\n\x13\x43reateTenantRequest\x12\x35\n\x06tenant\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.TenantB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\ttenant_id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"A\n\x14\x43reateTenantResponse\x12)\n\x06tenant\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.Tenant\"<\n\x10GetTenantRequest\x12(\n\x04name\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\">\n\x11GetTenantResponse\x12)\n\x06tenant\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.Tenant\"^\n\x12ListTenantsRequest\x12\x1a\n\tpage_size\x18\x01 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x18\n\x06\x66ilter\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"Z\n\x13ListTenantsResponse\x12*\n\x07tenants\x18\x01 \x03(\x0b\x32\x19.cognition.auth.v1.Tenant\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xe2\x01\n\x13\x43reateApiKeyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x36\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKeyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x37\n\napi_key_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"R\n\x14\x43reateApiKeyResponse\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"J\n\x10GetApiKeyRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xe2\x41\x01\x02\xbaH!r\x1f\x32\x1d^tenants/[^/]+/apiKeys/[^/]+$\"?\n\x11GetApiKeyResponse\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKey\"\x8a\x01\n\x12ListApiKeysRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"[\n\x13ListApiKeysResponse\x12+\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x19.cognition.auth.v1.ApiKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x01\n\x13RevokeApiKeyRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xe2\x41\x01\x02\xbaH!r\x1f\x32\x1d^tenants/[^/]+/apiKeys/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"B\n\x14RevokeApiKeyResponse\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKey\"}\n\rPasswordGrant\x12*\n\x06tenant\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1d\n\x05\x65mail\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x18\xc0\x02`\x01\x12!\n\x08password\x18\x03 \x01(\tB\x0f\xe2\x41\x02\x02\x04\xbaH\x07r\x05\x10\x01\x18\x80\x02\".\n\x0b\x41piKeyGrant\x12\x1f\n\x06secret\x18\x01 \x01(\tB\x0f\xe2\x41\x02\x02\x04\xbaH\x07r\x05\x10\x01\x18\x80\x04\"\xb1\x01\n\x11IssueTokenRequest\x12\x34\n\x08password\x18\x01 \x01(\x0b\x32 .cognition.auth.v1.PasswordGrantH\x00\x12\x31\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x1e.cognition.auth.v1.ApiKeyGrantH\x00\x12#\n\x06scopes\x18\x03 \x03(\tB\x13\xbaH\x10\x92\x01\r\x10@\x18\x01\"\x07r\x05\x10\x01\x18\x80\x01\x42\x0e\n\x05grant\x12\x05\xbaH\x02\x08\x01\"\x84\x01\n\x12IssueTokenResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x15\n\rrefresh_token\x18\x02 \x01(\t\x12-\n\nexpires_in\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\ntoken_type\x18\x04 \x01(\t\"<\n\x13RefreshTokenRequest\x12%\n\rrefresh_token\x18\x01 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80 \"\x86\x01\n\x14RefreshTokenResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x15\n\rrefresh_token\x18\x02 \x01(\t\x12-\n\nexpires_in\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\ntoken_type\x18\x04 \x01(\t\"3\n\x12RevokeTokenRequest\x12\x1d\n\x05token\x18\x01 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\"\x15\n\x13RevokeTokenResponse\"\x10\n\x0eGetJwksRequest\"7\n\x0fGetJwksResponse\x12$\n\x04keys\x18\x01 \x03(\x0b\x32\x16.cognition.auth.v1.Jwk\"\\\n\x03Jwk\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x0b\n\x03kty\x18\x02 \x01(\t\x12\x0b\n\x03\x63rv\x18\x03 \x01(\t\x12\t\n\x01x\x18\x04 \x01(\t\x12\t\n\x01y\x18\x05 \x01(\t\x12\x0b\n\x03\x61lg\x18\x06 \x01(\t\x12\x0b\n\x03use\x18\x07 \x01(\t2\xb1\x11\n\x0b\x41uthService\x12\x93\x01\n\nCreateUser\x12$.cognition.auth.v1.CreateUserRequest\x1a%.cognition.auth.v1.CreateUserResponse\"8\xda\x41\x0bparent,user\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/users:\x04user\x12}\n\x07GetUser\x12!.cognition.auth.v1.GetUserRequest\x1a\".cognition.auth.v1.GetUserResponse\"+\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/users/*}\x12\x85\x01\n\tListUsers\x12#.cognition.auth.v1.ListUsersRequest\x1a$.cognition.auth.v1.ListUsersResponse\"-\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/users\x12\x9d\x01\n\nUpdateUser\x12$.cognition.auth.v1.UpdateUserRequest\x1a%.cognition.auth.v1.UpdateUserResponse\"B\xda\x41\x10user,update_mask\x82\xd3\xe4\x93\x02)2!/v1/{user.name=tenants/*/users/*}:\x04user\x12\x86\x01\n\nDeleteUser\x12$.cognition.auth.v1.DeleteUserRequest\x1a%.cognition.auth.v1.DeleteUserResponse\"+\xda\x41\x04name\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/users/*}\x12\x8f\x01\n\x0c\x43reateTenant\x12&.cognition.auth.v1.CreateTenantRequest\x1a\'.cognition.auth.v1.CreateTenantResponse\".\xda\x41\x10tenant,tenant_id\x82\xd3\xe4\x93\x02\x15\"\x0b/v1/tenants:\x06tenant\x12{\n\tGetTenant\x12#.cognition.auth.v1.GetTenantRequest\x1a$.cognition.auth.v1.GetTenantResponse\"#\xda\x41\x04name\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}\x12q\n\x0bListTenants\x12%.cognition.auth.v1.ListTenantsRequest\x1a&.cognition.auth.v1.ListTenantsResponse\"\x13\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/tenants\x12\xa1\x01\n\x0c\x43reateApiKey\x12&.cognition.auth.v1.CreateApiKeyRequest\x1a\'.cognition.auth.v1.CreateApiKeyResponse\"@\xda\x41\x0eparent,api_key\x82\xd3\xe4\x93\x02)\"\x1e/v1/{parent=tenants/*}/apiKeys:\x07\x61pi_key\x12\x85\x01\n\tGetApiKey\x12#.cognition.auth.v1.GetApiKeyRequest\x1a$.cognition.auth.v1.GetApiKeyResponse\"-\xda\x41\x04name\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{name=tenants/*/apiKeys/*}\x12\x8d\x01\n\x0bListApiKeys\x12%.cognition.auth.v1.ListApiKeysRequest\x1a&.cognition.auth.v1.ListApiKeysResponse\"/\xda\x41\x06parent\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{parent=tenants/*}/apiKeys\x12\x98\x01\n\x0cRevokeApiKey\x12&.cognition.auth.v1.RevokeApiKeyRequest\x1a\'.cognition.auth.v1.RevokeApiKeyResponse\"7\xda\x41\x04name\x82\xd3\xe4\x93\x02*\"%/v1/{name=tenants/*/apiKeys/*}:revoke:\x01*\x12p\n\nIssueToken\x12$.cognition.auth.v1.IssueTokenRequest\x1a%.cognition.auth.v1.IssueTokenResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\"\n/v1/tokens:\x01*\x12\x8e\x01\n\x0cRefreshToken\x12&.cognition.auth.v1.RefreshTokenRequest\x1a\'.cognition.auth.v1.RefreshTokenResponse\"-\xda\x41\rrefresh_token\x82\xd3\xe4\x93\x02\x17\"\x12/v1/tokens:refresh:\x01*\x12\x82\x01\n\x0bRevokeToken\x12%.cognition.auth.v1.RevokeTokenRequest\x1a&.cognition.auth.v1.RevokeTokenResponse\"$\xda\x41\x05token\x82\xd3\xe4\x93\x02\x16\"\x11/v1/tokens:revoke:\x01*\x12\x62\n\x07GetJwks\x12!.cognition.auth.v1.GetJwksRequest\x1a\".cognition.auth.v1.GetJwksResponse\"\x10\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x1a\x17\xca\x41\x14\x61uth.cognition.localB\x1aZ\x18\x63ognition/auth/v1;authv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cognition/auth/v1/auth_service.proto\x12\x11\x63ognition.auth.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1f\x63ognition/auth/v1/api_key.proto\x1a\x1e\x63ognition/auth/v1/tenant.proto\x1a\x1c\x63ognition/auth/v1/user.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfd\x01\n\x11\x43reateUserRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x31\n\x04user\x18\x02 \x01(\x0b\x32\x17.cognition.auth.v1.UserB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07user_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12#\n\x08password\x18\x04 \x01(\tB\x11\xe2\x41\x01\x04\xbaH\nr\x05\x10\x0c\x18\x80\x02\xd8\x01\x01\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\";\n\x12\x43reateUserResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.User\"F\n\x0eGetUserRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/users/[^/]+$\"8\n\x0fGetUserResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.User\"\x88\x01\n\x10ListUsersRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"T\n\x11ListUsersResponse\x12&\n\x05users\x18\x01 \x03(\x0b\x32\x17.cognition.auth.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x95\x01\n\x11UpdateUserRequest\x12\x31\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.UserB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\";\n\x12UpdateUserResponse\x12%\n\x04user\x18\x01 \x01(\x0b\x32\x17.cognition.auth.v1.User\"g\n\x11\x44\x65leteUserRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/users/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteUserResponse\"\xa2\x01\n\x13\x43reateTenantRequest\x12\x35\n\x06tenant\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.TenantB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\ttenant_id\x18\x02 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"A\n\x14\x43reateTenantResponse\x12)\n\x06tenant\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.Tenant\"<\n\x10GetTenantRequest\x12(\n\x04name\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\">\n\x11GetTenantResponse\x12)\n\x06tenant\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.Tenant\"^\n\x12ListTenantsRequest\x12\x1a\n\tpage_size\x18\x01 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x18\n\x06\x66ilter\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"Z\n\x13ListTenantsResponse\x12*\n\x07tenants\x18\x01 \x03(\x0b\x32\x19.cognition.auth.v1.Tenant\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xe2\x01\n\x13\x43reateApiKeyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x36\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKeyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x37\n\napi_key_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"R\n\x14\x43reateApiKeyResponse\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"J\n\x10GetApiKeyRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xe2\x41\x01\x02\xbaH!r\x1f\x32\x1d^tenants/[^/]+/apiKeys/[^/]+$\"?\n\x11GetApiKeyResponse\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKey\"\x8a\x01\n\x12ListApiKeysRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"[\n\x13ListApiKeysResponse\x12+\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x19.cognition.auth.v1.ApiKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x85\x01\n\x13RevokeApiKeyRequest\x12\x36\n\x04name\x18\x01 \x01(\tB(\xe2\x41\x01\x02\xbaH!r\x1f\x32\x1d^tenants/[^/]+/apiKeys/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"B\n\x14RevokeApiKeyResponse\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x19.cognition.auth.v1.ApiKey\"}\n\rPasswordGrant\x12*\n\x06tenant\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1d\n\x05\x65mail\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x18\xc0\x02`\x01\x12!\n\x08password\x18\x03 \x01(\tB\x0f\xe2\x41\x02\x02\x04\xbaH\x07r\x05\x10\x01\x18\x80\x02\".\n\x0b\x41piKeyGrant\x12\x1f\n\x06secret\x18\x01 \x01(\tB\x0f\xe2\x41\x02\x02\x04\xbaH\x07r\x05\x10\x01\x18\x80\x04\"\xb1\x01\n\x11IssueTokenRequest\x12\x34\n\x08password\x18\x01 \x01(\x0b\x32 .cognition.auth.v1.PasswordGrantH\x00\x12\x31\n\x07\x61pi_key\x18\x02 \x01(\x0b\x32\x1e.cognition.auth.v1.ApiKeyGrantH\x00\x12#\n\x06scopes\x18\x03 \x03(\tB\x13\xbaH\x10\x92\x01\r\x10@\x18\x01\"\x07r\x05\x10\x01\x18\x80\x01\x42\x0e\n\x05grant\x12\x05\xbaH\x02\x08\x01\"\x84\x01\n\x12IssueTokenResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x15\n\rrefresh_token\x18\x02 \x01(\t\x12-\n\nexpires_in\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\ntoken_type\x18\x04 \x01(\t\"<\n\x13RefreshTokenRequest\x12%\n\rrefresh_token\x18\x01 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80 \"\x86\x01\n\x14RefreshTokenResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12\x15\n\rrefresh_token\x18\x02 \x01(\t\x12-\n\nexpires_in\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x12\n\ntoken_type\x18\x04 \x01(\t\"3\n\x12RevokeTokenRequest\x12\x1d\n\x05token\x18\x01 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\"\x15\n\x13RevokeTokenResponse\"\x10\n\x0eGetJwksRequest\"7\n\x0fGetJwksResponse\x12$\n\x04keys\x18\x01 \x03(\x0b\x32\x16.cognition.auth.v1.Jwk\"\\\n\x03Jwk\x12\x0b\n\x03kid\x18\x01 \x01(\t\x12\x0b\n\x03kty\x18\x02 \x01(\t\x12\x0b\n\x03\x63rv\x18\x03 \x01(\t\x12\t\n\x01x\x18\x04 \x01(\t\x12\t\n\x01y\x18\x05 \x01(\t\x12\x0b\n\x03\x61lg\x18\x06 \x01(\t\x12\x0b\n\x03use\x18\x07 \x01(\t\"7\n\x17RotateSigningKeyRequest\x12\x1c\n\nrequest_id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"m\n\x18RotateSigningKeyResponse\x12+\n\x0bsigning_key\x18\x01 \x01(\x0b\x32\x16.cognition.auth.v1.Jwk\x12$\n\x04keys\x18\x02 \x03(\x0b\x32\x16.cognition.auth.v1.Jwk\"3\n\x12VerifyTokenRequest\x12\x1d\n\x05token\x18\x01 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\"F\n\x13VerifyTokenResponse\x12/\n\tprincipal\x18\x01 \x01(\x0b\x32\x1c.cognition.auth.v1.Principal\"\x7f\n\tPrincipal\x12\x0f\n\x07subject\x18\x01 \x01(\t\x12\x0e\n\x06tenant\x18\x02 \x01(\t\x12\x0e\n\x06scopes\x18\x03 \x03(\t\x12/\n\x0b\x65xpire_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08token_id\x18\x05 \x01(\t2\xcc\x15\n\x0b\x41uthService\x12\xa4\x01\n\nCreateUser\x12$.cognition.auth.v1.CreateUserRequest\x1a%.cognition.auth.v1.CreateUserResponse\"I\xda\x41\x0bparent,user\xa2\xbb\x18\r\n\x0busers.write\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/users:\x04user\x12\x8d\x01\n\x07GetUser\x12!.cognition.auth.v1.GetUserRequest\x1a\".cognition.auth.v1.GetUserResponse\";\xda\x41\x04name\xa2\xbb\x18\x0c\n\nusers.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/users/*}\x12\x95\x01\n\tListUsers\x12#.cognition.auth.v1.ListUsersRequest\x1a$.cognition.auth.v1.ListUsersResponse\"=\xda\x41\x06parent\xa2\xbb\x18\x0c\n\nusers.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/users\x12\xae\x01\n\nUpdateUser\x12$.cognition.auth.v1.UpdateUserRequest\x1a%.cognition.auth.v1.UpdateUserResponse\"S\xda\x41\x10user,update_mask\xa2\xbb\x18\r\n\x0busers.write\x82\xd3\xe4\x93\x02)2!/v1/{user.name=tenants/*/users/*}:\x04user\x12\x97\x01\n\nDeleteUser\x12$.cognition.auth.v1.DeleteUserRequest\x1a%.cognition.auth.v1.DeleteUserResponse\"<\xda\x41\x04name\xa2\xbb\x18\r\n\x0busers.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/users/*}\x12\xa2\x01\n\x0c\x43reateTenant\x12&.cognition.auth.v1.CreateTenantRequest\x1a\'.cognition.auth.v1.CreateTenantResponse\"A\xda\x41\x10tenant,tenant_id\xa2\xbb\x18\x0f\n\rtenants.write\x82\xd3\xe4\x93\x02\x15\"\x0b/v1/tenants:\x06tenant\x12\x8d\x01\n\tGetTenant\x12#.cognition.auth.v1.GetTenantRequest\x1a$.cognition.auth.v1.GetTenantResponse\"5\xda\x41\x04name\xa2\xbb\x18\x0e\n\x0ctenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}\x12\x83\x01\n\x0bListTenants\x12%.cognition.auth.v1.ListTenantsRequest\x1a&.cognition.auth.v1.ListTenantsResponse\"%\xa2\xbb\x18\x0e\n\x0ctenants.read\x82\xd3\xe4\x93\x02\r\x12\x0b/v1/tenants\x12\xb4\x01\n\x0c\x43reateApiKey\x12&.cognition.auth.v1.CreateApiKeyRequest\x1a\'.cognition.auth.v1.CreateApiKeyResponse\"S\xda\x41\x0eparent,api_key\xa2\xbb\x18\x0f\n\rapiKeys.write\x82\xd3\xe4\x93\x02)\"\x1e/v1/{parent=tenants/*}/apiKeys:\x07\x61pi_key\x12\x97\x01\n\tGetApiKey\x12#.cognition.auth.v1.GetApiKeyRequest\x1a$.cognition.auth.v1.GetApiKeyResponse\"?\xda\x41\x04name\xa2\xbb\x18\x0e\n\x0c\x61piKeys.read\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{name=tenants/*/apiKeys/*}\x12\x9f\x01\n\x0bListApiKeys\x12%.cognition.auth.v1.ListApiKeysRequest\x1a&.cognition.auth.v1.ListApiKeysResponse\"A\xda\x41\x06parent\xa2\xbb\x18\x0e\n\x0c\x61piKeys.read\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{parent=tenants/*}/apiKeys\x12\xab\x01\n\x0cRevokeApiKey\x12&.cognition.auth.v1.RevokeApiKeyRequest\x1a\'.cognition.auth.v1.RevokeApiKeyResponse\"J\xda\x41\x04name\xa2\xbb\x18\x0f\n\rapiKeys.write\x82\xd3\xe4\x93\x02*\"%/v1/{name=tenants/*/apiKeys/*}:revoke:\x01*\x12v\n\nIssueToken\x12$.cognition.auth.v1.IssueTokenRequest\x1a%.cognition.auth.v1.IssueTokenResponse\"\x1b\xa2\xbb\x18\x02\x10\x01\x82\xd3\xe4\x93\x02\x0f\"\n/v1/tokens:\x01*\x12\x94\x01\n\x0cRefreshToken\x12&.cognition.auth.v1.RefreshTokenRequest\x1a\'.cognition.auth.v1.RefreshTokenResponse\"3\xda\x41\rrefresh_token\xa2\xbb\x18\x02\x10\x01\x82\xd3\xe4\x93\x02\x17\"\x12/v1/tokens:refresh:\x01*\x12\x88\x01\n\x0bRevokeToken\x12%.cognition.auth.v1.RevokeTokenRequest\x1a&.cognition.auth.v1.RevokeTokenResponse\"*\xda\x41\x05token\xa2\xbb\x18\x02\x10\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/tokens:revoke:\x01*\x12h\n\x07GetJwks\x12!.cognition.auth.v1.GetJwksRequest\x1a\".cognition.auth.v1.GetJwksResponse\"\x16\xa2\xbb\x18\x02\x10\x01\x82\xd3\xe4\x93\x02\n\x12\x08/v1/jwks\x12\x9e\x01\n\x10RotateSigningKey\x12*.cognition.auth.v1.RotateSigningKeyRequest\x1a+.cognition.auth.v1.RotateSigningKeyResponse\"1\xa2\xbb\x18\x0c\n\nkeys.write\x82\xd3\xe4\x93\x02\x1b\"\x16/v1/signingKeys:rotate:\x01*\x12\x88\x01\n\x0bVerifyToken\x12%.cognition.auth.v1.VerifyTokenRequest\x1a&.cognition.auth.v1.VerifyTokenResponse\"*\xda\x41\x05token\xa2\xbb\x18\x02\x10\x01\x82\xd3\xe4\x93\x02\x16\"\x11/v1/tokens:verify:\x01*\x1a\x17\xca\x41\x14\x61uth.cognition.localB\x1aZ\x18\x63ognition/auth/v1;authv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -117,110 +119,128 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REFRESHTOKENREQUEST'].fields_by_name['refresh_token']._serialized_options = b'\342A\001\002\272H\007r\005\020\001\030\200 '
   _globals['_REVOKETOKENREQUEST'].fields_by_name['token']._loaded_options = None
   _globals['_REVOKETOKENREQUEST'].fields_by_name['token']._serialized_options = b'\342A\001\002\272H\007r\005\020\001\030\200@'
+  _globals['_ROTATESIGNINGKEYREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_ROTATESIGNINGKEYREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_VERIFYTOKENREQUEST'].fields_by_name['token']._loaded_options = None
+  _globals['_VERIFYTOKENREQUEST'].fields_by_name['token']._serialized_options = b'\342A\001\002\272H\007r\005\020\001\030\200@'
   _globals['_AUTHSERVICE']._loaded_options = None
   _globals['_AUTHSERVICE']._serialized_options = b'\312A\024auth.cognition.local'
   _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\332A\013parent,user\202\323\344\223\002$\"\034/v1/{parent=tenants/*}/users:\004user'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateUser']._serialized_options = b'\332A\013parent,user\242\273\030\r\n\013users.write\202\323\344\223\002$\"\034/v1/{parent=tenants/*}/users:\004user'
   _globals['_AUTHSERVICE'].methods_by_name['GetUser']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['GetUser']._serialized_options = b'\332A\004name\202\323\344\223\002\036\022\034/v1/{name=tenants/*/users/*}'
+  _globals['_AUTHSERVICE'].methods_by_name['GetUser']._serialized_options = b'\332A\004name\242\273\030\014\n\nusers.read\202\323\344\223\002\036\022\034/v1/{name=tenants/*/users/*}'
   _globals['_AUTHSERVICE'].methods_by_name['ListUsers']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\332A\006parent\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/users'
+  _globals['_AUTHSERVICE'].methods_by_name['ListUsers']._serialized_options = b'\332A\006parent\242\273\030\014\n\nusers.read\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/users'
   _globals['_AUTHSERVICE'].methods_by_name['UpdateUser']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['UpdateUser']._serialized_options = b'\332A\020user,update_mask\202\323\344\223\002)2!/v1/{user.name=tenants/*/users/*}:\004user'
+  _globals['_AUTHSERVICE'].methods_by_name['UpdateUser']._serialized_options = b'\332A\020user,update_mask\242\273\030\r\n\013users.write\202\323\344\223\002)2!/v1/{user.name=tenants/*/users/*}:\004user'
   _globals['_AUTHSERVICE'].methods_by_name['DeleteUser']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['DeleteUser']._serialized_options = b'\332A\004name\202\323\344\223\002\036*\034/v1/{name=tenants/*/users/*}'
+  _globals['_AUTHSERVICE'].methods_by_name['DeleteUser']._serialized_options = b'\332A\004name\242\273\030\r\n\013users.write\202\323\344\223\002\036*\034/v1/{name=tenants/*/users/*}'
   _globals['_AUTHSERVICE'].methods_by_name['CreateTenant']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['CreateTenant']._serialized_options = b'\332A\020tenant,tenant_id\202\323\344\223\002\025\"\013/v1/tenants:\006tenant'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateTenant']._serialized_options = b'\332A\020tenant,tenant_id\242\273\030\017\n\rtenants.write\202\323\344\223\002\025\"\013/v1/tenants:\006tenant'
   _globals['_AUTHSERVICE'].methods_by_name['GetTenant']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['GetTenant']._serialized_options = b'\332A\004name\202\323\344\223\002\026\022\024/v1/{name=tenants/*}'
+  _globals['_AUTHSERVICE'].methods_by_name['GetTenant']._serialized_options = b'\332A\004name\242\273\030\016\n\014tenants.read\202\323\344\223\002\026\022\024/v1/{name=tenants/*}'
   _globals['_AUTHSERVICE'].methods_by_name['ListTenants']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['ListTenants']._serialized_options = b'\202\323\344\223\002\r\022\013/v1/tenants'
+  _globals['_AUTHSERVICE'].methods_by_name['ListTenants']._serialized_options = b'\242\273\030\016\n\014tenants.read\202\323\344\223\002\r\022\013/v1/tenants'
   _globals['_AUTHSERVICE'].methods_by_name['CreateApiKey']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['CreateApiKey']._serialized_options = b'\332A\016parent,api_key\202\323\344\223\002)\"\036/v1/{parent=tenants/*}/apiKeys:\007api_key'
+  _globals['_AUTHSERVICE'].methods_by_name['CreateApiKey']._serialized_options = b'\332A\016parent,api_key\242\273\030\017\n\rapiKeys.write\202\323\344\223\002)\"\036/v1/{parent=tenants/*}/apiKeys:\007api_key'
   _globals['_AUTHSERVICE'].methods_by_name['GetApiKey']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['GetApiKey']._serialized_options = b'\332A\004name\202\323\344\223\002 \022\036/v1/{name=tenants/*/apiKeys/*}'
+  _globals['_AUTHSERVICE'].methods_by_name['GetApiKey']._serialized_options = b'\332A\004name\242\273\030\016\n\014apiKeys.read\202\323\344\223\002 \022\036/v1/{name=tenants/*/apiKeys/*}'
   _globals['_AUTHSERVICE'].methods_by_name['ListApiKeys']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['ListApiKeys']._serialized_options = b'\332A\006parent\202\323\344\223\002 \022\036/v1/{parent=tenants/*}/apiKeys'
+  _globals['_AUTHSERVICE'].methods_by_name['ListApiKeys']._serialized_options = b'\332A\006parent\242\273\030\016\n\014apiKeys.read\202\323\344\223\002 \022\036/v1/{parent=tenants/*}/apiKeys'
   _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._serialized_options = b'\332A\004name\202\323\344\223\002*\"%/v1/{name=tenants/*/apiKeys/*}:revoke:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['RevokeApiKey']._serialized_options = b'\332A\004name\242\273\030\017\n\rapiKeys.write\202\323\344\223\002*\"%/v1/{name=tenants/*/apiKeys/*}:revoke:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['IssueToken']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['IssueToken']._serialized_options = b'\202\323\344\223\002\017\"\n/v1/tokens:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['IssueToken']._serialized_options = b'\242\273\030\002\020\001\202\323\344\223\002\017\"\n/v1/tokens:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['RefreshToken']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['RefreshToken']._serialized_options = b'\332A\rrefresh_token\202\323\344\223\002\027\"\022/v1/tokens:refresh:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['RefreshToken']._serialized_options = b'\332A\rrefresh_token\242\273\030\002\020\001\202\323\344\223\002\027\"\022/v1/tokens:refresh:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['RevokeToken']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['RevokeToken']._serialized_options = b'\332A\005token\202\323\344\223\002\026\"\021/v1/tokens:revoke:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['RevokeToken']._serialized_options = b'\332A\005token\242\273\030\002\020\001\202\323\344\223\002\026\"\021/v1/tokens:revoke:\001*'
   _globals['_AUTHSERVICE'].methods_by_name['GetJwks']._loaded_options = None
-  _globals['_AUTHSERVICE'].methods_by_name['GetJwks']._serialized_options = b'\202\323\344\223\002\n\022\010/v1/jwks'
-  _globals['_CREATEUSERREQUEST']._serialized_start=338
-  _globals['_CREATEUSERREQUEST']._serialized_end=591
-  _globals['_CREATEUSERRESPONSE']._serialized_start=593
-  _globals['_CREATEUSERRESPONSE']._serialized_end=652
-  _globals['_GETUSERREQUEST']._serialized_start=654
-  _globals['_GETUSERREQUEST']._serialized_end=724
-  _globals['_GETUSERRESPONSE']._serialized_start=726
-  _globals['_GETUSERRESPONSE']._serialized_end=782
-  _globals['_LISTUSERSREQUEST']._serialized_start=785
-  _globals['_LISTUSERSREQUEST']._serialized_end=921
-  _globals['_LISTUSERSRESPONSE']._serialized_start=923
-  _globals['_LISTUSERSRESPONSE']._serialized_end=1007
-  _globals['_UPDATEUSERREQUEST']._serialized_start=1010
-  _globals['_UPDATEUSERREQUEST']._serialized_end=1159
-  _globals['_UPDATEUSERRESPONSE']._serialized_start=1161
-  _globals['_UPDATEUSERRESPONSE']._serialized_end=1220
-  _globals['_DELETEUSERREQUEST']._serialized_start=1222
-  _globals['_DELETEUSERREQUEST']._serialized_end=1325
-  _globals['_DELETEUSERRESPONSE']._serialized_start=1327
-  _globals['_DELETEUSERRESPONSE']._serialized_end=1347
-  _globals['_CREATETENANTREQUEST']._serialized_start=1350
-  _globals['_CREATETENANTREQUEST']._serialized_end=1512
-  _globals['_CREATETENANTRESPONSE']._serialized_start=1514
-  _globals['_CREATETENANTRESPONSE']._serialized_end=1579
-  _globals['_GETTENANTREQUEST']._serialized_start=1581
-  _globals['_GETTENANTREQUEST']._serialized_end=1641
-  _globals['_GETTENANTRESPONSE']._serialized_start=1643
-  _globals['_GETTENANTRESPONSE']._serialized_end=1705
-  _globals['_LISTTENANTSREQUEST']._serialized_start=1707
-  _globals['_LISTTENANTSREQUEST']._serialized_end=1801
-  _globals['_LISTTENANTSRESPONSE']._serialized_start=1803
-  _globals['_LISTTENANTSRESPONSE']._serialized_end=1893
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=1896
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=2122
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=2124
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=2206
-  _globals['_GETAPIKEYREQUEST']._serialized_start=2208
-  _globals['_GETAPIKEYREQUEST']._serialized_end=2282
-  _globals['_GETAPIKEYRESPONSE']._serialized_start=2284
-  _globals['_GETAPIKEYRESPONSE']._serialized_end=2347
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=2350
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=2488
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=2490
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=2581
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=2584
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=2717
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=2719
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=2785
-  _globals['_PASSWORDGRANT']._serialized_start=2787
-  _globals['_PASSWORDGRANT']._serialized_end=2912
-  _globals['_APIKEYGRANT']._serialized_start=2914
-  _globals['_APIKEYGRANT']._serialized_end=2960
-  _globals['_ISSUETOKENREQUEST']._serialized_start=2963
-  _globals['_ISSUETOKENREQUEST']._serialized_end=3140
-  _globals['_ISSUETOKENRESPONSE']._serialized_start=3143
-  _globals['_ISSUETOKENRESPONSE']._serialized_end=3275
-  _globals['_REFRESHTOKENREQUEST']._serialized_start=3277
-  _globals['_REFRESHTOKENREQUEST']._serialized_end=3337
-  _globals['_REFRESHTOKENRESPONSE']._serialized_start=3340
-  _globals['_REFRESHTOKENRESPONSE']._serialized_end=3474
-  _globals['_REVOKETOKENREQUEST']._serialized_start=3476
-  _globals['_REVOKETOKENREQUEST']._serialized_end=3527
-  _globals['_REVOKETOKENRESPONSE']._serialized_start=3529
-  _globals['_REVOKETOKENRESPONSE']._serialized_end=3550
-  _globals['_GETJWKSREQUEST']._serialized_start=3552
-  _globals['_GETJWKSREQUEST']._serialized_end=3568
-  _globals['_GETJWKSRESPONSE']._serialized_start=3570
-  _globals['_GETJWKSRESPONSE']._serialized_end=3625
-  _globals['_JWK']._serialized_start=3627
-  _globals['_JWK']._serialized_end=3719
-  _globals['_AUTHSERVICE']._serialized_start=3722
-  _globals['_AUTHSERVICE']._serialized_end=5947
+  _globals['_AUTHSERVICE'].methods_by_name['GetJwks']._serialized_options = b'\242\273\030\002\020\001\202\323\344\223\002\n\022\010/v1/jwks'
+  _globals['_AUTHSERVICE'].methods_by_name['RotateSigningKey']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['RotateSigningKey']._serialized_options = b'\242\273\030\014\n\nkeys.write\202\323\344\223\002\033\"\026/v1/signingKeys:rotate:\001*'
+  _globals['_AUTHSERVICE'].methods_by_name['VerifyToken']._loaded_options = None
+  _globals['_AUTHSERVICE'].methods_by_name['VerifyToken']._serialized_options = b'\332A\005token\242\273\030\002\020\001\202\323\344\223\002\026\"\021/v1/tokens:verify:\001*'
+  _globals['_CREATEUSERREQUEST']._serialized_start=406
+  _globals['_CREATEUSERREQUEST']._serialized_end=659
+  _globals['_CREATEUSERRESPONSE']._serialized_start=661
+  _globals['_CREATEUSERRESPONSE']._serialized_end=720
+  _globals['_GETUSERREQUEST']._serialized_start=722
+  _globals['_GETUSERREQUEST']._serialized_end=792
+  _globals['_GETUSERRESPONSE']._serialized_start=794
+  _globals['_GETUSERRESPONSE']._serialized_end=850
+  _globals['_LISTUSERSREQUEST']._serialized_start=853
+  _globals['_LISTUSERSREQUEST']._serialized_end=989
+  _globals['_LISTUSERSRESPONSE']._serialized_start=991
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1075
+  _globals['_UPDATEUSERREQUEST']._serialized_start=1078
+  _globals['_UPDATEUSERREQUEST']._serialized_end=1227
+  _globals['_UPDATEUSERRESPONSE']._serialized_start=1229
+  _globals['_UPDATEUSERRESPONSE']._serialized_end=1288
+  _globals['_DELETEUSERREQUEST']._serialized_start=1290
+  _globals['_DELETEUSERREQUEST']._serialized_end=1393
+  _globals['_DELETEUSERRESPONSE']._serialized_start=1395
+  _globals['_DELETEUSERRESPONSE']._serialized_end=1415
+  _globals['_CREATETENANTREQUEST']._serialized_start=1418
+  _globals['_CREATETENANTREQUEST']._serialized_end=1580
+  _globals['_CREATETENANTRESPONSE']._serialized_start=1582
+  _globals['_CREATETENANTRESPONSE']._serialized_end=1647
+  _globals['_GETTENANTREQUEST']._serialized_start=1649
+  _globals['_GETTENANTREQUEST']._serialized_end=1709
+  _globals['_GETTENANTRESPONSE']._serialized_start=1711
+  _globals['_GETTENANTRESPONSE']._serialized_end=1773
+  _globals['_LISTTENANTSREQUEST']._serialized_start=1775
+  _globals['_LISTTENANTSREQUEST']._serialized_end=1869
+  _globals['_LISTTENANTSRESPONSE']._serialized_start=1871
+  _globals['_LISTTENANTSRESPONSE']._serialized_end=1961
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=1964
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=2190
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=2192
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=2274
+  _globals['_GETAPIKEYREQUEST']._serialized_start=2276
+  _globals['_GETAPIKEYREQUEST']._serialized_end=2350
+  _globals['_GETAPIKEYRESPONSE']._serialized_start=2352
+  _globals['_GETAPIKEYRESPONSE']._serialized_end=2415
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=2418
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=2556
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=2558
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=2649
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=2652
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=2785
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=2787
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=2853
+  _globals['_PASSWORDGRANT']._serialized_start=2855
+  _globals['_PASSWORDGRANT']._serialized_end=2980
+  _globals['_APIKEYGRANT']._serialized_start=2982
+  _globals['_APIKEYGRANT']._serialized_end=3028
+  _globals['_ISSUETOKENREQUEST']._serialized_start=3031
+  _globals['_ISSUETOKENREQUEST']._serialized_end=3208
+  _globals['_ISSUETOKENRESPONSE']._serialized_start=3211
+  _globals['_ISSUETOKENRESPONSE']._serialized_end=3343
+  _globals['_REFRESHTOKENREQUEST']._serialized_start=3345
+  _globals['_REFRESHTOKENREQUEST']._serialized_end=3405
+  _globals['_REFRESHTOKENRESPONSE']._serialized_start=3408
+  _globals['_REFRESHTOKENRESPONSE']._serialized_end=3542
+  _globals['_REVOKETOKENREQUEST']._serialized_start=3544
+  _globals['_REVOKETOKENREQUEST']._serialized_end=3595
+  _globals['_REVOKETOKENRESPONSE']._serialized_start=3597
+  _globals['_REVOKETOKENRESPONSE']._serialized_end=3618
+  _globals['_GETJWKSREQUEST']._serialized_start=3620
+  _globals['_GETJWKSREQUEST']._serialized_end=3636
+  _globals['_GETJWKSRESPONSE']._serialized_start=3638
+  _globals['_GETJWKSRESPONSE']._serialized_end=3693
+  _globals['_JWK']._serialized_start=3695
+  _globals['_JWK']._serialized_end=3787
+  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_start=3789
+  _globals['_ROTATESIGNINGKEYREQUEST']._serialized_end=3844
+  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_start=3846
+  _globals['_ROTATESIGNINGKEYRESPONSE']._serialized_end=3955
+  _globals['_VERIFYTOKENREQUEST']._serialized_start=3957
+  _globals['_VERIFYTOKENREQUEST']._serialized_end=4008
+  _globals['_VERIFYTOKENRESPONSE']._serialized_start=4010
+  _globals['_VERIFYTOKENRESPONSE']._serialized_end=4080
+  _globals['_PRINCIPAL']._serialized_start=4082
+  _globals['_PRINCIPAL']._serialized_end=4209
+  _globals['_AUTHSERVICE']._serialized_start=4212
+  _globals['_AUTHSERVICE']._serialized_end=6976
 # @@protoc_insertion_point(module_scope)

@@ -120,6 +120,16 @@ class AuthServiceStub:
                 request_serializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksRequest.SerializeToString,
                 response_deserializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksResponse.FromString,
                 _registered_method=True)
+        self.RotateSigningKey = channel.unary_unary(
+                '/cognition.auth.v1.AuthService/RotateSigningKey',
+                request_serializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.RotateSigningKeyRequest.SerializeToString,
+                response_deserializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.RotateSigningKeyResponse.FromString,
+                _registered_method=True)
+        self.VerifyToken = channel.unary_unary(
+                '/cognition.auth.v1.AuthService/VerifyToken',
+                request_serializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.VerifyTokenRequest.SerializeToString,
+                response_deserializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.VerifyTokenResponse.FromString,
+                _registered_method=True)
 
 
 class AuthServiceServicer:
@@ -224,8 +234,10 @@ class AuthServiceServicer:
 
     def IssueToken(self, request, context):
         """Exchanges a password or an API key for an access token and a refresh token. Returns
-        UNAUTHENTICATED for wrong credentials, FAILED_PRECONDITION for a disabled user, a revoked
-        or expired key or a suspended tenant, RESOURCE_EXHAUSTED after too many failed attempts.
+        UNAUTHENTICATED for wrong credentials (reasons INVALID_CREDENTIALS, API_KEY_INVALID,
+        API_KEY_REVOKED, API_KEY_EXPIRED), FAILED_PRECONDITION for a disabled user or a suspended
+        tenant, INVALID_ARGUMENT for an unknown scope, RESOURCE_EXHAUSTED (with google.rpc.RetryInfo)
+        after 5 failed password attempts for one user within 5 minutes, until that window passes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -233,7 +245,10 @@ class AuthServiceServicer:
 
     def RefreshToken(self, request, context):
         """Exchanges a refresh token for a new token pair; the old refresh token stops working.
-        Returns UNAUTHENTICATED for an unknown, expired or revoked refresh token.
+        Presenting a refresh token that was already exchanged revokes its whole family (every
+        refresh token descended from the same sign-in, and their access tokens). Returns
+        UNAUTHENTICATED for an unknown, expired, reused or revoked refresh token, FAILED_PRECONDITION
+        when the user was disabled or the tenant suspended since.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -248,8 +263,30 @@ class AuthServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetJwks(self, request, context):
-        """Gets the public keys that verify access tokens (a JSON Web Key Set). Needs no
-        credentials; returns UNAVAILABLE while keys are being loaded.
+        """Gets the public keys that verify access tokens (a JSON Web Key Set): the active signing
+        key and every retired one still inside its overlap window. Needs no credentials; returns
+        UNAVAILABLE while keys are being loaded.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateSigningKey(self, request, context):
+        """Makes a new Ed25519 signing key the active one. The previous key keeps verifying the tokens
+        it signed for the overlap window (COGNOS_AUTH_KEY_OVERLAP_SECONDS, by default the access
+        token lifetime plus 60 seconds); then it leaves the JWKS and its tokens are rejected.
+        A platform operation: callers will need the `keys.write` scope. Returns UNAVAILABLE when
+        the key directory cannot be written.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyToken(self, request, context):
+        """Checks an access token and returns who it speaks for: signature (by a key still in its
+        window), expiry and not-before (30 s leeway), issuer and revocation. Returns
+        UNAUTHENTICATED with reason TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED or KEY_UNKNOWN,
+        FAILED_PRECONDITION when the token's tenant is suspended.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -337,6 +374,16 @@ def add_AuthServiceServicer_to_server(servicer, server):
                     servicer.GetJwks,
                     request_deserializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksRequest.FromString,
                     response_serializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksResponse.SerializeToString,
+            ),
+            'RotateSigningKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateSigningKey,
+                    request_deserializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.RotateSigningKeyRequest.FromString,
+                    response_serializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.RotateSigningKeyResponse.SerializeToString,
+            ),
+            'VerifyToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyToken,
+                    request_deserializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.VerifyTokenRequest.FromString,
+                    response_serializer=cognition_dot_auth_dot_v1_dot_auth__service__pb2.VerifyTokenResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -777,6 +824,60 @@ class AuthService:
             '/cognition.auth.v1.AuthService/GetJwks',
             cognition_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksRequest.SerializeToString,
             cognition_dot_auth_dot_v1_dot_auth__service__pb2.GetJwksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateSigningKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.auth.v1.AuthService/RotateSigningKey',
+            cognition_dot_auth_dot_v1_dot_auth__service__pb2.RotateSigningKeyRequest.SerializeToString,
+            cognition_dot_auth_dot_v1_dot_auth__service__pb2.RotateSigningKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.auth.v1.AuthService/VerifyToken',
+            cognition_dot_auth_dot_v1_dot_auth__service__pb2.VerifyTokenRequest.SerializeToString,
+            cognition_dot_auth_dot_v1_dot_auth__service__pb2.VerifyTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,

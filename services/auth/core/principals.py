@@ -1,0 +1,149 @@
+"""``Principals``: who may hold tokens, and with which scopes, right now.
+
+A principal is a user (``tenants/{t}/users/{u}``), whose scopes come from its roles, or an API
+key (``tenants/{t}/apiKeys/{k}``), whose scopes are its own. Sign-ins, refreshes and token
+verification all ask here, so disabling a user, revoking a key or suspending a tenant takes
+effect on tokens already issued too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Protocol
+
+from services.auth.core.access_tokens import TOKEN_REVOKED
+from services.auth.core.api_keys import ApiKeyService
+from services.auth.core.models import ApiKey, Tenant, TenantState, User, UserState
+from services.auth.core.scopes import scopes_for_roles
+from shared import names
+from shared.errors import FailedPrecondition, NotFound, Unauthenticated
+
+USERS = "users"
+API_KEYS = "apiKeys"
+TENANT_SUSPENDED = "TENANT_SUSPENDED"
+USER_DISABLED = "USER_DISABLED"
+PRINCIPAL_NOT_FOUND = "PRINCIPAL_NOT_FOUND"
+
+
+class UserLookup(Protocol):
+    """What ``Principals`` needs of the users repository."""
+
+    async def get(self, tenant: str, id_: str) -> User: ...
+
+
+class TenantLookup(Protocol):
+    """What ``Principals`` needs of the tenants repository."""
+
+    async def get(self, tenant: str, id_: str) -> Tenant: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class Grant:
+    """What a principal may be issued now.
+
+    Attributes:
+        subject: The principal's resource name.
+        tenant: Its tenant id.
+        scopes: Every scope it holds.
+        not_after: Tokens must not outlive this (an API key's expiry); None for no bound.
+    """
+
+    subject: str
+    tenant: str
+    scopes: frozenset[str]
+    not_after: dt.datetime | None = None
+
+
+def _split(subject: str) -> tuple[str, str, str]:
+    parts = subject.split("/")
+    if len(parts) != 4 or parts[0] != "tenants" or not all(parts):
+        return "", "", ""
+    return parts[1], parts[2], parts[3]
+
+
+class Principals:
+    """Resolves principals to what they may be issued.
+
+    Args:
+        users: Users repository.
+        api_keys: The API key service (which knows when a key is usable).
+        tenants: Tenants repository.
+    """
+
+    def __init__(self, users: UserLookup, api_keys: ApiKeyService, tenants: TenantLookup
+                 ) -> None:
+        self._users = users
+        self._api_keys = api_keys
+        self._tenants = tenants
+
+    async def check_tenant(self, tenant: str) -> None:
+        """Raises:
+        FailedPrecondition: The tenant is suspended (TENANT_SUSPENDED). A tenant without a
+            record (users can be created before it) is not.
+        """
+        try:
+            record = await self._tenants.get(tenant, tenant)
+        except NotFound:
+            return
+        if record.state == TenantState.SUSPENDED:
+            raise FailedPrecondition(f"tenant {tenant!r} is suspended", reason=TENANT_SUSPENDED)
+
+    async def for_user(self, user: User) -> Grant:
+        """The grant of a user who has proved who they are.
+
+        Raises:
+            FailedPrecondition: The user is disabled (USER_DISABLED) or the tenant suspended.
+        """
+        if user.state == UserState.DISABLED:
+            raise FailedPrecondition("the user is disabled", reason=USER_DISABLED)
+        await self.check_tenant(user.tenant)
+        return Grant(names.format_name(user.tenant, USERS, user.id), user.tenant,
+                     scopes_for_roles(user.roles))
+
+    async def for_api_key(self, key: ApiKey) -> Grant:
+        """The grant of a usable API key.
+
+        Raises:
+            Unauthenticated: The key is revoked or expired.
+            FailedPrecondition: The tenant is suspended.
+        """
+        self._api_keys.check_usable(key)
+        await self.check_tenant(key.tenant)
+        return Grant(names.format_name(key.tenant, API_KEYS, key.id), key.tenant,
+                     frozenset(key.scopes), key.expire_time)
+
+    async def resolve(self, tenant: str, subject: str) -> Grant:
+        """The current grant of the principal named ``subject``.
+
+        Raises:
+            Unauthenticated: It no longer exists (PRINCIPAL_NOT_FOUND), or is a revoked or
+                expired key.
+            FailedPrecondition: A disabled user, or a suspended tenant.
+        """
+        subject_tenant, collection, id_ = _split(subject)
+        try:
+            if subject_tenant == tenant and collection == USERS:
+                return await self.for_user(await self._users.get(tenant, id_))
+            if subject_tenant == tenant and collection == API_KEYS:
+                return await self.for_api_key(await self._api_keys.get(tenant, id_))
+        except NotFound:
+            pass
+        raise Unauthenticated("the principal no longer exists", reason=PRINCIPAL_NOT_FOUND)
+
+    async def check(self, tenant: str, subject: str) -> None:
+        """Whether the holder of a verified token may still act (``SubjectCheck``).
+
+        Raises:
+            Unauthenticated: The principal was deleted, disabled or revoked (TOKEN_REVOKED).
+            FailedPrecondition: The tenant is suspended.
+        """
+        try:
+            await self.resolve(tenant, subject)
+        except (Unauthenticated, FailedPrecondition) as error:
+            if error.reason == TENANT_SUSPENDED:
+                raise
+            raise Unauthenticated("the access token's principal can no longer act",
+                                  reason=TOKEN_REVOKED, metadata={"cause": error.reason}
+                                  ) from None
+
