@@ -26,6 +26,7 @@ from shared.database.types import utc_now
 from shared.errors import CognitionError, PermissionDenied, Unauthenticated
 from shared.idempotent_calls import request_tenant
 from shared.resilience import RetryPolicy, is_idempotent
+from shared.sensitive import without_secrets
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,8 @@ class AuditRecorder:
             resource=resource_name(request, response, tenant),
             outcome=outcome,
             trace_id=ctx.trace_id if len(ctx.trace_id) == 32 else "",
-            payload_digest=hashlib.sha256(request.SerializeToString(deterministic=True)
-                                          ).hexdigest(),
+            payload_digest=hashlib.sha256(
+                without_secrets(request).SerializeToString(deterministic=True)).hexdigest(),
         )
         try:
             await self._outbox.add(entry)

@@ -15,15 +15,18 @@ from google.protobuf.message import Message
 
 from shared.database.idempotency import IdempotencyStore
 from shared.errors import InvalidArgument
+from shared.sensitive import has_secrets, without_secrets
 
 
 def request_tenant(request: Message) -> str:
-    """The tenant a request is about, from ``parent``, ``name`` or its resource's ``name``."""
+    """The tenant a request is about: from ``parent`` or ``name``, else from a nested
+    message's ``name`` or ``tenant`` (a resource, or a sign-in grant)."""
     candidates = [getattr(request, f, "") for f in ("parent", "name")
                   if f in request.DESCRIPTOR.fields_by_name]
-    for field in request.DESCRIPTOR.fields:
-        if field.message_type is not None and "name" in field.message_type.fields_by_name:
-            candidates.append(getattr(getattr(request, field.name), "name", ""))
+    for field, value in request.ListFields():
+        if field.message_type is not None and not field.is_repeated:
+            candidates += [getattr(value, f, "") for f in ("name", "tenant")
+                           if f in field.message_type.fields_by_name]
     for value in candidates:
         parts = str(value).split("/")
         if len(parts) >= 2 and parts[0] == "tenants" and parts[1]:
@@ -32,9 +35,8 @@ def request_tenant(request: Message) -> str:
 
 
 def fingerprint(request: Message) -> str:
-    """SHA-256 of the request without its request_id (deterministic serialisation)."""
-    copy = type(request)()
-    copy.CopyFrom(request)
+    """SHA-256 of the request without its request_id and secrets (deterministic)."""
+    copy = without_secrets(request)
     copy.ClearField("request_id")
     return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
 
@@ -71,6 +73,7 @@ class IdempotentCalls:
                     "request_id", "was already used for a different request", "REQUEST_ID_REUSED")
             return response_class(method).FromString(remembered.response)
         response = await call()
-        await self._store.remember(tenant, method, request_id, digest,
-                                   response.SerializeToString(deterministic=True))
+        if not has_secrets(response.DESCRIPTOR):  # a secret is shown once, never kept
+            await self._store.remember(tenant, method, request_id, digest,
+                                       response.SerializeToString(deterministic=True))
         return response

@@ -13,9 +13,9 @@ from shared import context
 _LABELLED = re.compile(
     r"(?i)(bearer\s+|authorization[=:]\s*|api[_-]?key[=:]\s*|secret[=:]\s*|password[=:]\s*"
     r"|token[=:]\s*)[^\s,;\"']+")
-# Credentials recognisable on their own: JWTs and CognitionOS API key secrets.
+# Credentials recognisable on their own: JWTs, API key (cog_) and refresh token (cogr_) secrets.
 _JWT = re.compile(r"\beyJ[\w-]+\.[\w-]+\.[\w-]*")
-_API_KEY = re.compile(r"\bcog_[\w-]{8,}")
+_API_KEY = re.compile(r"\bcogr?_[\w-]{8,}")
 # Passwords inside database URLs: scheme://user:password@host
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)")
 
