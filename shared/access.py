@@ -15,6 +15,7 @@ from google.protobuf import descriptor_pool
 from cognition.options.v1 import access_pb2
 from shared.context import CallContext
 from shared.errors import PermissionDenied, Unauthenticated
+from shared.token_check import TokenCheck
 
 
 @functools.lru_cache(maxsize=1024)
@@ -39,10 +40,24 @@ class AccessPolicy:
         identity_required: Refuse calls that carry no identity (UNAUTHENTICATED). When False,
             such calls are trusted as internal; calls that do carry an identity are always
             held to their method's scope.
+        tokens: Re-checks forwarded bearer tokens for revocation (None: not checked).
     """
 
-    def __init__(self, identity_required: bool) -> None:
+    def __init__(self, identity_required: bool, tokens: TokenCheck | None = None) -> None:
         self.identity_required = identity_required
+        self._tokens = tokens
+
+    async def admit(self, method: str, ctx: CallContext) -> None:
+        """:meth:`check`, then make sure a forwarded token has not been revoked since.
+
+        Raises:
+            Unauthenticated: No identity where one is required, or a revoked token.
+            PermissionDenied: The caller's scopes lack the method's scope.
+        """
+        self.check(method, ctx)
+        rule = access_rule(method)
+        if self._tokens is not None and ctx.token and rule is not None and not rule.anonymous:
+            await self._tokens.check(ctx.token)
 
     def check(self, method: str, ctx: CallContext) -> None:
         """Raise unless the caller of ``method`` may call it.

@@ -9,12 +9,13 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TENANT_HEADER = "x-cognos-tenant"
 SUBJECT_HEADER = "x-cognos-subject"
 SCOPES_HEADER = "x-cognos-scopes"
 REQUEST_ID_HEADER = "x-request-id"
+AUTHORIZATION_HEADER = "authorization"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,8 @@ class CallContext:
     trace_id: str = ""
     request_id: str = ""
     method: str = ""
+    # The caller's bearer token, forwarded by the edge; never logged or shown.
+    token: str = field(default="", repr=False)
 
 
 _current: contextvars.ContextVar[CallContext] = contextvars.ContextVar(
@@ -60,6 +63,7 @@ def from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None, method: st
         trace_id=trace_id,
         request_id=values.get(REQUEST_ID_HEADER, ""),
         method=method,
+        token=values.get(AUTHORIZATION_HEADER, "").removeprefix("Bearer ").strip(),
     )
 
 
@@ -67,5 +71,6 @@ def outgoing_metadata(ctx: CallContext | None = None) -> list[tuple[str, str]]:
     """Metadata that carries identity on to the next hop."""
     ctx = ctx or current()
     pairs = [(TENANT_HEADER, ctx.tenant), (SUBJECT_HEADER, ctx.subject),
-             (SCOPES_HEADER, " ".join(sorted(ctx.scopes))), (REQUEST_ID_HEADER, ctx.request_id)]
+             (SCOPES_HEADER, " ".join(sorted(ctx.scopes))), (REQUEST_ID_HEADER, ctx.request_id),
+             (AUTHORIZATION_HEADER, f"Bearer {ctx.token}" if ctx.token else "")]
     return [(k, v) for k, v in pairs if v]

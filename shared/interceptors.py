@@ -135,7 +135,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         if self._access is None:
             return
         try:
-            self._access.check(method, context.current())
+            await self._access.admit(method, context.current())
         except CognitionError as error:
             if self._audit is not None and AuditRecorder.audits(method):
                 await self._audit.record(method, request, None, error)

@@ -20,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from cognition.audit.v1 import audit_service_pb2_grpc
+from cognition.auth.v1 import auth_service_pb2_grpc
 from shared import logs, tracing
 from shared.access import AccessPolicy
 from shared.audit import AuditPublisher, AuditRecorder
@@ -32,10 +33,12 @@ from shared.database.migrate import run_migrations
 from shared.idempotent_calls import IdempotentCalls
 from shared.interceptors import RpcBoundaryInterceptor
 from shared.registry import ServiceSpec, by_name
+from shared.token_check import TokenCheck
 
 log = logging.getLogger(__name__)
 
 AUDIT_LOG = "audit-log"
+AUTH = "auth"
 
 Register = Callable[[grpc.aio.Server], None]
 
@@ -66,6 +69,7 @@ async def create_server(
     extra_service_names: Sequence[str] = (),
     idempotency: IdempotencyStore | None = None,
     audit: AuditRecorder | None = None,
+    tokens: TokenCheck | None = None,
 ) -> RunningServer:
     """Build, bind and start the server of ``spec``.
 
@@ -77,6 +81,7 @@ async def create_server(
             reflection and health.
         idempotency: Where mutations' request ids are remembered (None: not honoured).
         audit: Records mutating calls in the audit trail (None: not audited).
+        tokens: Re-checks forwarded bearer tokens for revocation (None: not checked).
 
     Returns:
         The running server and the port it is bound to.
@@ -92,7 +97,7 @@ async def create_server(
             tracing.server_interceptor(),
             RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds,
                                    IdempotentCalls(idempotency) if idempotency else None,
-                                   audit, AccessPolicy(settings.mesh.identity_required)),
+                                   audit, AccessPolicy(settings.mesh.identity_required, tokens)),
         ],
         options=options,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,
@@ -143,6 +148,8 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     """
     db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
     publisher: AuditPublisher | None = None
+    tokens = TokenCheck(ServiceClient(settings.mesh.peer_address(by_name(AUTH)),
+                                      auth_service_pb2_grpc.AuthServiceStub))
     try:
         await run_migrations(db, migrations)
         recorder = None
@@ -153,15 +160,18 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
                 audit_service_pb2_grpc.AuditServiceStub), spec.name)
             recorder = AuditRecorder(spec.error_domain.split(".")[0], outbox, publisher)
         running = await create_server(spec, settings, build(db),
-                                      idempotency=IdempotencyStore(db), audit=recorder)
+                                      idempotency=IdempotencyStore(db), audit=recorder,
+                                      tokens=tokens)
     except BaseException:
         if publisher is not None:
             await publisher.stop(flush_timeout=0)
+        await tokens.close()
         await db.dispose()
         raise
     if publisher is not None:
         publisher.start()
         running.on_stop.append(publisher.stop)
+    running.on_stop.append(tokens.close)
     running.on_stop.append(db.dispose)
     return running
 

@@ -22,6 +22,7 @@ import urllib.request
 from dataclasses import dataclass, field
 
 from cognos.mesh import health
+from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
 from cognos.mesh.processes import ManagedProcess, venv_binary
 from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
@@ -55,6 +56,8 @@ class MeshLayout:
         envoy_port: Envoy's API listener.
         admin_port: Envoy's admin listener.
         env: Extra environment for every service process.
+        edge_auth: Envoy demands a verified bearer token on every call but the open ones
+            (health, reflection, token issue, key discovery).
     """
 
     var_dir: pathlib.Path = pathlib.Path("var")
@@ -64,6 +67,12 @@ class MeshLayout:
     envoy_port: int = ENVOY_LISTEN_PORT
     admin_port: int = ENVOY_ADMIN_PORT
     env: dict[str, str] = field(default_factory=dict)
+    edge_auth: bool = False
+
+    @property
+    def bootstrap_key_file(self) -> pathlib.Path:
+        """Where auth writes the platform's first admin API key (mode 0600) on first start."""
+        return self.var_dir.resolve() / "run" / "bootstrap-admin.key"
 
     @classmethod
     def offset(cls, var_dir: pathlib.Path, offset: int) -> MeshLayout:
@@ -73,13 +82,14 @@ class MeshLayout:
 
     @classmethod
     def ephemeral(cls, var_dir: pathlib.Path, *, services: tuple[ServiceSpec, ...] = SERVICES,
-                  replicas: dict[str, int] | None = None,
-                  env: dict[str, str] | None = None) -> MeshLayout:
+                  replicas: dict[str, int] | None = None, env: dict[str, str] | None = None,
+                  edge_auth: bool = False) -> MeshLayout:
         """A layout on free ports only, so it can run beside another mesh (tests, benches)."""
         replicas = dict(replicas or {})
         ports = {s.name: [free_port() for _ in range(replicas.get(s.name, 1))] for s in services}
         return cls(var_dir=var_dir, services=services, replicas=replicas, ports=ports,
-                   envoy_port=free_port(), admin_port=free_port(), env=dict(env or {}))
+                   envoy_port=free_port(), admin_port=free_port(), env=dict(env or {}),
+                   edge_auth=edge_auth)
 
     def replica_ports(self, spec: ServiceSpec) -> list[int]:
         count = self.replicas.get(spec.name, 1)
@@ -126,7 +136,11 @@ class Mesh:
         return [r for r in self.replicas if r.spec.name == name]
 
     def _service_env(self, spec: ServiceSpec, port: int, peers: dict[str, str]) -> dict[str, str]:
+        own = {}
+        if spec.name == "auth":
+            own["COGNOS_AUTH_BOOTSTRAP_KEY_FILE"] = str(self.layout.bootstrap_key_file)
         return {
+            **own,
             "COGNOS_DATA_DIR": str(self.var_dir / "data"),
             "COGNOS_PEERS": json.dumps(peers),
             f"{spec.env_prefix}PORT": str(port),
@@ -156,6 +170,8 @@ class Mesh:
             listen_port=self.layout.envoy_port,
             admin_port=self.layout.admin_port,
             access_log=self.var_dir / "log" / "envoy-access.log",
+            edge_auth=EdgeAuth("127.0.0.1", self.layout.envoy_port)
+            if self.layout.edge_auth else None,
         ))
         config_path = self.var_dir / "run" / "envoy.json"
         config_path.parent.mkdir(parents=True, exist_ok=True)

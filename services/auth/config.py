@@ -35,6 +35,13 @@ class Settings(ServiceSettings):
     # the window (COGNOS_AUTH_LOGIN_FAILURE_LIMIT / _LOGIN_FAILURE_WINDOW_SECONDS).
     login_failure_limit: int = Field(default=5, ge=1)
     login_failure_window_seconds: float = Field(default=300.0, gt=0)
+    # The tenant of the platform operators (COGNOS_AUTH_PLATFORM_TENANT): its users and API
+    # keys create tenants, see every tenant, and may get tokens acting in any tenant.
+    platform_tenant: str = Field(default="system", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")
+    # Where the first start writes the secret of a platform API key holding every scope
+    # (COGNOS_AUTH_BOOTSTRAP_KEY_FILE), so a fresh mesh is usable at once; nothing is done
+    # while the file exists. Unset: no bootstrap key.
+    bootstrap_key_file: pathlib.Path | None = None
 
     @property
     def resolved_key_dir(self) -> pathlib.Path:

@@ -87,6 +87,24 @@ def tenant_name(tenant_id: str) -> str:
     return f"tenants/{tenant_id}"
 
 
+def tenant_id(name: str, field: str) -> str:
+    """``tenants/acme`` -> ``acme``; empty stays empty.
+
+    Unlike :func:`shared.names.parse_parent`, this does not hold the caller to its own tenant:
+    for names whose visibility the domain decides (tenants, which the platform sees all of) and
+    for the tenant a token is to act in.
+
+    Raises:
+        InvalidArgument: ``name`` is neither empty nor a tenant name.
+    """
+    if not name:
+        return ""
+    prefix, _, tenant = name.partition("/")
+    if prefix != "tenants" or not tenant or "/" in tenant:
+        raise InvalidArgument.for_field(field, "must look like tenants/{tenant}")
+    return tenant
+
+
 def tenant_to_proto(tenant: Tenant) -> tenant_pb2.Tenant:
     return tenant_pb2.Tenant(
         name=tenant_name(tenant.id),

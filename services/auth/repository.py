@@ -240,10 +240,11 @@ class RefreshTokenRepository:
             await self._revoke(conn, refresh_tokens.c.family == family, now)
 
     async def revoke_subject(self, tenant: str, subject: str, now: dt.datetime) -> None:
-        """Revoke every family of ``subject`` and their live access tokens."""
+        """Revoke every family of ``subject`` (of ``tenant``) and their live access tokens,
+        whichever tenant they act in: a platform principal's may act in any."""
         c = refresh_tokens.c
         async with self.db.transaction() as conn:
-            await self._revoke(conn, sa.and_(c.tenant == tenant, c.subject == subject), now)
+            await self._revoke(conn, c.subject == subject, now)
 
     async def _revoke(self, conn: AsyncConnection, which: sa.ColumnElement[bool],
                       now: dt.datetime) -> None:

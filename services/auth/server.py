@@ -1,5 +1,5 @@
 """Process of the auth service: its database, signing keys, domain and servicer on the shared
-bootstrap."""
+bootstrap, and on a fresh mesh the bootstrap API key."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
 from services.auth.config import SPEC, Settings, auth_settings
 from services.auth.core.access_tokens import TokenSigner, TokenVerifier
 from services.auth.core.api_keys import ApiKeyService
+from services.auth.core.bootstrap import BootstrapKey
 from services.auth.core.clock import Clock, system_clock
 from services.auth.core.login_throttle import LoginThrottle
 from services.auth.core.passwords import PasswordHashing
@@ -30,6 +31,7 @@ from services.auth.repository import (
 from services.auth.servicer import AuthServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.database.migrate import run_migrations
 from shared.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
@@ -63,9 +65,10 @@ def build_domain(db: DatabaseConnection, settings: Settings, *, clock: Clock = s
     users = user_repository(db)
     tenants = tenant_repository(db)
     api_keys = ApiKeyService(api_key_repository(db), clock)
-    principals = Principals(users, api_keys, tenants)
+    principals = Principals(users, api_keys, tenants, settings.platform_tenant)
     revoked = RevokedTokenRepository(db)
-    verifier = TokenVerifier(keys, revoked, settings.issuer, clock, subjects=principals)
+    verifier = TokenVerifier(keys, revoked, settings.issuer, clock, subjects=principals,
+                             platform_tenant=settings.platform_tenant)
     tokens = TokenService(
         signer=TokenSigner(keys, settings.issuer, settings.access_token_ttl, clock),
         verifier=verifier, principals=principals, users=users, api_keys=api_keys,
@@ -74,8 +77,28 @@ def build_domain(db: DatabaseConnection, settings: Settings, *, clock: Clock = s
                                settings.login_failure_window),
         refresh_tokens=RefreshTokenRepository(db), revoked=revoked,
         refresh_ttl=settings.refresh_token_ttl, clock=clock)
-    return AuthDomain(users=UserService(users, passwords, tokens), tenants=TenantService(tenants),
+    return AuthDomain(users=UserService(users, passwords, tokens),
+                      tenants=TenantService(tenants, settings.platform_tenant),
                       api_keys=api_keys, tokens=tokens, verifier=verifier, keys=keys)
+
+
+async def bootstrap(settings: Settings) -> None:
+    """On a fresh mesh, create the bootstrap API key (see :mod:`core.bootstrap`).
+
+    Does nothing unless ``bootstrap_key_file`` is set and missing. Runs before the server
+    serves (with its own short-lived connection, as the shared bootstrap wires servicers
+    synchronously), so once the service reports SERVING the file is there.
+    """
+    path = settings.bootstrap_key_file
+    if path is None or path.exists():
+        return
+    db = DatabaseConnection(settings.resolved_database_url(SPEC), schema=SPEC.package)
+    try:
+        await run_migrations(db, MIGRATIONS)
+        domain = build_domain(db, settings)
+        await BootstrapKey(domain.tenants, domain.api_keys, settings.platform_tenant).ensure(path)
+    finally:
+        await db.dispose()
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
@@ -86,6 +109,7 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
             service settings get the auth defaults).
     """
     own = auth_settings(settings)
+    await bootstrap(own)
 
     def servicers(db: DatabaseConnection) -> Register:
         domain = build_domain(db, own)

@@ -70,14 +70,16 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
 
     async def CreateTenant(self, request: pb.CreateTenantRequest,
                            context: grpc.aio.ServicerContext) -> pb.CreateTenantResponse:
+        # The new tenant is not the caller's by design: TenantService decides who may create.
         tenant_id = names.choose_id(request.tenant_id, "tenant_id")
-        tenant = await self._tenants.create(convert.new_tenant(tenant_id, request.tenant))
+        tenant = await self._tenants.create(convert.new_tenant(tenant_id, request.tenant),
+                                            call_context.current().tenant)
         return pb.CreateTenantResponse(tenant=convert.tenant_to_proto(tenant))
 
     async def GetTenant(self, request: pb.GetTenantRequest,
                         context: grpc.aio.ServicerContext) -> pb.GetTenantResponse:
-        tenant_id = names.parse_parent(request.name, "name")
-        tenant = await self._tenants.get(tenant_id)
+        tenant_id = convert.tenant_id(request.name, "name")
+        tenant = await self._tenants.get(tenant_id, call_context.current().tenant)
         return pb.GetTenantResponse(tenant=convert.tenant_to_proto(tenant))
 
     async def ListTenants(self, request: pb.ListTenantsRequest,
@@ -117,14 +119,16 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
 
     async def IssueToken(self, request: pb.IssueTokenRequest,
                          context: grpc.aio.ServicerContext) -> pb.IssueTokenResponse:
+        # The acting tenant is checked against the principal, not the (anonymous) caller.
+        acting_tenant = convert.tenant_id(request.tenant, "tenant")
         if request.WhichOneof("grant") == "password":
             grant = request.password
             tenant = names.parse_parent(grant.tenant, "password.tenant")
             pair = await self._tokens.sign_in_with_password(tenant, grant.email, grant.password,
-                                                            request.scopes)
+                                                            request.scopes, acting_tenant)
         else:
             pair = await self._tokens.sign_in_with_api_key(request.api_key.secret,
-                                                           request.scopes)
+                                                           request.scopes, acting_tenant)
         return convert.issue_token_response(pair)
 
     async def RefreshToken(self, request: pb.RefreshTokenRequest,

@@ -2,8 +2,9 @@
 ``TokenVerifier``.
 
 A token's header names its key (``kid``, ``alg`` EdDSA); its claims are ``iss``, ``sub``
-(``tenants/{t}/users/{u}`` or ``tenants/{t}/apiKeys/{k}``), ``tenant`` (the tenant id),
-``scope`` (space-separated), ``iat``, ``nbf``, ``exp`` and ``jti``.
+(``tenants/{t}/users/{u}`` or ``tenants/{t}/apiKeys/{k}``), ``tenant`` (the id of the tenant
+the token acts in: the subject's own, or any for a subject of the platform tenant), ``scope``
+(space-separated), ``iat``, ``nbf``, ``exp`` and ``jti``.
 """
 
 from __future__ import annotations
@@ -137,17 +138,19 @@ class TokenVerifier:
         clock: The current time.
         leeway: Allowed clock skew for ``exp`` and ``nbf``.
         subjects: Checks that the principal may still act; None skips that check.
+        platform_tenant: The tenant whose subjects may act in another tenant; empty for none.
     """
 
     def __init__(self, keys: SigningKeys, revocations: RevocationList, issuer: str,
                  clock: Clock = system_clock, leeway: dt.timedelta = LEEWAY,
-                 subjects: SubjectCheck | None = None) -> None:
+                 subjects: SubjectCheck | None = None, platform_tenant: str = "") -> None:
         self._keys = keys
         self._revocations = revocations
         self._issuer = issuer
         self._clock = clock
         self._leeway = leeway
         self._subjects = subjects
+        self._platform_tenant = platform_tenant
 
     async def verify(self, token: str) -> Principal:
         """The principal ``token`` speaks for.
@@ -201,7 +204,8 @@ class TokenVerifier:
             raise _invalid("claims of the wrong type")
         if not all(_is_number(claims[c]) for c in ("iat", "nbf", "exp")):
             raise _invalid("claims of the wrong type")
-        if not tenant or tenant_of(subject) != tenant:
+        home = tenant_of(subject)
+        if not tenant or not home or (home != tenant and home != self._platform_tenant):
             raise _invalid("subject and tenant disagree")
         return Principal(subject=subject, tenant=tenant, scopes=parse_scope(scope),
                          expire_time=dt.datetime.fromtimestamp(exp, dt.UTC), token_id=jti)

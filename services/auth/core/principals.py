@@ -4,6 +4,10 @@ A principal is a user (``tenants/{t}/users/{u}``), whose scopes come from its ro
 key (``tenants/{t}/apiKeys/{k}``), whose scopes are its own. Sign-ins, refreshes and token
 verification all ask here, so disabling a user, revoking a key or suspending a tenant takes
 effect on tokens already issued too.
+
+A principal acts in its own tenant, except the principals of the platform tenant (the
+operators of the mesh), which may act in any tenant: their tokens then name that tenant while
+the subject stays theirs.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ from services.auth.core.api_keys import ApiKeyService
 from services.auth.core.models import ApiKey, Tenant, TenantState, User, UserState
 from services.auth.core.scopes import scopes_for_roles
 from shared import names
-from shared.errors import FailedPrecondition, NotFound, Unauthenticated
+from shared.errors import FailedPrecondition, NotFound, PermissionDenied, Unauthenticated
 
 USERS = "users"
 API_KEYS = "apiKeys"
 TENANT_SUSPENDED = "TENANT_SUSPENDED"
 USER_DISABLED = "USER_DISABLED"
 PRINCIPAL_NOT_FOUND = "PRINCIPAL_NOT_FOUND"
+OTHER_TENANT_DENIED = "OTHER_TENANT_DENIED"
 
 
 class UserLookup(Protocol):
@@ -44,7 +49,7 @@ class Grant:
 
     Attributes:
         subject: The principal's resource name.
-        tenant: Its tenant id.
+        tenant: Id of the tenant it acts in: its own, or any for a platform principal.
         scopes: Every scope it holds.
         not_after: Tokens must not outlive this (an API key's expiry); None for no bound.
     """
@@ -69,13 +74,19 @@ class Principals:
         users: Users repository.
         api_keys: The API key service (which knows when a key is usable).
         tenants: Tenants repository.
+        platform_tenant: The tenant whose principals may act in any tenant; empty for none.
     """
 
-    def __init__(self, users: UserLookup, api_keys: ApiKeyService, tenants: TenantLookup
-                 ) -> None:
+    def __init__(self, users: UserLookup, api_keys: ApiKeyService, tenants: TenantLookup,
+                 platform_tenant: str = "") -> None:
         self._users = users
         self._api_keys = api_keys
         self._tenants = tenants
+        self._platform_tenant = platform_tenant
+
+    def is_platform(self, tenant: str) -> bool:
+        """Whether ``tenant`` is the platform tenant."""
+        return bool(self._platform_tenant) and tenant == self._platform_tenant
 
     async def check_tenant(self, tenant: str) -> None:
         """Raises:
@@ -113,22 +124,41 @@ class Principals:
         return Grant(names.format_name(key.tenant, API_KEYS, key.id), key.tenant,
                      frozenset(key.scopes), key.expire_time)
 
-    async def resolve(self, tenant: str, subject: str) -> Grant:
-        """The current grant of the principal named ``subject``.
+    async def act_in(self, grant: Grant, tenant: str) -> Grant:
+        """``grant`` acting in ``tenant`` (empty: its own).
 
         Raises:
-            Unauthenticated: It no longer exists (PRINCIPAL_NOT_FOUND), or is a revoked or
-                expired key.
+            PermissionDenied: Only platform principals may act in another tenant
+                (OTHER_TENANT_DENIED).
+            FailedPrecondition: That tenant is suspended. A tenant without a record is not.
+        """
+        if not tenant or tenant == grant.tenant:
+            return grant
+        if not self.is_platform(grant.tenant):
+            raise PermissionDenied("only platform principals may act in another tenant",
+                                   reason=OTHER_TENANT_DENIED, metadata={"tenant": tenant})
+        await self.check_tenant(tenant)
+        return dataclasses.replace(grant, tenant=tenant)
+
+    async def resolve(self, tenant: str, subject: str) -> Grant:
+        """The current grant of the principal named ``subject``, acting in ``tenant``.
+
+        Raises:
+            Unauthenticated: It no longer exists (PRINCIPAL_NOT_FOUND), is a revoked or expired
+                key, or may not act in ``tenant``.
             FailedPrecondition: A disabled user, or a suspended tenant.
         """
-        subject_tenant, collection, id_ = _split(subject)
-        try:
-            if subject_tenant == tenant and collection == USERS:
-                return await self.for_user(await self._users.get(tenant, id_))
-            if subject_tenant == tenant and collection == API_KEYS:
-                return await self.for_api_key(await self._api_keys.get(tenant, id_))
-        except NotFound:
-            pass
+        home, collection, id_ = _split(subject)
+        if home and (home == tenant or self.is_platform(home)):
+            try:
+                if collection == USERS:
+                    return await self.act_in(
+                        await self.for_user(await self._users.get(home, id_)), tenant)
+                if collection == API_KEYS:
+                    return await self.act_in(
+                        await self.for_api_key(await self._api_keys.get(home, id_)), tenant)
+            except NotFound:
+                pass
         raise Unauthenticated("the principal no longer exists", reason=PRINCIPAL_NOT_FOUND)
 
     async def check(self, tenant: str, subject: str) -> None:

@@ -3,6 +3,9 @@
 A sign-in returns an access token (a short-lived JWT, see :mod:`access_tokens`) and an opaque
 refresh token (``cogr_`` + 32 random bytes; only its SHA-256 is stored). Refresh tokens rotate:
 each is single use, and presenting one a second time revokes its whole family.
+
+A sign-in may name the tenant its tokens act in (``acting_tenant``): only platform principals
+may name another than their own (see :mod:`principals`); refreshes keep acting there.
 """
 
 from __future__ import annotations
@@ -128,8 +131,10 @@ class TokenService:
         self._clock = clock
 
     async def sign_in_with_password(self, tenant: str, email: str, password: str,
-                                    scopes: Sequence[str] = ()) -> TokenPair:
-        """Tokens for the user of ``tenant`` with this email and password.
+                                    scopes: Sequence[str] = (), acting_tenant: str = ""
+                                    ) -> TokenPair:
+        """Tokens for the user of ``tenant`` with this email and password, acting in
+        ``acting_tenant`` (empty: ``tenant``).
 
         Raises:
             InvalidArgument: A requested scope is unknown.
@@ -137,7 +142,8 @@ class TokenService:
                 is refused until the lockout ends.
             Unauthenticated: Wrong email or password (INVALID_CREDENTIALS; which one is not
                 revealed).
-            FailedPrecondition: The user is disabled or the tenant suspended.
+            FailedPrecondition: The user is disabled or a tenant suspended.
+            PermissionDenied: A user outside the platform tenant names another tenant.
         """
         requested = _requested(scopes)
         email = email.lower()
@@ -148,20 +154,25 @@ class TokenService:
             await self._throttle.failed(tenant, email)
             raise Unauthenticated("wrong email or password", reason=INVALID_CREDENTIALS)
         await self._throttle.succeeded(tenant, email)
-        return await self._issue(await self._principals.for_user(user), requested)
+        grant = await self._principals.for_user(user)
+        return await self._issue(await self._principals.act_in(grant, acting_tenant), requested)
 
-    async def sign_in_with_api_key(self, secret: str, scopes: Sequence[str] = ()) -> TokenPair:
-        """Tokens for the API key with this secret.
+    async def sign_in_with_api_key(self, secret: str, scopes: Sequence[str] = (),
+                                   acting_tenant: str = "") -> TokenPair:
+        """Tokens for the API key with this secret, acting in ``acting_tenant`` (empty: the
+        key's own).
 
         Raises:
             InvalidArgument: A requested scope is unknown.
             Unauthenticated: No such key (API_KEY_INVALID), or it is revoked (API_KEY_REVOKED)
                 or expired (API_KEY_EXPIRED).
-            FailedPrecondition: The tenant is suspended.
+            FailedPrecondition: A tenant is suspended.
+            PermissionDenied: A key outside the platform tenant names another tenant.
         """
         requested = _requested(scopes)
         key = await self._api_keys.authenticate(secret)
-        return await self._issue(await self._principals.for_api_key(key), requested)
+        grant = await self._principals.for_api_key(key)
+        return await self._issue(await self._principals.act_in(grant, acting_tenant), requested)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new token pair for a refresh token, which stops working.

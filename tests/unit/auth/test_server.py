@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import pathlib
+import stat
 from collections.abc import Awaitable
 
 import grpc
+import jwt
 import pytest
 from google.protobuf import field_mask_pb2
 
@@ -14,6 +16,7 @@ from cognition.auth.v1 import api_key_pb2, tenant_pb2, user_pb2
 from cognition.auth.v1 import auth_service_pb2 as pb
 from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
 from services.auth.config import Settings
+from services.auth.core.scopes import ALL_SCOPES
 from services.auth.server import create_server
 from shared.errors import CognitionError, ResourceExhausted
 from shared.rpc_status import from_rpc_error
@@ -168,3 +171,96 @@ async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCapt
     assert PASSWORD not in caplog.text
     for secret in (issued.access_token, issued.refresh_token, created.secret):
         assert secret not in caplog.text
+
+
+async def test_a_fresh_mesh_is_usable_with_the_bootstrap_key(tmp_path: pathlib.Path,
+                                                             caplog: pytest.LogCaptureFixture
+                                                             ) -> None:
+    caplog.set_level(logging.DEBUG)
+    key_file = tmp_path / "secrets" / "bootstrap.key"
+    settings = Settings(port=0, mesh={"data_dir": str(tmp_path)}, bootstrap_key_file=key_file)
+    running = await create_server(settings)
+    try:
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        secret = key_file.read_text()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.AuthServiceStub(channel)
+            own = await stub.IssueToken(pb.IssueTokenRequest(
+                api_key=pb.ApiKeyGrant(secret=secret)))
+            principal = (await stub.VerifyToken(pb.VerifyTokenRequest(
+                token=own.access_token))).principal
+            assert (principal.subject, principal.tenant, set(principal.scopes)) == (
+                "tenants/system/apiKeys/bootstrap-admin", "system", ALL_SCOPES)
+
+            # The platform key mints a token acting in tenant acme.
+            acme = await stub.IssueToken(pb.IssueTokenRequest(
+                api_key=pb.ApiKeyGrant(secret=secret), tenant="tenants/acme",
+                scopes=["goals.write"]))
+            claims = jwt.decode(acme.access_token, options={"verify_signature": False})
+            assert (claims["sub"], claims["tenant"], claims["scope"]) == (
+                "tenants/system/apiKeys/bootstrap-admin", "acme", "goals.write")
+            assert (await stub.VerifyToken(pb.VerifyTokenRequest(
+                token=acme.access_token))).principal.tenant == "acme"
+    finally:
+        await running.stop(0)
+
+    again = await create_server(settings)
+    try:
+        assert key_file.read_text() == secret
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{again.port}") as channel:
+            keys = await pb_grpc.AuthServiceStub(channel).ListApiKeys(
+                pb.ListApiKeysRequest(parent="tenants/system"))
+            assert [k.name for k in keys.api_keys] == ["tenants/system/apiKeys/bootstrap-admin"]
+    finally:
+        await again.stop(0)
+    assert secret not in caplog.text
+
+
+def identity(tenant: str, subject: str) -> tuple[tuple[str, str], ...]:
+    """The metadata Envoy sets for a verified token of ``subject`` acting in ``tenant``."""
+    return (("x-cognos-tenant", tenant), ("x-cognos-subject", subject),
+            ("x-cognos-scopes", " ".join(sorted(ALL_SCOPES))))
+
+
+async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Path) -> None:
+    platform = identity("system", "tenants/system/apiKeys/bootstrap-admin")
+    acme_admin = identity("acme", "tenants/acme/users/ada")
+    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.AuthServiceStub(channel)
+            for tenant_id in ("acme", "globex"):
+                created = await stub.CreateTenant(pb.CreateTenantRequest(
+                    tenant_id=tenant_id, tenant=tenant_pb2.Tenant(display_name=tenant_id)),
+                    metadata=platform)
+                assert created.tenant.name == f"tenants/{tenant_id}"
+
+            refused = await rpc_error(stub.CreateTenant(pb.CreateTenantRequest(
+                tenant_id="initech", tenant=tenant_pb2.Tenant(display_name="Initech")),
+                metadata=acme_admin))
+            assert (refused.code, refused.reason) == (grpc.StatusCode.PERMISSION_DENIED,
+                                                      "PLATFORM_ONLY")
+
+            every = await stub.ListTenants(pb.ListTenantsRequest(), metadata=platform)
+            assert [t.name for t in every.tenants] == ["tenants/globex", "tenants/acme"]
+            own = await stub.ListTenants(pb.ListTenantsRequest(), metadata=acme_admin)
+            assert [t.name for t in own.tenants] == ["tenants/acme"]
+            await stub.GetTenant(pb.GetTenantRequest(name="tenants/globex"), metadata=platform)
+            hidden = await rpc_error(stub.GetTenant(pb.GetTenantRequest(name="tenants/globex"),
+                                                    metadata=acme_admin))
+            assert hidden.code == grpc.StatusCode.NOT_FOUND
+
+            # A key of a normal tenant may not get a token acting in another one.
+            created_key = await stub.CreateApiKey(pb.CreateApiKeyRequest(
+                parent="tenants/acme", api_key_id="ci",
+                api_key=api_key_pb2.ApiKey(display_name="CI", scopes=["goals.read"])),
+                metadata=acme_admin)
+            other = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
+                api_key=pb.ApiKeyGrant(secret=created_key.secret), tenant="tenants/globex")))
+            assert (other.code, other.reason) == (grpc.StatusCode.PERMISSION_DENIED,
+                                                  "OTHER_TENANT_DENIED")
+            bad = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
+                api_key=pb.ApiKeyGrant(secret=created_key.secret), tenant="globex")))
+            assert bad.code == grpc.StatusCode.INVALID_ARGUMENT
+    finally:
+        await running.stop(0)

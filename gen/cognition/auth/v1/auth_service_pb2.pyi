@@ -230,14 +230,16 @@ class ApiKeyGrant(_message.Message):
     def __init__(self, secret: _Optional[str] = ...) -> None: ...
 
 class IssueTokenRequest(_message.Message):
-    __slots__ = ("password", "api_key", "scopes")
+    __slots__ = ("password", "api_key", "scopes", "tenant")
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     API_KEY_FIELD_NUMBER: _ClassVar[int]
     SCOPES_FIELD_NUMBER: _ClassVar[int]
+    TENANT_FIELD_NUMBER: _ClassVar[int]
     password: PasswordGrant
     api_key: ApiKeyGrant
     scopes: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, password: _Optional[_Union[PasswordGrant, _Mapping]] = ..., api_key: _Optional[_Union[ApiKeyGrant, _Mapping]] = ..., scopes: _Optional[_Iterable[str]] = ...) -> None: ...
+    tenant: str
+    def __init__(self, password: _Optional[_Union[PasswordGrant, _Mapping]] = ..., api_key: _Optional[_Union[ApiKeyGrant, _Mapping]] = ..., scopes: _Optional[_Iterable[str]] = ..., tenant: _Optional[str] = ...) -> None: ...
 
 class IssueTokenResponse(_message.Message):
     __slots__ = ("access_token", "refresh_token", "expires_in", "token_type")

@@ -188,15 +188,16 @@ class AuthServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def GetTenant(self, request, context):
-        """Gets a tenant. Returns NOT_FOUND when it does not exist or is not the caller's.
+        """Gets a tenant. Returns NOT_FOUND when it does not exist or is not the caller's (platform
+        operators may get any tenant).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTenants(self, request, context):
-        """Lists the tenants the caller may see, newest first. Returns INVALID_ARGUMENT for a bad
-        page token.
+        """Lists the tenants the caller may see, newest first: its own, or every tenant for platform
+        operators. Returns INVALID_ARGUMENT for a bad page token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -237,7 +238,8 @@ class AuthServiceServicer:
         UNAUTHENTICATED for wrong credentials (reasons INVALID_CREDENTIALS, API_KEY_INVALID,
         API_KEY_REVOKED, API_KEY_EXPIRED), FAILED_PRECONDITION for a disabled user or a suspended
         tenant, INVALID_ARGUMENT for an unknown scope, RESOURCE_EXHAUSTED (with google.rpc.RetryInfo)
-        after 5 failed password attempts for one user within 5 minutes, until that window passes.
+        after 5 failed password attempts for one user within 5 minutes, until that window passes,
+        PERMISSION_DENIED when a principal outside the platform tenant names another tenant.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
