@@ -1,0 +1,104 @@
+"""What verifying the caller's token costs a trivial RPC through Envoy.
+
+Usage: python -m bench.token_overhead [--calls 3000] [--rounds 6]
+
+Two meshes run side by side in this process's run: one whose Envoy passes calls through
+unauthenticated (the baseline), one whose Envoy verifies a bearer token (jwt_authn, EdDSA) and
+whose planner re-checks it for revocation (cached). The same GetGoal goes to both, alternating
+rounds. Target (identity issue): at most +10% at p50.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import pathlib
+import statistics
+import tempfile
+
+import grpc
+
+from bench.envoy_overhead import latencies, percentile
+from cognition.auth.v1 import auth_service_pb2 as auth_pb
+from cognition.auth.v1 import auth_service_pb2_grpc as auth_grpc
+from cognition.planner.v1 import goal_pb2
+from cognition.planner.v1 import planner_service_pb2 as pb
+from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
+from cognos.mesh.supervisor import Mesh, MeshLayout
+from shared.registry import by_name
+
+AUTH, PLANNER, AUDIT = by_name("auth"), by_name("task-planner"), by_name("audit-log")
+TENANT = "bench"
+
+
+class _Bearer(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    def __init__(self, token: str) -> None:
+        self._metadata = (("authorization", f"Bearer {token}"),)
+
+    async def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
+        details = details._replace(metadata=self._metadata)
+        return await continuation(details, request)
+
+
+async def token_for(mesh: Mesh) -> str:
+    secret = mesh.layout.bootstrap_key_file.read_text().strip()
+    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
+        issued = await auth_grpc.AuthServiceStub(channel).IssueToken(auth_pb.IssueTokenRequest(
+            api_key=auth_pb.ApiKeyGrant(secret=secret), tenant=f"tenants/{TENANT}",
+            scopes=["goals.read", "goals.write"]), timeout=10)
+    return str(issued.access_token)
+
+
+async def run(calls: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as var:
+        root = pathlib.Path(var)
+        open_mesh = Mesh(MeshLayout.ephemeral(root / "open", services=(AUTH, PLANNER, AUDIT)))
+        secured = Mesh(MeshLayout.ephemeral(root / "secured", services=(AUTH, PLANNER, AUDIT),
+                                            edge_auth=True))
+        await open_mesh.start()
+        await secured.start()
+        try:
+            token = await token_for(secured)
+            async with grpc.aio.insecure_channel(open_mesh.envoy_address) as plain, \
+                    grpc.aio.insecure_channel(secured.envoy_address,
+                                              interceptors=[_Bearer(token)]) as authed:
+                stubs = {"no token": pb_grpc.PlannerServiceStub(plain),
+                         "verified token": pb_grpc.PlannerServiceStub(authed)}
+                requests = {}
+                for name, stub in stubs.items():
+                    goal = (await stub.CreateGoal(pb.CreateGoalRequest(
+                        parent=f"tenants/{TENANT}", goal=goal_pb2.Goal(description="bench")),
+                        timeout=10)).goal
+                    requests[name] = pb.GetGoalRequest(name=goal.name)
+                    await latencies(stub, requests[name], 300)  # warm up
+                samples: dict[str, list[float]] = {name: [] for name in stubs}
+                for _ in range(rounds):
+                    for name, stub in stubs.items():
+                        samples[name] += await latencies(stub, requests[name], calls // rounds)
+        finally:
+            await secured.stop()
+            await open_mesh.stop()
+    report(samples)
+
+
+def report(samples: dict[str, list[float]]) -> None:
+    base = statistics.median(samples["no token"])
+    authed = statistics.median(samples["verified token"])
+    ratio = authed / base
+    print(f"unary GetGoal through Envoy, {len(samples['no token'])} calls per path")
+    print(f"  p50 no token {base:.3f} ms | verified token {authed:.3f} ms | "
+          f"ratio {ratio:.3f} (target <= 1.10) {'PASS' if ratio <= 1.10 else 'MISS'}")
+    print(f"  p99 no token {percentile(samples['no token'], 99):.3f} ms | verified token "
+          f"{percentile(samples['verified token'], 99):.3f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=6)
+    args = parser.parse_args()
+    asyncio.run(run(args.calls, args.rounds))
+
+
+if __name__ == "__main__":
+    main()
