@@ -19,11 +19,10 @@ import tempfile
 import grpc
 
 from bench.envoy_overhead import latencies, percentile
-from cognition.auth.v1 import auth_service_pb2 as auth_pb
-from cognition.auth.v1 import auth_service_pb2_grpc as auth_grpc
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
+from cognos.credentials import BearerCredentials, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.registry import by_name
 
@@ -31,37 +30,26 @@ AUTH, PLANNER, AUDIT = by_name("auth"), by_name("task-planner"), by_name("audit-
 TENANT = "bench"
 
 
-class _Bearer(grpc.aio.UnaryUnaryClientInterceptor):  # type: ignore[misc]
-    def __init__(self, token: str) -> None:
-        self._metadata = (("authorization", f"Bearer {token}"),)
-
-    async def intercept_unary_unary(self, continuation, details, request):  # type: ignore[no-untyped-def]
-        details = details._replace(metadata=self._metadata)
-        return await continuation(details, request)
-
-
-async def token_for(mesh: Mesh) -> str:
-    secret = mesh.layout.bootstrap_key_file.read_text().strip()
-    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
-        issued = await auth_grpc.AuthServiceStub(channel).IssueToken(auth_pb.IssueTokenRequest(
-            api_key=auth_pb.ApiKeyGrant(secret=secret), tenant=f"tenants/{TENANT}",
-            scopes=["goals.read", "goals.write"]), timeout=10)
-    return str(issued.access_token)
-
-
 async def run(calls: int, rounds: int) -> None:
     with tempfile.TemporaryDirectory() as var:
         root = pathlib.Path(var)
-        open_mesh = Mesh(MeshLayout.ephemeral(root / "open", services=(AUTH, PLANNER, AUDIT)))
+        open_mesh = Mesh(MeshLayout.ephemeral(root / "open", services=(AUTH, PLANNER, AUDIT),
+                                              edge_auth=False))
         secured = Mesh(MeshLayout.ephemeral(root / "secured", services=(AUTH, PLANNER, AUDIT),
                                             edge_auth=True))
         await open_mesh.start()
         await secured.start()
         try:
-            token = await token_for(secured)
+            token = await issue_token(secured.envoy_address,
+                                      read_secret(secured.layout.bootstrap_key_file),
+                                      tenant=TENANT, scopes=("goals.read", "goals.write"))
+
+            async def bearer(_request: object) -> str:
+                return token
+
             async with grpc.aio.insecure_channel(open_mesh.envoy_address) as plain, \
                     grpc.aio.insecure_channel(secured.envoy_address,
-                                              interceptors=[_Bearer(token)]) as authed:
+                                              interceptors=[BearerCredentials(bearer)]) as authed:
                 stubs = {"no token": pb_grpc.PlannerServiceStub(plain),
                          "verified token": pb_grpc.PlannerServiceStub(authed)}
                 requests = {}

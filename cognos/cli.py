@@ -15,10 +15,12 @@ from rich.console import Console
 from rich.table import Table
 
 from cognos import demo
+from cognos.credentials import issue_token, read_secret
 from cognos.mesh import health
+from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
 from cognos.mesh.supervisor import Mesh, MeshLayout, read_state
-from shared.registry import by_name
+from shared.registry import ENVOY_LISTEN_PORT, by_name
 
 app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True)
 console = Console()
@@ -149,11 +151,27 @@ def status(var: pathlib.Path = VAR) -> None:
     console.print(_status_table(var))
 
 
+@app.command()
+def token(var: pathlib.Path = VAR,
+          tenant: str = typer.Option("", help="Act in this tenant (the platform key may)."),
+          scope: list[str] = typer.Option([], help="Scopes to ask for (default: all)."),
+          address: str = typer.Option("127.0.0.1:8080", help="Envoy's address.")) -> None:
+    """Print an access token bought with the bootstrap admin key of a running mesh."""
+    key_file = MeshLayout(var_dir=var).bootstrap_key_file
+    if not key_file.exists():
+        console.print(f"[red]no bootstrap key at {key_file}; is the mesh running here?[/red]")
+        raise typer.Exit(1)
+    typer.echo(asyncio.run(issue_token(address, read_secret(key_file), tenant=tenant,
+                                       scopes=scope)))
+
+
 @app.command("envoy-config")
 def envoy_config(output: pathlib.Path = typer.Option(pathlib.Path("envoy/envoy.json")),
                  check: bool = typer.Option(False, help="Fail if the file is stale.")) -> None:
     """Render Envoy's configuration for the default ports (the reference deployment)."""
-    text = to_json(render(EnvoyOptions(descriptor_set=REFERENCE_DESCRIPTOR)))
+    text = to_json(render(EnvoyOptions(
+        descriptor_set=REFERENCE_DESCRIPTOR,
+        edge_auth=EdgeAuth("127.0.0.1", ENVOY_LISTEN_PORT))))
     if check:
         if not output.exists() or output.read_text() != text:
             console.print(f"[red]{output} is stale; run `cognos envoy-config`[/red]")

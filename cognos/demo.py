@@ -1,4 +1,5 @@
-"""The main job on the embedded profile: start the mesh, use it over gRPC and REST, stop."""
+"""The main job on the embedded profile: start the mesh, sign in, use it over gRPC and REST,
+stop."""
 
 from __future__ import annotations
 
@@ -13,13 +14,15 @@ from rich.panel import Panel
 
 from cognition.planner.v1 import goal_pb2, planner_service_pb2, planner_service_pb2_grpc
 from cognos import rest
+from cognos.credentials import BearerCredentials, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 
 TENANT = "demo"
 
 
 async def run(var: pathlib.Path, console: Console) -> None:
-    """Start all services and Envoy, submit a goal over gRPC, read it over REST, stop."""
+    """Start all services and Envoy, get a token, submit a goal over gRPC, read it over REST,
+    stop."""
     mesh = Mesh(MeshLayout.ephemeral(var / "demo"))
     with console.status("starting 11 services and Envoy"):
         seconds = await mesh.start()
@@ -34,7 +37,22 @@ async def run(var: pathlib.Path, console: Console) -> None:
 
 
 async def _calls(mesh: Mesh, console: Console) -> None:
-    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
+    base = f"http://{mesh.envoy_address}"
+    status, body = await asyncio.to_thread(rest.call, base, "GET", f"/v1/tenants/{TENANT}/goals")
+    console.print(Panel(json.dumps(body, indent=2) if not isinstance(body, str) else body,
+                        title=f"REST via Envoy without a token -> {status}"))
+    # The platform's bootstrap admin key (written by auth on first start, mode 0600) buys a
+    # token acting in the demo tenant.
+    token = await issue_token(mesh.envoy_address, read_secret(mesh.layout.bootstrap_key_file),
+                              tenant=TENANT, scopes=("goals.read", "goals.write"))
+    console.print(f"signed in: a bearer token for tenants/{TENANT} "
+                  f"with scopes goals.read goals.write ({len(token)} characters)")
+
+    async def bearer(_request: object) -> str:
+        return token
+
+    async with grpc.aio.insecure_channel(mesh.envoy_address,
+                                         interceptors=[BearerCredentials(bearer)]) as channel:
         planner = planner_service_pb2_grpc.PlannerServiceStub(channel)
         created = await planner.CreateGoal(planner_service_pb2.CreateGoalRequest(
             parent=f"tenants/{TENANT}",
@@ -43,11 +61,12 @@ async def _calls(mesh: Mesh, console: Console) -> None:
                                labels={"team": "sre"})), timeout=10)
     console.print(Panel(json_format.MessageToJson(created, indent=2),
                         title="gRPC via Envoy: PlannerService/CreateGoal"))
-    base = f"http://{mesh.envoy_address}"
-    status, body = await asyncio.to_thread(rest.call, base, "GET", f"/v1/{created.goal.name}")
+    headers = {"authorization": f"Bearer {token}"}
+    status, body = await asyncio.to_thread(rest.call, base, "GET", f"/v1/{created.goal.name}",
+                                           None, headers)
     console.print(Panel(json.dumps(body, indent=2),
                         title=f"REST via Envoy: GET /v1/{created.goal.name} -> {status}"))
     status, body = await asyncio.to_thread(rest.call, base, "POST", f"/v1/tenants/{TENANT}/goals",
-                                           {"description": ""})
+                                           {"description": ""}, headers)
     console.print(Panel(json.dumps(body, indent=2),
                         title=f"REST via Envoy: a goal with an empty description -> {status}"))

@@ -12,6 +12,12 @@ def call(base_url: str, method: str, path: str, body: dict[str, Any] | None = No
          headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, Any]:
     """Send one JSON request; returns (HTTP status, decoded JSON body or raw text)."""
     data = None if body is None else json.dumps(body).encode()
+    return call_raw(base_url, method, path, data, headers, timeout)
+
+
+def call_raw(base_url: str, method: str, path: str, data: bytes | None,
+             headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, Any]:
+    """Send ``data`` as the JSON body as it is (even if it is not JSON)."""
     request = urllib.request.Request(base_url + path, data=data, method=method,
                                      headers={"content-type": "application/json",
                                               **(headers or {})})

@@ -57,7 +57,8 @@ class MeshLayout:
         admin_port: Envoy's admin listener.
         env: Extra environment for every service process.
         edge_auth: Envoy demands a verified bearer token on every call but the open ones
-            (health, reflection, token issue, key discovery).
+            (health, reflection, token issue, key discovery). Needs the auth service in the
+            layout (it publishes the keys).
     """
 
     var_dir: pathlib.Path = pathlib.Path("var")
@@ -67,7 +68,11 @@ class MeshLayout:
     envoy_port: int = ENVOY_LISTEN_PORT
     admin_port: int = ENVOY_ADMIN_PORT
     env: dict[str, str] = field(default_factory=dict)
-    edge_auth: bool = False
+    edge_auth: bool = True
+
+    def __post_init__(self) -> None:
+        if self.edge_auth and not any(s.name == "auth" for s in self.services):
+            raise ValueError("edge_auth needs the auth service in the layout")
 
     @property
     def bootstrap_key_file(self) -> pathlib.Path:
@@ -83,8 +88,13 @@ class MeshLayout:
     @classmethod
     def ephemeral(cls, var_dir: pathlib.Path, *, services: tuple[ServiceSpec, ...] = SERVICES,
                   replicas: dict[str, int] | None = None, env: dict[str, str] | None = None,
-                  edge_auth: bool = False) -> MeshLayout:
-        """A layout on free ports only, so it can run beside another mesh (tests, benches)."""
+                  edge_auth: bool | None = None) -> MeshLayout:
+        """A layout on free ports only, so it can run beside another mesh (tests, benches).
+
+        ``edge_auth`` defaults to on whenever the auth service is part of the layout.
+        """
+        if edge_auth is None:
+            edge_auth = any(s.name == "auth" for s in services)
         replicas = dict(replicas or {})
         ports = {s.name: [free_port() for _ in range(replicas.get(s.name, 1))] for s in services}
         return cls(var_dir=var_dir, services=services, replicas=replicas, ports=ports,

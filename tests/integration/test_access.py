@@ -11,39 +11,34 @@ from cognition.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognos.mesh.supervisor import Mesh
 from shared.errors import PermissionDenied
 from shared.rpc_status import from_rpc_error
 from tests.helpers import assert_eventually
+from tests.integration.conftest import Tokens
 
 
-def identity(tenant: str, scopes: str) -> list[tuple[str, str]]:
-    return [("x-cognos-tenant", tenant), ("x-cognos-subject", f"tenants/{tenant}/users/vic"),
-            ("x-cognos-scopes", scopes)]
+async def test_a_viewer_cannot_create_and_the_refusal_is_audited(
+        envoy_channel: grpc.aio.Channel, tokens: Tokens, tenant: str) -> None:
+    planner = pb_grpc.PlannerServiceStub(envoy_channel)
+    viewer = await tokens.metadata(tenant, ("goals.read",))  # may read goals, not write
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await planner.CreateGoal(pb.CreateGoalRequest(
+            parent=f"tenants/{tenant}", goal=goal_pb2.Goal(description="not allowed")),
+            timeout=5, metadata=viewer)
+    assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    error = from_rpc_error(caught.value)
+    assert isinstance(error, PermissionDenied) and error.metadata == {"scope": "goals.write"}
+    listed = await planner.ListGoals(pb.ListGoalsRequest(parent=f"tenants/{tenant}"),
+                                     timeout=5, metadata=viewer)
+    assert list(listed.goals) == []
 
+    audit = audit_grpc.AuditServiceStub(envoy_channel)
 
-async def test_a_viewer_cannot_create_and_the_refusal_is_audited(mesh: Mesh, tenant: str) -> None:
-    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
-        planner = pb_grpc.PlannerServiceStub(channel)
-        viewer = identity(tenant, "goals.read")
-        with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await planner.CreateGoal(pb.CreateGoalRequest(
-                parent=f"tenants/{tenant}", goal=goal_pb2.Goal(description="not allowed")),
-                timeout=5, metadata=viewer)
-        assert caught.value.code() is grpc.StatusCode.PERMISSION_DENIED
-        error = from_rpc_error(caught.value)
-        assert isinstance(error, PermissionDenied) and error.metadata == {"scope": "goals.write"}
-        listed = await planner.ListGoals(pb.ListGoalsRequest(parent=f"tenants/{tenant}"),
-                                         timeout=5, metadata=viewer)
-        assert list(listed.goals) == []
+    async def denial_recorded() -> bool:
+        entries = await audit.ListAuditEntries(audit_pb.ListAuditEntriesRequest(
+            parent=f"tenants/{tenant}"), timeout=5)
+        return [(e.action, e.outcome) for e in entries.audit_entries] == [
+            ("planner.create_goal", 3)]  # OUTCOME_DENIED
 
-        audit = audit_grpc.AuditServiceStub(channel)
-
-        async def denial_recorded() -> bool:
-            entries = await audit.ListAuditEntries(audit_pb.ListAuditEntriesRequest(
-                parent=f"tenants/{tenant}"), timeout=5)
-            return [(e.action, e.outcome) for e in entries.audit_entries] == [
-                ("planner.create_goal", 3)]  # OUTCOME_DENIED
-
-        await assert_eventually(denial_recorded, timeout=15, interval=0.2,
-                                message="the refused call is audited")
+    await assert_eventually(denial_recorded, timeout=15, interval=0.2,
+                            message="the refused call is audited")

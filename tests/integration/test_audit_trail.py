@@ -19,6 +19,7 @@ from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.registry import by_name
 from tests.helpers import assert_eventually
+from tests.integration.conftest import Tokens
 
 PLANNER, AUDIT = by_name("task-planner"), by_name("audit-log")
 
@@ -35,35 +36,37 @@ async def entries_of(channel: grpc.aio.Channel, tenant: str,
     return list(reversed(listed.audit_entries))  # oldest first
 
 
-async def test_mutations_through_envoy_are_audited_in_order(mesh: Mesh, tenant: str) -> None:
-    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
-        planner = pb_grpc.PlannerServiceStub(channel)
-        metadata = [("x-cognos-subject", "users/ada"),
-                    ("x-cognos-scopes", "goals.write goals.cancel")]
-        goal = (await planner.CreateGoal(pb.CreateGoalRequest(
-            parent=f"tenants/{tenant}", goal=goal_pb2.Goal(description="audited")),
-            timeout=5, metadata=metadata)).goal
+async def test_mutations_through_envoy_are_audited_in_order(envoy_channel: grpc.aio.Channel,
+                                                            tokens: Tokens, tenant: str) -> None:
+    channel = envoy_channel
+    planner = pb_grpc.PlannerServiceStub(channel)
+    operator = await tokens.metadata(tenant, ("goals.write", "goals.cancel", "goals.read"))
+    goal = (await planner.CreateGoal(pb.CreateGoalRequest(
+        parent=f"tenants/{tenant}", goal=goal_pb2.Goal(description="audited")),
+        timeout=5, metadata=operator)).goal
+    await planner.CancelGoal(pb.CancelGoalRequest(name=goal.name), timeout=5, metadata=operator)
+    with pytest.raises(grpc.aio.AioRpcError):  # already cancelled: a failed mutation
         await planner.CancelGoal(pb.CancelGoalRequest(name=goal.name), timeout=5,
-                                 metadata=metadata)
-        with pytest.raises(grpc.aio.AioRpcError):
-            await planner.CancelGoal(pb.CancelGoalRequest(name=goal.name), timeout=5)
-        await planner.GetGoal(pb.GetGoalRequest(name=goal.name), timeout=5)  # reads: not audited
+                                 metadata=operator)
+    await planner.GetGoal(pb.GetGoalRequest(name=goal.name), timeout=5,
+                          metadata=operator)  # reads are not audited
 
-        async def three_entries() -> list[Any]:
-            found = await entries_of(channel, tenant)
-            return found if len(found) >= 3 else []
+    async def three_entries() -> list[Any]:
+        found = await entries_of(channel, tenant)
+        return found if len(found) >= 3 else []
 
-        entries = await assert_eventually(three_entries, timeout=15, interval=0.2,
-                                          message="the audit entries arrive")
-        assert [(e.action, e.outcome, e.resource, e.actor) for e in entries] == [
-            ("planner.create_goal", 1, goal.name, "users/ada"),
-            ("planner.cancel_goal", 1, goal.name, "users/ada"),
-            ("planner.cancel_goal", 2, goal.name, "anonymous"),
-        ]
-        assert all(len(e.trace_id) == 32 for e in entries)
-        verdict = await audit_grpc.AuditServiceStub(channel).VerifyChain(
-            audit_pb.VerifyChainRequest(parent=f"tenants/{tenant}"), timeout=5)
-        assert verdict.valid and verdict.entries_checked == 3
+    entries = await assert_eventually(three_entries, timeout=15, interval=0.2,
+                                      message="the audit entries arrive")
+    actor = "tenants/system/apiKeys/bootstrap-admin"  # the token's subject
+    assert [(e.action, e.outcome, e.resource, e.actor) for e in entries] == [
+        ("planner.create_goal", 1, goal.name, actor),
+        ("planner.cancel_goal", 1, goal.name, actor),
+        ("planner.cancel_goal", 2, goal.name, actor),
+    ]
+    assert all(len(e.trace_id) == 32 for e in entries)
+    verdict = await audit_grpc.AuditServiceStub(channel).VerifyChain(
+        audit_pb.VerifyChainRequest(parent=f"tenants/{tenant}"), timeout=5)
+    assert verdict.valid and verdict.entries_checked == 3
 
 
 @pytest.fixture

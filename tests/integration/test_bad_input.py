@@ -3,16 +3,14 @@ field, and nothing written."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import grpc
 import pytest
 
-from cognos import rest
-from cognos.mesh.supervisor import Mesh
 from shared.errors import InvalidArgument
 from shared.rpc_status import from_rpc_error
+from tests.integration.conftest import Rest
 from tests.integration.resources import SAMPLES, SampleResource, sample
 
 GOAL = sample("task-planner")
@@ -41,10 +39,6 @@ async def _count(stub: Any, item: SampleResource, tenant: str) -> int:
     return len(getattr(listed, item.list_field))
 
 
-def _post(mesh: Mesh, path: str, body: dict[str, Any]) -> tuple[int, Any]:
-    return rest.call(f"http://{mesh.envoy_address}", "POST", path, body)
-
-
 @pytest.mark.parametrize("item", SAMPLES, ids=lambda s: s.service)
 async def test_missing_required_field_over_grpc(envoy_channel: grpc.aio.Channel, tenant: str,
                                                 item: SampleResource) -> None:
@@ -59,63 +53,46 @@ async def test_missing_required_field_over_grpc(envoy_channel: grpc.aio.Channel,
 
 
 @pytest.mark.parametrize("item", SAMPLES, ids=lambda s: s.service)
-async def test_missing_required_field_over_rest(mesh: Mesh, envoy_channel: grpc.aio.Channel,
+async def test_missing_required_field_over_rest(rest_api: Rest, envoy_channel: grpc.aio.Channel,
                                                 tenant: str, item: SampleResource) -> None:
     body = item.json_body(tenant)
     camel = "".join(p.title() if i else p for i, p in enumerate(item.required_field.split("_")))
     body.pop(camel)
-    status, reply = await asyncio.to_thread(_post, mesh, f"/v1/tenants/{tenant}/{item.collection}",
-                                            body)
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/{item.collection}", body)
     assert f"{item.field}.{item.required_field}" in _rest_violations(status, reply)
     assert await _count(item.stub(envoy_channel), item, tenant) == 0
 
 
-async def test_wrong_json_type_over_rest(mesh: Mesh, envoy_channel: grpc.aio.Channel,
+async def test_wrong_json_type_over_rest(rest_api: Rest, envoy_channel: grpc.aio.Channel,
                                          tenant: str) -> None:
-    status, reply = await asyncio.to_thread(_post, mesh, f"/v1/tenants/{tenant}/goals",
-                                            {"description": 5})
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/goals", {"description": 5})
     assert _rest_violations(status, reply) == ["goal.description"]
     assert await _count(GOAL.stub(envoy_channel), GOAL, tenant) == 0
 
 
-async def test_unknown_enum_over_grpc_and_rest(mesh: Mesh, envoy_channel: grpc.aio.Channel,
+async def test_unknown_enum_over_grpc_and_rest(rest_api: Rest, envoy_channel: grpc.aio.Channel,
                                                tenant: str) -> None:
     stub = GOAL.stub(envoy_channel)
     request = GOAL.create_request(tenant)
     request.goal.priority = 42  # type: ignore[attr-defined]
     assert await _grpc_violations(stub.CreateGoal, request) == ["goal.priority"]
-    status, reply = await asyncio.to_thread(_post, mesh, f"/v1/tenants/{tenant}/goals",
-                                            {"description": "x", "priority": "GOAL_PRIORITY_ASAP"})
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/goals",
+                                   {"description": "x", "priority": "GOAL_PRIORITY_ASAP"})
     assert _rest_violations(status, reply) == ["goal.priority"]
     assert await _count(stub, GOAL, tenant) == 0
 
 
-async def test_oversize_payload_over_grpc_and_rest(mesh: Mesh, envoy_channel: grpc.aio.Channel,
+async def test_oversize_payload_over_grpc_and_rest(rest_api: Rest, envoy_channel: grpc.aio.Channel,
                                                    tenant: str) -> None:
     stub = MEMORY.stub(envoy_channel)
     body = MEMORY.json_body(tenant) | {"content": "x" * 70_000}
     fields = await _grpc_violations(stub.CreateMemory, MEMORY.create_request(tenant, body))
     assert fields == ["memory.content"]
-    status, reply = await asyncio.to_thread(_post, mesh, f"/v1/tenants/{tenant}/memories", body)
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/memories", body)
     assert _rest_violations(status, reply) == ["memory.content"]
     assert await _count(stub, MEMORY, tenant) == 0
 
 
-async def test_malformed_json_over_rest_names_the_body(mesh: Mesh, tenant: str) -> None:
-    def post_raw() -> tuple[int, Any]:
-        import urllib.error
-        import urllib.request
-
-        request = urllib.request.Request(
-            f"http://{mesh.envoy_address}/v1/tenants/{tenant}/goals", data=b"{not json",
-            method="POST", headers={"content-type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as error:
-            import json
-
-            return error.code, json.loads(error.read())
-
-    status, reply = await asyncio.to_thread(post_raw)
+async def test_malformed_json_over_rest_names_the_body(rest_api: Rest, tenant: str) -> None:
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/goals", raw=b"{not json")
     assert _rest_violations(status, reply)

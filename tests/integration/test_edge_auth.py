@@ -91,6 +91,8 @@ async def test_no_token_is_unauthenticated_over_grpc_and_rest(
     status, body = await asyncio.to_thread(
         rest.call, f"http://{secured_mesh.envoy_address}", "GET", f"/v1/tenants/{tenant}/goals")
     assert status == 401, body
+    assert body["code"] == grpc.StatusCode.UNAUTHENTICATED.value[0]
+    assert body["details"][0]["reason"] == "UNAUTHENTICATED"
 
 
 async def test_spoofed_identity_headers_are_ignored(channel: grpc.aio.Channel,

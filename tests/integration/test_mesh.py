@@ -6,18 +6,17 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from typing import Any
 
 import grpc
 import pytest
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from cognos import rest
 from cognos.mesh import health
 from cognos.mesh.envoy_config import SERVICE_HEADER
 from cognos.mesh.processes import venv_binary
 from cognos.mesh.supervisor import Mesh
 from shared.registry import SERVICES, ServiceSpec
+from tests.integration.conftest import Rest, Tokens
 from tests.integration.resources import SAMPLES, SampleResource
 
 
@@ -51,7 +50,8 @@ async def test_reflection_lists_the_service_directly_and_through_envoy(
     assert routed == direct
 
 
-async def test_grpcurl_calls_through_envoy_using_reflection_only(mesh: Mesh, tenant: str) -> None:
+async def test_grpcurl_calls_through_envoy_using_reflection_only(mesh: Mesh, tenant: str,
+                                                                 tokens: Tokens) -> None:
     """What a user does with no .proto files at hand."""
     grpcurl = venv_binary("grpcurl")
     header = f"{SERVICE_HEADER}: task-planner"
@@ -59,8 +59,9 @@ async def test_grpcurl_calls_through_envoy_using_reflection_only(mesh: Mesh, ten
         grpcurl, "-plaintext", "-H", header, mesh.envoy_address, "list"],
         capture_output=True, text=True, timeout=30, check=True)
     assert "cognition.planner.v1.PlannerService" in listed.stdout.split()
+    token = await tokens.for_tenant(tenant, ("goals.write",))
     created = await asyncio.to_thread(subprocess.run, [
-        grpcurl, "-plaintext", "-H", header, "-d",
+        grpcurl, "-plaintext", "-H", header, "-H", f"authorization: Bearer {token}", "-d",
         json.dumps({"parent": f"tenants/{tenant}", "goal": {"description": "via grpcurl"}}),
         mesh.envoy_address, "cognition.planner.v1.PlannerService/CreateGoal"],
         capture_output=True, text=True, timeout=30, check=True)
@@ -83,22 +84,17 @@ async def test_create_get_list_over_grpc_through_envoy(
     assert [r.name for r in getattr(listed, sample.list_field)] == [created.name]
 
 
-def _rest(mesh: Mesh, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    return rest.call(f"http://{mesh.envoy_address}", method, path, body)
-
-
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.service)
 async def test_create_get_list_over_rest_through_the_transcoder(
-        mesh: Mesh, tenant: str, sample: SampleResource) -> None:
+        rest_api: Rest, tenant: str, sample: SampleResource) -> None:
     key = _lower_camel(sample.kind)
     collection = f"/v1/tenants/{tenant}/{sample.collection}"
-    status, body = await asyncio.to_thread(_rest, mesh, "POST", collection,
-                                           sample.json_body(tenant))
+    status, body = await rest_api("POST", collection, sample.json_body(tenant))
     assert status == 200, body
     created = body[key]
     assert created["name"].startswith(f"tenants/{tenant}/{sample.collection}/")
-    status, body = await asyncio.to_thread(_rest, mesh, "GET", f"/v1/{created['name']}")
+    status, body = await rest_api("GET", f"/v1/{created['name']}")
     assert status == 200 and body[key] == created
-    status, body = await asyncio.to_thread(_rest, mesh, "GET", collection + "?pageSize=10")
+    status, body = await rest_api("GET", collection + "?pageSize=10")
     assert status == 200
     assert [r["name"] for r in body[sample.collection]] == [created["name"]]

@@ -8,46 +8,43 @@ from typing import Any
 import grpc
 import pytest
 
-from tests.integration.resources import SAMPLES, SampleResource, every_scope
+from tests.integration.conftest import Tokens
+from tests.integration.resources import SAMPLES, SampleResource
 
 
-def as_tenant(tenant: str) -> list[tuple[str, str]]:
-    """Identity as Envoy forwards it from a verified admin token of ``tenant``."""
-    return [("x-cognos-tenant", tenant), ("x-cognos-subject", f"tenants/{tenant}/users/eve"),
-            ("x-cognos-scopes", every_scope())]
-
-
-async def expect_not_found(call: Any, request: Any, tenant: str) -> None:
+async def expect_not_found(call: Any, request: Any, metadata: list[tuple[str, str]]) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as caught:
-        await call(request, timeout=10, metadata=as_tenant(tenant))
+        await call(request, timeout=10, metadata=metadata)
     assert caught.value.code() is grpc.StatusCode.NOT_FOUND, caught.value.details()
 
 
 @pytest.mark.parametrize("item", SAMPLES, ids=lambda s: s.service)
-async def test_another_tenant_sees_nothing(envoy_channel: grpc.aio.Channel, tenant: str,
-                                           item: SampleResource) -> None:
+async def test_another_tenant_sees_nothing(envoy_channel: grpc.aio.Channel, tokens: Tokens,
+                                           tenant: str, item: SampleResource) -> None:
+    """The intruder holds a valid admin token of its own tenant, with every scope."""
     stub = item.stub(envoy_channel)
     owner, intruder = tenant, f"{tenant}-b"
+    as_owner, as_intruder = await tokens.metadata(owner), await tokens.metadata(intruder)
     created = getattr(await getattr(stub, f"Create{item.kind}")(
-        item.create_request(owner), timeout=10, metadata=as_tenant(owner)), item.field)
+        item.create_request(owner), timeout=10, metadata=as_owner), item.field)
 
     await expect_not_found(getattr(stub, f"Get{item.kind}"), item.get_request(created.name),
-                           intruder)
+                           as_intruder)
     await expect_not_found(getattr(stub, f"List{item.plural}"), item.list_request(owner),
-                           intruder)
+                           as_intruder)
     module = item.module()
     if hasattr(module, f"Update{item.kind}Request"):
         update = getattr(module, f"Update{item.kind}Request")()
         getattr(update, item.field).CopyFrom(created)
-        await expect_not_found(getattr(stub, f"Update{item.kind}"), update, intruder)
+        await expect_not_found(getattr(stub, f"Update{item.kind}"), update, as_intruder)
     if hasattr(module, f"Delete{item.kind}Request"):
         delete = getattr(module, f"Delete{item.kind}Request")(name=created.name)
-        await expect_not_found(getattr(stub, f"Delete{item.kind}"), delete, intruder)
+        await expect_not_found(getattr(stub, f"Delete{item.kind}"), delete, as_intruder)
 
     # The intruder's own view of its tenant is empty, and the owner's resource is intact.
     own = await getattr(stub, f"List{item.plural}")(item.list_request(intruder), timeout=10,
-                                                     metadata=as_tenant(intruder))
+                                                     metadata=as_intruder)
     assert list(getattr(own, item.list_field)) == []
     still = await getattr(stub, f"Get{item.kind}")(item.get_request(created.name), timeout=10,
-                                                    metadata=as_tenant(owner))
+                                                    metadata=as_owner)
     assert getattr(still, item.field) == created

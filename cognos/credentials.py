@@ -1,0 +1,60 @@
+"""Credentials for calling the mesh through Envoy: tokens from an API key, attached to calls."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import grpc
+
+from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+
+AUTHORIZATION = "authorization"
+
+
+def read_secret(path: pathlib.Path) -> str:
+    """An API key secret stored in a file (such as the bootstrap admin key)."""
+    return path.read_text().strip()
+
+
+async def issue_token(address: str, secret: str, *, tenant: str = "",
+                      scopes: Sequence[str] = ()) -> str:
+    """An access token for the API key ``secret``, acting in ``tenant`` if given (a platform
+    key may act in any tenant), with ``scopes`` (empty: all the key has)."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        response = await auth_service_pb2_grpc.AuthServiceStub(channel).IssueToken(
+            auth_service_pb2.IssueTokenRequest(
+                api_key=auth_service_pb2.ApiKeyGrant(secret=secret),
+                tenant=f"tenants/{tenant}" if tenant else "", scopes=list(scopes)),
+            timeout=10)
+    return str(response.access_token)
+
+
+TokenFor = Callable[[Any], Awaitable[str | None]]
+
+
+class BearerCredentials(grpc.aio.UnaryUnaryClientInterceptor,
+                        grpc.aio.UnaryStreamClientInterceptor):
+    """Adds ``authorization: Bearer …`` to every call that does not carry one already.
+
+    Args:
+        token_for: Given the request, the token to send (None: send none).
+    """
+
+    def __init__(self, token_for: TokenFor) -> None:
+        self._token_for = token_for
+
+    async def _with_token(self, details: Any, request: Any) -> Any:
+        metadata = list(details.metadata or ())
+        if not any(key == AUTHORIZATION for key, _ in metadata):
+            token = await self._token_for(request)
+            if token:
+                metadata.append((AUTHORIZATION, f"Bearer {token}"))
+        return details._replace(metadata=metadata)
+
+    async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(await self._with_token(details, request), request)
+
+    async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return await continuation(await self._with_token(details, request), request)
