@@ -12,6 +12,7 @@ its trace id.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
 import secrets
@@ -23,7 +24,7 @@ import grpc
 from opentelemetry import trace
 
 from shared import context
-from shared.access import AccessPolicy
+from shared.access import AccessPolicy, access_rule
 from shared.audit import AuditRecorder
 from shared.errors import CognitionError, DeadlineExceeded, Internal, Unimplemented
 from shared.idempotent_calls import IdempotentCalls
@@ -92,7 +93,13 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
 
     def _call_context(self, method: str, ctx: grpc.aio.ServicerContext) -> context.CallContext:
         metadata = tuple(ctx.invocation_metadata() or ())
-        return context.from_metadata(metadata, method, _trace_id(metadata))
+        call = context.from_metadata(metadata, method, _trace_id(metadata))
+        rule = access_rule(method)
+        if rule is not None and rule.anonymous:
+            # Anonymous methods (signing in, checking a token) prove identity through their
+            # request, so they never act as, nor within the tenant of, whoever calls them.
+            call = dataclasses.replace(call, tenant="", subject="", scopes=frozenset(), token="")
+        return call
 
     def _budget(self, ctx: grpc.aio.ServicerContext) -> float:
         remaining = ctx.time_remaining()

@@ -173,7 +173,12 @@ class UserRepository(Repository[User]):
 
 
 class TenantRepository(Repository[Tenant]):
-    """Tenants, each stored with ``tenant`` = ``id``; also listable across the mesh."""
+    """Tenants, each stored with ``tenant`` = ``id``; also listable across the mesh.
+
+    Who may see which tenant is decided by the tenant service (platform operators see all).
+    """
+
+    cross_tenant = True
 
     async def list_all(self, page: PageRequest) -> Page[Tenant]:
         """One page of every tenant, newest first."""

@@ -1,7 +1,8 @@
 """``Repository[T]``: tenant-scoped CRUD over one table, for any frozen dataclass entity.
 
-Every query the repository builds filters on the tenant, so a service cannot forget it: another
-tenant's row is simply not found. Column names equal the entity's field names.
+Every query the repository builds filters on the tenant, and the tenant must be the caller's
+(the one their token acts in) whenever the call carries one, so a service cannot forget it:
+another tenant's row is simply not found. Column names equal the entity's field names.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from shared import context
 from shared.database.connection import DatabaseConnection
 from shared.database.pagination import Cursor, Page, PageRequest
 from shared.database.types import utc_now
@@ -63,6 +65,10 @@ class Repository(Generic[E]):
         kind: Human name used in NOT_FOUND/ALREADY_EXISTS messages (``goal``).
     """
 
+    # Set by repositories of mesh-wide data that platform operators may read across tenants
+    # (the auth service's tenants); everything else stays within the caller's tenant.
+    cross_tenant = False
+
     def __init__(self, db: DatabaseConnection, table: sa.Table, model: type[E], kind: str) -> None:
         self.db = db
         self.table = table
@@ -77,7 +83,17 @@ class Repository(Generic[E]):
         return self.model(**{name: row[name] for name in self._fields})
 
     def _key(self, tenant: str, id_: str) -> sa.ColumnElement[bool]:
+        self.check_tenant(tenant)
         return sa.and_(self.table.c.tenant == tenant, self.table.c.id == id_)
+
+    def check_tenant(self, tenant: str) -> None:
+        """Refuse, as not found, any tenant other than the caller's.
+
+        Calls without a tenant (internal work, start-up) are not restricted here.
+        """
+        caller = context.current().tenant
+        if caller and caller != tenant and not self.cross_tenant:
+            raise NotFound(f"{self.kind} not found", reason=f"{self.kind.upper()}_NOT_FOUND")
 
     def _not_found(self, id_: str) -> NotFound:
         return NotFound(f"{self.kind} {id_!r} not found", reason=f"{self.kind.upper()}_NOT_FOUND",
@@ -99,6 +115,7 @@ class Repository(Generic[E]):
     async def list(self, tenant: str, page: PageRequest,
                    where: Sequence[sa.ColumnElement[bool]] = ()) -> Page[E]:
         """One page of ``tenant``'s entities, newest first, optionally filtered by ``where``."""
+        self.check_tenant(tenant)
         query = sa.select(self.table).where(self.table.c.tenant == tenant, *where)
         return await self.fetch_page(self.newest_first(query, page), page)
 
@@ -124,6 +141,7 @@ class Repository(Generic[E]):
 
     async def count(self, tenant: str, where: Sequence[sa.ColumnElement[bool]] = ()) -> int:
         """How many of ``tenant``'s entities match ``where``."""
+        self.check_tenant(tenant)
         query = sa.select(sa.func.count()).select_from(self.table).where(
             self.table.c.tenant == tenant, *where)
         async with self.db.connect() as conn:
@@ -134,7 +152,9 @@ class Repository(Generic[E]):
 
         Raises:
             AlreadyExists: ``tenant``/``id`` is taken.
+            NotFound: The entity belongs to another tenant than the caller's.
         """
+        self.check_tenant(entity.tenant)
         entity = dataclasses.replace(entity, etag=new_etag())
         try:
             async with self.db.transaction() as conn:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 import sqlalchemy as sa
 
+from shared import context
 from shared.database import (
     DatabaseConnection,
     Entity,
@@ -81,6 +82,21 @@ async def test_other_tenants_rows_are_not_found(repo: Repository[Widget]) -> Non
     assert (await repo.list("b", PageRequest())).items == []
     assert await repo.count("b") == 0
     assert (await repo.get("a", "w1")).label == "one"
+
+
+async def test_the_callers_tenant_is_enforced_even_if_a_handler_forgets(
+        repo: Repository[Widget]) -> None:
+    await repo.create(Widget(tenant="a", id="w1", label="one"))
+    with context.bind(context.CallContext(tenant="b")):
+        for attempt in (repo.get("a", "w1"), repo.list("a", PageRequest()), repo.count("a"),
+                        repo.delete("a", "w1"),
+                        repo.update(Widget(tenant="a", id="w1", label="stolen")),
+                        repo.create(Widget(tenant="a", id="w2", label="planted"))):
+            with pytest.raises(NotFound):
+                await attempt
+    with context.bind(context.CallContext(tenant="a")):
+        assert (await repo.get("a", "w1")).label == "one"
+        assert await repo.count("a") == 1
 
 
 async def test_duplicate_id_is_already_exists(repo: Repository[Widget]) -> None:
