@@ -4,6 +4,7 @@ service is down at the time of the call."""
 from __future__ import annotations
 
 import pathlib
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from typing import Any
@@ -24,7 +25,8 @@ from tests.integration.conftest import Tokens
 PLANNER, AUDIT = by_name("task-planner"), by_name("audit-log")
 
 
-OPERATOR = [("x-cognos-tenant", "outage"), ("x-cognos-subject", "tenants/outage/users/op"),
+OUTAGE = f"outage-{secrets.token_hex(3)}"  # a fresh tenant per run (PostgreSQL keeps data)
+OPERATOR = [("x-cognos-tenant", OUTAGE), ("x-cognos-subject", f"tenants/{OUTAGE}/users/op"),
             ("x-cognos-scopes", "goals.write goals.read audit.read")]
 
 
@@ -69,11 +71,14 @@ async def test_mutations_through_envoy_are_audited_in_order(envoy_channel: grpc.
     assert verdict.valid and verdict.entries_checked == 3
 
 
-@pytest.fixture
-async def planner_and_audit(tmp_path: pathlib.Path) -> AsyncIterator[Mesh]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def planner_and_audit(request: pytest.FixtureRequest,
+                            tmp_path: pathlib.Path) -> AsyncIterator[Mesh]:
     """The planner and the audit log, both refusing calls that carry no identity."""
-    mesh = Mesh(MeshLayout.ephemeral(tmp_path, services=(PLANNER, AUDIT),
-                                     env={"COGNOS_REQUIRE_IDENTITY": "true"}))
+    env = {"COGNOS_REQUIRE_IDENTITY": "true"}
+    if request.param == "postgresql":
+        env["COGNOS_DATABASE_URL"] = request.getfixturevalue("postgres_url")
+    mesh = Mesh(MeshLayout.ephemeral(tmp_path, services=(PLANNER, AUDIT), env=env))
     await mesh.start(timeout=60)
     yield mesh
     await mesh.stop(grace=2)
@@ -88,11 +93,11 @@ async def test_no_entry_is_lost_while_audit_log_is_down(planner_and_audit: Mesh)
         planner = pb_grpc.PlannerServiceStub(channel)
         names = []
         with pytest.raises(grpc.aio.AioRpcError) as anonymous:
-            await planner.ListGoals(pb.ListGoalsRequest(parent="tenants/outage"), timeout=5)
+            await planner.ListGoals(pb.ListGoalsRequest(parent=f"tenants/{OUTAGE}"), timeout=5)
         assert anonymous.value.code() is grpc.StatusCode.UNAUTHENTICATED
         for i in range(5):  # the calls succeed although the audit log is unreachable
             goal = (await planner.CreateGoal(pb.CreateGoalRequest(
-                parent="tenants/outage", goal=goal_pb2.Goal(description=f"goal {i}")),
+                parent=f"tenants/{OUTAGE}", goal=goal_pb2.Goal(description=f"goal {i}")),
                 timeout=5, metadata=OPERATOR)).goal
             names.append(goal.name)
     audit.process.start()
@@ -100,7 +105,7 @@ async def test_no_entry_is_lost_while_audit_log_is_down(planner_and_audit: Mesh)
 
         async def all_arrived() -> list[Any]:
             try:
-                found = await entries_of(channel, "outage", OPERATOR)
+                found = await entries_of(channel, OUTAGE, OPERATOR)
             except grpc.aio.AioRpcError:
                 return []
             return found if len(found) >= 5 else []

@@ -3,11 +3,14 @@ another tenant's resource is NOT_FOUND (never PERMISSION_DENIED, which would con
 
 from __future__ import annotations
 
+import pathlib
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
 import pytest
 
+from cognos.mesh.supervisor import Mesh, MeshLayout
 from tests.integration.conftest import Tokens
 from tests.integration.resources import SAMPLES, SampleResource
 
@@ -18,11 +21,31 @@ async def expect_not_found(call: Any, request: Any, metadata: list[tuple[str, st
     assert caught.value.code() is grpc.StatusCode.NOT_FOUND, caught.value.details()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                  envoy_channel: grpc.aio.Channel, tokens: Tokens
+                  ) -> AsyncIterator[tuple[grpc.aio.Channel, Tokens]]:
+    """The whole mesh behind Envoy on each backend: a channel to Envoy and a token source."""
+    if request.param == "sqlite":
+        yield envoy_channel, tokens
+        return
+    var = pathlib.Path(tmp_path_factory.mktemp("isolation-pg"))
+    mesh = Mesh(MeshLayout.ephemeral(
+        var, env={"COGNOS_DATABASE_URL": request.getfixturevalue("postgres_url")}))
+    await mesh.start(timeout=120)
+    try:
+        async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
+            yield channel, Tokens(mesh)
+    finally:
+        await mesh.stop()
+
+
 @pytest.mark.parametrize("item", SAMPLES, ids=lambda s: s.service)
-async def test_another_tenant_sees_nothing(envoy_channel: grpc.aio.Channel, tokens: Tokens,
+async def test_another_tenant_sees_nothing(backend: tuple[grpc.aio.Channel, Tokens],
                                            tenant: str, item: SampleResource) -> None:
     """The intruder holds a valid admin token of its own tenant, with every scope."""
-    stub = item.stub(envoy_channel)
+    channel, tokens = backend
+    stub = item.stub(channel)
     owner, intruder = tenant, f"{tenant}-b"
     as_owner, as_intruder = await tokens.metadata(owner), await tokens.metadata(intruder)
     created = getattr(await getattr(stub, f"Create{item.kind}")(
