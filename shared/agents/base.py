@@ -1,0 +1,150 @@
+"""``AgentType``: what an agent role declares, and the registry of roles."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+from google.protobuf import json_format
+from google.protobuf.message import Message
+
+from cognition.agents.v1 import agent_io_pb2
+from shared.validation import violations_of
+
+
+class AgentFailure(Exception):
+    """An attempt failed in a way the task's failure strategy decides about.
+
+    Args:
+        reason: UPPER_SNAKE cause (``OUTPUT_INVALID``, ``QUALITY_REJECTED``, ``CRITIC_FAILED``).
+        message: What went wrong.
+        retryable: Whether another attempt may succeed.
+    """
+
+    def __init__(self, reason: str, message: str, *, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class AgentType:
+    """One agent role. Subclass in its own module under ``shared/agents/types`` and decorate
+    with :func:`register`.
+
+    Attributes:
+        role: The role name tasks ask for (``executor``).
+        output: The proto message the model's answer must parse into.
+        required: Output fields the answer must contain.
+        policy: Quality-gate policy checked after parsing (empty: none).
+        failure_strategy: What the orchestrator does when an attempt fails (``retry``,
+            ``skip``, ``reassign``, ``escalate``).
+    """
+
+    role: ClassVar[str]
+    output: ClassVar[type[Message]]
+    required: ClassVar[tuple[str, ...]] = ()
+    policy: ClassVar[str] = ""
+    failure_strategy: ClassVar[str] = "retry"
+
+    def context_query(self, task: agent_io_pb2.AgentInput) -> str:
+        """What to search memory for."""
+        return f"{task.title}\n{task.instructions}"
+
+    def variables(self, task: agent_io_pb2.AgentInput) -> dict[str, str]:
+        """Values for the prompt template's placeholders."""
+        upstream = "\n".join(f"- {k}: {v}" for k, v in sorted(task.upstream_results.items()))
+        return {
+            "goal": task.goal,
+            "task": f"{task.title}\n{task.instructions}".strip(),
+            "criteria": "\n".join(f"- {c}" for c in task.acceptance_criteria),
+            "context": "\n".join(f"- {c}" for c in task.context),
+            "upstream": upstream,
+        }
+
+    def response_schema(self) -> str:
+        """A JSON Schema of the output message, for providers that enforce structure."""
+        properties: dict[str, Any] = {}
+        for field in self.output.DESCRIPTOR.fields:
+            kind = _json_type(field)
+            properties[field.json_name] = ({"type": "array", "items": {"type": kind}}
+                                           if field.is_repeated else {"type": kind})
+        return json.dumps({"type": "object", "properties": properties,
+                           "required": [self.output.DESCRIPTOR.fields_by_name[f].json_name
+                                        for f in self.required]}, sort_keys=True)
+
+    def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Adjust a model's JSON before parsing (e.g. enum spellings); identity by default."""
+        return answer
+
+    def parse(self, text: str) -> Message:
+        """The model's answer as this type's output message.
+
+        Raises:
+            AgentFailure: OUTPUT_INVALID — not JSON, not the message, or breaking its rules.
+        """
+        try:
+            answer = json.loads(text)
+            if not isinstance(answer, dict):
+                raise ValueError("the answer is not a JSON object")
+            output = json_format.ParseDict(self.normalize(answer), self.output(),
+                                           ignore_unknown_fields=True)
+        except (ValueError, json_format.ParseError) as error:
+            raise AgentFailure("OUTPUT_INVALID", f"{self.role}: {error}") from error
+        missing = [f for f in self.required if not _present(output, f)]
+        problems = [f"{v.field}: {v.description}" for v in violations_of(output)]
+        problems += [f"{f}: missing" for f in missing]
+        if problems:
+            raise AgentFailure("OUTPUT_INVALID", f"{self.role}: " + "; ".join(problems))
+        return output
+
+    def accept(self, output: Message) -> None:
+        """Reject an output that parsed but says the work failed (a critic's FAIL).
+
+        Raises:
+            AgentFailure: The output itself reports a failure.
+        """
+
+    def result_text(self, output: Message) -> str:
+        """What is stored as the task's result."""
+        return json_format.MessageToJson(output, indent=None, sort_keys=True)
+
+
+def _json_type(field: Any) -> str:
+    """JSON Schema type of a proto field (by FieldDescriptor.TYPE_* number)."""
+    names = {1: "number", 2: "number", 3: "integer", 4: "integer", 5: "integer",
+             8: "boolean", 9: "string", 11: "object", 13: "integer", 14: "string"}
+    return names.get(field.type, "string")
+
+
+def _present(message: Message, field: str) -> bool:
+    descriptor = message.DESCRIPTOR.fields_by_name[field]
+    if descriptor.is_repeated:
+        return len(getattr(message, field)) > 0
+    return bool(getattr(message, field))
+
+
+_REGISTRY: dict[str, AgentType] = {}
+
+
+def register(cls: type[AgentType]) -> type[AgentType]:
+    """Class decorator: make ``cls`` the agent type of its role."""
+    _REGISTRY[cls.role] = cls()
+    return cls
+
+
+def agent_type(role: str) -> AgentType:
+    """The registered agent type of ``role``.
+
+    Raises:
+        KeyError: No agent type has that role.
+    """
+    from shared.agents import types  # noqa: F401 - registers the built-in roles
+
+    return _REGISTRY[role]
+
+
+def known_roles() -> frozenset[str]:
+    """Every registered role."""
+    from shared.agents import types  # noqa: F401 - registers the built-in roles
+
+    return frozenset(_REGISTRY)
