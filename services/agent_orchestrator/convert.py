@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from cognition.orchestrator.v1 import agent_pb2
+import re
+
+from cognition.orchestrator.v1 import agent_pb2, assignment_pb2, execution_pb2
 from services.agent_orchestrator.core.models import (
     Agent,
     AgentState,
+    Assignment,
+    AssignmentState,
     AssignmentStrategy,
+    Execution,
     FailureStrategy,
 )
 from shared import names
+from shared.errors import InvalidArgument
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "agents"
+ASSIGNMENTS = "assignments"
+EXECUTIONS = "executions"
 
 
 def agent_to_proto(agent: Agent) -> agent_pb2.Agent:
@@ -72,3 +80,88 @@ def agent_changes(message: agent_pb2.Agent, paths: set[str]) -> dict[str, object
         "failure_strategy": failure_strategy_from_proto(message.failure_strategy),
     }
     return {path: values[path] for path in paths}
+
+
+def assignment_to_proto(assignment: Assignment) -> assignment_pb2.Assignment:
+    return assignment_pb2.Assignment(
+        name=names.format_name(assignment.tenant, ASSIGNMENTS, assignment.id),
+        task=assignment.task,
+        agent=names.format_name(assignment.tenant, COLLECTION, assignment.agent),
+        state=enum_to_proto(assignment_pb2.AssignmentState, assignment.state),
+        attempt=assignment.attempt,
+        create_time=timestamp(assignment.create_time),
+        update_time=timestamp(assignment.update_time),
+        goal=assignment.goal,
+        next_attempt_time=timestamp(assignment.not_before
+                                    if assignment.state is AssignmentState.PENDING else None),
+        lease_expire_time=timestamp(assignment.lease_expire_time),
+    )
+
+
+def execution_to_proto(execution: Execution) -> execution_pb2.Execution:
+    return execution_pb2.Execution(
+        name=names.format_name(execution.tenant, EXECUTIONS, execution.id),
+        task=execution.task,
+        agent=names.format_name(execution.tenant, COLLECTION, execution.agent),
+        assignment=names.format_name(execution.tenant, ASSIGNMENTS, execution.assignment),
+        attempt=execution.attempt,
+        state=enum_to_proto(execution_pb2.ExecutionState, execution.state),
+        start_time=timestamp(execution.start_time),
+        end_time=timestamp(execution.end_time),
+        error=execution.error,
+        output=execution.output,
+    )
+
+
+def agent_id_of(tenant: str, agent: str, field: str = "agent") -> str:
+    """The id of an agent filter (``tenants/{tenant}/agents/{id}``); empty stays empty.
+
+    Raises:
+        InvalidArgument: The name is malformed or of another tenant than ``tenant``.
+    """
+    if not agent:
+        return ""
+    agent_tenant, agent_id = names.parse_name(agent, COLLECTION, field)
+    if agent_tenant != tenant:
+        raise InvalidArgument.for_field(field, "must be an agent of the parent tenant")
+    return agent_id
+
+
+_TERM = re.compile(r'^\s*(state|task|agent)\s*=\s*("([^"]*)"|[A-Z_]+)\s*$')
+
+
+def assignment_filter(text: str) -> dict[str, str]:
+    """Parse a ListAssignments filter into ``{"state": …, "task": …, "agent": …}``.
+
+    Raises:
+        InvalidArgument: A term is not one of the documented forms.
+    """
+    terms: dict[str, str] = {}
+    if not text.strip():
+        return terms
+    for part in re.split(r"\s+AND\s+", text.strip()):
+        match = _TERM.match(part)
+        if match is None:
+            raise InvalidArgument.for_field(
+                "filter", f"unsupported term {part!r}; use state = ASSIGNMENT_STATE_X, "
+                          'task = "…" or agent = "…" joined by AND')
+        terms[match.group(1)] = match.group(3) if match.group(3) is not None else match.group(2)
+    return terms
+
+
+def assignment_state_of(value: str) -> AssignmentState | None:
+    """``ASSIGNMENT_STATE_RUNNING`` -> RUNNING; empty -> None.
+
+    Raises:
+        InvalidArgument: Not a state name.
+    """
+    if not value:
+        return None
+    try:
+        number = assignment_pb2.AssignmentState.Value(value)
+    except ValueError as error:
+        raise InvalidArgument.for_field("filter", f"unknown state {value!r}") from error
+    if number == 0:
+        raise InvalidArgument.for_field("filter", "state must not be UNSPECIFIED")
+    return enum_from_proto(assignment_pb2.AssignmentState, number, AssignmentState,
+                           AssignmentState.PENDING)

@@ -2,21 +2,35 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.agent_orchestrator.core.models import (
     Agent,
+    AgentLoad,
     AgentState,
+    Assignment,
+    AssignmentState,
     AssignmentStrategy,
+    Execution,
+    ExecutionState,
     FailureStrategy,
+    new_execution,
 )
 from shared.database import (
     DatabaseConnection,
+    Page,
+    PageRequest,
     Repository,
     UtcDateTime,
     entity_columns,
     enum_column,
 )
+from shared.database.repository import new_etag
 
 metadata = sa.MetaData()
 
@@ -37,7 +51,298 @@ agents = sa.Table(
     sa.Index("agents_by_tenant_time", "tenant", "create_time"),
 )
 
+assignments = sa.Table(
+    "assignments",
+    metadata,
+    *entity_columns(),
+    sa.Column("task", sa.String(256), nullable=False),
+    sa.Column("goal", sa.String(256), nullable=False),
+    sa.Column("agent", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(64), nullable=False),
+    sa.Column("required_capabilities", sa.JSON, nullable=False),
+    sa.Column("critical", sa.Boolean, nullable=False),
+    sa.Column("state", enum_column(AssignmentState), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("prior_attempts", sa.Integer, nullable=False),
+    sa.Column("not_before", UtcDateTime(), nullable=False),
+    sa.Column("lease_expire_time", UtcDateTime(), nullable=True),
+    sa.Index("assignments_by_tenant_time", "tenant", "create_time"),
+    sa.Index("assignments_by_task", "tenant", "task"),
+    sa.Index("assignments_by_agent", "tenant", "agent", "state"),
+    sa.Index("assignments_due", "state", "not_before"),
+)
+
+executions = sa.Table(
+    "executions",
+    metadata,
+    *entity_columns(),
+    sa.Column("task", sa.String(256), nullable=False),
+    sa.Column("agent", sa.String(64), nullable=False),
+    sa.Column("assignment", sa.String(64), nullable=False),
+    sa.Column("attempt", sa.Integer, nullable=False),
+    sa.Column("assignment_attempt", sa.Integer, nullable=False),
+    sa.Column("state", enum_column(ExecutionState), nullable=False),
+    sa.Column("start_time", UtcDateTime(), nullable=False),
+    sa.Column("end_time", UtcDateTime(), nullable=True),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("output", sa.Text, nullable=False),
+    sa.Index("executions_by_tenant_time", "tenant", "create_time"),
+    sa.Index("executions_by_attempt", "tenant", "assignment", "assignment_attempt",
+             unique=True),
+)
+
+_LIVE = (AssignmentState.PENDING, AssignmentState.RUNNING)
+
 
 def agent_repository(db: DatabaseConnection) -> Repository[Agent]:
     """Agents, tenant-scoped."""
     return Repository(db, agents, Agent, "agent")
+
+
+def assignment_repository(db: DatabaseConnection) -> Repository[Assignment]:
+    """Assignments, tenant-scoped (reads; writes go through :class:`AssignmentStore`)."""
+    return Repository(db, assignments, Assignment, "assignment")
+
+
+def execution_repository(db: DatabaseConnection) -> Repository[Execution]:
+    """Executions, tenant-scoped (reads; writes go through :class:`AssignmentStore`)."""
+    return Repository(db, executions, Execution, "execution")
+
+
+class _Refused(Exception):
+    """Rolls a transaction back when a start finds the agent full, gone or the task taken."""
+
+
+def _row(entity: Assignment | Execution) -> dict[str, Any]:
+    return {f.name: getattr(entity, f.name) for f in dataclasses.fields(entity)}
+
+
+def _assignment(row: sa.RowMapping) -> Assignment:
+    return Assignment(**{f.name: row[f.name] for f in dataclasses.fields(Assignment)})
+
+
+def _agent(row: sa.RowMapping) -> Agent:
+    return Agent(**{f.name: row[f.name] for f in dataclasses.fields(Agent)})
+
+
+class AssignmentStore:
+    """Durable assignments and executions: every state change is one conditional transaction.
+
+    Changes to a running execution are keyed on (assignment id, assignment attempt) and on the
+    state still being RUNNING, so of two replicas completing or expiring the same attempt exactly
+    one wins. Due work is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL; on
+    SQLite (one writer) the lock clause is omitted by the dialect.
+
+    Args:
+        db: The orchestrator's database.
+    """
+
+    def __init__(self, db: DatabaseConnection) -> None:
+        self.db = db
+        self.assignments = assignment_repository(db)
+        self.executions = execution_repository(db)
+
+    # Reads.
+
+    async def agents_with_load(self, tenant: str, role: str) -> list[AgentLoad]:
+        """The tenant's agents of ``role`` with their live assignment counts."""
+        live = (sa.select(assignments.c.agent, sa.func.count().label("active"))
+                .where(assignments.c.tenant == tenant, assignments.c.state.in_(_LIVE))
+                .group_by(assignments.c.agent).subquery())
+        query = (sa.select(agents, sa.func.coalesce(live.c.active, 0).label("load"))
+                 .outerjoin(live, live.c.agent == agents.c.id)
+                 .where(agents.c.tenant == tenant, agents.c.role == role))
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [AgentLoad(_agent(r), int(r["load"])) for r in rows]
+
+    async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
+                               agent: str = "", state: AssignmentState | None = None
+                               ) -> Page[Assignment]:
+        where: list[sa.ColumnElement[bool]] = []
+        if task:
+            where.append(assignments.c.task == task)
+        if agent:
+            where.append(assignments.c.agent == agent)
+        if state is not None:
+            where.append(assignments.c.state == state)
+        return await self.assignments.list(tenant, page, where)
+
+    async def list_executions(self, tenant: str, page: PageRequest, *, task: str = "",
+                              agent: str = "") -> Page[Execution]:
+        where: list[sa.ColumnElement[bool]] = []
+        if task:
+            where.append(executions.c.task == task)
+        if agent:
+            where.append(executions.c.agent == agent)
+        return await self.executions.list(tenant, page, where)
+
+    async def orphaned_assignments(self) -> list[Assignment]:
+        """Live assignments (every tenant) whose agent is UNHEALTHY, OFFLINE or deleted."""
+        query = (sa.select(assignments)
+                 .outerjoin(agents, sa.and_(agents.c.tenant == assignments.c.tenant,
+                                            agents.c.id == assignments.c.agent))
+                 .where(assignments.c.state.in_(_LIVE),
+                        sa.or_(agents.c.id.is_(None),
+                               agents.c.state.in_((AgentState.UNHEALTHY, AgentState.OFFLINE))))
+                 .order_by(assignments.c.create_time))
+        async with self.db.connect() as conn:
+            return [_assignment(r) for r in (await conn.execute(query)).mappings().all()]
+
+    # Writes.
+
+    async def mark_unhealthy(self, cutoff: dt.datetime, now: dt.datetime) -> int:
+        """Agents (every tenant) HEALTHY or DRAINING with no heartbeat since ``cutoff`` become
+        UNHEALTHY; returns how many changed."""
+        async with self.db.transaction() as conn:
+            result = await conn.execute(
+                sa.update(agents)
+                .where(agents.c.state.in_((AgentState.HEALTHY, AgentState.DRAINING)),
+                       agents.c.last_heartbeat_time < cutoff)
+                .values(state=AgentState.UNHEALTHY, update_time=now, etag=new_etag()))
+        return int(result.rowcount)
+
+    async def start(self, assignment: Assignment, execution: Execution,
+                    replaces: Assignment | None = None) -> bool:
+        """Insert ``assignment`` with its first RUNNING ``execution``, atomically.
+
+        Refused (False, nothing written) when the agent is gone, not HEALTHY, at its
+        max_concurrency, or the task already has a live assignment. With ``replaces``, that
+        live assignment is REASSIGNED (and its running execution CANCELLED) in the same
+        transaction; refused when it is no longer live at its attempt.
+        """
+        try:
+            async with self.db.transaction() as conn:
+                # Writing first takes the agent's row lock on PostgreSQL and the write lock on
+                # SQLite, so concurrent starts on one agent serialise before counting.
+                locked = await conn.execute(
+                    sa.update(agents)
+                    .where(agents.c.tenant == assignment.tenant, agents.c.id == assignment.agent,
+                           agents.c.state == AgentState.HEALTHY)
+                    .values(active_assignments=agents.c.active_assignments))
+                if locked.rowcount == 0:
+                    raise _Refused
+                if replaces is not None:
+                    await self._retire(conn, replaces, AssignmentState.REASSIGNED,
+                                       ExecutionState.CANCELLED, execution.start_time,
+                                       "reassigned")
+                await self._check_capacity(conn, assignment)
+                await conn.execute(sa.insert(assignments).values(_row(assignment)))
+                await conn.execute(sa.insert(executions).values(_row(execution)))
+        except _Refused:
+            return False
+        return True
+
+    async def _check_capacity(self, conn: AsyncConnection, assignment: Assignment) -> None:
+        c = assignments.c
+        taken = (await conn.execute(sa.select(sa.func.count()).select_from(assignments).where(
+            c.tenant == assignment.tenant, c.task == assignment.task, c.state.in_(_LIVE))
+        )).scalar_one()
+        active = (await conn.execute(sa.select(sa.func.count()).select_from(assignments).where(
+            c.tenant == assignment.tenant, c.agent == assignment.agent, c.state.in_(_LIVE))
+        )).scalar_one()
+        limit = (await conn.execute(sa.select(agents.c.max_concurrency).where(
+            agents.c.tenant == assignment.tenant, agents.c.id == assignment.agent))).scalar_one()
+        if taken or active >= limit:
+            raise _Refused
+
+    async def _retire(self, conn: AsyncConnection, old: Assignment, state: AssignmentState,
+                      execution_state: ExecutionState, now: dt.datetime, error: str) -> None:
+        result = await conn.execute(
+            sa.update(assignments)
+            .where(assignments.c.tenant == old.tenant, assignments.c.id == old.id,
+                   assignments.c.attempt == old.attempt, assignments.c.state.in_(_LIVE))
+            .values(state=state, lease_expire_time=None, update_time=now, etag=new_etag()))
+        if result.rowcount == 0:
+            raise _Refused
+        await conn.execute(self._end(old.tenant, old.id, old.attempt, execution_state, now,
+                                     error=error))
+
+    @staticmethod
+    def _end(tenant: str, assignment_id: str, attempt: int, state: ExecutionState,
+             now: dt.datetime, *, error: str = "", output: str = "") -> sa.Update:
+        c = executions.c
+        return (sa.update(executions)
+                .where(c.tenant == tenant, c.assignment == assignment_id,
+                       c.assignment_attempt == attempt, c.state == ExecutionState.RUNNING)
+                .values(state=state, end_time=now, error=error, output=output, update_time=now,
+                        etag=new_etag()))
+
+    async def finish(self, execution: Execution, state: ExecutionState, now: dt.datetime, *,
+                     output: str = "", error: str = "",
+                     assignment_changes: dict[str, Any]) -> bool:
+        """End a RUNNING execution and change its assignment, atomically.
+
+        Returns False (nothing written) when that attempt is no longer running: it was already
+        completed, or its lease expired and it was retried.
+        """
+        c = assignments.c
+        async with self.db.transaction() as conn:
+            ended = await conn.execute(self._end(execution.tenant, execution.assignment,
+                                                 execution.assignment_attempt, state, now,
+                                                 error=error, output=output))
+            if ended.rowcount == 0:
+                return False
+            await conn.execute(
+                sa.update(assignments)
+                .where(c.tenant == execution.tenant, c.id == execution.assignment,
+                       c.attempt == execution.assignment_attempt)
+                .values(update_time=now, etag=new_etag(), **assignment_changes))
+        return True
+
+    async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int,
+                        ) -> list[tuple[Assignment, Execution]]:
+        """Start the next execution of up to ``limit`` due assignments (every tenant).
+
+        Due: PENDING with ``not_before`` passed (a retry), or RUNNING with an expired lease (the
+        running attempt is TIMED_OUT first). The agent must still be HEALTHY or DRAINING.
+        Concurrent claimers on PostgreSQL skip each other's locked rows, so none claims twice.
+        """
+        c = assignments.c
+        due = sa.or_(sa.and_(c.state == AssignmentState.PENDING, c.not_before <= now),
+                     sa.and_(c.state == AssignmentState.RUNNING, c.lease_expire_time <= now))
+        query = (sa.select(assignments)
+                 .join(agents, sa.and_(agents.c.tenant == c.tenant, agents.c.id == c.agent))
+                 .where(due, agents.c.state.in_((AgentState.HEALTHY, AgentState.DRAINING)))
+                 .order_by(c.not_before).limit(limit)
+                 .with_for_update(skip_locked=True, of=assignments))
+        claimed: list[tuple[Assignment, Execution]] = []
+        async with self.db.transaction() as conn:
+            for row in (await conn.execute(query)).mappings().all():
+                old = _assignment(row)
+                if old.state is AssignmentState.RUNNING:
+                    await conn.execute(self._end(old.tenant, old.id, old.attempt,
+                                                 ExecutionState.TIMED_OUT, now,
+                                                 error="lease expired"))
+                new = dataclasses.replace(old, state=AssignmentState.RUNNING,
+                                          attempt=old.attempt + 1, lease_expire_time=now + lease,
+                                          update_time=now, etag=new_etag())
+                await conn.execute(sa.update(assignments).where(
+                    c.tenant == old.tenant, c.id == old.id, c.attempt == old.attempt).values(
+                    state=new.state, attempt=new.attempt, lease_expire_time=new.lease_expire_time,
+                    update_time=now, etag=new.etag))
+                execution = new_execution(new, now)
+                await conn.execute(sa.insert(executions).values(_row(execution)))
+                claimed.append((new, execution))
+        return claimed
+
+    async def extend_leases(self, tenant: str, agent: str, until: dt.datetime) -> None:
+        """Push the lease of the agent's RUNNING assignments to ``until`` (on its heartbeat)."""
+        c = assignments.c
+        async with self.db.transaction() as conn:
+            await conn.execute(sa.update(assignments).where(
+                c.tenant == tenant, c.agent == agent, c.state == AssignmentState.RUNNING,
+                c.lease_expire_time < until).values(lease_expire_time=until))
+
+
+    async def retire(self, assignment: Assignment, state: AssignmentState,
+                     now: dt.datetime) -> bool:
+        """End a live ``assignment`` (at its attempt) in ``state``, cancelling a running
+        execution; False when it is no longer live at that attempt."""
+        try:
+            async with self.db.transaction() as conn:
+                await self._retire(conn, assignment, state, ExecutionState.CANCELLED, now,
+                                   "assignment ended")
+        except _Refused:
+            return False
+        return True

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import grpc
 
 from cognition.orchestrator.v1 import orchestrator_service_pb2 as pb
 from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
 from services.agent_orchestrator import convert
 from services.agent_orchestrator.core.agents import UPDATABLE_FIELDS, AgentService
+from services.agent_orchestrator.core.executions import ExecutionService
+from services.agent_orchestrator.core.scheduler import Scheduler
 from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.protos import mask_paths, timestamp
 
 
 class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
-    """Agents and their heartbeats. Assignment and execution RPCs arrive with scheduling."""
+    """Agents, their heartbeats, their assignments and execution attempts."""
 
-    def __init__(self, agents: AgentService) -> None:
+    def __init__(self, agents: AgentService, executions: ExecutionService,
+                 scheduler: Scheduler) -> None:
         self._agents = agents
+        self._executions = executions
+        self._scheduler = scheduler
 
     async def CreateAgent(self, request: pb.CreateAgentRequest,
                           context: grpc.aio.ServicerContext) -> pb.CreateAgentResponse:
@@ -60,3 +67,61 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
         tenant, agent_id = names.parse_name(request.name, convert.COLLECTION)
         agent = await self._agents.heartbeat(tenant, agent_id, request.active_assignments)
         return pb.HeartbeatAgentResponse(agent=convert.agent_to_proto(agent))
+
+    async def GetAssignment(self, request: pb.GetAssignmentRequest,
+                            context: grpc.aio.ServicerContext) -> pb.GetAssignmentResponse:
+        tenant, assignment_id = names.parse_name(request.name, convert.ASSIGNMENTS)
+        assignment = await self._executions.get_assignment(tenant, assignment_id)
+        return pb.GetAssignmentResponse(assignment=convert.assignment_to_proto(assignment))
+
+    async def ListAssignments(self, request: pb.ListAssignmentsRequest,
+                              context: grpc.aio.ServicerContext) -> pb.ListAssignmentsResponse:
+        tenant = names.parse_parent(request.parent)
+        terms = convert.assignment_filter(request.filter)
+        page = await self._executions.list_assignments(
+            tenant, PageRequest.of(request.page_size, request.page_token),
+            task=request.task or terms.get("task", ""),
+            agent=convert.agent_id_of(tenant, request.agent or terms.get("agent", "")),
+            state=convert.assignment_state_of(terms.get("state", "")))
+        return pb.ListAssignmentsResponse(
+            assignments=[convert.assignment_to_proto(a) for a in page.items],
+            next_page_token=page.next_page_token)
+
+    async def GetExecution(self, request: pb.GetExecutionRequest,
+                           context: grpc.aio.ServicerContext) -> pb.GetExecutionResponse:
+        tenant, execution_id = names.parse_name(request.name, convert.EXECUTIONS)
+        execution = await self._executions.get_execution(tenant, execution_id)
+        return pb.GetExecutionResponse(execution=convert.execution_to_proto(execution))
+
+    async def ListExecutions(self, request: pb.ListExecutionsRequest,
+                             context: grpc.aio.ServicerContext) -> pb.ListExecutionsResponse:
+        tenant = names.parse_parent(request.parent)
+        page = await self._executions.list_executions(
+            tenant, PageRequest.of(request.page_size, request.page_token), task=request.task,
+            agent=convert.agent_id_of(tenant, request.agent))
+        return pb.ListExecutionsResponse(
+            executions=[convert.execution_to_proto(e) for e in page.items],
+            next_page_token=page.next_page_token)
+
+    async def CompleteExecution(self, request: pb.CompleteExecutionRequest,
+                                context: grpc.aio.ServicerContext
+                                ) -> pb.CompleteExecutionResponse:
+        tenant, execution_id = names.parse_name(request.name, convert.EXECUTIONS)
+        done = await self._scheduler.complete(tenant, execution_id, output=request.output,
+                                              error=request.error)
+        return pb.CompleteExecutionResponse(
+            execution=convert.execution_to_proto(done.execution),
+            assignment=convert.assignment_to_proto(done.assignment),
+            replacement=(convert.assignment_to_proto(done.replacement)
+                         if done.replacement is not None else None),
+            pause_goal=done.decision is not None and done.decision.pause_goal)
+
+    async def WatchExecution(self, request: pb.WatchExecutionRequest,
+                             context: grpc.aio.ServicerContext
+                             ) -> AsyncIterator[pb.WatchExecutionResponse]:
+        tenant, execution_id = names.parse_name(request.name, convert.EXECUTIONS)
+        async for execution in self._executions.watch_execution(tenant, execution_id):
+            yield pb.WatchExecutionResponse(
+                execution=convert.execution_to_proto(execution),
+                event_type=f"execution.{execution.state.value.lower()}",
+                event_time=timestamp(execution.update_time))

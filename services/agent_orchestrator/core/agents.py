@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.agent_orchestrator.core.models import Agent, AgentState
 from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import Aborted
+
+if TYPE_CHECKING:
+    from services.agent_orchestrator.repository import AssignmentStore
 
 UPDATABLE_FIELDS = ("display_name", "role", "capabilities", "max_concurrency",
                     "assignment_strategy", "failure_strategy")
@@ -22,10 +26,16 @@ class AgentService:
 
     Args:
         agents: Repository of agents.
+        leases: When given, each heartbeat extends the leases of the agent's running
+            executions by ``lease``, so work of a live agent is never timed out.
+        lease: How far a heartbeat pushes those leases.
     """
 
-    def __init__(self, agents: Repository[Agent]) -> None:
+    def __init__(self, agents: Repository[Agent], leases: AssignmentStore | None = None,
+                 lease: dt.timedelta = dt.timedelta(minutes=5)) -> None:
         self._agents = agents
+        self._leases = leases
+        self._lease = lease
 
     async def create(self, agent: Agent) -> Agent:
         """Register a new agent: HEALTHY, idle, its first heartbeat at its creation."""
@@ -56,12 +66,19 @@ class AgentService:
             NotFound: No such agent.
             Aborted: The agent kept changing concurrently.
         """
+        agent = None
         for _ in range(_HEARTBEAT_ATTEMPTS - 1):
             try:
-                return await self._beat(tenant, agent_id, active_assignments)
+                agent = await self._beat(tenant, agent_id, active_assignments)
+                break
             except Aborted:
                 continue
-        return await self._beat(tenant, agent_id, active_assignments)
+        if agent is None:
+            agent = await self._beat(tenant, agent_id, active_assignments)
+        if self._leases is not None:
+            await self._leases.extend_leases(tenant, agent_id,
+                                             agent.last_heartbeat_time + self._lease)
+        return agent
 
     async def _beat(self, tenant: str, agent_id: str, active_assignments: int) -> Agent:
         current = await self._agents.get(tenant, agent_id)

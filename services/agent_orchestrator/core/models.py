@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from collections.abc import Callable
 
 from shared.database import Entity, utc_now
+from shared.database.repository import new_etag
 
 
 class AgentState(enum.StrEnum):
@@ -48,3 +50,130 @@ class Agent(Entity):
     state: AgentState = AgentState.HEALTHY
     last_heartbeat_time: dt.datetime = dataclasses.field(default_factory=utc_now)
     active_assignments: int = 0
+
+
+class AssignmentState(enum.StrEnum):
+    """Lifecycle of an assignment (one task bound to one agent)."""
+
+    PENDING = "PENDING"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    REASSIGNED = "REASSIGNED"
+    CANCELLED = "CANCELLED"
+    SKIPPED = "SKIPPED"
+    ESCALATED = "ESCALATED"
+
+    @property
+    def live(self) -> bool:
+        """Whether the assignment still holds its agent's capacity."""
+        return self in (AssignmentState.PENDING, AssignmentState.RUNNING)
+
+
+class ExecutionState(enum.StrEnum):
+    """Lifecycle of one execution attempt."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    CANCELLED = "CANCELLED"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReadyTask:
+    """A task of a goal that may start now, as the planner hands it over.
+
+    Attributes:
+        name: ``tenants/{tenant}/goals/{goal}/tasks/{task}``.
+        goal: ``tenants/{tenant}/goals/{goal}``.
+        role: The agent role that takes it.
+        required_capabilities: Tools/capabilities the agent must offer (capability matching).
+        critical: Whether the goal cannot succeed without it (a non-critical task may be skipped).
+    """
+
+    name: str
+    goal: str
+    role: str
+    required_capabilities: tuple[str, ...] = ()
+    critical: bool = True
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Assignment(Entity):
+    """One task bound to one agent; a reassigned task gets a new assignment.
+
+    ``attempt`` counts the executions of this assignment (0 before the first starts);
+    ``prior_attempts`` counts the task's executions under earlier assignments, so the task's
+    attempt number of the current execution is ``prior_attempts + attempt``.
+    """
+
+    task: str
+    goal: str
+    agent: str
+    role: str
+    required_capabilities: list[str] = dataclasses.field(default_factory=list)
+    critical: bool = True
+    state: AssignmentState = AssignmentState.PENDING
+    attempt: int = 0
+    prior_attempts: int = 0
+    not_before: dt.datetime = dataclasses.field(default_factory=utc_now)
+    lease_expire_time: dt.datetime | None = None
+
+    @property
+    def task_attempt(self) -> int:
+        """The task-wide number of the current (latest) execution."""
+        return self.prior_attempts + self.attempt
+
+    @property
+    def ready_task(self) -> ReadyTask:
+        """The task this assignment runs, to assign it again elsewhere."""
+        return ReadyTask(name=self.task, goal=self.goal, role=self.role,
+                         required_capabilities=tuple(self.required_capabilities),
+                         critical=self.critical)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Execution(Entity):
+    """One attempt of an agent at a task (its id is ``{assignment}-{assignment attempt}``)."""
+
+    task: str
+    agent: str
+    assignment: str
+    attempt: int
+    assignment_attempt: int
+    state: ExecutionState = ExecutionState.RUNNING
+    start_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+    end_time: dt.datetime | None = None
+    error: str = ""
+    output: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class AgentLoad:
+    """An agent and how many live assignments it holds now."""
+
+    agent: Agent
+    active: int
+
+    @property
+    def has_capacity(self) -> bool:
+        return self.active < self.agent.max_concurrency
+
+    @property
+    def load(self) -> float:
+        """Active assignments relative to the agent's max_concurrency."""
+        return self.active / self.agent.max_concurrency
+
+
+Clock = Callable[[], dt.datetime]
+"""Returns the current aware UTC time; injected so tests control time."""
+
+
+def new_execution(assignment: Assignment, now: dt.datetime) -> Execution:
+    """The RUNNING execution of ``assignment``'s current attempt."""
+    return Execution(tenant=assignment.tenant, id=f"{assignment.id}-{assignment.attempt}",
+                     task=assignment.task, agent=assignment.agent, assignment=assignment.id,
+                     attempt=assignment.task_attempt, assignment_attempt=assignment.attempt,
+                     state=ExecutionState.RUNNING, start_time=now, create_time=now,
+                     update_time=now, etag=new_etag())

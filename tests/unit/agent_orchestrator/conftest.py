@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
 
 from services.agent_orchestrator.server import MIGRATIONS
-from shared.database import DatabaseConnection
+from shared.database import DatabaseConnection, utc_now
 from shared.database.migrations import upgrade
 
 
@@ -18,3 +19,21 @@ async def db(tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
     await upgrade(database, MIGRATIONS)
     yield database
     await database.dispose()
+
+
+class FakeClock:
+    """A settable clock for the scheduler and the health monitor."""
+
+    def __init__(self) -> None:
+        self.now = utc_now()
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

@@ -27,7 +27,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/orchestrator/v1/assignment.proto\x12\x19\x63ognition.orchestrator.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xec\x02\n\nAssignment\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04task\x18\x02 \x01(\t\x12\r\n\x05\x61gent\x18\x03 \x01(\t\x12?\n\x05state\x18\x04 \x01(\x0e\x32*.cognition.orchestrator.v1.AssignmentStateB\x04\xe2\x41\x01\x03\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:m\xea\x41j\n$cognition.orchestrator.v1/Assignment\x12)tenants/{tenant}/assignments/{assignment}*\x0b\x61ssignments2\nassignment*\xed\x01\n\x0f\x41ssignmentState\x12 \n\x1c\x41SSIGNMENT_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41SSIGNMENT_STATE_PENDING\x10\x01\x12\x1c\n\x18\x41SSIGNMENT_STATE_RUNNING\x10\x02\x12\x1e\n\x1a\x41SSIGNMENT_STATE_SUCCEEDED\x10\x03\x12\x1b\n\x17\x41SSIGNMENT_STATE_FAILED\x10\x04\x12\x1f\n\x1b\x41SSIGNMENT_STATE_REASSIGNED\x10\x05\x12\x1e\n\x1a\x41SSIGNMENT_STATE_CANCELLED\x10\x06\x42*Z(cognition/orchestrator/v1;orchestratorv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/orchestrator/v1/assignment.proto\x12\x19\x63ognition.orchestrator.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfa\x03\n\nAssignment\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04task\x18\x02 \x01(\t\x12\r\n\x05\x61gent\x18\x03 \x01(\t\x12?\n\x05state\x18\x04 \x01(\x0e\x32*.cognition.orchestrator.v1.AssignmentStateB\x04\xe2\x41\x01\x03\x12\x0f\n\x07\x61ttempt\x18\x05 \x01(\x05\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04goal\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03\x12;\n\x11next_attempt_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12;\n\x11lease_expire_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:m\xea\x41j\n$cognition.orchestrator.v1/Assignment\x12)tenants/{tenant}/assignments/{assignment}*\x0b\x61ssignments2\nassignment*\xab\x02\n\x0f\x41ssignmentState\x12 \n\x1c\x41SSIGNMENT_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x41SSIGNMENT_STATE_PENDING\x10\x01\x12\x1c\n\x18\x41SSIGNMENT_STATE_RUNNING\x10\x02\x12\x1e\n\x1a\x41SSIGNMENT_STATE_SUCCEEDED\x10\x03\x12\x1b\n\x17\x41SSIGNMENT_STATE_FAILED\x10\x04\x12\x1f\n\x1b\x41SSIGNMENT_STATE_REASSIGNED\x10\x05\x12\x1e\n\x1a\x41SSIGNMENT_STATE_CANCELLED\x10\x06\x12\x1c\n\x18\x41SSIGNMENT_STATE_SKIPPED\x10\x07\x12\x1e\n\x1a\x41SSIGNMENT_STATE_ESCALATED\x10\x08\x42*Z(cognition/orchestrator/v1;orchestratorv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -43,10 +43,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ASSIGNMENT'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_ASSIGNMENT'].fields_by_name['update_time']._loaded_options = None
   _globals['_ASSIGNMENT'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
+  _globals['_ASSIGNMENT'].fields_by_name['goal']._loaded_options = None
+  _globals['_ASSIGNMENT'].fields_by_name['goal']._serialized_options = b'\342A\001\003'
+  _globals['_ASSIGNMENT'].fields_by_name['next_attempt_time']._loaded_options = None
+  _globals['_ASSIGNMENT'].fields_by_name['next_attempt_time']._serialized_options = b'\342A\001\003'
+  _globals['_ASSIGNMENT'].fields_by_name['lease_expire_time']._loaded_options = None
+  _globals['_ASSIGNMENT'].fields_by_name['lease_expire_time']._serialized_options = b'\342A\001\003'
   _globals['_ASSIGNMENT']._loaded_options = None
   _globals['_ASSIGNMENT']._serialized_options = b'\352Aj\n$cognition.orchestrator.v1/Assignment\022)tenants/{tenant}/assignments/{assignment}*\013assignments2\nassignment'
-  _globals['_ASSIGNMENTSTATE']._serialized_start=534
-  _globals['_ASSIGNMENTSTATE']._serialized_end=771
+  _globals['_ASSIGNMENTSTATE']._serialized_start=676
+  _globals['_ASSIGNMENTSTATE']._serialized_end=975
   _globals['_ASSIGNMENT']._serialized_start=167
-  _globals['_ASSIGNMENT']._serialized_end=531
+  _globals['_ASSIGNMENT']._serialized_end=673
 # @@protoc_insertion_point(module_scope)

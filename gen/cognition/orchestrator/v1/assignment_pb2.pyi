@@ -20,6 +20,8 @@ class AssignmentState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ASSIGNMENT_STATE_FAILED: _ClassVar[AssignmentState]
     ASSIGNMENT_STATE_REASSIGNED: _ClassVar[AssignmentState]
     ASSIGNMENT_STATE_CANCELLED: _ClassVar[AssignmentState]
+    ASSIGNMENT_STATE_SKIPPED: _ClassVar[AssignmentState]
+    ASSIGNMENT_STATE_ESCALATED: _ClassVar[AssignmentState]
 ASSIGNMENT_STATE_UNSPECIFIED: AssignmentState
 ASSIGNMENT_STATE_PENDING: AssignmentState
 ASSIGNMENT_STATE_RUNNING: AssignmentState
@@ -27,9 +29,11 @@ ASSIGNMENT_STATE_SUCCEEDED: AssignmentState
 ASSIGNMENT_STATE_FAILED: AssignmentState
 ASSIGNMENT_STATE_REASSIGNED: AssignmentState
 ASSIGNMENT_STATE_CANCELLED: AssignmentState
+ASSIGNMENT_STATE_SKIPPED: AssignmentState
+ASSIGNMENT_STATE_ESCALATED: AssignmentState
 
 class Assignment(_message.Message):
-    __slots__ = ("name", "task", "agent", "state", "attempt", "create_time", "update_time")
+    __slots__ = ("name", "task", "agent", "state", "attempt", "create_time", "update_time", "goal", "next_attempt_time", "lease_expire_time")
     NAME_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     AGENT_FIELD_NUMBER: _ClassVar[int]
@@ -37,6 +41,9 @@ class Assignment(_message.Message):
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    NEXT_ATTEMPT_TIME_FIELD_NUMBER: _ClassVar[int]
+    LEASE_EXPIRE_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     task: str
     agent: str
@@ -44,4 +51,7 @@ class Assignment(_message.Message):
     attempt: int
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., task: _Optional[str] = ..., agent: _Optional[str] = ..., state: _Optional[_Union[AssignmentState, str]] = ..., attempt: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    goal: str
+    next_attempt_time: _timestamp_pb2.Timestamp
+    lease_expire_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., task: _Optional[str] = ..., agent: _Optional[str] = ..., state: _Optional[_Union[AssignmentState, str]] = ..., attempt: _Optional[int] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., goal: _Optional[str] = ..., next_attempt_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., lease_expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -123,16 +123,20 @@ class GetAssignmentResponse(_message.Message):
     def __init__(self, assignment: _Optional[_Union[_assignment_pb2.Assignment, _Mapping]] = ...) -> None: ...
 
 class ListAssignmentsRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "filter")
+    __slots__ = ("parent", "page_size", "page_token", "filter", "task", "agent")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
     filter: str
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[str] = ...) -> None: ...
+    task: str
+    agent: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[str] = ..., task: _Optional[str] = ..., agent: _Optional[str] = ...) -> None: ...
 
 class ListAssignmentsResponse(_message.Message):
     __slots__ = ("assignments", "next_page_token")
@@ -175,6 +179,30 @@ class ListExecutionsResponse(_message.Message):
     executions: _containers.RepeatedCompositeFieldContainer[_execution_pb2.Execution]
     next_page_token: str
     def __init__(self, executions: _Optional[_Iterable[_Union[_execution_pb2.Execution, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class CompleteExecutionRequest(_message.Message):
+    __slots__ = ("name", "output", "error", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    output: str
+    error: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., output: _Optional[str] = ..., error: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CompleteExecutionResponse(_message.Message):
+    __slots__ = ("execution", "assignment", "replacement", "pause_goal")
+    EXECUTION_FIELD_NUMBER: _ClassVar[int]
+    ASSIGNMENT_FIELD_NUMBER: _ClassVar[int]
+    REPLACEMENT_FIELD_NUMBER: _ClassVar[int]
+    PAUSE_GOAL_FIELD_NUMBER: _ClassVar[int]
+    execution: _execution_pb2.Execution
+    assignment: _assignment_pb2.Assignment
+    replacement: _assignment_pb2.Assignment
+    pause_goal: bool
+    def __init__(self, execution: _Optional[_Union[_execution_pb2.Execution, _Mapping]] = ..., assignment: _Optional[_Union[_assignment_pb2.Assignment, _Mapping]] = ..., replacement: _Optional[_Union[_assignment_pb2.Assignment, _Mapping]] = ..., pause_goal: _Optional[bool] = ...) -> None: ...
 
 class WatchExecutionRequest(_message.Message):
     __slots__ = ("name",)

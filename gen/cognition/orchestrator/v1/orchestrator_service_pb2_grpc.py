@@ -90,6 +90,11 @@ class OrchestratorServiceStub:
                 request_serializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.ListExecutionsRequest.SerializeToString,
                 response_deserializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.ListExecutionsResponse.FromString,
                 _registered_method=True)
+        self.CompleteExecution = channel.unary_unary(
+                '/cognition.orchestrator.v1.OrchestratorService/CompleteExecution',
+                request_serializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.CompleteExecutionRequest.SerializeToString,
+                response_deserializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.CompleteExecutionResponse.FromString,
+                _registered_method=True)
         self.WatchExecution = channel.unary_stream(
                 '/cognition.orchestrator.v1.OrchestratorService/WatchExecution',
                 request_serializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.WatchExecutionRequest.SerializeToString,
@@ -183,6 +188,17 @@ class OrchestratorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CompleteExecution(self, request, context):
+        """Reports the end of a running execution: it succeeded with `output` when `error` is empty,
+        else it failed and the failure strategy of its agent decides what happens to the task
+        (retry with backoff, skip, reassign or escalate). Returns NOT_FOUND for an unknown
+        execution, FAILED_PRECONDITION when the execution already ended (completed before, or timed
+        out and retried).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def WatchExecution(self, request, context):
         """Streams an execution's changes until it ends. Returns NOT_FOUND.
         """
@@ -242,6 +258,11 @@ def add_OrchestratorServiceServicer_to_server(servicer, server):
                     servicer.ListExecutions,
                     request_deserializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.ListExecutionsRequest.FromString,
                     response_serializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.ListExecutionsResponse.SerializeToString,
+            ),
+            'CompleteExecution': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteExecution,
+                    request_deserializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.CompleteExecutionRequest.FromString,
+                    response_serializer=cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.CompleteExecutionResponse.SerializeToString,
             ),
             'WatchExecution': grpc.unary_stream_rpc_method_handler(
                     servicer.WatchExecution,
@@ -525,6 +546,33 @@ class OrchestratorService:
             '/cognition.orchestrator.v1.OrchestratorService/ListExecutions',
             cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.ListExecutionsRequest.SerializeToString,
             cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.ListExecutionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteExecution(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.orchestrator.v1.OrchestratorService/CompleteExecution',
+            cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.CompleteExecutionRequest.SerializeToString,
+            cognition_dot_orchestrator_dot_v1_dot_orchestrator__service__pb2.CompleteExecutionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,61 @@
+"""``ExecutionService``: reading assignments and executions, and watching an execution."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+from services.agent_orchestrator.core.models import (
+    Assignment,
+    AssignmentState,
+    Execution,
+    ExecutionState,
+)
+from shared.database import Page, PageRequest
+
+if TYPE_CHECKING:
+    from services.agent_orchestrator.repository import AssignmentStore
+
+
+class ExecutionService:
+    """Read access to the durable assignments and executions.
+
+    Args:
+        store: The durable assignments and executions.
+        watch_interval: Seconds between polls of a watched execution.
+    """
+
+    def __init__(self, store: AssignmentStore, watch_interval: float = 0.25) -> None:
+        self._store = store
+        self._watch_interval = watch_interval
+
+    async def get_assignment(self, tenant: str, assignment_id: str) -> Assignment:
+        return await self._store.assignments.get(tenant, assignment_id)
+
+    async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
+                               agent: str = "", state: AssignmentState | None = None
+                               ) -> Page[Assignment]:
+        """The tenant's assignments, newest first, optionally of one task, agent or state."""
+        return await self._store.list_assignments(tenant, page, task=task, agent=agent,
+                                                  state=state)
+
+    async def get_execution(self, tenant: str, execution_id: str) -> Execution:
+        return await self._store.executions.get(tenant, execution_id)
+
+    async def list_executions(self, tenant: str, page: PageRequest, *, task: str = "",
+                              agent: str = "") -> Page[Execution]:
+        """The tenant's executions, newest first, optionally of one task or agent."""
+        return await self._store.list_executions(tenant, page, task=task, agent=agent)
+
+    async def watch_execution(self, tenant: str, execution_id: str) -> AsyncIterator[Execution]:
+        """Yield the execution now and after every change, until it ends."""
+        seen = ""
+        while True:
+            execution = await self._store.executions.get(tenant, execution_id)
+            if execution.etag != seen:
+                seen = execution.etag
+                yield execution
+            if execution.state is not ExecutionState.RUNNING:
+                return
+            await asyncio.sleep(self._watch_interval)
