@@ -2,8 +2,24 @@
 
 from __future__ import annotations
 
-from shared.config import ServiceSettings, settings_class
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.config import ServiceSettings
 from shared.registry import by_name
 
 SPEC = by_name("task-planner")
-Settings: type[ServiceSettings] = settings_class(SPEC)
+
+
+class Settings(ServiceSettings):
+    """The shared service settings plus the planner's own plan limits."""
+
+    model_config = SettingsConfigDict(env_prefix=SPEC.env_prefix, extra="ignore", frozen=True)
+
+    # Agent roles plans may use besides planner, executor, critic and summarizer
+    # (COGNOS_TASK_PLANNER_CUSTOM_AGENT_ROLES, a JSON list).
+    custom_agent_roles: tuple[str, ...] = ()
+    # Tools tasks may name (COGNOS_TASK_PLANNER_KNOWN_TOOLS, a JSON list); none by default.
+    known_tools: tuple[str, ...] = ()
+    # Most tasks in one plan (COGNOS_TASK_PLANNER_MAX_PLAN_TASKS).
+    max_plan_tasks: int = Field(default=100, gt=0)

@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
 
-from services.task_planner.core.models import Goal, GoalPriority, GoalState
-from shared.database import DatabaseConnection, Repository, entity_columns, enum_column
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.task_planner.core.models import (
+    Goal,
+    GoalChange,
+    GoalMutation,
+    GoalPriority,
+    GoalState,
+    Plan,
+    Task,
+    TaskState,
+)
+from shared.database import (
+    DatabaseConnection,
+    Repository,
+    UtcDateTime,
+    entity_columns,
+    enum_column,
+    utc_now,
+)
+from shared.database.repository import new_etag
+from shared.errors import Aborted, NotFound
 
 metadata = sa.MetaData()
 
@@ -26,3 +50,191 @@ goals = sa.Table(
 def goal_repository(db: DatabaseConnection) -> Repository[Goal]:
     """Goals, tenant-scoped."""
     return Repository(db, goals, Goal, "goal")
+
+
+plans = sa.Table(
+    "plans",
+    metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("goal_id", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("complexity", sa.Integer, nullable=False),
+    sa.Column("replan_reason", sa.Text, nullable=False),
+    sa.Column("create_time", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("tenant", "goal_id", "revision", name="plans_revision_unique"),
+)
+
+tasks = sa.Table(
+    "tasks",
+    metadata,
+    sa.Column("tenant", sa.String(64), primary_key=True),
+    sa.Column("goal_id", sa.String(64), primary_key=True),
+    sa.Column("plan_id", sa.String(64), primary_key=True),
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("instructions", sa.Text, nullable=False),
+    sa.Column("agent_role", sa.String(64), nullable=False),
+    sa.Column("depends_on", sa.JSON, nullable=False),
+    sa.Column("tools", sa.JSON, nullable=False),
+    sa.Column("acceptance_criteria", sa.JSON, nullable=False),
+    sa.Column("critical", sa.Boolean, nullable=False),
+    sa.Column("state", enum_column(TaskState), nullable=False),
+    sa.Column("result", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("start_time", UtcDateTime(), nullable=True),
+    sa.Column("end_time", UtcDateTime(), nullable=True),
+    sa.Column("create_time", UtcDateTime(), nullable=False),
+    sa.Column("update_time", UtcDateTime(), nullable=False),
+)
+
+_LIST_FIELDS = ("depends_on", "tools", "acceptance_criteria")
+_TASK_FIELDS = [f.name for f in dataclasses.fields(Task)]
+
+
+def _task_row(tenant: str, goal_id: str, plan_id: str, position: int,
+              task: Task) -> dict[str, Any]:
+    row: dict[str, Any] = {name: getattr(task, name) for name in _TASK_FIELDS}
+    for name in _LIST_FIELDS:
+        row[name] = list(row[name])
+    row.update(tenant=tenant, goal_id=goal_id, plan_id=plan_id, position=position)
+    return row
+
+
+def _task_of(row: sa.RowMapping) -> Task:
+    values = {name: row[name] for name in _TASK_FIELDS}
+    for name in _LIST_FIELDS:
+        values[name] = tuple(values[name])
+    return Task(**values)
+
+
+class PlanRepository:
+    """Plans and their tasks, tenant-scoped, changed together with their goal.
+
+    Every change of a goal, its plans or tasks runs in one transaction that starts by writing
+    the goal's row, which takes the row's lock (PostgreSQL) or the database's write lock
+    (SQLite) up front, so concurrent changes of one goal are serialized instead of lost.
+
+    Args:
+        db: The service's database.
+        goals: The goals' repository (for the tenant check and the goal's row).
+    """
+
+    def __init__(self, db: DatabaseConnection, goals: Repository[Goal]) -> None:
+        self._db = db
+        self._goals = goals
+
+    async def current(self, tenant: str, goal_id: str) -> Plan | None:
+        """The goal's plan of the highest revision, or None before its first plan."""
+        self._goals.check_tenant(tenant)
+        async with self._db.connect() as conn:
+            return await self._current(conn, tenant, goal_id)
+
+    async def get(self, tenant: str, goal_id: str, plan_id: str) -> Plan:
+        """Plan ``plan_id`` of the goal.
+
+        Raises:
+            NotFound: No such plan in this tenant.
+        """
+        self._goals.check_tenant(tenant)
+        query = sa.select(plans).where(plans.c.tenant == tenant, plans.c.goal_id == goal_id,
+                                       plans.c.id == plan_id)
+        async with self._db.connect() as conn:
+            row = (await conn.execute(query)).mappings().first()
+            if row is None:
+                raise NotFound(f"plan {plan_id!r} of goal {goal_id!r} not found",
+                               reason="PLAN_NOT_FOUND", metadata={"id": plan_id})
+            return await self._plan_of(conn, row)
+
+    async def _current(self, conn: AsyncConnection, tenant: str, goal_id: str) -> Plan | None:
+        query = (sa.select(plans).where(plans.c.tenant == tenant, plans.c.goal_id == goal_id)
+                 .order_by(plans.c.revision.desc()).limit(1))
+        row = (await conn.execute(query)).mappings().first()
+        return None if row is None else await self._plan_of(conn, row)
+
+    async def _plan_of(self, conn: AsyncConnection, row: sa.RowMapping) -> Plan:
+        query = sa.select(tasks).where(
+            tasks.c.tenant == row["tenant"], tasks.c.goal_id == row["goal_id"],
+            tasks.c.plan_id == row["id"]).order_by(tasks.c.position)
+        rows = (await conn.execute(query)).mappings().all()
+        return Plan(tenant=row["tenant"], goal_id=row["goal_id"], id=row["id"],
+                    revision=row["revision"], complexity=row["complexity"],
+                    replan_reason=row["replan_reason"], create_time=row["create_time"],
+                    tasks=tuple(_task_of(r) for r in rows))
+
+    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
+        """Apply ``mutation`` to the goal and its current plan in one transaction.
+
+        Returns:
+            The change written, with the goal as stored (new etag) when it changed.
+
+        Raises:
+            NotFound: No such goal in this tenant.
+            Aborted: A plan of the same revision was stored concurrently.
+        """
+        key = self._goals.table.c
+        where = sa.and_(key.tenant == tenant, key.id == goal_id)
+        self._goals.check_tenant(tenant)
+        try:
+            async with self._db.transaction() as conn:
+                locked = await conn.execute(
+                    sa.update(goals).where(where).values(etag=goals.c.etag))
+                if locked.rowcount == 0:
+                    raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
+                                   metadata={"id": goal_id})
+                row = (await conn.execute(sa.select(goals).where(where))).mappings().one()
+                goal = Goal(**{f.name: row[f.name] for f in dataclasses.fields(Goal)})
+                current = await self._current(conn, tenant, goal_id)
+                change = mutation(goal, current)
+                if change.tasks and current is not None:
+                    await self._write_tasks(conn, current, change.tasks)
+                return await self._write(conn, change)
+        except IntegrityError as error:
+            raise Aborted(f"goal {goal_id!r} was replanned concurrently",
+                          reason="PLAN_CONFLICT") from error
+
+    async def _write(self, conn: AsyncConnection, change: GoalChange) -> GoalChange:
+        plan = change.new_plan
+        if plan is not None:
+            await conn.execute(sa.insert(plans).values(
+                tenant=plan.tenant, goal_id=plan.goal_id, id=plan.id, revision=plan.revision,
+                complexity=plan.complexity, replan_reason=plan.replan_reason,
+                create_time=plan.create_time))
+            await conn.execute(sa.insert(tasks), [
+                _task_row(plan.tenant, plan.goal_id, plan.id, i, t)
+                for i, t in enumerate(plan.tasks)])
+        goal = change.goal
+        if goal is not None:
+            goal = dataclasses.replace(goal, etag=new_etag(), update_time=utc_now())
+            await conn.execute(sa.update(goals).where(
+                goals.c.tenant == goal.tenant, goals.c.id == goal.id).values(
+                state=goal.state, plan=goal.plan, etag=goal.etag, update_time=goal.update_time))
+        return dataclasses.replace(change, goal=goal)
+
+    @staticmethod
+    async def _write_tasks(conn: AsyncConnection, plan: Plan, changed: Sequence[Task]) -> None:
+        for task in changed:
+            row = _task_row(plan.tenant, plan.goal_id, plan.id, 0, task)
+            for key in ("tenant", "goal_id", "plan_id", "id", "position", "create_time"):
+                row.pop(key)
+            await conn.execute(sa.update(tasks).where(
+                tasks.c.tenant == plan.tenant, tasks.c.goal_id == plan.goal_id,
+                tasks.c.plan_id == plan.id, tasks.c.id == task.id).values(row))
+
+    async def delete_goal(self, tenant: str, goal_id: str) -> None:
+        """Delete the goal with all its plans and tasks, in one transaction.
+
+        Raises:
+            NotFound: No such goal in this tenant.
+        """
+        self._goals.check_tenant(tenant)
+        async with self._db.transaction() as conn:
+            for table in (tasks, plans):
+                await conn.execute(sa.delete(table).where(
+                    table.c.tenant == tenant, table.c.goal_id == goal_id))
+            result = await conn.execute(sa.delete(goals).where(
+                goals.c.tenant == tenant, goals.c.id == goal_id))
+            if result.rowcount == 0:
+                raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
+                               metadata={"id": goal_id})

@@ -10,17 +10,19 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from services.task_planner import convert
 from services.task_planner.core.goals import UPDATABLE_FIELDS, GoalService
+from services.task_planner.core.plans import UPDATABLE_TASK_FIELDS, PlanService
 from shared import names
 from shared.database import PageRequest
 from shared.errors import InvalidArgument
-from shared.protos import mask_paths, timestamp
+from shared.protos import mask_paths
 
 
 class PlannerServicer(pb_grpc.PlannerServiceServicer):
-    """Goals and plans. Plan-making and task RPCs arrive with the agent core."""
+    """Goals, their plans and the plans' tasks."""
 
-    def __init__(self, goals: GoalService) -> None:
+    def __init__(self, goals: GoalService, plans: PlanService) -> None:
         self._goals = goals
+        self._plans = plans
 
     async def CreateGoal(self, request: pb.CreateGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.CreateGoalResponse:
@@ -55,19 +57,56 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
     async def DeleteGoal(self, request: pb.DeleteGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.DeleteGoalResponse:
         tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
-        await self._goals.delete(tenant, goal_id)
+        await self._plans.delete_goal(tenant, goal_id)
         return pb.DeleteGoalResponse()
 
     async def CancelGoal(self, request: pb.CancelGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.CancelGoalResponse:
         tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
         return pb.CancelGoalResponse(
-            goal=convert.goal_to_proto(await self._goals.cancel(tenant, goal_id)))
+            goal=convert.goal_to_proto(await self._plans.cancel_goal(tenant, goal_id)))
 
     async def WatchGoal(self, request: pb.WatchGoalRequest,
                         context: grpc.aio.ServicerContext) -> AsyncIterator[pb.WatchGoalResponse]:
         tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
-        async for goal in self._goals.watch(tenant, goal_id):
-            yield pb.WatchGoalResponse(goal=convert.goal_to_proto(goal),
-                                       event_type=f"goal.{goal.state.value.lower()}",
-                                       event_time=timestamp(goal.update_time))
+        async for event in self._plans.watch(tenant, goal_id):
+            yield convert.goal_event_to_proto(event)
+
+    async def GetPlan(self, request: pb.GetPlanRequest,
+                      context: grpc.aio.ServicerContext) -> pb.GetPlanResponse:
+        tenant, goal_id, plan_id = convert.parse_plan_name(request.name)
+        plan = await self._plans.get(tenant, goal_id, plan_id)
+        return pb.GetPlanResponse(plan=convert.plan_to_proto(plan))
+
+    async def ListTasks(self, request: pb.ListTasksRequest,
+                        context: grpc.aio.ServicerContext) -> pb.ListTasksResponse:
+        tenant, goal_id = names.parse_name(request.parent, convert.COLLECTION, "parent")
+        page = await self._plans.list_tasks(tenant, goal_id, request.page_size,
+                                            request.page_token)
+        return pb.ListTasksResponse(
+            tasks=[convert.task_to_proto(tenant, goal_id, t) for t in page.items],
+            next_page_token=page.next_page_token)
+
+    async def CreatePlan(self, request: pb.CreatePlanRequest,
+                         context: grpc.aio.ServicerContext) -> pb.CreatePlanResponse:
+        tenant, goal_id = names.parse_name(request.parent, convert.COLLECTION, "parent")
+        plan = await self._plans.create(tenant, goal_id,
+                                        convert.plan_draft(tenant, goal_id, request.plan))
+        return pb.CreatePlanResponse(plan=convert.plan_to_proto(plan))
+
+    async def ReplanGoal(self, request: pb.ReplanGoalRequest,
+                         context: grpc.aio.ServicerContext) -> pb.ReplanGoalResponse:
+        tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
+        plan = await self._plans.replan(tenant, goal_id, request.reason,
+                                        convert.plan_draft(tenant, goal_id, request.plan))
+        return pb.ReplanGoalResponse(plan=convert.plan_to_proto(plan))
+
+    async def UpdateTask(self, request: pb.UpdateTaskRequest,
+                         context: grpc.aio.ServicerContext) -> pb.UpdateTaskResponse:
+        tenant, goal_id, task_id = convert.parse_task_name(request.task.name, "task.name")
+        paths = mask_paths(request.update_mask, UPDATABLE_TASK_FIELDS)
+        state = (convert.task_state_from_proto(request.task.state, "task.state")
+                 if "state" in paths else None)
+        result = request.task.result if "result" in paths else None
+        task = await self._plans.update_task(tenant, goal_id, task_id, state, result)
+        return pb.UpdateTaskResponse(task=convert.task_to_proto(tenant, goal_id, task))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
+from collections.abc import Callable
 
-from shared.database import Entity
+from shared.database import Entity, utc_now
 
 
 class GoalState(enum.StrEnum):
@@ -41,3 +43,99 @@ class Goal(Entity):
     priority: GoalPriority = GoalPriority.NORMAL
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
     plan: str = ""
+
+
+class TaskState(enum.StrEnum):
+    """Lifecycle of a task (``cognition.planner.v1.TaskState``)."""
+
+    BLOCKED = "BLOCKED"
+    READY = "READY"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    CANCELLED = "CANCELLED"
+
+    @property
+    def satisfies_dependents(self) -> bool:
+        """Whether tasks depending on one in this state may run."""
+        return self in (TaskState.SUCCEEDED, TaskState.SKIPPED)
+
+    @property
+    def ended(self) -> bool:
+        return self in (TaskState.SUCCEEDED, TaskState.FAILED, TaskState.SKIPPED,
+                        TaskState.CANCELLED)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Task:
+    """One node of a plan's DAG: a unit of work for one agent role.
+
+    ``id`` is unique within its plan; ``depends_on`` holds ids of tasks of the same plan.
+    """
+
+    id: str
+    title: str = ""
+    instructions: str = ""
+    agent_role: str = ""
+    depends_on: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+    acceptance_criteria: tuple[str, ...] = ()
+    critical: bool = False
+    state: TaskState = TaskState.BLOCKED
+    result: str = ""
+    attempts: int = 0
+    start_time: dt.datetime | None = None
+    end_time: dt.datetime | None = None
+    create_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+    update_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PlanDraft:
+    """A plan as drafted (by a model or a person), before validation and storage."""
+
+    tasks: tuple[Task, ...]
+    complexity: int = 1
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Plan:
+    """A goal decomposed into a DAG of tasks; revision 1 is the goal's first plan."""
+
+    tenant: str
+    goal_id: str
+    id: str
+    revision: int
+    complexity: int
+    replan_reason: str = ""
+    tasks: tuple[Task, ...] = ()
+    create_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+
+    def task(self, task_id: str) -> Task | None:
+        """The task ``task_id`` of this plan, if it has one."""
+        return next((t for t in self.tasks if t.id == task_id), None)
+
+
+@dataclasses.dataclass(frozen=True)
+class GoalEvent:
+    """One progress event of a goal: the goal as of the event and, for task events, the task."""
+
+    goal: Goal
+    event_type: str
+    event_time: dt.datetime
+    task: Task | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class GoalChange:
+    """What one atomic change of a goal writes: the goal itself (None: unchanged), a new
+    plan to insert (None: none) and changed tasks of the current plan."""
+
+    goal: Goal | None = None
+    new_plan: Plan | None = None
+    tasks: tuple[Task, ...] = ()
+
+
+GoalMutation = Callable[[Goal, Plan | None], GoalChange]
+"""``(goal, its current plan or None) -> the change to write``; may raise to write nothing."""

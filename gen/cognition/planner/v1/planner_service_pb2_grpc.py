@@ -85,6 +85,21 @@ class PlannerServiceStub:
                 request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListTasksRequest.SerializeToString,
                 response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListTasksResponse.FromString,
                 _registered_method=True)
+        self.CreatePlan = channel.unary_unary(
+                '/cognition.planner.v1.PlannerService/CreatePlan',
+                request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.CreatePlanRequest.SerializeToString,
+                response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.CreatePlanResponse.FromString,
+                _registered_method=True)
+        self.ReplanGoal = channel.unary_unary(
+                '/cognition.planner.v1.PlannerService/ReplanGoal',
+                request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ReplanGoalRequest.SerializeToString,
+                response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ReplanGoalResponse.FromString,
+                _registered_method=True)
+        self.UpdateTask = channel.unary_unary(
+                '/cognition.planner.v1.PlannerService/UpdateTask',
+                request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskRequest.SerializeToString,
+                response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskResponse.FromString,
+                _registered_method=True)
 
 
 class PlannerServiceServicer:
@@ -140,21 +155,63 @@ class PlannerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def WatchGoal(self, request, context):
-        """Streams a goal's progress events until the goal ends. Returns NOT_FOUND.
+        """Streams a goal's progress events until the goal ends: first the goal and its current plan's
+        tasks as they are, then an event per change of a task (`task.<state>` such as
+        `task.running`, or `task.updated`, with `task` set) or of the goal (`goal.<state>`).
+        Returns NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetPlan(self, request, context):
-        """Gets a plan of a goal. Returns NOT_FOUND.
+        """Gets a plan of a goal: the current one or an earlier revision (ids r1, r2, ...).
+        Returns NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListTasks(self, request, context):
-        """Lists the tasks of a goal's current plan in dependency order. Returns NOT_FOUND.
+        """Lists the tasks of a goal's current plan in dependency order (each after its dependencies,
+        otherwise in plan order). Returns NOT_FOUND when the goal or its plan does not exist,
+        INVALID_ARGUMENT for a bad page token or one from before a replan.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreatePlan(self, request, context):
+        """Stores the first plan of a goal from a drafted plan, after validating it (a DAG of tasks
+        with known agent roles and tools, within the task, complexity and budget limits); the goal
+        becomes RUNNING and its `plan` names the new plan. Returns INVALID_ARGUMENT with a
+        google.rpc.BadRequest naming the bad task (e.g. `plan.tasks[2].depends_on[0]`) and writes
+        nothing; NOT_FOUND for an unknown goal; FAILED_PRECONDITION when the goal already has a
+        plan (reason PLAN_EXISTS, use ReplanGoal), has ended (GOAL_ENDED) or the plan does not fit
+        the tenant's budget (PLAN_OVER_BUDGET).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplanGoal(self, request, context):
+        """Replaces a goal's current plan with a new revision drafted for `reason`; earlier plans are
+        kept, and tasks of the current plan that already SUCCEEDED are carried over by id. Returns
+        INVALID_ARGUMENT (as CreatePlan), NOT_FOUND, FAILED_PRECONDITION when the goal has no plan
+        yet (NO_PLAN), succeeded or was cancelled (GOAL_ENDED), or the plan is over budget
+        (PLAN_OVER_BUDGET); ABORTED when another replan of the goal won.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateTask(self, request, context):
+        """Updates a task of the goal's current plan: its state and/or result, named in update_mask.
+        Only the allowed transitions are accepted (READY -> RUNNING, RUNNING -> SUCCEEDED, FAILED or
+        READY for a retry, FAILED -> SKIPPED, any unfinished state -> CANCELLED, SKIPPED only for
+        non-critical tasks); dependents become READY and the goal's state follows its tasks.
+        Returns INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for a transition that is not
+        allowed (reason TASK_TRANSITION_NOT_ALLOWED, or TASK_CRITICAL for skipping a critical task).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -207,6 +264,21 @@ def add_PlannerServiceServicer_to_server(servicer, server):
                     servicer.ListTasks,
                     request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListTasksRequest.FromString,
                     response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListTasksResponse.SerializeToString,
+            ),
+            'CreatePlan': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreatePlan,
+                    request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.CreatePlanRequest.FromString,
+                    response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.CreatePlanResponse.SerializeToString,
+            ),
+            'ReplanGoal': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplanGoal,
+                    request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ReplanGoalRequest.FromString,
+                    response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ReplanGoalResponse.SerializeToString,
+            ),
+            'UpdateTask': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateTask,
+                    request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskRequest.FromString,
+                    response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -458,6 +530,87 @@ class PlannerService:
             '/cognition.planner.v1.PlannerService/ListTasks',
             cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListTasksRequest.SerializeToString,
             cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListTasksResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreatePlan(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.planner.v1.PlannerService/CreatePlan',
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.CreatePlanRequest.SerializeToString,
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.CreatePlanResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplanGoal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.planner.v1.PlannerService/ReplanGoal',
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.ReplanGoalRequest.SerializeToString,
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.ReplanGoalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateTask(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.planner.v1.PlannerService/UpdateTask',
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskRequest.SerializeToString,
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskResponse.FromString,
             options,
             channel_credentials,
             insecure,

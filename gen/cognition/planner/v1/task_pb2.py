@@ -27,7 +27,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63ognition/planner/v1/task.proto\x12\x14\x63ognition.planner.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x03\n\x04Task\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\r\n\x05title\x18\x02 \x01(\t\x12\x14\n\x0cinstructions\x18\x03 \x01(\t\x12\x12\n\nagent_role\x18\x04 \x01(\t\x12\x12\n\ndepends_on\x18\x05 \x03(\t\x12\r\n\x05tools\x18\x06 \x03(\t\x12\x1b\n\x13\x61\x63\x63\x65ptance_criteria\x18\x07 \x03(\t\x12\x10\n\x08\x63ritical\x18\x08 \x01(\x08\x12\x34\n\x05state\x18\t \x01(\x0e\x32\x1f.cognition.planner.v1.TaskStateB\x04\xe2\x41\x01\x03\x12\x14\n\x06result\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:W\xea\x41T\n\x19\x63ognition.planner.v1/Task\x12*tenants/{tenant}/goals/{goal}/tasks/{task}*\x05tasks2\x04task*\xd0\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATE_BLOCKED\x10\x01\x12\x14\n\x10TASK_STATE_READY\x10\x02\x12\x16\n\x12TASK_STATE_RUNNING\x10\x03\x12\x18\n\x14TASK_STATE_SUCCEEDED\x10\x04\x12\x15\n\x11TASK_STATE_FAILED\x10\x05\x12\x16\n\x12TASK_STATE_SKIPPED\x10\x06\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x07\x42 Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63ognition/planner/v1/task.proto\x12\x14\x63ognition.planner.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x04\n\x04Task\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\r\n\x05title\x18\x02 \x01(\t\x12\x14\n\x0cinstructions\x18\x03 \x01(\t\x12\x12\n\nagent_role\x18\x04 \x01(\t\x12\x12\n\ndepends_on\x18\x05 \x03(\t\x12\r\n\x05tools\x18\x06 \x03(\t\x12\x1b\n\x13\x61\x63\x63\x65ptance_criteria\x18\x07 \x03(\t\x12\x10\n\x08\x63ritical\x18\x08 \x01(\x08\x12\x34\n\x05state\x18\t \x01(\x0e\x32\x1f.cognition.planner.v1.TaskStateB\x04\xe2\x41\x01\x03\x12\x14\n\x06result\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x16\n\x08\x61ttempts\x18\r \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x34\n\nstart_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x08\x65nd_time\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:W\xea\x41T\n\x19\x63ognition.planner.v1/Task\x12*tenants/{tenant}/goals/{goal}/tasks/{task}*\x05tasks2\x04task*\xd0\x01\n\tTaskState\x12\x1a\n\x16TASK_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12TASK_STATE_BLOCKED\x10\x01\x12\x14\n\x10TASK_STATE_READY\x10\x02\x12\x16\n\x12TASK_STATE_RUNNING\x10\x03\x12\x18\n\x14TASK_STATE_SUCCEEDED\x10\x04\x12\x15\n\x11TASK_STATE_FAILED\x10\x05\x12\x16\n\x12TASK_STATE_SKIPPED\x10\x06\x12\x18\n\x14TASK_STATE_CANCELLED\x10\x07\x42 Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,10 +45,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TASK'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_TASK'].fields_by_name['update_time']._loaded_options = None
   _globals['_TASK'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
+  _globals['_TASK'].fields_by_name['attempts']._loaded_options = None
+  _globals['_TASK'].fields_by_name['attempts']._serialized_options = b'\342A\001\003'
+  _globals['_TASK'].fields_by_name['start_time']._loaded_options = None
+  _globals['_TASK'].fields_by_name['start_time']._serialized_options = b'\342A\001\003'
+  _globals['_TASK'].fields_by_name['end_time']._loaded_options = None
+  _globals['_TASK'].fields_by_name['end_time']._serialized_options = b'\342A\001\003'
   _globals['_TASK']._loaded_options = None
   _globals['_TASK']._serialized_options = b'\352AT\n\031cognition.planner.v1/Task\022*tenants/{tenant}/goals/{goal}/tasks/{task}*\005tasks2\004task'
-  _globals['_TASKSTATE']._serialized_start=594
-  _globals['_TASKSTATE']._serialized_end=802
+  _globals['_TASKSTATE']._serialized_start=724
+  _globals['_TASKSTATE']._serialized_end=932
   _globals['_TASK']._serialized_start=151
-  _globals['_TASK']._serialized_end=591
+  _globals['_TASK']._serialized_end=721
 # @@protoc_insertion_point(module_scope)

@@ -32,7 +32,7 @@ TASK_STATE_SKIPPED: TaskState
 TASK_STATE_CANCELLED: TaskState
 
 class Task(_message.Message):
-    __slots__ = ("name", "title", "instructions", "agent_role", "depends_on", "tools", "acceptance_criteria", "critical", "state", "result", "create_time", "update_time")
+    __slots__ = ("name", "title", "instructions", "agent_role", "depends_on", "tools", "acceptance_criteria", "critical", "state", "result", "create_time", "update_time", "attempts", "start_time", "end_time")
     NAME_FIELD_NUMBER: _ClassVar[int]
     TITLE_FIELD_NUMBER: _ClassVar[int]
     INSTRUCTIONS_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +45,9 @@ class Task(_message.Message):
     RESULT_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
     name: str
     title: str
     instructions: str
@@ -57,4 +60,7 @@ class Task(_message.Message):
     result: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., title: _Optional[str] = ..., instructions: _Optional[str] = ..., agent_role: _Optional[str] = ..., depends_on: _Optional[_Iterable[str]] = ..., tools: _Optional[_Iterable[str]] = ..., acceptance_criteria: _Optional[_Iterable[str]] = ..., critical: _Optional[bool] = ..., state: _Optional[_Union[TaskState, str]] = ..., result: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    attempts: int
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    def __init__(self, name: _Optional[str] = ..., title: _Optional[str] = ..., instructions: _Optional[str] = ..., agent_role: _Optional[str] = ..., depends_on: _Optional[_Iterable[str]] = ..., tools: _Optional[_Iterable[str]] = ..., acceptance_criteria: _Optional[_Iterable[str]] = ..., critical: _Optional[bool] = ..., state: _Optional[_Union[TaskState, str]] = ..., result: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., attempts: _Optional[int] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,0 +1,308 @@
+"""``PlanService``: storing, replanning and running goals' plans, and watching goals."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import dataclasses
+import json
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from services.task_planner.core import lifecycle
+from services.task_planner.core.models import (
+    Goal,
+    GoalChange,
+    GoalEvent,
+    GoalMutation,
+    GoalState,
+    Plan,
+    PlanDraft,
+    Task,
+    TaskState,
+)
+from services.task_planner.core.validation import PlanValidator, dependency_order
+from shared.database import Page, PageRequest, Repository, utc_now
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+
+UPDATABLE_TASK_FIELDS = ("state", "result")
+
+
+class PlanStore(Protocol):
+    """Where plans and tasks live (``repository.PlanRepository``; a fake in tests)."""
+
+    async def current(self, tenant: str, goal_id: str) -> Plan | None: ...
+
+    async def get(self, tenant: str, goal_id: str, plan_id: str) -> Plan: ...
+
+    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange: ...
+
+    async def delete_goal(self, tenant: str, goal_id: str) -> None: ...
+
+
+def plan_id_of(revision: int) -> str:
+    """Id of a goal's plan of ``revision``: ``r1``, ``r2``, ..."""
+    return f"r{revision}"
+
+
+def plan_name(tenant: str, goal_id: str, plan_id: str) -> str:
+    """``tenants/{tenant}/goals/{goal}/plans/{plan}``."""
+    return f"tenants/{tenant}/goals/{goal_id}/plans/{plan_id}"
+
+
+def _ended(goal: Goal) -> FailedPrecondition:
+    return FailedPrecondition(f"goal {goal.id!r} already ended ({goal.state})",
+                              reason="GOAL_ENDED", metadata={"state": goal.state.value})
+
+
+class PlanService:
+    """Plans of goals: validated on the way in, changed atomically with their goal.
+
+    Args:
+        goals: Repository of goals.
+        plans: Store of plans and tasks.
+        validator: Checks drafted plans.
+        watch_interval: Seconds between polls of a watched goal.
+    """
+
+    def __init__(self, goals: Repository[Goal], plans: PlanStore, validator: PlanValidator,
+                 watch_interval: float = 0.25) -> None:
+        self._goals = goals
+        self._plans = plans
+        self._validator = validator
+        self._watch_interval = watch_interval
+
+    async def create(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
+        """Validate ``draft`` and store it as the goal's first plan; the goal becomes RUNNING.
+
+        Raises:
+            NotFound: No such goal.
+            InvalidArgument: The plan is malformed (nothing is written).
+            FailedPrecondition: The goal has a plan already (PLAN_EXISTS), has ended
+                (GOAL_ENDED), or the plan is over budget (PLAN_OVER_BUDGET).
+        """
+        await self._goals.get(tenant, goal_id)
+        await self._validator.validate(tenant, draft)
+        now = utc_now()
+
+        def mutation(goal: Goal, current: Plan | None) -> GoalChange:
+            if current is not None:
+                raise FailedPrecondition(
+                    f"goal {goal_id!r} already has a plan; replan it instead",
+                    reason="PLAN_EXISTS", metadata={"plan": goal.plan})
+            if goal.state.ended:
+                raise _ended(goal)
+            plan = Plan(tenant=tenant, goal_id=goal_id, id=plan_id_of(1), revision=1,
+                        complexity=draft.complexity, create_time=now,
+                        tasks=lifecycle.initial_states(draft.tasks, now))
+            state = GoalState.PAUSED if goal.state == GoalState.PAUSED else GoalState.RUNNING
+            return GoalChange(goal=dataclasses.replace(
+                goal, state=state, plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
+
+        change = await self._plans.change(tenant, goal_id, mutation)
+        assert change.new_plan is not None
+        return change.new_plan
+
+    async def replan(self, tenant: str, goal_id: str, reason: str, draft: PlanDraft) -> Plan:
+        """Store ``draft`` as the goal's next plan revision, keeping the earlier plans; tasks
+        of the current plan that SUCCEEDED are carried over by id.
+
+        Raises:
+            NotFound: No such goal.
+            InvalidArgument: The plan is malformed (nothing is written).
+            FailedPrecondition: The goal has no plan yet (NO_PLAN), succeeded or was cancelled
+                (GOAL_ENDED), or the plan is over budget (PLAN_OVER_BUDGET).
+            Aborted: Another replan of the goal won.
+        """
+        await self._goals.get(tenant, goal_id)
+        await self._validator.validate(tenant, draft)
+        now = utc_now()
+
+        def mutation(goal: Goal, current: Plan | None) -> GoalChange:
+            if current is None:
+                raise FailedPrecondition(f"goal {goal_id!r} has no plan yet; create one",
+                                         reason="NO_PLAN")
+            if goal.state in (GoalState.SUCCEEDED, GoalState.CANCELLED):
+                raise _ended(goal)
+            tasks = lifecycle.carry_over(current.tasks, lifecycle.initial_states(draft.tasks, now))
+            tasks = lifecycle.promote_ready(tasks, now)
+            revision = current.revision + 1
+            plan = Plan(tenant=tenant, goal_id=goal_id, id=plan_id_of(revision),
+                        revision=revision, complexity=draft.complexity, replan_reason=reason,
+                        create_time=now, tasks=tasks)
+            base = GoalState.PAUSED if goal.state == GoalState.PAUSED else GoalState.RUNNING
+            return GoalChange(goal=dataclasses.replace(
+                goal, state=lifecycle.derive_goal_state(base, tasks),
+                plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
+
+        change = await self._plans.change(tenant, goal_id, mutation)
+        assert change.new_plan is not None
+        return change.new_plan
+
+    async def get(self, tenant: str, goal_id: str, plan_id: str) -> Plan:
+        """Plan ``plan_id`` of the goal (current or earlier).
+
+        Raises:
+            NotFound: No such plan.
+        """
+        return await self._plans.get(tenant, goal_id, plan_id)
+
+    async def current(self, tenant: str, goal_id: str) -> Plan:
+        """The goal's current plan.
+
+        Raises:
+            NotFound: No such goal, or it has no plan yet (PLAN_NOT_FOUND).
+        """
+        await self._goals.get(tenant, goal_id)
+        plan = await self._plans.current(tenant, goal_id)
+        if plan is None:
+            raise NotFound(f"goal {goal_id!r} has no plan yet", reason="PLAN_NOT_FOUND")
+        return plan
+
+    async def list_tasks(self, tenant: str, goal_id: str, page_size: int,
+                         page_token: str) -> Page[Task]:
+        """One page of the current plan's tasks, in dependency order.
+
+        Raises:
+            NotFound: No such goal, or it has no plan yet.
+            InvalidArgument: A negative page size or a bad page token.
+        """
+        size = PageRequest.of(page_size, "").size
+        plan = await self.current(tenant, goal_id)
+        offset = _TaskCursor.decode(page_token, plan.id) if page_token else 0
+        ordered = dependency_order(plan.tasks)
+        items = ordered[offset:offset + size]
+        more = offset + size < len(ordered)
+        return Page(items, _TaskCursor(plan.id, offset + size).encode() if more else "")
+
+    async def update_task(self, tenant: str, goal_id: str, task_id: str,
+                          state: TaskState | None = None, result: str | None = None) -> Task:
+        """Move a task of the current plan to ``state`` and/or set its ``result``; dependents
+        whose dependencies are now done become READY and the goal's state follows.
+
+        Raises:
+            NotFound: No such goal or task.
+            FailedPrecondition: The transition is not allowed, the task ended (TASK_ENDED)
+                or the goal ended (GOAL_ENDED).
+        """
+        now = utc_now()
+
+        def mutation(goal: Goal, current: Plan | None) -> GoalChange:
+            task = current.task(task_id) if current is not None else None
+            if current is None or task is None:
+                raise NotFound(f"task {task_id!r} of goal {goal_id!r} not found",
+                               reason="TASK_NOT_FOUND", metadata={"id": task_id})
+            if goal.state.ended:
+                raise _ended(goal)
+            updated = task
+            if state is not None:
+                updated = lifecycle.transition(updated, state, now)
+            if result is not None and result != task.result:
+                if task.state.ended:
+                    raise FailedPrecondition(f"task {task_id!r} already ended ({task.state})",
+                                             reason="TASK_ENDED")
+                updated = dataclasses.replace(updated, result=result, update_time=now)
+            tasks = lifecycle.promote_ready(
+                [updated if t.id == task_id else t for t in current.tasks], now)
+            changed = tuple(t for t, old in zip(tasks, current.tasks, strict=True) if t != old)
+            goal_state = lifecycle.derive_goal_state(goal.state, tasks)
+            new_goal = (dataclasses.replace(goal, state=goal_state)
+                        if goal_state != goal.state or changed else None)
+            return GoalChange(goal=new_goal, tasks=changed or (task,))
+
+        change = await self._plans.change(tenant, goal_id, mutation)
+        return next(t for t in change.tasks if t.id == task_id)
+
+    async def cancel_goal(self, tenant: str, goal_id: str) -> Goal:
+        """Cancel a goal that has not ended, and its current plan's unfinished tasks.
+
+        Raises:
+            NotFound: No such goal.
+            FailedPrecondition: The goal already ended (GOAL_ENDED).
+        """
+        now = utc_now()
+
+        def mutation(goal: Goal, current: Plan | None) -> GoalChange:
+            if goal.state.ended:
+                raise _ended(goal)
+            tasks = current.tasks if current is not None else ()
+            cancelled = tuple(
+                dataclasses.replace(t, state=TaskState.CANCELLED, update_time=now, end_time=now)
+                for t in tasks if not t.state.ended)
+            return GoalChange(goal=dataclasses.replace(goal, state=GoalState.CANCELLED),
+                              tasks=cancelled)
+
+        change = await self._plans.change(tenant, goal_id, mutation)
+        assert change.goal is not None
+        return change.goal
+
+    async def delete_goal(self, tenant: str, goal_id: str) -> None:
+        """Delete a goal with its plans and tasks.
+
+        Raises:
+            NotFound: No such goal.
+        """
+        await self._plans.delete_goal(tenant, goal_id)
+
+    async def watch(self, tenant: str, goal_id: str) -> AsyncIterator[GoalEvent]:
+        """Yield the goal and its current tasks now, then an event for every change of a
+        task (``task.<state>``) or of the goal (``goal.<state>``), until the goal ends.
+
+        Raises:
+            NotFound: No such goal.
+        """
+        seen_goal = ""
+        seen_tasks: dict[tuple[str, str], Task] = {}
+        while True:
+            goal = await self._goals.get(tenant, goal_id)
+            plan = await self._plans.current(tenant, goal_id)
+            goal_event = None
+            if goal.etag != seen_goal:
+                seen_goal = goal.etag
+                goal_event = GoalEvent(goal, f"goal.{goal.state.value.lower()}", goal.update_time)
+            if goal_event is not None and not seen_tasks:
+                yield goal_event  # the first event tells the goal as it is
+                goal_event = None
+            for task in plan.tasks if plan is not None else ():
+                key = (plan.id if plan is not None else "", task.id)
+                old = seen_tasks.get(key)
+                if old != task:
+                    seen_tasks[key] = task
+                    kind = (task.state.value.lower() if old is None or old.state != task.state
+                            else "updated")
+                    yield GoalEvent(goal, f"task.{kind}", task.update_time, task)
+            if goal_event is not None:
+                yield goal_event
+            if goal.state.ended:
+                return
+            await asyncio.sleep(self._watch_interval)
+
+
+@dataclasses.dataclass(frozen=True)
+class _TaskCursor:
+    """Position in a plan's dependency-ordered tasks, as an opaque page token."""
+
+    plan_id: str
+    offset: int
+
+    def encode(self) -> str:
+        raw = json.dumps({"p": self.plan_id, "o": self.offset}).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, plan_id: str) -> int:
+        """The offset of ``token``, which must be from a page of plan ``plan_id``.
+
+        Raises:
+            InvalidArgument: The token is not ours, or the goal was replanned since.
+        """
+        try:
+            data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            cursor = cls(str(data["p"]), int(data["o"]))
+        except (binascii.Error, ValueError, KeyError, TypeError) as error:
+            raise InvalidArgument.for_field("page_token", "not a valid page token") from error
+        if cursor.plan_id != plan_id or cursor.offset < 0:
+            raise InvalidArgument.for_field(
+                "page_token", "the goal was replanned since this token; list again from the start")
+        return cursor.offset
