@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
-from cognition.runtime.v1 import experiment_pb2
-from services.ai_runtime.core.models import Experiment, ExperimentState, Variant
+from google.protobuf import duration_pb2
+
+from cognition.runtime.v1 import (
+    completion_pb2,
+    experiment_pb2,
+    prompt_version_pb2,
+    runtime_service_pb2,
+)
+from services.ai_runtime.core.completions import CompletionRequest
+from services.ai_runtime.core.models import (
+    Attempt,
+    ChatMessage,
+    Completion,
+    Experiment,
+    ExperimentState,
+    MessageRole,
+    PromptVersion,
+    Usage,
+    UsageGroupBy,
+    UsageRow,
+    Variant,
+)
 from shared import names
-from shared.protos import enum_to_proto, timestamp
+from shared.errors import InvalidArgument
+from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "experiments"
+COMPLETIONS = "completions"
 
 
 def experiment_to_proto(experiment: Experiment) -> experiment_pb2.Experiment:
@@ -50,3 +73,72 @@ def experiment_changes(message: experiment_pb2.Experiment, paths: set[str]) -> d
         "variants": variants_from_proto(message.variants),
     }
     return {path: values[path] for path in paths}
+
+
+def messages_from_proto(messages: Iterable[completion_pb2.Message]) -> list[ChatMessage]:
+    return [ChatMessage(enum_from_proto(completion_pb2.MessageRole, m.role, MessageRole,
+                                        MessageRole.USER), m.content) for m in messages]
+
+
+def _same_tenant(tenant: str, name: str, field: str) -> str:
+    if name and name.split("/")[1] != tenant:
+        raise InvalidArgument.for_field(field, f"must belong to tenants/{tenant}")
+    return name
+
+
+def completion_request(tenant: str, request: Any) -> CompletionRequest:
+    """The domain request of a CompleteRequest or StreamCompleteRequest (same fields)."""
+    return CompletionRequest(
+        tenant=tenant, role=request.role, messages=messages_from_proto(request.messages),
+        max_output_tokens=request.max_output_tokens,
+        temperature=request.temperature if request.HasField("temperature") else None,
+        response_schema=request.response_schema,
+        goal=_same_tenant(tenant, request.goal, "goal"),
+        agent=_same_tenant(tenant, request.agent, "agent"),
+        request_id=request.request_id)
+
+
+def usage_to_proto(usage: Usage) -> completion_pb2.Usage:
+    return completion_pb2.Usage(input_tokens=usage.input_tokens,
+                                output_tokens=usage.output_tokens,
+                                cost_micros=usage.cost_micros)
+
+
+def _attempt_to_proto(attempt: Attempt) -> completion_pb2.ProviderAttempt:
+    latency = duration_pb2.Duration()
+    latency.FromNanoseconds(int(attempt.latency_seconds * 1e9))
+    return completion_pb2.ProviderAttempt(
+        provider=attempt.provider,
+        outcome=enum_to_proto(completion_pb2.AttemptOutcome, attempt.outcome),
+        reason=attempt.reason, latency=latency)
+
+
+def completion_to_proto(completion: Completion) -> completion_pb2.Completion:
+    return completion_pb2.Completion(
+        name=names.format_name(completion.tenant, COMPLETIONS, completion.id),
+        role=completion.role, provider=completion.provider, model=completion.model,
+        prompt_version=completion.prompt_version,
+        messages=[completion_pb2.Message(role=enum_to_proto(completion_pb2.MessageRole, m.role),
+                                         content=m.content) for m in completion.messages],
+        output=completion.output, usage=usage_to_proto(completion.usage),
+        attempts=[_attempt_to_proto(a) for a in completion.attempts],
+        goal=completion.goal, agent=completion.agent,
+        create_time=timestamp(completion.create_time),
+        experiment=completion.experiment, variant=completion.variant)
+
+
+def group_by_from_proto(value: int) -> UsageGroupBy:
+    return enum_from_proto(runtime_service_pb2.UsageGroupBy, value, UsageGroupBy,
+                           UsageGroupBy.NONE)
+
+
+def usage_row_to_proto(row: UsageRow) -> runtime_service_pb2.UsageRow:
+    return runtime_service_pb2.UsageRow(key=row.key, usage=usage_to_proto(row.usage),
+                                        completion_count=row.completion_count)
+
+
+def prompt_version_to_proto(version: PromptVersion) -> prompt_version_pb2.PromptVersion:
+    return prompt_version_pb2.PromptVersion(
+        name=f"prompts/{version.role}/versions/{version.version}", role=version.role,
+        version=version.version, digest=version.digest,
+        create_time=timestamp(version.create_time))

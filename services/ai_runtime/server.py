@@ -1,13 +1,27 @@
-"""Process of the ai-runtime: its database, domain and servicer on the shared bootstrap."""
+"""Process of the ai-runtime: its database, providers, domain and servicer on the shared
+bootstrap."""
 
 from __future__ import annotations
 
 import pathlib
 
 from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
-from services.ai_runtime.config import SPEC
+from services.ai_runtime.config import SPEC, Settings
+from services.ai_runtime.core.completions import CompletionService
 from services.ai_runtime.core.experiments import ExperimentService
-from services.ai_runtime.repository import experiment_repository
+from services.ai_runtime.core.pricing import Budgets, ModelPrice, PriceTable
+from services.ai_runtime.core.prompts import PromptLibrary
+from services.ai_runtime.core.providers.anthropic_messages import AnthropicProvider
+from services.ai_runtime.core.providers.base import Provider
+from services.ai_runtime.core.providers.offline import OfflineProvider
+from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
+from services.ai_runtime.core.providers.replay import CassetteRecorder, ReplayProvider
+from services.ai_runtime.core.router import ProviderRouter
+from services.ai_runtime.repository import (
+    UsageRepository,
+    completion_repository,
+    experiment_repository,
+)
 from services.ai_runtime.servicer import RuntimeServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
@@ -16,11 +30,78 @@ from shared.server import Register, RunningServer, start_service
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(db: DatabaseConnection) -> Register:
-    servicer = RuntimeServicer(ExperimentService(experiment_repository(db)))
-    return lambda server: pb_grpc.add_RuntimeServiceServicer_to_server(servicer, server)
+def _secret(value: object) -> str | None:
+    getter = getattr(value, "get_secret_value", None)
+    return str(getter()) if getter is not None else None
 
 
-async def create_server(settings: ServiceSettings) -> RunningServer:
-    """Start the ai-runtime (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, _servicers)
+def build_providers(settings: Settings) -> dict[str, Provider]:
+    """Every provider the settings describe (SDK clients connect lazily, on first call)."""
+    timeout, retries = settings.provider_timeout_seconds, settings.provider_max_retries
+    providers: dict[str, Provider] = {
+        "offline": OfflineProvider(settings.offline_latency_ms),
+        "openai": OpenAIChatProvider(
+            "openai", settings.openai_model, settings.openai_embedding_model,
+            _secret(settings.openai_api_key), settings.openai_base_url, timeout, retries),
+        "openai-compatible": OpenAIChatProvider(
+            "openai-compatible", settings.openai_compatible_model,
+            settings.openai_compatible_embedding_model,
+            _secret(settings.openai_compatible_api_key), settings.openai_compatible_base_url,
+            timeout, retries),
+        "anthropic": AnthropicProvider(settings.anthropic_model,
+                                       _secret(settings.anthropic_api_key),
+                                       settings.anthropic_base_url, timeout, retries),
+    }
+    if settings.replay_cassette is not None:
+        providers["replay"] = ReplayProvider(settings.replay_cassette)
+    return providers
+
+
+def build_router(settings: Settings, providers: dict[str, Provider] | None = None
+                 ) -> ProviderRouter:
+    """The router of ``settings``' routes over ``providers`` (default: build_providers).
+
+    Raises:
+        ValueError: A route names a provider that is not configured.
+    """
+    return ProviderRouter(providers if providers is not None else build_providers(settings),
+                          settings.routes, settings.default_route, settings.embed_route,
+                          settings.provider_timeout_seconds)
+
+
+def build_completions(settings: Settings, db: DatabaseConnection,
+                      router: ProviderRouter) -> CompletionService:
+    """The completion service of ``settings`` over ``db``."""
+    prices = {key: ModelPrice(p.input, p.output) for key, p in settings.prices.items()}
+    return CompletionService(
+        completion_repository(db), UsageRepository(db), experiment_repository(db), router,
+        PromptLibrary(settings.resolved_prompts_dir(), settings.prompt_versions),
+        PriceTable(prices), Budgets(settings.default_budget_micros, settings.tenant_budgets),
+        CassetteRecorder(settings.record_cassette) if settings.record_cassette else None,
+        settings.default_max_output_tokens)
+
+
+async def create_server(settings: ServiceSettings,
+                        providers: dict[str, Provider] | None = None) -> RunningServer:
+    """Start the ai-runtime (port 0 in settings = any free port).
+
+    Args:
+        settings: Its settings (a :class:`Settings`; plain service settings get defaults).
+        providers: Providers to use instead of those the settings describe (tests, benches).
+    """
+    runtime = settings if isinstance(settings, Settings) else Settings(
+        **settings.model_dump())
+    router = build_router(runtime, providers)
+
+    def servicers(db: DatabaseConnection) -> Register:
+        servicer = RuntimeServicer(ExperimentService(experiment_repository(db)),
+                                   build_completions(runtime, db, router))
+        return lambda server: pb_grpc.add_RuntimeServiceServicer_to_server(servicer, server)
+
+    try:
+        running = await start_service(SPEC, runtime, MIGRATIONS, servicers)
+    except BaseException:
+        await router.close()
+        raise
+    running.on_stop.append(router.close)
+    return running

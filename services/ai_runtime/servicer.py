@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import grpc
 
 from cognition.runtime.v1 import runtime_service_pb2 as pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime import convert
+from services.ai_runtime.core.completions import CompletionService, page_of
 from services.ai_runtime.core.experiments import UPDATABLE_FIELDS, ExperimentService
 from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.protos import datetime_of, mask_paths
 
 
 class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
-    """Prompt experiments. Completions, embeddings and usage arrive with the model providers."""
+    """Completions, embeddings, usage, prompt versions and prompt experiments."""
 
-    def __init__(self, experiments: ExperimentService) -> None:
+    def __init__(self, experiments: ExperimentService, completions: CompletionService) -> None:
         self._experiments = experiments
+        self._completions = completions
 
     async def CreateExperiment(self, request: pb.CreateExperimentRequest,
                                context: grpc.aio.ServicerContext) -> pb.CreateExperimentResponse:
@@ -57,3 +61,60 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
         tenant, experiment_id = names.parse_name(request.name, convert.COLLECTION)
         await self._experiments.delete(tenant, experiment_id)
         return pb.DeleteExperimentResponse()
+
+    async def Complete(self, request: pb.CompleteRequest,
+                       context: grpc.aio.ServicerContext) -> pb.CompleteResponse:
+        tenant = names.parse_parent(request.parent)
+        completion = await self._completions.complete(convert.completion_request(tenant, request))
+        return pb.CompleteResponse(completion=convert.completion_to_proto(completion))
+
+    async def StreamComplete(self, request: pb.StreamCompleteRequest,
+                             context: grpc.aio.ServicerContext
+                             ) -> AsyncIterator[pb.StreamCompleteResponse]:
+        tenant = names.parse_parent(request.parent)
+        async for item in self._completions.stream(convert.completion_request(tenant, request)):
+            if isinstance(item, str):
+                yield pb.StreamCompleteResponse(delta=item)
+            else:
+                yield pb.StreamCompleteResponse(completion=convert.completion_to_proto(item))
+
+    async def Embed(self, request: pb.EmbedRequest,
+                    context: grpc.aio.ServicerContext) -> pb.EmbedResponse:
+        tenant = names.parse_parent(request.parent)
+        embeddings = await self._completions.embed(tenant, list(request.texts))
+        return pb.EmbedResponse(
+            embeddings=[pb.Embedding(values=v) for v in embeddings.vectors],
+            model=embeddings.model, usage=convert.usage_to_proto(embeddings.usage))
+
+    async def GetCompletion(self, request: pb.GetCompletionRequest,
+                            context: grpc.aio.ServicerContext) -> pb.GetCompletionResponse:
+        tenant, completion_id = names.parse_name(request.name, convert.COMPLETIONS)
+        completion = await self._completions.get(tenant, completion_id)
+        return pb.GetCompletionResponse(completion=convert.completion_to_proto(completion))
+
+    async def ListCompletions(self, request: pb.ListCompletionsRequest,
+                              context: grpc.aio.ServicerContext) -> pb.ListCompletionsResponse:
+        tenant = names.parse_parent(request.parent)
+        page = await self._completions.list_completions(
+            tenant, PageRequest.of(request.page_size, request.page_token), request.filter)
+        return pb.ListCompletionsResponse(
+            completions=[convert.completion_to_proto(c) for c in page.items],
+            next_page_token=page.next_page_token)
+
+    async def GetUsage(self, request: pb.GetUsageRequest,
+                       context: grpc.aio.ServicerContext) -> pb.GetUsageResponse:
+        tenant = names.parse_parent(request.parent)
+        rows = await self._completions.usage(
+            tenant, convert.group_by_from_proto(request.group_by),
+            datetime_of(request.start_time, request.HasField("start_time")),
+            datetime_of(request.end_time, request.HasField("end_time")))
+        return pb.GetUsageResponse(rows=[convert.usage_row_to_proto(r) for r in rows])
+
+    async def ListPromptVersions(self, request: pb.ListPromptVersionsRequest,
+                                 context: grpc.aio.ServicerContext
+                                 ) -> pb.ListPromptVersionsResponse:
+        versions, token = page_of(self._completions.prompt_versions(request.role),
+                                  request.page_size, request.page_token)
+        return pb.ListPromptVersionsResponse(
+            prompt_versions=[convert.prompt_version_to_proto(v) for v in versions],
+            next_page_token=token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
@@ -85,3 +86,19 @@ class ExperimentService:
 
     async def delete(self, tenant: str, experiment_id: str) -> None:
         await self._experiments.delete(tenant, experiment_id)
+
+
+def assign_variant(experiment: Experiment, key: str) -> Variant:
+    """The variant ``key`` (a goal) gets in ``experiment``: sticky, and weighted.
+
+    The same (key, experiment) always gets the same variant; over many keys each variant
+    gets about its weight's share.
+    """
+    total = sum(v.weight for v in experiment.variants)
+    digest = hashlib.sha256(f"{experiment.tenant}/{experiment.id}\x00{key}".encode()).digest()
+    point = int.from_bytes(digest[:8], "big") % total
+    for variant in experiment.variants:
+        if point < variant.weight:
+            return variant
+        point -= variant.weight
+    return experiment.variants[-1]  # unreachable: point < total

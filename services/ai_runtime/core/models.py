@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 
 from shared.database import Entity
@@ -32,3 +33,122 @@ class Experiment(Entity):
     role: str
     variants: list[Variant] = dataclasses.field(default_factory=list)
     state: ExperimentState = ExperimentState.RUNNING
+
+
+class MessageRole(enum.StrEnum):
+    """The speaker of a message."""
+
+    SYSTEM = "SYSTEM"
+    USER = "USER"
+    ASSISTANT = "ASSISTANT"
+    TOOL = "TOOL"
+
+
+@dataclasses.dataclass(frozen=True)
+class ChatMessage:
+    """One message of a conversation with a model."""
+
+    role: MessageRole
+    content: str
+
+
+class AttemptOutcome(enum.StrEnum):
+    """How one provider call ended."""
+
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    TIMED_OUT = "TIMED_OUT"
+    RATE_LIMITED = "RATE_LIMITED"
+    SKIPPED = "SKIPPED"
+
+
+@dataclasses.dataclass(frozen=True)
+class Attempt:
+    """One call to one provider while making a completion."""
+
+    provider: str
+    outcome: AttemptOutcome
+    reason: str = ""
+    latency_seconds: float = 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Usage:
+    """Tokens used and what they cost (micro-dollars)."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_micros: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Completion(Entity):
+    """The record of one model call for an agent role, and its charge."""
+
+    role: str
+    provider: str
+    model: str
+    prompt_version: str
+    messages: list[ChatMessage] = dataclasses.field(default_factory=list)
+    output: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_micros: int = 0
+    attempts: list[Attempt] = dataclasses.field(default_factory=list)
+    goal: str = ""
+    agent: str = ""
+    experiment: str = ""
+    variant: str = ""
+    # The caller's idempotency key; None when the call had none.
+    request_id: str | None = None
+
+    @property
+    def usage(self) -> Usage:
+        return Usage(self.input_tokens, self.output_tokens, self.cost_micros)
+
+
+class UsageGroupBy(enum.StrEnum):
+    """What usage sums are grouped by; NONE gives one row for the tenant."""
+
+    NONE = "NONE"
+    ROLE = "ROLE"
+    PROVIDER = "PROVIDER"
+    MODEL = "MODEL"
+    PROMPT_VERSION = "PROMPT_VERSION"
+    GOAL = "GOAL"
+    AGENT = "AGENT"
+    VARIANT = "VARIANT"
+
+
+@dataclasses.dataclass(frozen=True)
+class UsageRow:
+    """Summed usage of one group."""
+
+    key: str
+    usage: Usage
+    completion_count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class PromptVersion:
+    """One version of a role's prompt template."""
+
+    role: str
+    version: str
+    digest: str
+    template: str
+    create_time: dt.datetime
+
+    @property
+    def id(self) -> str:
+        """``executor/v2``."""
+        return f"{self.role}/{self.version}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Embeddings:
+    """Vectors of some texts and what making them cost."""
+
+    vectors: list[list[float]]
+    model: str
+    usage: Usage

@@ -28,6 +28,7 @@ class UsageGroupBy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     USAGE_GROUP_BY_PROMPT_VERSION: _ClassVar[UsageGroupBy]
     USAGE_GROUP_BY_GOAL: _ClassVar[UsageGroupBy]
     USAGE_GROUP_BY_AGENT: _ClassVar[UsageGroupBy]
+    USAGE_GROUP_BY_VARIANT: _ClassVar[UsageGroupBy]
 USAGE_GROUP_BY_UNSPECIFIED: UsageGroupBy
 USAGE_GROUP_BY_ROLE: UsageGroupBy
 USAGE_GROUP_BY_PROVIDER: UsageGroupBy
@@ -35,6 +36,7 @@ USAGE_GROUP_BY_MODEL: UsageGroupBy
 USAGE_GROUP_BY_PROMPT_VERSION: UsageGroupBy
 USAGE_GROUP_BY_GOAL: UsageGroupBy
 USAGE_GROUP_BY_AGENT: UsageGroupBy
+USAGE_GROUP_BY_VARIANT: UsageGroupBy
 
 class CreateExperimentRequest(_message.Message):
     __slots__ = ("parent", "experiment", "experiment_id", "request_id")

@@ -1,0 +1,1 @@
+"""Model providers behind one small interface (:mod:`.base`), one module each."""

@@ -1,0 +1,122 @@
+"""``anthropic``: Anthropic's Messages API through the official ``anthropic`` SDK
+(``AsyncAnthropic``).
+
+System messages become the ``system`` parameter; tool results are sent as user turns, and
+consecutive turns of one speaker are merged, as the API wants user and assistant to
+alternate, starting with the user. The Messages API of the pinned SDK takes no sampling
+temperature, so a request's temperature is not sent. The API key is handed to the SDK only,
+never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import anthropic
+
+from services.ai_runtime.core.models import ChatMessage, Embeddings, MessageRole
+from services.ai_runtime.core.providers.base import (
+    FailureKind,
+    ProviderError,
+    ProviderRequest,
+    ProviderResponse,
+    StreamChunk,
+    failure_of_status,
+)
+
+
+def provider_error(error: anthropic.AnthropicError) -> ProviderError:
+    """The provider failure of an SDK error."""
+    if isinstance(error, anthropic.APITimeoutError):
+        return ProviderError(FailureKind.TIMEOUT, "request timed out")
+    if isinstance(error, anthropic.APIConnectionError):
+        return ProviderError(FailureKind.UNAVAILABLE, "cannot connect")
+    if isinstance(error, anthropic.APIStatusError):
+        return ProviderError(failure_of_status(error.status_code),
+                             f"HTTP {error.status_code}: {error.message}", error.status_code)
+    return ProviderError(FailureKind.UNAVAILABLE, f"{type(error).__name__}")
+
+
+def wire_messages(messages: Sequence[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
+    """(system text, alternating user/assistant turns starting with the user)."""
+    system = "\n\n".join(m.content for m in messages if m.role is MessageRole.SYSTEM)
+    turns: list[dict[str, str]] = []
+    for message in messages:
+        if message.role is MessageRole.SYSTEM:
+            continue
+        speaker = "assistant" if message.role is MessageRole.ASSISTANT else "user"
+        if turns and turns[-1]["role"] == speaker:
+            turns[-1]["content"] += "\n\n" + message.content
+        else:
+            turns.append({"role": speaker, "content": message.content})
+    if not turns or turns[0]["role"] != "user":
+        turns.insert(0, {"role": "user", "content": "(start)"})
+    return system, turns
+
+
+class AnthropicProvider:
+    """The Messages API.
+
+    Args:
+        model: The model.
+        api_key: The key.
+        base_url: The endpoint (None: the SDK's default).
+        timeout: Seconds per HTTP request.
+        max_retries: The SDK's own retries of 429 and 5xx.
+    """
+
+    name = "anthropic"
+
+    def __init__(self, model: str, api_key: str | None, base_url: str | None, timeout: float,
+                 max_retries: int) -> None:
+        self.model = model
+        self._client = anthropic.AsyncAnthropic(api_key=api_key or "not-configured",
+                                                base_url=base_url, timeout=timeout,
+                                                max_retries=max_retries)
+
+    def _arguments(self, request: ProviderRequest) -> dict[str, Any]:
+        system, turns = wire_messages(request.messages)
+        arguments: dict[str, Any] = {"model": self.model, "messages": turns,
+                                     "max_tokens": request.max_output_tokens}
+        if system:
+            arguments["system"] = system
+        return arguments
+
+    async def complete(self, request: ProviderRequest) -> ProviderResponse:
+        try:
+            response = await self._client.messages.create(**self._arguments(request))
+        except anthropic.AnthropicError as error:
+            raise provider_error(error) from error
+        output = "".join(getattr(block, "text", "") for block in response.content
+                         if block.type == "text")
+        return ProviderResponse(output, response.model or self.model,
+                                response.usage.input_tokens, response.usage.output_tokens)
+
+    async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamChunk]:
+        parts: list[str] = []
+        model, input_tokens, output_tokens = self.model, 0, 0
+        try:
+            stream = await self._client.messages.create(**self._arguments(request), stream=True)
+            async for event in stream:
+                if event.type == "message_start":
+                    model = event.message.model or model
+                    input_tokens = event.message.usage.input_tokens
+                    output_tokens = event.message.usage.output_tokens
+                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                    parts.append(event.delta.text)
+                    yield StreamChunk(delta=event.delta.text)
+                elif event.type == "message_delta":
+                    output_tokens = event.usage.output_tokens
+                    if event.usage.input_tokens:
+                        input_tokens = event.usage.input_tokens
+        except anthropic.AnthropicError as error:
+            raise provider_error(error) from error
+        yield StreamChunk(response=ProviderResponse("".join(parts), model, input_tokens,
+                                                    output_tokens))
+
+    async def embed(self, texts: Sequence[str]) -> Embeddings:
+        raise ProviderError(FailureKind.UNSUPPORTED, "anthropic has no embeddings API")
+
+    async def close(self) -> None:
+        await self._client.close()
