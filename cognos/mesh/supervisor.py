@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import pathlib
+import random
 import socket
 import sys
 import time
@@ -32,11 +33,27 @@ log = logging.getLogger(__name__)
 MAX_RESTARTS = 5
 
 
+# Below the kernel's ephemeral range (32768-60999 by default), so the port is not handed to
+# some client socket between being picked here and bound by the service.
+_PORT_RANGE = (20000, 32000)
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port that was free a moment ago on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port on 127.0.0.1 that was free a moment ago and not handed out before by this
+    process."""
+    for _ in range(1000):
+        port = random.randint(*_PORT_RANGE)
+        if port in _handed_out:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise OSError(f"no free port in {_PORT_RANGE}")
 
 
 def descriptor_set_path() -> pathlib.Path:

@@ -23,3 +23,6 @@ class Settings(ServiceSettings):
     known_tools: tuple[str, ...] = ()
     # Most tasks in one plan (COGNOS_TASK_PLANNER_MAX_PLAN_TASKS).
     max_plan_tasks: int = Field(default=100, gt=0)
+    # Seconds between rounds of the planning loop when no goal waits
+    # (COGNOS_TASK_PLANNER_PLANNING_INTERVAL_SECONDS); 0 turns the loop off.
+    planning_interval_seconds: float = Field(default=0.5, ge=0)

@@ -238,3 +238,41 @@ class PlanRepository:
             if result.rowcount == 0:
                 raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
                                metadata={"id": goal_id})
+
+
+class PendingGoalQueue:
+    """Goals waiting for a plan, across tenants; claims are conditional updates, so several
+    planner replicas never draft the same goal."""
+
+    def __init__(self, goals: Repository[Goal]) -> None:
+        self._goals = goals
+
+    async def claim_pending(self, limit: int) -> list[Goal]:
+        """Move up to ``limit`` of the oldest PENDING goals to PLANNING and return them."""
+        c = goals.c
+        async with self._goals.db.connect() as conn:
+            rows = (await conn.execute(
+                sa.select(c.tenant, c.id).where(c.state == GoalState.PENDING.value)
+                .order_by(c.create_time).limit(limit))).all()
+        claimed = []
+        for tenant, goal_id in rows:
+            if await self._move(tenant, goal_id, GoalState.PENDING, GoalState.PLANNING):
+                claimed.append(await self._goals.get(tenant, goal_id))
+        return claimed
+
+    async def release(self, goal: Goal) -> None:
+        """Put a goal back for a later round."""
+        await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.PENDING)
+
+    async def fail(self, goal: Goal) -> None:
+        """The goal cannot be planned."""
+        await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.FAILED)
+
+    async def _move(self, tenant: str, goal_id: str, old: GoalState, new: GoalState) -> bool:
+        c = goals.c
+        async with self._goals.db.transaction() as conn:
+            result = await conn.execute(
+                sa.update(goals).where(c.tenant == tenant, c.id == goal_id,
+                                       c.state == old.value)
+                .values(state=new.value, update_time=utc_now(), etag=new_etag()))
+        return bool(result.rowcount)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
+from cognition.runtime.v1 import runtime_service_pb2_grpc
 from services.task_planner.config import SPEC, Settings
+from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
 from services.task_planner.core.plans import PlanService
 from services.task_planner.core.validation import PlanLimits, PlanValidator
-from services.task_planner.repository import PlanRepository, goal_repository
+from services.task_planner.drafter import RuntimePlanDrafter
+from services.task_planner.repository import PendingGoalQueue, PlanRepository, goal_repository
 from services.task_planner.servicer import PlannerServicer
+from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.registry import by_name
 from shared.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
@@ -28,13 +34,30 @@ def plan_validator(settings: ServiceSettings) -> PlanValidator:
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
-    """Start the task-planner (port 0 in settings = any free port)."""
+    """Start the task-planner (port 0 in settings = any free port) and its planning loop."""
     validator = plan_validator(settings)
+    drafter = RuntimePlanDrafter(ServiceClient(
+        settings.mesh.peer_address(by_name("ai-runtime")),
+        runtime_service_pb2_grpc.RuntimeServiceStub, deadline=60), SPEC.name)
+    planning: list[GoalPlanning] = []
 
     def servicers(db: DatabaseConnection) -> Register:
         goals = goal_repository(db)
         plans = PlanService(goals, PlanRepository(db, goals), validator)
+        planning.append(GoalPlanning(PendingGoalQueue(goals), plans, drafter))
         servicer = PlannerServicer(GoalService(goals), plans)
         return lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server)
 
-    return await start_service(SPEC, settings, MIGRATIONS, servicers)
+    running = await start_service(SPEC, settings, MIGRATIONS, servicers)
+    interval = settings.planning_interval_seconds if isinstance(settings, Settings) else 0.5
+    if interval > 0:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop().create_task(planning[0].run(stop, interval))
+
+        async def stop_planning() -> None:
+            stop.set()
+            await loop
+            await drafter.close()
+
+        running.on_stop.insert(0, stop_planning)
+    return running

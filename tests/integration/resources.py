@@ -62,6 +62,16 @@ class SampleResource:
         field = request_class.DESCRIPTOR.fields_by_name[self.field]
         return json_format.ParseDict(body, field.message_type._concrete_class())
 
+    def same(self, first: Message | dict[str, Any], second: Message | dict[str, Any]) -> bool:
+        """Whether two views of one resource agree on its name and on what was submitted.
+
+        Output-only fields may move on in between (a goal is planned as soon as it exists).
+        """
+        views = [json_format.MessageToDict(v) if isinstance(v, Message) else v
+                 for v in (first, second)]
+        keys = ["name", *self.body]
+        return all(views[0].get(k) == views[1].get(k) for k in keys)
+
     def create_request(self, tenant: str, body: dict[str, Any] | None = None) -> Message:
         request_class = getattr(self.module(), f"Create{self.kind}Request")
         resource = self.resource_message(self.json_body(tenant) if body is None else body)

@@ -79,7 +79,7 @@ async def test_create_get_list_over_grpc_through_envoy(
     created = getattr(response, sample.field)
     assert created.name.startswith(f"tenants/{tenant}/{sample.collection}/")
     got = await getattr(stub, f"Get{sample.kind}")(sample.get_request(created.name), timeout=10)
-    assert getattr(got, sample.field) == created
+    assert sample.same(getattr(got, sample.field), created)
     listed = await getattr(stub, f"List{sample.plural}")(sample.list_request(tenant), timeout=10)
     assert [r.name for r in getattr(listed, sample.list_field)] == [created.name]
 
@@ -94,7 +94,7 @@ async def test_create_get_list_over_rest_through_the_transcoder(
     created = body[key]
     assert created["name"].startswith(f"tenants/{tenant}/{sample.collection}/")
     status, body = await rest_api("GET", f"/v1/{created['name']}")
-    assert status == 200 and body[key] == created
+    assert status == 200 and sample.same(body[key], created)
     status, body = await rest_api("GET", collection + "?pageSize=10")
     assert status == 200
     assert [r["name"] for r in body[sample.collection]] == [created["name"]]

@@ -59,7 +59,7 @@ async def test_round_trip_on_postgres(servers_on_postgres: dict[str, RunningServ
             sample.create_request(tenant), timeout=10), sample.field)
         got = await getattr(stub, f"Get{sample.kind}")(sample.get_request(created.name),
                                                         timeout=10)
-        assert getattr(got, sample.field) == created
+        assert sample.same(getattr(got, sample.field), created)
         listed = await getattr(stub, f"List{sample.plural}")(sample.list_request(tenant),
                                                               timeout=10)
         assert [r.name for r in getattr(listed, sample.list_field)] == [created.name]

@@ -70,4 +70,4 @@ async def test_another_tenant_sees_nothing(backend: tuple[grpc.aio.Channel, Toke
     assert list(getattr(own, item.list_field)) == []
     still = await getattr(stub, f"Get{item.kind}")(item.get_request(created.name), timeout=10,
                                                     metadata=as_owner)
-    assert getattr(still, item.field) == created
+    assert item.same(getattr(still, item.field), created)

@@ -1,0 +1,81 @@
+"""``GoalPlanning``: turns submitted goals into plans, in the background and durably.
+
+A goal is created PENDING. The planning loop claims pending goals (PENDING -> PLANNING, a
+conditional update, so replicas never draft the same goal twice), asks the planner agent for a
+draft through the AI runtime, and stores it through :class:`PlanService` (validation included).
+A draft that fails validation fails the goal; an unreachable runtime puts the goal back to
+PENDING for the next round. Nothing lives only in memory: a restart resumes pending goals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from services.task_planner.core.models import Goal, PlanDraft
+from services.task_planner.core.plans import PlanService
+from shared.errors import CognitionError, DeadlineExceeded, Unavailable
+
+log = logging.getLogger(__name__)
+
+
+class PlanDrafter(Protocol):
+    """The planner agent: a draft plan for a goal."""
+
+    async def draft(self, goal: Goal) -> PlanDraft: ...
+
+
+class GoalQueue(Protocol):
+    """Goals waiting for a plan."""
+
+    async def claim_pending(self, limit: int) -> list[Goal]: ...
+
+    async def release(self, goal: Goal) -> None: ...
+
+    async def fail(self, goal: Goal) -> None: ...
+
+
+class GoalPlanning:
+    """Drafts, validates and stores plans for pending goals.
+
+    Args:
+        queue: Pending goals.
+        plans: Stores (and validates) plans.
+        drafter: The planner agent.
+    """
+
+    def __init__(self, queue: GoalQueue, plans: PlanService, drafter: PlanDrafter) -> None:
+        self._queue = queue
+        self._plans = plans
+        self._drafter = drafter
+
+    async def plan_pending(self, limit: int = 10) -> int:
+        """One round: plan up to ``limit`` pending goals concurrently; returns how many."""
+        goals = await self._queue.claim_pending(limit)
+        await asyncio.gather(*(self._plan(goal) for goal in goals))
+        return len(goals)
+
+    async def _plan(self, goal: Goal) -> None:
+        try:
+            draft = await self._drafter.draft(goal)
+            await self._plans.create(goal.tenant, goal.id, draft)
+        except (Unavailable, DeadlineExceeded) as error:
+            log.warning("planning %s/%s postponed: %s", goal.tenant, goal.id, error.message)
+            await self._queue.release(goal)
+        except CognitionError as error:
+            log.warning("goal %s/%s failed planning: %s", goal.tenant, goal.id, error.message)
+            await self._queue.fail(goal)
+
+    async def run(self, stop: asyncio.Event, interval: float) -> None:
+        """Plan pending goals until ``stop`` is set, polling every ``interval`` seconds."""
+        while not stop.is_set():
+            try:
+                planned = await self.plan_pending()
+            except Exception:
+                log.exception("planning round failed")
+                planned = 0
+            if not planned:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -1,0 +1,65 @@
+"""The planner agent, reached through the AI runtime: drafts a plan for a goal."""
+
+from __future__ import annotations
+
+from cognition.agents.v1 import agent_io_pb2
+from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
+from services.task_planner.core.models import Goal, PlanDraft, Task
+from shared import context
+from shared.agents import AgentFailure, agent_type
+from shared.client import ServiceClient
+from shared.errors import FailedPrecondition
+
+COMPLETIONS_WRITE = frozenset({"completions.write"})
+
+
+class RuntimePlanDrafter:
+    """Asks the AI runtime, in the planner role, to decompose a goal into tasks.
+
+    Args:
+        runtime: A client of the ai-runtime service.
+        service: This service's name, its identity towards the runtime.
+    """
+
+    def __init__(self, runtime: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub],
+                 service: str) -> None:
+        self._runtime = runtime
+        self._subject = f"services/{service}"
+        self._agent = agent_type("planner")
+
+    async def draft(self, goal: Goal) -> PlanDraft:
+        """The planner agent's draft for ``goal``.
+
+        Raises:
+            FailedPrecondition: The answer is not a plan (PLAN_DRAFT_INVALID).
+            Unavailable: The runtime cannot be reached.
+        """
+        goal_name = f"tenants/{goal.tenant}/goals/{goal.id}"
+        request = runtime_service_pb2.CompleteRequest(
+            parent=f"tenants/{goal.tenant}", role=self._agent.role,
+            messages=[completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
+                                             content=goal.description)],
+            response_schema=self._agent.response_schema(), goal=goal_name,
+            request_id=f"plan-{goal.id}")
+        identity = context.CallContext(tenant=goal.tenant, subject=self._subject,
+                                       scopes=COMPLETIONS_WRITE)
+        with context.bind(identity):
+            response = await self._runtime.call("Complete", request, timeout=60,
+                                                idempotent=True)
+        try:
+            output = self._agent.parse(response.completion.output)
+        except AgentFailure as failure:
+            raise FailedPrecondition(str(failure), reason="PLAN_DRAFT_INVALID") from failure
+        assert isinstance(output, agent_io_pb2.PlannerOutput)
+        return PlanDraft(tasks=tuple(_task(t) for t in output.tasks),
+                         complexity=output.complexity or 1)
+
+    async def close(self) -> None:
+        await self._runtime.close()
+
+
+def _task(draft: agent_io_pb2.DraftTask) -> Task:
+    return Task(id=draft.id, title=draft.title, instructions=draft.instructions,
+                agent_role=draft.agent_role, depends_on=tuple(draft.depends_on),
+                tools=tuple(draft.tools), acceptance_criteria=tuple(draft.acceptance_criteria),
+                critical=draft.critical)

@@ -1,0 +1,57 @@
+"""The planning loop: pending goals are claimed once, planned, failed on a bad draft and put
+back when the runtime cannot be reached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.task_planner.core.drafting import GoalPlanning
+from services.task_planner.core.goals import GoalService
+from services.task_planner.core.models import Goal, GoalState, PlanDraft
+from services.task_planner.core.plans import PlanService
+from services.task_planner.repository import PendingGoalQueue, goal_repository
+from shared.database import DatabaseConnection
+from shared.errors import Unavailable
+from tests.unit.task_planner.conftest import TENANT, task
+
+
+@dataclass
+class ScriptedDrafter:
+    """Answers with a fixed draft, or raises, and counts the goals it was asked about."""
+
+    draft_or_error: PlanDraft | Exception
+    asked: list[str] = field(default_factory=list)
+
+    async def draft(self, goal: Goal) -> PlanDraft:
+        self.asked.append(goal.id)
+        if isinstance(self.draft_or_error, Exception):
+            raise self.draft_or_error
+        return self.draft_or_error
+
+
+def loop(db: DatabaseConnection, plans: PlanService, drafter: ScriptedDrafter) -> GoalPlanning:
+    return GoalPlanning(PendingGoalQueue(goal_repository(db)), plans, drafter)
+
+
+async def test_a_pending_goal_is_planned_once(db: DatabaseConnection, goals: GoalService,
+                                             plans: PlanService, goal: Goal) -> None:
+    drafter = ScriptedDrafter(PlanDraft(tasks=(task("a"), task("b", "a")), complexity=2))
+    assert await loop(db, plans, drafter).plan_pending() == 1
+    assert await loop(db, plans, drafter).plan_pending() == 0  # nothing left to claim
+    planned = await goals.get(TENANT, goal.id)
+    assert planned.state is GoalState.RUNNING and planned.plan.endswith("/plans/r1")
+    assert drafter.asked == [goal.id]
+
+
+async def test_an_invalid_draft_fails_the_goal(db: DatabaseConnection, goals: GoalService,
+                                               plans: PlanService, goal: Goal) -> None:
+    cyclic = PlanDraft(tasks=(task("a", "b"), task("b", "a")))
+    await loop(db, plans, ScriptedDrafter(cyclic)).plan_pending()
+    assert (await goals.get(TENANT, goal.id)).state is GoalState.FAILED
+
+
+async def test_an_unreachable_runtime_puts_the_goal_back(db: DatabaseConnection,
+                                                         goals: GoalService, plans: PlanService,
+                                                         goal: Goal) -> None:
+    await loop(db, plans, ScriptedDrafter(Unavailable("runtime down"))).plan_pending()
+    assert (await goals.get(TENANT, goal.id)).state is GoalState.PENDING
