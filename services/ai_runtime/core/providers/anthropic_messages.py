@@ -22,20 +22,13 @@ from services.ai_runtime.core.providers.base import (
     ProviderRequest,
     ProviderResponse,
     StreamChunk,
-    failure_of_status,
+    sdk_error,
 )
 
 
 def provider_error(error: anthropic.AnthropicError) -> ProviderError:
     """The provider failure of an SDK error."""
-    if isinstance(error, anthropic.APITimeoutError):
-        return ProviderError(FailureKind.TIMEOUT, "request timed out")
-    if isinstance(error, anthropic.APIConnectionError):
-        return ProviderError(FailureKind.UNAVAILABLE, "cannot connect")
-    if isinstance(error, anthropic.APIStatusError):
-        return ProviderError(failure_of_status(error.status_code),
-                             f"HTTP {error.status_code}: {error.message}", error.status_code)
-    return ProviderError(FailureKind.UNAVAILABLE, f"{type(error).__name__}")
+    return sdk_error(error, anthropic)
 
 
 def wire_messages(messages: Sequence[ChatMessage]) -> tuple[str, list[dict[str, str]]]:

@@ -65,6 +65,19 @@ def failure_of_status(status: int) -> FailureKind:
     return FailureKind.REJECTED
 
 
+def sdk_error(error: Exception, sdk: Any) -> ProviderError:
+    """The provider failure of an error raised by an official SDK (``openai`` or
+    ``anthropic``: both name their timeout, connection and HTTP status errors alike)."""
+    if isinstance(error, sdk.APITimeoutError):
+        return ProviderError(FailureKind.TIMEOUT, "request timed out")
+    if isinstance(error, sdk.APIConnectionError):
+        return ProviderError(FailureKind.UNAVAILABLE, "cannot connect")
+    if isinstance(error, sdk.APIStatusError):
+        return ProviderError(failure_of_status(error.status_code),
+                             f"HTTP {error.status_code}: {error.message}", error.status_code)
+    return ProviderError(FailureKind.UNAVAILABLE, f"{type(error).__name__}")
+
+
 @dataclasses.dataclass(frozen=True)
 class ProviderRequest:
     """What a provider is asked: the conversation and the generation limits."""

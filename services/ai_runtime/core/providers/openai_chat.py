@@ -15,12 +15,11 @@ import openai
 
 from services.ai_runtime.core.models import ChatMessage, Embeddings, MessageRole, Usage
 from services.ai_runtime.core.providers.base import (
-    FailureKind,
     ProviderError,
     ProviderRequest,
     ProviderResponse,
     StreamChunk,
-    failure_of_status,
+    sdk_error,
 )
 
 _ROLES = {MessageRole.SYSTEM: "system", MessageRole.USER: "user",
@@ -29,14 +28,7 @@ _ROLES = {MessageRole.SYSTEM: "system", MessageRole.USER: "user",
 
 def provider_error(error: openai.OpenAIError) -> ProviderError:
     """The provider failure of an SDK error."""
-    if isinstance(error, openai.APITimeoutError):
-        return ProviderError(FailureKind.TIMEOUT, "request timed out")
-    if isinstance(error, openai.APIConnectionError):
-        return ProviderError(FailureKind.UNAVAILABLE, "cannot connect")
-    if isinstance(error, openai.APIStatusError):
-        return ProviderError(failure_of_status(error.status_code),
-                             f"HTTP {error.status_code}: {error.message}", error.status_code)
-    return ProviderError(FailureKind.UNAVAILABLE, f"{type(error).__name__}")
+    return sdk_error(error, openai)
 
 
 def wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
