@@ -1,0 +1,99 @@
+"""The agent pipeline's ports as clients of the mesh: memory, the AI runtime, the quality gate
+and the task-planner, each through a resilient :class:`shared.client.ServiceClient`."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from google.protobuf import field_mask_pb2
+
+from cognition.memory.v1 import memory_service_pb2, memory_service_pb2_grpc
+from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, task_pb2
+from cognition.quality.v1 import quality_service_pb2, quality_service_pb2_grpc, validation_pb2
+from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
+from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
+from shared.client import ServiceClient
+from shared.errors import Unimplemented
+
+log = logging.getLogger(__name__)
+
+_AGENT_NAME = re.compile(r"^tenants/[^/]+/agents/[^/]+$")
+
+
+class MeshMemory:
+    """Context from the memory service's semantic search."""
+
+    def __init__(self, client: ServiceClient[memory_service_pb2_grpc.MemoryServiceStub],
+                 namespace: str = "") -> None:
+        self._client = client
+        self._namespace = namespace
+
+    async def search(self, tenant: str, query: str, limit: int) -> list[str]:
+        request = memory_service_pb2.SearchMemoriesRequest(
+            parent=f"tenants/{tenant}", namespace=self._namespace, query=query[:8192],
+            top_k=max(1, min(limit, 100)))
+        try:
+            response = await self._client.call("SearchMemories", request)
+        except Unimplemented:
+            # This memory service keeps no vectors yet: the agent works without context.
+            log.debug("memory search is not served; no context for %s", tenant)
+            return []
+        return [result.memory.content for result in response.results]
+
+
+class MeshModels:
+    """Model calls through the AI runtime (which renders the role's versioned prompt)."""
+
+    def __init__(self, client: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub]):
+        self._client = client
+
+    async def complete(self, request: ModelRequest) -> ModelAnswer:
+        variables = request.variables
+        system = "\n\n".join(f"{title}:\n{variables[key]}" for key, title in (
+            ("context", "Known context"), ("upstream", "Results of earlier tasks"),
+            ("criteria", "Acceptance criteria")) if variables.get(key))
+        messages = [completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_SYSTEM,
+                                           content=system)] if system else []
+        messages += [
+            completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
+                                   content=variables.get("goal", "")),
+            completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
+                                   content=variables.get("task", "")),
+        ]
+        response = await self._client.call("Complete", runtime_service_pb2.CompleteRequest(
+            parent=f"tenants/{request.tenant}", role=request.role, messages=messages,
+            response_schema=request.response_schema, goal=request.goal,
+            agent=request.agent if _AGENT_NAME.match(request.agent) else "",
+            request_id=request.request_id[-128:]), timeout=120, idempotent=True)
+        completion = response.completion
+        return ModelAnswer(completion.output, completion.name, completion.prompt_version)
+
+
+class MeshQualityGate:
+    """Outputs judged by the AI quality gate against a policy."""
+
+    def __init__(self, client: ServiceClient[quality_service_pb2_grpc.QualityServiceStub]):
+        self._client = client
+
+    async def check(self, tenant: str, policy: str, content: str,
+                    subject: str) -> QualityVerdict:
+        response = await self._client.call("ValidateOutput",
+                                           quality_service_pb2.ValidateOutputRequest(
+                                               parent=f"tenants/{tenant}", policy=policy,
+                                               content=content, subject=subject))
+        validation = response.validation
+        return QualityVerdict(validation.verdict == validation_pb2.VERDICT_PASS,
+                              [f.message for f in validation.findings], validation.name)
+
+
+class PlannerResults:
+    """Results stored on the task in the task-planner (the task becomes SUCCEEDED)."""
+
+    def __init__(self, client: ServiceClient[planner_service_pb2_grpc.PlannerServiceStub]):
+        self._client = client
+
+    async def store(self, task: str, result: str) -> None:
+        await self._client.call("UpdateTask", planner_service_pb2.UpdateTaskRequest(
+            task=task_pb2.Task(name=task, state=task_pb2.TASK_STATE_SUCCEEDED, result=result),
+            update_mask=field_mask_pb2.FieldMask(paths=["state", "result"])))
