@@ -19,6 +19,7 @@ from cognos.credentials import issue_token, read_secret
 from cognos.mesh import health
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
+from cognos.mesh.processes import rss_of
 from cognos.mesh.supervisor import Mesh, MeshLayout, read_state
 from shared.registry import ENVOY_LISTEN_PORT, by_name
 
@@ -65,13 +66,8 @@ def _colour(status: str) -> str:
 
 
 def _rss(pid: int | None) -> str:
-    try:
-        for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return f"{int(line.split()[1]) / 1024:.0f} MiB"
-    except (OSError, ValueError):
-        pass
-    return "-"
+    resident = rss_of(pid) if pid else 0
+    return f"{resident / 2**20:.0f} MiB" if resident else "-"
 
 
 @app.command()

@@ -54,13 +54,12 @@ class AccessPolicy:
             Unauthenticated: No identity where one is required, or a revoked token.
             PermissionDenied: The caller's scopes lack the method's scope.
         """
-        self.check(method, ctx)
-        rule = access_rule(method)
+        rule = self.check(method, ctx)
         if self._tokens is not None and ctx.token and rule is not None and not rule.anonymous:
             await self._tokens.check(ctx.token)
 
-    def check(self, method: str, ctx: CallContext) -> None:
-        """Raise unless the caller of ``method`` may call it.
+    def check(self, method: str, ctx: CallContext) -> access_pb2.AccessRule | None:
+        """Raise unless the caller of ``method`` may call it; returns the method's rule.
 
         Raises:
             Unauthenticated: No identity where one is required.
@@ -68,11 +67,12 @@ class AccessPolicy:
         """
         rule = access_rule(method)
         if rule is None or rule.anonymous:
-            return
+            return rule
         if not ctx.subject:
             if self.identity_required:
                 raise Unauthenticated(f"{method} needs a token", reason="IDENTITY_MISSING")
-            return
+            return rule
         if rule.scope and rule.scope not in ctx.scopes:
             raise PermissionDenied(f"this needs the scope {rule.scope}", reason="SCOPE_MISSING",
                                    metadata={"scope": rule.scope})
+        return rule

@@ -24,7 +24,7 @@ from shared.client import ServiceClient
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry
 from shared.database.types import utc_now
 from shared.errors import CognitionError, PermissionDenied, Unauthenticated
-from shared.idempotent_calls import request_tenant
+from shared.names import request_tenant
 from shared.resilience import RetryPolicy, is_idempotent
 from shared.sensitive import without_secrets
 

@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 import grpc
 
 from shared import context, tracing
-from shared.errors import CognitionError, DeadlineExceeded, Unavailable
+from shared.errors import DeadlineExceeded, Unavailable
 from shared.resilience import CircuitBreaker, RetryPolicy, is_idempotent
 from shared.rpc_status import from_rpc_error
 
@@ -114,5 +114,3 @@ class ServiceClient(Generic[S]):
         """Close the channel."""
         await self._channel.close()
 
-
-__all__ = ["CognitionError", "ServiceClient"]

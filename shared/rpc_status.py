@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import any_pb2, duration_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
+from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from shared.errors import (
@@ -14,8 +14,6 @@ from shared.errors import (
     InvalidArgument,
     _Retryable,
 )
-
-_CODE_BY_VALUE = {code.value[0]: code for code in grpc.StatusCode}
 
 
 def _pack(message: object) -> any_pb2.Any:
@@ -80,12 +78,3 @@ def from_rpc_error(error: grpc.RpcError) -> CognitionError:
         return cls(message, retry_after=retry_after, reason=reason, metadata=metadata)
     return cls(message, reason=reason, metadata=metadata)
 
-
-def code_name(code: int) -> str:
-    """``3`` -> ``"INVALID_ARGUMENT"``."""
-    return str(code_pb2.Code.Name(code))
-
-
-def status_code(value: int) -> grpc.StatusCode:
-    """The ``grpc.StatusCode`` of a numeric code."""
-    return _CODE_BY_VALUE[value]

@@ -47,10 +47,12 @@ def postgres_url() -> str:
     return POSTGRES_URL
 
 
-async def _drop_schema(url: str, schema: str) -> None:
+async def drop_schemas(url: str, *schemas: str) -> None:
+    """Drop PostgreSQL ``schemas`` and everything in them, if they exist."""
     conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        for schema in schemas:
+            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     finally:
         await conn.close()
 
@@ -60,4 +62,4 @@ def postgres_schema(postgres_url: str) -> Iterator[str]:
     """A fresh schema name, dropped after the test."""
     schema = f"test_{secrets.token_hex(4)}"
     yield schema
-    run_sync(_drop_schema(postgres_url, schema))
+    run_sync(drop_schemas(postgres_url, schema))

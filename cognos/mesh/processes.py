@@ -82,13 +82,16 @@ class ManagedProcess:
 
     def rss_bytes(self) -> int:
         """Resident memory of the process (0 if it is gone)."""
-        if self.pid is None:
-            return 0
-        try:
-            status = pathlib.Path(f"/proc/{self.pid}/status").read_text()
-        except OSError:
-            return 0
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+        return 0 if self.pid is None else rss_of(self.pid)
+
+
+def rss_of(pid: int) -> int:
+    """Resident memory of process ``pid`` in bytes (0 if it is gone)."""
+    try:
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    except OSError:
         return 0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0

@@ -11,10 +11,8 @@ from services.ai_runtime.core.completions import CompletionService
 from services.ai_runtime.core.experiments import ExperimentService
 from services.ai_runtime.core.pricing import Budgets, ModelPrice, PriceTable
 from services.ai_runtime.core.prompts import PromptLibrary
-from services.ai_runtime.core.providers.anthropic_messages import AnthropicProvider
 from services.ai_runtime.core.providers.base import Provider
 from services.ai_runtime.core.providers.offline import OfflineProvider
-from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
 from services.ai_runtime.core.providers.replay import CassetteRecorder, ReplayProvider
 from services.ai_runtime.core.router import ProviderRouter
 from services.ai_runtime.repository import (
@@ -36,22 +34,29 @@ def _secret(value: object) -> str | None:
 
 
 def build_providers(settings: Settings) -> dict[str, Provider]:
-    """Every provider the settings describe (SDK clients connect lazily, on first call)."""
+    """The providers the settings' routes name (offline always). The SDK-backed ones are
+    imported only when routed to: the SDKs cost the process tens of MiB it may never need."""
     timeout, retries = settings.provider_timeout_seconds, settings.provider_max_retries
-    providers: dict[str, Provider] = {
-        "offline": OfflineProvider(settings.offline_latency_ms),
-        "openai": OpenAIChatProvider(
+    routed = {"offline", *settings.default_route, *settings.embed_route,
+              *(name for chain in settings.routes.values() for name in chain)}
+    providers: dict[str, Provider] = {"offline": OfflineProvider(settings.offline_latency_ms)}
+    if routed & {"openai", "openai-compatible"}:
+        from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
+
+        providers["openai"] = OpenAIChatProvider(
             "openai", settings.openai_model, settings.openai_embedding_model,
-            _secret(settings.openai_api_key), settings.openai_base_url, timeout, retries),
-        "openai-compatible": OpenAIChatProvider(
+            _secret(settings.openai_api_key), settings.openai_base_url, timeout, retries)
+        providers["openai-compatible"] = OpenAIChatProvider(
             "openai-compatible", settings.openai_compatible_model,
             settings.openai_compatible_embedding_model,
             _secret(settings.openai_compatible_api_key), settings.openai_compatible_base_url,
-            timeout, retries),
-        "anthropic": AnthropicProvider(settings.anthropic_model,
-                                       _secret(settings.anthropic_api_key),
-                                       settings.anthropic_base_url, timeout, retries),
-    }
+            timeout, retries)
+    if "anthropic" in routed:
+        from services.ai_runtime.core.providers.anthropic_messages import AnthropicProvider
+
+        providers["anthropic"] = AnthropicProvider(settings.anthropic_model,
+                                                   _secret(settings.anthropic_api_key),
+                                                   settings.anthropic_base_url, timeout, retries)
     if settings.replay_cassette is not None:
         providers["replay"] = ReplayProvider(settings.replay_cassette)
     return providers

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from shared import context
 from shared.database.connection import DatabaseConnection
 from shared.database.pagination import Cursor, Page, PageRequest
-from shared.database.types import utc_now
+from shared.database.types import UtcDateTime, utc_now
 from shared.errors import Aborted, AlreadyExists, NotFound
 
 
@@ -44,8 +44,6 @@ def new_etag() -> str:
 
 def entity_columns() -> list[sa.Column[Any]]:
     """The columns of :class:`Entity`, to start every resource table with."""
-    from shared.database.types import UtcDateTime
-
     return [
         sa.Column("tenant", sa.String(64), primary_key=True),
         sa.Column("id", sa.String(64), primary_key=True),

@@ -15,7 +15,7 @@ import pytest
 from cognos import rest
 from cognos.credentials import BearerCredentials, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.idempotent_calls import request_tenant
+from shared.names import request_tenant
 
 
 class Tokens:

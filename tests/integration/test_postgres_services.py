@@ -12,16 +12,8 @@ import pytest
 
 from shared.registry import SERVICES, ServiceSpec
 from shared.server import RunningServer
+from tests.conftest import drop_schemas
 from tests.integration.resources import SAMPLES, SampleResource
-
-
-async def _drop_schemas(url: str) -> None:
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        for spec in SERVICES:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{spec.package}" CASCADE')
-    finally:
-        await conn.close()
 
 
 async def _start(spec: ServiceSpec, url: str, peers: dict[str, str]) -> RunningServer:
@@ -33,7 +25,7 @@ async def _start(spec: ServiceSpec, url: str, peers: dict[str, str]) -> RunningS
 
 @pytest.fixture(scope="module")
 async def servers_on_postgres(postgres_url: str) -> AsyncIterator[dict[str, RunningServer]]:
-    await _drop_schemas(postgres_url)
+    await drop_schemas(postgres_url, *(spec.package for spec in SERVICES))
     running: dict[str, RunningServer] = {}
     peers: dict[str, str] = {}
     try:
@@ -45,7 +37,7 @@ async def servers_on_postgres(postgres_url: str) -> AsyncIterator[dict[str, Runn
     finally:
         for server in running.values():
             await server.stop(0)
-        await _drop_schemas(postgres_url)
+        await drop_schemas(postgres_url, *(spec.package for spec in SERVICES))
 
 
 @pytest.mark.postgres

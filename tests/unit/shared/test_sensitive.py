@@ -5,7 +5,8 @@ from __future__ import annotations
 from cognition.auth.v1 import auth_service_pb2 as auth
 from cognition.auth.v1 import user_pb2
 from cognition.planner.v1 import planner_service_pb2 as planner
-from shared.idempotent_calls import fingerprint, request_tenant
+from shared.idempotent_calls import fingerprint
+from shared.names import request_tenant
 from shared.sensitive import has_secrets, without_secrets
 
 
