@@ -24,6 +24,14 @@ class Settings(ServiceSettings):
     # Seconds between supervision rounds (health check, reassignment, due claims); 0 = none.
     supervise_interval_seconds: float = 2.0
 
+    # Seconds between dispatch rounds when no finished task wakes the loop; 0 = no dispatching
+    # (tasks are then only run by agents that take their assignments themselves).
+    dispatch_interval_seconds: float = 0.25
+    # max_concurrency of each built-in agent (one per role and tenant on each replica).
+    builtin_agent_concurrency: int = 32
+    # Stable id of this replica's built-in agents; empty = derived from host name and port.
+    host_id: str = ""
+
     @property
     def heartbeat_timeout(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.heartbeat_timeout_seconds)

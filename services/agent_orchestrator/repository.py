@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Collection
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.agent_orchestrator.core.models import (
@@ -66,10 +68,17 @@ assignments = sa.Table(
     sa.Column("prior_attempts", sa.Integer, nullable=False),
     sa.Column("not_before", UtcDateTime(), nullable=False),
     sa.Column("lease_expire_time", UtcDateTime(), nullable=True),
+    sa.Column("input", sa.LargeBinary, nullable=True),
+    sa.Column("reported", sa.Boolean, nullable=False),
     sa.Index("assignments_by_tenant_time", "tenant", "create_time"),
     sa.Index("assignments_by_task", "tenant", "task"),
     sa.Index("assignments_by_agent", "tenant", "agent", "state"),
     sa.Index("assignments_due", "state", "not_before"),
+    sa.Index("assignments_unreported", "reported", "update_time"),
+    # At most one live assignment per task, even with several orchestrator replicas.
+    sa.Index("assignments_live_task", "tenant", "task", unique=True,
+             sqlite_where=sa.text("state IN ('PENDING', 'RUNNING')"),
+             postgresql_where=sa.text("state IN ('PENDING', 'RUNNING')")),
 )
 
 executions = sa.Table(
@@ -89,9 +98,14 @@ executions = sa.Table(
     sa.Index("executions_by_tenant_time", "tenant", "create_time"),
     sa.Index("executions_by_attempt", "tenant", "assignment", "assignment_attempt",
              unique=True),
+    sa.Index("executions_running", "state", "agent"),
 )
 
 _LIVE = (AssignmentState.PENDING, AssignmentState.RUNNING)
+# Ends of an assignment the planner must hear of (a reassigned or cancelled one has nothing
+# to tell: its replacement or the goal's cancellation does).
+_REPORTED_STATES = (AssignmentState.SUCCEEDED, AssignmentState.FAILED, AssignmentState.SKIPPED,
+                    AssignmentState.ESCALATED)
 
 
 def agent_repository(db: DatabaseConnection) -> Repository[Agent]:
@@ -177,6 +191,12 @@ class AssignmentStore:
             where.append(executions.c.agent == agent)
         return await self.executions.list(tenant, page, where)
 
+    async def agents_named(self, agent_ids: Collection[str]) -> list[Agent]:
+        """The agents (every tenant) with one of the ids ``agent_ids``."""
+        query = sa.select(agents).where(agents.c.id.in_(list(agent_ids)))
+        async with self.db.connect() as conn:
+            return [_agent(r) for r in (await conn.execute(query)).mappings().all()]
+
     async def orphaned_assignments(self) -> list[Assignment]:
         """Live assignments (every tenant) whose agent is UNHEALTHY, OFFLINE or deleted."""
         query = (sa.select(assignments)
@@ -229,7 +249,9 @@ class AssignmentStore:
                 await self._check_capacity(conn, assignment)
                 await conn.execute(sa.insert(assignments).values(_row(assignment)))
                 await conn.execute(sa.insert(executions).values(_row(execution)))
-        except _Refused:
+        except (_Refused, IntegrityError):
+            # IntegrityError: another replica started the task first (one live assignment
+            # per task is a unique index).
             return False
         return True
 
@@ -252,7 +274,8 @@ class AssignmentStore:
             sa.update(assignments)
             .where(assignments.c.tenant == old.tenant, assignments.c.id == old.id,
                    assignments.c.attempt == old.attempt, assignments.c.state.in_(_LIVE))
-            .values(state=state, lease_expire_time=None, update_time=now, etag=new_etag()))
+            .values(state=state, lease_expire_time=None, update_time=now, etag=new_etag(),
+                    reported=state not in _REPORTED_STATES))
         if result.rowcount == 0:
             raise _Refused
         await conn.execute(self._end(old.tenant, old.id, old.attempt, execution_state, now,
@@ -346,3 +369,61 @@ class AssignmentStore:
         except _Refused:
             return False
         return True
+
+    # Dispatching.
+
+    async def unreported(self, limit: int) -> list[Assignment]:
+        """Assignments (every tenant) whose latest state the planner has not heard of yet,
+        oldest change first."""
+        query = (sa.select(assignments).where(assignments.c.reported.is_(False))
+                 .order_by(assignments.c.update_time).limit(limit))
+        async with self.db.connect() as conn:
+            return [_assignment(r) for r in (await conn.execute(query)).mappings().all()]
+
+    async def mark_reported(self, assignment: Assignment) -> bool:
+        """Record that the planner heard of ``assignment`` as it is (same etag); False when it
+        changed meanwhile, so the newer state is reported too."""
+        c = assignments.c
+        async with self.db.transaction() as conn:
+            result = await conn.execute(sa.update(assignments).where(
+                c.tenant == assignment.tenant, c.id == assignment.id,
+                c.etag == assignment.etag).values(reported=True))
+        return bool(result.rowcount)
+
+    async def running_of(self, agent_ids: Collection[str]
+                         ) -> list[tuple[Assignment, Execution]]:
+        """RUNNING executions (every tenant) of the agents ``agent_ids``, with assignments."""
+        if not agent_ids:
+            return []
+        e, c = executions.c, assignments.c
+        async with self.db.connect() as conn:
+            running = [Execution(**{f.name: r[f.name] for f in dataclasses.fields(Execution)})
+                       for r in (await conn.execute(sa.select(executions).where(
+                           e.state == ExecutionState.RUNNING,
+                           e.agent.in_(list(agent_ids))))).mappings().all()]
+            if not running:
+                return []
+            keys = [(x.tenant, x.assignment) for x in running]
+            owners = {(a.tenant, a.id): a for a in (
+                _assignment(r) for r in (await conn.execute(sa.select(assignments).where(
+                    sa.tuple_(c.tenant, c.id).in_(keys)))).mappings().all())}
+        return [(owners[(x.tenant, x.assignment)], x) for x in running
+                if (x.tenant, x.assignment) in owners]
+
+    async def last_error(self, assignment: Assignment) -> str:
+        """The error of the assignment's latest failed execution ("" when there is none)."""
+        e = executions.c
+        query = (sa.select(e.error).where(e.tenant == assignment.tenant,
+                                          e.assignment == assignment.id, e.error != "")
+                 .order_by(e.assignment_attempt.desc()).limit(1))
+        async with self.db.connect() as conn:
+            return str((await conn.execute(query)).scalar() or "")
+
+    async def succeeded_output(self, assignment: Assignment) -> str:
+        """The output of the assignment's succeeded execution ("" when there is none)."""
+        e = executions.c
+        query = sa.select(e.output).where(e.tenant == assignment.tenant,
+                                          e.assignment == assignment.id,
+                                          e.state == ExecutionState.SUCCEEDED)
+        async with self.db.connect() as conn:
+            return str((await conn.execute(query)).scalar() or "")

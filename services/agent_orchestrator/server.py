@@ -1,23 +1,42 @@
-"""Process of the agent-orchestrator: its database, domain and servicer on the shared bootstrap."""
+"""Process of the agent-orchestrator: its database, domain and servicer on the shared bootstrap,
+plus the supervision and dispatch loops."""
 
 from __future__ import annotations
 
+import hashlib
 import pathlib
+import socket
 
+from cognition.memory.v1 import memory_service_pb2_grpc
+from cognition.observability.v1 import observability_service_pb2_grpc
 from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
+from cognition.planner.v1 import planner_service_pb2_grpc
+from cognition.quality.v1 import quality_service_pb2_grpc
+from cognition.runtime.v1 import runtime_service_pb2_grpc
 from services.agent_orchestrator.config import SPEC, Settings
 from services.agent_orchestrator.core.agents import AgentService
+from services.agent_orchestrator.core.dispatch import Dispatcher
 from services.agent_orchestrator.core.executions import ExecutionService
 from services.agent_orchestrator.core.health import HealthMonitor
-from services.agent_orchestrator.core.scheduler import Scheduler
+from services.agent_orchestrator.core.hosting import AgentHost, AgentRunner
+from services.agent_orchestrator.core.reporting import Reporter
+from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from services.agent_orchestrator.core.supervisor import Supervisor
+from services.agent_orchestrator.mesh import MeshAlerts, MeshTaskBoard
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from services.agent_orchestrator.servicer import OrchestratorServicer
+from shared.agents import AgentPipeline
+from shared.agents.adapters import MeshMemory, MeshModels, MeshQualityGate
+from shared.agents.pipeline import ResultStore
+from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.registry import by_name
 from shared.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+# Model calls may take long (a real provider, or a simulated latency).
+MODEL_DEADLINE = 120.0
 
 
 def _tuning(settings: ServiceSettings) -> Settings:
@@ -27,24 +46,79 @@ def _tuning(settings: ServiceSettings) -> Settings:
     return Settings.model_validate(settings.model_dump())
 
 
+def host_id(tuning: Settings) -> str:
+    """This replica's stable id: configured, or derived from host name and port."""
+    if tuning.host_id:
+        return tuning.host_id
+    seed = f"{socket.gethostname()}:{tuning.port}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:10]
+
+
+class _Peers:
+    """Clients of the services the dispatch loop and the agent pipeline call."""
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        def client(service: str, stub: type, deadline: float = 10.0) -> ServiceClient:  # type: ignore[type-arg]
+            return ServiceClient(settings.mesh.peer_address(by_name(service)), stub,
+                                 deadline=deadline)
+
+        self.planner = client("task-planner", planner_service_pb2_grpc.PlannerServiceStub)
+        self.alerts = client("observability",
+                             observability_service_pb2_grpc.ObservabilityServiceStub)
+        self.memory = client("memory", memory_service_pb2_grpc.MemoryServiceStub)
+        self.runtime = client("ai-runtime", runtime_service_pb2_grpc.RuntimeServiceStub,
+                              MODEL_DEADLINE)
+        self.quality = client("ai-quality-gate", quality_service_pb2_grpc.QualityServiceStub)
+
+    def pipeline(self, results: ResultStore) -> AgentRunner:
+        return AgentPipeline(MeshMemory(self.memory), MeshModels(self.runtime),
+                             MeshQualityGate(self.quality), results)
+
+    async def close(self) -> None:
+        for peer in (self.planner, self.alerts, self.memory, self.runtime, self.quality):
+            await peer.close()
+
+
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the agent-orchestrator (port 0 in settings = any free port)."""
     tuning = _tuning(settings)
-    supervisors: list[Supervisor] = []
+    loops: list[Supervisor | Dispatcher] = []
+    peers = _Peers(settings)
 
     def servicers(db: DatabaseConnection) -> Register:
         store = AssignmentStore(db)
         agents = agent_repository(db)
         scheduler = Scheduler(store, agents, lease=tuning.execution_lease)
+        agent_service = AgentService(agents, store, tuning.execution_lease)
         if tuning.supervise_interval_seconds > 0:
-            supervisors.append(Supervisor(HealthMonitor(store, tuning.heartbeat_timeout),
-                                          scheduler, tuning.supervise_interval_seconds))
-        servicer = OrchestratorServicer(
-            AgentService(agents, store, tuning.execution_lease), ExecutionService(store), scheduler)
+            loops.append(Supervisor(HealthMonitor(store, tuning.heartbeat_timeout),
+                                    scheduler, tuning.supervise_interval_seconds))
+        reporter = Reporter(store, MeshTaskBoard(peers.planner), MeshAlerts(peers.alerts))
+
+        async def completed(done: Completion) -> None:
+            """An agent reported the end of an execution: tell the planner now."""
+            await reporter.report(done.assignment)
+            for dispatcher in loops:
+                if isinstance(dispatcher, Dispatcher):
+                    dispatcher.wake()
+
+        if tuning.dispatch_interval_seconds > 0:
+            dispatcher: list[Dispatcher] = []
+            host = AgentHost(host_id(tuning), agent_service, store, scheduler, reporter,
+                             peers.pipeline, concurrency=tuning.builtin_agent_concurrency,
+                             on_done=lambda: dispatcher[0].wake())
+            dispatcher.append(Dispatcher(
+                MeshTaskBoard(peers.planner), scheduler, host, reporter,
+                interval=tuning.dispatch_interval_seconds,
+                upkeep_interval=max(0.2, tuning.heartbeat_timeout_seconds / 3)))
+            loops.append(dispatcher[0])
+        servicer = OrchestratorServicer(agent_service, ExecutionService(store), scheduler,
+                                        completed)
         return lambda server: pb_grpc.add_OrchestratorServiceServicer_to_server(servicer, server)
 
     running = await start_service(SPEC, settings, MIGRATIONS, servicers)
-    for supervisor in supervisors:
-        supervisor.start()
-        running.on_stop.append(supervisor.stop)
+    for loop in loops:
+        loop.start()
+        running.on_stop.insert(0, loop.stop)
+    running.on_stop.append(peers.close)
     return running

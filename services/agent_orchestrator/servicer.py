@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import grpc
 
@@ -11,9 +11,11 @@ from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
 from services.agent_orchestrator import convert
 from services.agent_orchestrator.core.agents import UPDATABLE_FIELDS, AgentService
 from services.agent_orchestrator.core.executions import ExecutionService
-from services.agent_orchestrator.core.scheduler import Scheduler
+from services.agent_orchestrator.core.hosting import BUILTIN_PREFIX, is_builtin
+from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from shared import names
 from shared.database import PageRequest
+from shared.errors import InvalidArgument
 from shared.protos import mask_paths, timestamp
 
 
@@ -21,15 +23,20 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
     """Agents, their heartbeats, their assignments and execution attempts."""
 
     def __init__(self, agents: AgentService, executions: ExecutionService,
-                 scheduler: Scheduler) -> None:
+                 scheduler: Scheduler,
+                 on_complete: Callable[[Completion], Awaitable[None]] | None = None) -> None:
         self._agents = agents
         self._executions = executions
         self._scheduler = scheduler
+        self._on_complete = on_complete
 
     async def CreateAgent(self, request: pb.CreateAgentRequest,
                           context: grpc.aio.ServicerContext) -> pb.CreateAgentResponse:
         tenant = names.parse_parent(request.parent)
         agent_id = names.choose_id(request.agent_id, "agent_id")
+        if is_builtin(agent_id):
+            raise InvalidArgument.for_field("agent_id", f"the prefix {BUILTIN_PREFIX!r} is "
+                                            "reserved for built-in agents")
         agent = await self._agents.create(convert.new_agent(tenant, agent_id, request.agent))
         return pb.CreateAgentResponse(agent=convert.agent_to_proto(agent))
 
@@ -109,6 +116,8 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
         tenant, execution_id = names.parse_name(request.name, convert.EXECUTIONS)
         done = await self._scheduler.complete(tenant, execution_id, output=request.output,
                                               error=request.error)
+        if self._on_complete is not None:
+            await self._on_complete(done)
         return pb.CompleteExecutionResponse(
             execution=convert.execution_to_proto(done.execution),
             assignment=convert.assignment_to_proto(done.assignment),

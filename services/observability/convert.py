@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import re
+from typing import Any, TypeVar
 
 from google.protobuf import duration_pb2
 
-from cognition.observability.v1 import alert_rule_pb2
-from services.observability.core.models import AlertRule, AlertRuleState, Comparison, Severity
+from cognition.observability.v1 import alert_pb2, alert_rule_pb2
+from services.observability.core.models import (
+    Alert,
+    AlertFilter,
+    AlertRule,
+    AlertRuleState,
+    AlertState,
+    Comparison,
+    Severity,
+)
 from shared import names
+from shared.errors import InvalidArgument
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "alertRules"
+ALERTS = "alerts"
+
+D = TypeVar("D", bound=enum.Enum)
 
 
 def _duration(value: dt.timedelta) -> duration_pb2.Duration:
@@ -77,3 +92,96 @@ def rule_changes(message: alert_rule_pb2.AlertRule, paths: set[str]) -> dict[str
         "severity": severity_from_proto(message.severity),
     }
     return {path: values[path] for path in paths}
+
+
+def alert_to_proto(alert: Alert) -> alert_pb2.Alert:
+    return alert_pb2.Alert(
+        name=names.format_name(alert.tenant, ALERTS, alert.id),
+        rule=names.format_name(alert.tenant, COLLECTION, alert.rule) if alert.rule else "",
+        severity=enum_to_proto(alert_rule_pb2.Severity, alert.severity),
+        summary=alert.summary,
+        state=enum_to_proto(alert_pb2.AlertState, alert.state),
+        start_time=timestamp(alert.start_time),
+        end_time=timestamp(alert.end_time),
+        source=alert.source,
+        labels=alert.labels,
+        description=alert.description,
+    )
+
+
+def new_alert(tenant: str, alert_id: str, message: alert_pb2.Alert) -> Alert:
+    """The domain alert to raise from a CreateAlert request's alert; output-only fields are
+    ignored."""
+    return Alert(
+        tenant=tenant,
+        id=alert_id,
+        summary=message.summary,
+        severity=severity_from_proto(message.severity),
+        source=message.source,
+        labels=dict(message.labels),
+        description=message.description,
+    )
+
+
+# One term of a ListAlerts filter: an enum name for state/severity, a quoted string otherwise.
+_TERM = re.compile(r'\s*(?P<field>state|severity|rule|source|labels\.[a-z][a-z0-9_]{0,62})\s*=\s*'
+                   r'(?:"(?P<text>[^"]*)"|(?P<enum>[A-Z][A-Z0-9_]*))\s*')
+_AND = re.compile(r"AND(?=\s)")
+_FILTER_HELP = ('use state = ALERT_STATE_X, severity = SEVERITY_X, rule = "...", source = "..." '
+                'or labels.<key> = "..." joined by AND')
+
+
+def alert_filter(tenant: str, text: str) -> AlertFilter:
+    """Parse a ListAlerts filter, e.g. ``state = ALERT_STATE_FIRING AND labels.goal = "…"``.
+
+    Raises:
+        InvalidArgument: On ``filter``, for a term not of the documented forms, a repeated
+            term, an unknown or UNSPECIFIED enum value, or a rule of another tenant.
+    """
+    terms: dict[str, str] = {}
+    position, text = 0, text.strip()
+    while position < len(text):
+        if terms:
+            joiner = _AND.match(text, position)
+            if joiner is None:
+                raise InvalidArgument.for_field("filter", f"expected AND at {position}; "
+                                                          + _FILTER_HELP)
+            position = joiner.end()
+        term = _TERM.match(text, position)
+        if term is None or (term["field"] in ("state", "severity")) != (term["enum"] is not None):
+            raise InvalidArgument.for_field("filter", f"unsupported term at {position}; "
+                                                      + _FILTER_HELP)
+        if term["field"] in terms:
+            raise InvalidArgument.for_field("filter", f"{term['field']} is given twice")
+        terms[term["field"]] = term["enum"] or term["text"]
+        position = term.end()
+    return AlertFilter(
+        state=_filter_enum(alert_pb2.AlertState, terms.get("state"), AlertState),
+        severity=_filter_enum(alert_rule_pb2.Severity, terms.get("severity"), Severity),
+        rule=_rule_id(tenant, terms["rule"]) if "rule" in terms else None,
+        source=terms.get("source"),
+        labels={k.removeprefix("labels."): v for k, v in terms.items()
+                if k.startswith("labels.")})
+
+
+def _filter_enum(proto_enum: Any, name: str | None, domain_enum: type[D]) -> D | None:
+    """``ALERT_STATE_FIRING`` -> ``AlertState.FIRING``; None stays None."""
+    if name is None:
+        return None
+    try:
+        number = proto_enum.Value(name)
+    except ValueError as error:
+        raise InvalidArgument.for_field("filter", f"unknown value {name!r}") from error
+    if number == 0:
+        raise InvalidArgument.for_field("filter", f"{name} matches nothing; leave it out")
+    # Never UNSPECIFIED here, so the default is not used.
+    return enum_from_proto(proto_enum, number, domain_enum, next(iter(domain_enum)))
+
+
+def _rule_id(tenant: str, rule: str) -> str:
+    """The id of a rule filter, which must name an alert rule of ``tenant``."""
+    prefix = f"tenants/{tenant}/{COLLECTION}/"
+    rule_id = rule.removeprefix(prefix)
+    if rule_id == rule or not rule_id or "/" in rule_id:
+        raise InvalidArgument.for_field("filter", f"rule must look like {prefix}{{alert_rule}}")
+    return rule_id

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
-from services.observability.core.models import AlertRule, AlertRuleState, Comparison, Severity
-from shared.database import DatabaseConnection, Repository, entity_columns, enum_column
+from services.observability.core.models import (
+    Alert,
+    AlertFilter,
+    AlertRule,
+    AlertRuleState,
+    AlertState,
+    Comparison,
+    Severity,
+)
+from shared.database import (
+    DatabaseConnection,
+    Page,
+    PageRequest,
+    Repository,
+    UtcDateTime,
+    entity_columns,
+    enum_column,
+)
+from shared.database.repository import new_etag
 
 metadata = sa.MetaData()
 
@@ -24,7 +43,59 @@ alert_rules = sa.Table(
     sa.Index("alert_rules_by_tenant_time", "tenant", "create_time"),
 )
 
+alerts = sa.Table(
+    "alerts",
+    metadata,
+    *entity_columns(),
+    sa.Column("summary", sa.String(500), nullable=False),
+    sa.Column("severity", enum_column(Severity), nullable=False),
+    sa.Column("rule", sa.String(64), nullable=False),
+    sa.Column("source", sa.String(200), nullable=False),
+    sa.Column("labels", sa.JSON, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("state", enum_column(AlertState), nullable=False),
+    sa.Column("start_time", UtcDateTime(), nullable=False),
+    sa.Column("end_time", UtcDateTime(), nullable=True),
+    sa.Index("alerts_by_tenant_time", "tenant", "create_time"),
+    sa.Index("alerts_by_state", "tenant", "state", "create_time"),
+)
+
 
 def alert_rule_repository(db: DatabaseConnection) -> Repository[AlertRule]:
     """Alert rules, tenant-scoped."""
     return Repository(db, alert_rules, AlertRule, "alert rule")
+
+
+class AlertRepository(Repository[Alert]):
+    """Alerts, tenant-scoped, with the filters of ListAlerts and a race-free resolve."""
+
+    def __init__(self, db: DatabaseConnection) -> None:
+        super().__init__(db, alerts, Alert, "alert")
+
+    async def list_matching(self, tenant: str, page: PageRequest,
+                            matching: AlertFilter) -> Page[Alert]:
+        """A page of ``tenant``'s alerts, newest first, that match every part of ``matching``."""
+        c = self.table.c
+        where: list[sa.ColumnElement[bool]] = []
+        if matching.state is not None:
+            where.append(c.state == matching.state)
+        if matching.severity is not None:
+            where.append(c.severity == matching.severity)
+        if matching.rule is not None:
+            where.append(c.rule == matching.rule)
+        if matching.source is not None:
+            where.append(c.source == matching.source)
+        where += [c.labels[key].as_string() == value for key, value in matching.labels.items()]
+        return await self.list(tenant, page, where)
+
+    async def resolve(self, tenant: str, alert_id: str, now: dt.datetime) -> Alert | None:
+        """Mark a FIRING alert RESOLVED at ``now``; None when it is missing or not FIRING."""
+        condition = sa.and_(self._key(tenant, alert_id), self.table.c.state == AlertState.FIRING)
+        async with self.db.transaction() as conn:
+            result = await conn.execute(sa.update(self.table).where(condition).values(
+                state=AlertState.RESOLVED, end_time=now, update_time=now, etag=new_etag()))
+            if result.rowcount == 0:
+                return None
+            row = (await conn.execute(sa.select(self.table).where(
+                self._key(tenant, alert_id)))).mappings().one()
+        return self._from_row(row)

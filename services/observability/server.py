@@ -8,7 +8,8 @@ import pathlib
 from cognition.observability.v1 import observability_service_pb2_grpc as pb_grpc
 from services.observability.config import SPEC
 from services.observability.core.alert_rules import AlertRuleService
-from services.observability.repository import alert_rule_repository
+from services.observability.core.alerts import AlertService
+from services.observability.repository import AlertRepository, alert_rule_repository
 from services.observability.servicer import ObservabilityServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
@@ -18,7 +19,8 @@ MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
 def _servicers(db: DatabaseConnection) -> Register:
-    servicer = ObservabilityServicer(AlertRuleService(alert_rule_repository(db)))
+    servicer = ObservabilityServicer(AlertRuleService(alert_rule_repository(db)),
+                                     AlertService(AlertRepository(db)))
     return lambda server: pb_grpc.add_ObservabilityServiceServicer_to_server(servicer, server)
 
 

@@ -9,16 +9,18 @@ from cognition.observability.v1 import observability_service_pb2 as pb
 from cognition.observability.v1 import observability_service_pb2_grpc as pb_grpc
 from services.observability import convert
 from services.observability.core.alert_rules import UPDATABLE_FIELDS, AlertRuleService
+from services.observability.core.alerts import AlertService
 from shared import names
 from shared.database import PageRequest
 from shared.protos import mask_paths
 
 
 class ObservabilityServicer(pb_grpc.ObservabilityServiceServicer):
-    """Alert rules. Alerts, spans and metrics arrive with the OTLP receiver."""
+    """Alert rules and alerts. Spans and metrics arrive with the OTLP receiver."""
 
-    def __init__(self, rules: AlertRuleService) -> None:
+    def __init__(self, rules: AlertRuleService, alerts: AlertService) -> None:
         self._rules = rules
+        self._alerts = alerts
 
     async def CreateAlertRule(self, request: pb.CreateAlertRuleRequest,
                               context: grpc.aio.ServicerContext) -> pb.CreateAlertRuleResponse:
@@ -55,3 +57,25 @@ class ObservabilityServicer(pb_grpc.ObservabilityServiceServicer):
         tenant, rule_id = names.parse_name(request.name, convert.COLLECTION)
         await self._rules.delete(tenant, rule_id)
         return pb.DeleteAlertRuleResponse()
+
+    async def CreateAlert(self, request: pb.CreateAlertRequest,
+                          context: grpc.aio.ServicerContext) -> pb.CreateAlertResponse:
+        tenant = names.parse_parent(request.parent)
+        alert = await self._alerts.raise_alert(
+            convert.new_alert(tenant, names.new_id(), request.alert))
+        return pb.CreateAlertResponse(alert=convert.alert_to_proto(alert))
+
+    async def ListAlerts(self, request: pb.ListAlertsRequest,
+                         context: grpc.aio.ServicerContext) -> pb.ListAlertsResponse:
+        tenant = names.parse_parent(request.parent)
+        matching = convert.alert_filter(tenant, request.filter)
+        page = await self._alerts.list(
+            tenant, PageRequest.of(request.page_size, request.page_token), matching)
+        return pb.ListAlertsResponse(alerts=[convert.alert_to_proto(a) for a in page.items],
+                                     next_page_token=page.next_page_token)
+
+    async def ResolveAlert(self, request: pb.ResolveAlertRequest,
+                           context: grpc.aio.ServicerContext) -> pb.ResolveAlertResponse:
+        tenant, alert_id = names.parse_name(request.name, convert.ALERTS)
+        alert = await self._alerts.resolve(tenant, alert_id)
+        return pb.ResolveAlertResponse(alert=convert.alert_to_proto(alert))

@@ -10,6 +10,7 @@ from services.task_planner.core.models import (
     GoalState,
     Plan,
     PlanDraft,
+    ReadyWork,
     Task,
     TaskState,
 )
@@ -163,3 +164,9 @@ def goal_event_to_proto(event: GoalEvent) -> planner_service_pb2.WatchGoalRespon
         event_type=event.event_type,
         event_time=timestamp(event.event_time),
     )
+
+
+def ready_to_proto(work: ReadyWork) -> planner_service_pb2.ReadyTask:
+    return planner_service_pb2.ReadyTask(
+        task=task_to_proto(work.tenant, work.goal_id, work.task),
+        goal_description=work.goal_description, upstream_results=work.upstream_results)

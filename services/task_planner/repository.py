@@ -17,6 +17,7 @@ from services.task_planner.core.models import (
     GoalPriority,
     GoalState,
     Plan,
+    ReadyWork,
     Task,
     TaskState,
 )
@@ -87,6 +88,7 @@ tasks = sa.Table(
     sa.Column("end_time", UtcDateTime(), nullable=True),
     sa.Column("create_time", UtcDateTime(), nullable=False),
     sa.Column("update_time", UtcDateTime(), nullable=False),
+    sa.Index("tasks_by_state", "state", "update_time"),
 )
 
 _LIST_FIELDS = ("depends_on", "tools", "acceptance_criteria")
@@ -222,6 +224,12 @@ class PlanRepository:
                 tasks.c.tenant == plan.tenant, tasks.c.goal_id == plan.goal_id,
                 tasks.c.plan_id == plan.id, tasks.c.id == task.id).values(row))
 
+    async def ready(self, tenant: str | None, limit: int) -> list[ReadyWork]:
+        """See :func:`ready_work`."""
+        if tenant is not None:
+            self._goals.check_tenant(tenant)
+        return await ready_work(self._db, tenant, limit)
+
     async def delete_goal(self, tenant: str, goal_id: str) -> None:
         """Delete the goal with all its plans and tasks, in one transaction.
 
@@ -238,6 +246,49 @@ class PlanRepository:
             if result.rowcount == 0:
                 raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
                                metadata={"id": goal_id})
+
+
+_PRIORITY_ORDER = sa.case({GoalPriority.HIGH.value: 0, GoalPriority.NORMAL.value: 1},
+                          value=goals.c.priority, else_=2)
+
+
+async def ready_work(db: DatabaseConnection, tenant: str | None, limit: int) -> list[ReadyWork]:
+    """Up to ``limit`` READY tasks of the current plans of RUNNING goals (one tenant, or all
+    when ``tenant`` is None): higher goal priority first, then the longest ready."""
+    t, g = tasks.c, goals.c
+    current_plan = ("tenants/" + t.tenant + "/goals/" + t.goal_id + "/plans/" + t.plan_id)
+    query = (sa.select(tasks, g.description.label("goal_description"))
+             .join(goals, sa.and_(g.tenant == t.tenant, g.id == t.goal_id))
+             .where(t.state == TaskState.READY.value, g.state == GoalState.RUNNING.value,
+                    g.plan == current_plan)
+             .order_by(_PRIORITY_ORDER, t.update_time, t.position).limit(limit))
+    if tenant is not None:
+        query = query.where(t.tenant == tenant)
+    async with db.connect() as conn:
+        rows = (await conn.execute(query)).mappings().all()
+        results = await _upstream_results(conn, rows)
+    return [ReadyWork(tenant=r["tenant"], goal_id=r["goal_id"],
+                      goal_description=r["goal_description"], task=_task_of(r),
+                      upstream_results={dep: results[(r["tenant"], r["goal_id"], r["plan_id"],
+                                                      dep)]
+                                        for dep in r["depends_on"]
+                                        if (r["tenant"], r["goal_id"], r["plan_id"], dep)
+                                        in results})
+            for r in rows]
+
+
+async def _upstream_results(conn: AsyncConnection, rows: Sequence[sa.RowMapping]
+                            ) -> dict[tuple[str, str, str, str], str]:
+    """Results of the SUCCEEDED tasks of the plans of ``rows``, by (tenant, goal, plan, id)."""
+    plans_of = {(r["tenant"], r["goal_id"], r["plan_id"]) for r in rows if r["depends_on"]}
+    if not plans_of:
+        return {}
+    t = tasks.c
+    query = sa.select(t.tenant, t.goal_id, t.plan_id, t.id, t.result).where(
+        t.state == TaskState.SUCCEEDED.value,
+        sa.tuple_(t.tenant, t.goal_id, t.plan_id).in_(list(plans_of)))
+    return {(row.tenant, row.goal_id, row.plan_id, row.id): row.result
+            for row in (await conn.execute(query)).all()}
 
 
 class PendingGoalQueue:

@@ -16,6 +16,9 @@ from shared.database import PageRequest
 from shared.errors import InvalidArgument
 from shared.protos import mask_paths
 
+READY_PAGE_SIZE = 100
+MAX_READY_PAGE_SIZE = 1000
+
 
 class PlannerServicer(pb_grpc.PlannerServiceServicer):
     """Goals, their plans and the plans' tasks."""
@@ -28,7 +31,12 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
                          context: grpc.aio.ServicerContext) -> pb.CreateGoalResponse:
         tenant = names.parse_parent(request.parent)
         goal_id = names.choose_id(request.goal_id, "goal_id")
-        goal = await self._goals.create(convert.new_goal(tenant, goal_id, request.goal))
+        goal = convert.new_goal(tenant, goal_id, request.goal)
+        if request.HasField("plan"):
+            goal = await self._plans.create_goal(
+                goal, convert.plan_draft(tenant, goal_id, request.plan))
+        else:
+            goal = await self._goals.create(goal)
         return pb.CreateGoalResponse(goal=convert.goal_to_proto(goal))
 
     async def GetGoal(self, request: pb.GetGoalRequest,
@@ -110,3 +118,22 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
         result = request.task.result if "result" in paths else None
         task = await self._plans.update_task(tenant, goal_id, task_id, state, result)
         return pb.UpdateTaskResponse(task=convert.task_to_proto(tenant, goal_id, task))
+
+    async def PauseGoal(self, request: pb.PauseGoalRequest,
+                        context: grpc.aio.ServicerContext) -> pb.PauseGoalResponse:
+        tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
+        return pb.PauseGoalResponse(
+            goal=convert.goal_to_proto(await self._plans.pause_goal(tenant, goal_id)))
+
+    async def ResumeGoal(self, request: pb.ResumeGoalRequest,
+                         context: grpc.aio.ServicerContext) -> pb.ResumeGoalResponse:
+        tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
+        return pb.ResumeGoalResponse(
+            goal=convert.goal_to_proto(await self._plans.resume_goal(tenant, goal_id)))
+
+    async def ListReadyTasks(self, request: pb.ListReadyTasksRequest,
+                             context: grpc.aio.ServicerContext) -> pb.ListReadyTasksResponse:
+        tenant = names.parse_parent(request.parent)
+        limit = min(request.page_size or READY_PAGE_SIZE, MAX_READY_PAGE_SIZE)
+        work = await self._plans.ready(None if tenant == "-" else tenant, limit)
+        return pb.ListReadyTasksResponse(ready_tasks=[convert.ready_to_proto(w) for w in work])

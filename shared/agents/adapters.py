@@ -19,6 +19,8 @@ from shared.errors import Unimplemented
 log = logging.getLogger(__name__)
 
 _AGENT_NAME = re.compile(r"^tenants/[^/]+/agents/[^/]+$")
+# Heading of the results of a task's dependencies in the context sent to the model.
+UPSTREAM_HEADING = "Results of earlier tasks"
 
 
 class MeshMemory:
@@ -51,7 +53,7 @@ class MeshModels:
     async def complete(self, request: ModelRequest) -> ModelAnswer:
         variables = request.variables
         system = "\n\n".join(f"{title}:\n{variables[key]}" for key, title in (
-            ("context", "Known context"), ("upstream", "Results of earlier tasks"),
+            ("context", "Known context"), ("upstream", UPSTREAM_HEADING),
             ("criteria", "Acceptance criteria")) if variables.get(key))
         messages = [completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_SYSTEM,
                                            content=system)] if system else []

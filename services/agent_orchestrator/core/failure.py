@@ -128,10 +128,16 @@ class SkipNonCritical:
 
 
 class Reassign:
-    """Run the task again on another agent of its role, up to ``max_attempts`` in all."""
+    """Run the task again on another agent of its role, up to ``max_attempts`` in all.
 
-    def __init__(self, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> None:
+    When no other agent can take it, it is retried on the same agent from ``not_before``
+    (the backoff of :class:`RetryWithBackoff`).
+    """
+
+    def __init__(self, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 backoff: RetryWithBackoff | None = None) -> None:
         self.max_attempts = max_attempts
+        self._backoff = backoff or RetryWithBackoff()
 
     def decide(self, failure: Failure) -> FailureDecision:
         attempt = failure.assignment.task_attempt
@@ -139,7 +145,8 @@ class Reassign:
             return _fail(failure, f"gave up after {attempt} attempts")
         return FailureDecision(action=FailureAction.REASSIGN,
                                reason=f"agent {failure.assignment.agent} failed: {failure.error}",
-                               exclude=frozenset({failure.assignment.agent}))
+                               exclude=frozenset({failure.assignment.agent}),
+                               not_before=failure.now + self._backoff.delay(attempt))
 
 
 class Escalate:

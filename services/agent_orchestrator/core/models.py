@@ -90,6 +90,7 @@ class ReadyTask:
         role: The agent role that takes it.
         required_capabilities: Tools/capabilities the agent must offer (capability matching).
         critical: Whether the goal cannot succeed without it (a non-critical task may be skipped).
+        input: What the agent is given (a serialized ``cognition.agents.v1.AgentInput``).
     """
 
     name: str
@@ -97,6 +98,7 @@ class ReadyTask:
     role: str
     required_capabilities: tuple[str, ...] = ()
     critical: bool = True
+    input: bytes = b""
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -105,7 +107,8 @@ class Assignment(Entity):
 
     ``attempt`` counts the executions of this assignment (0 before the first starts);
     ``prior_attempts`` counts the task's executions under earlier assignments, so the task's
-    attempt number of the current execution is ``prior_attempts + attempt``.
+    attempt number of the current execution is ``prior_attempts + attempt``. ``reported`` is
+    False while the planner has not yet been told of the assignment's latest state.
     """
 
     task: str
@@ -119,6 +122,8 @@ class Assignment(Entity):
     prior_attempts: int = 0
     not_before: dt.datetime = dataclasses.field(default_factory=utc_now)
     lease_expire_time: dt.datetime | None = None
+    input: bytes | None = None
+    reported: bool = True
 
     @property
     def task_attempt(self) -> int:
@@ -130,7 +135,7 @@ class Assignment(Entity):
         """The task this assignment runs, to assign it again elsewhere."""
         return ReadyTask(name=self.task, goal=self.goal, role=self.role,
                          required_capabilities=tuple(self.required_capabilities),
-                         critical=self.critical)
+                         critical=self.critical, input=self.input or b"")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

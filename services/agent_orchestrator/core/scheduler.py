@@ -155,7 +155,7 @@ class Scheduler:
         decision: FailureDecision | None = None
         if not error:
             changes: dict[str, Any] = {"state": AssignmentState.SUCCEEDED,
-                                       "lease_expire_time": None}
+                                       "lease_expire_time": None, "reported": False}
             state = ExecutionState.SUCCEEDED
         else:
             decision = await self._decide(assignment, error, now)
@@ -179,11 +179,10 @@ class Scheduler:
                                     prior_attempts=pending.task_attempt, replaces=pending)
         if result is not None:
             return decision, result[0]
-        # No other agent can take it: the task fails here rather than return to the agent
-        # that just failed it.
-        await self._store.retire(pending, AssignmentState.FAILED, self._clock())
-        return dataclasses.replace(decision, action=FailureAction.FAIL,
-                                   reason=f"{decision.reason}; no other agent"), None
+        # No other agent can take it now: the assignment stays a due retry on the same agent
+        # (the attempt limit of the strategy still holds).
+        return dataclasses.replace(decision, action=FailureAction.RETRY,
+                                   reason=f"{decision.reason}; no other agent, retrying"), None
 
     async def _decide(self, assignment: Assignment, error: str, now: dt.datetime
                       ) -> FailureDecision:
@@ -222,7 +221,7 @@ class Scheduler:
                 required_capabilities=list(task.required_capabilities), critical=task.critical,
                 state=AssignmentState.RUNNING, attempt=1, prior_attempts=prior_attempts,
                 not_before=now, lease_expire_time=now + self._lease, create_time=now,
-                update_time=now, etag=new_etag())
+                update_time=now, etag=new_etag(), input=task.input or None, reported=False)
             execution = new_execution(assignment, now)
             if await self._store.start(assignment, execution, replaces):
                 return assignment, execution
@@ -241,8 +240,13 @@ def _changes(decision: FailureDecision, now: dt.datetime) -> dict[str, Any]:
         FailureAction.FAIL: AssignmentState.FAILED,
         FailureAction.ESCALATE: AssignmentState.ESCALATED,
     }
-    return {"state": states[decision.action], "lease_expire_time": None,
-            "not_before": decision.not_before or now}
+    state = states[decision.action]
+    return {"state": state, "lease_expire_time": None, "not_before": decision.not_before or now,
+            "reported": state not in _TOLD_TO_PLANNER}
+
+
+# Failures the planner must hear of: the task's state changes there.
+_TOLD_TO_PLANNER = (AssignmentState.SKIPPED, AssignmentState.FAILED, AssignmentState.ESCALATED)
 
 
 def _ended(execution_id: str) -> FailedPrecondition:

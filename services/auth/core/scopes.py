@@ -14,13 +14,14 @@ from collections.abc import Iterable, Mapping
 
 from services.auth.core.models import Role
 
-READ, WRITE, RUN, CANCEL = "read", "write", "run", "cancel"
+READ, WRITE, RUN, CANCEL, DISPATCH = "read", "write", "run", "cancel", "dispatch"
 
 # Resource -> the verbs it has. Identity resources (users, API keys, tenants, signing keys)
 # and the audit log are kept apart from the workload ones: only some roles see them.
 WORKLOAD_RESOURCES: Mapping[str, tuple[str, ...]] = {
     "goals": (READ, WRITE, CANCEL),
-    "tasks": (READ, WRITE, CANCEL),
+    # tasks.dispatch: listing ready tasks to hand them to agents (the orchestrator's job).
+    "tasks": (READ, WRITE, CANCEL, DISPATCH),
     "agents": (READ, WRITE),
     "memories": (READ, WRITE),
     "completions": (READ, WRITE),

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 
-from shared.database import Entity
+from shared.database import Entity, utc_now
 
 
 class Comparison(enum.StrEnum):
@@ -43,3 +43,42 @@ class AlertRule(Entity):
     for_duration: dt.timedelta = dt.timedelta(0)
     severity: Severity = Severity.WARNING
     state: AlertRuleState = AlertRuleState.OK
+
+
+class AlertState(enum.StrEnum):
+    """Whether an alert still needs attention."""
+
+    FIRING = "FIRING"
+    RESOLVED = "RESOLVED"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Alert(Entity):
+    """Something that needs attention: a rule that fired, or one raised directly by a service.
+
+    ``create_time`` orders alerts; ``start_time`` is when the condition began (the same instant
+    for an alert raised directly).
+    """
+
+    summary: str
+    severity: Severity = Severity.WARNING
+    # Id of the rule that fired; empty when a service raised the alert directly.
+    rule: str = ""
+    # Who raised it, e.g. ``services/agent-orchestrator``; empty for rule alerts.
+    source: str = ""
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)
+    description: str = ""
+    state: AlertState = AlertState.FIRING
+    start_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+    end_time: dt.datetime | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class AlertFilter:
+    """What a ListAlerts call selects; every set part must match (AND)."""
+
+    state: AlertState | None = None
+    severity: Severity | None = None
+    rule: str | None = None
+    source: str | None = None
+    labels: dict[str, str] = dataclasses.field(default_factory=dict)

@@ -117,6 +117,18 @@ class Plan:
         return next((t for t in self.tasks if t.id == task_id), None)
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ReadyWork:
+    """A READY task of a running goal with what its agent needs: the goal's description and
+    the results of the task's dependencies (by task id)."""
+
+    tenant: str
+    goal_id: str
+    goal_description: str
+    task: Task
+    upstream_results: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
 @dataclasses.dataclass(frozen=True)
 class GoalEvent:
     """One progress event of a goal: the goal as of the event and, for task events, the task."""

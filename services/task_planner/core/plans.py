@@ -19,6 +19,7 @@ from services.task_planner.core.models import (
     GoalState,
     Plan,
     PlanDraft,
+    ReadyWork,
     Task,
     TaskState,
 )
@@ -39,6 +40,8 @@ class PlanStore(Protocol):
     async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange: ...
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None: ...
+
+    async def ready(self, tenant: str | None, limit: int) -> list[ReadyWork]: ...
 
 
 def plan_id_of(revision: int) -> str:
@@ -84,6 +87,24 @@ class PlanService:
         """
         await self._goals.get(tenant, goal_id)
         await self._validator.validate(tenant, draft)
+        return await self._store_first(tenant, goal_id, draft)
+
+    async def create_goal(self, goal: Goal, draft: PlanDraft) -> Goal:
+        """Store a new goal with ``draft`` as its first plan, validated before anything is
+        written; the planner agent is not asked. The goal is RUNNING.
+
+        Raises:
+            InvalidArgument: The plan is malformed.
+            FailedPrecondition: The plan is over budget (PLAN_OVER_BUDGET).
+            AlreadyExists: The goal id is taken.
+        """
+        await self._validator.validate(goal.tenant, draft)
+        # Created PLANNING, the planning loop never claims it.
+        await self._goals.create(dataclasses.replace(goal, state=GoalState.PLANNING))
+        await self._store_first(goal.tenant, goal.id, draft)
+        return await self._goals.get(goal.tenant, goal.id)
+
+    async def _store_first(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
         now = utc_now()
 
         def mutation(goal: Goal, current: Plan | None) -> GoalChange:
@@ -236,6 +257,52 @@ class PlanService:
         change = await self._plans.change(tenant, goal_id, mutation)
         assert change.goal is not None
         return change.goal
+
+    async def pause_goal(self, tenant: str, goal_id: str) -> Goal:
+        """Pause a goal that has not ended: none of its tasks starts until it is resumed.
+
+        Raises:
+            NotFound: No such goal.
+            FailedPrecondition: The goal already ended (GOAL_ENDED).
+        """
+        def mutation(goal: Goal, current: Plan | None) -> GoalChange:
+            if goal.state.ended:
+                raise _ended(goal)
+            if goal.state == GoalState.PAUSED:
+                return GoalChange()
+            return GoalChange(goal=dataclasses.replace(goal, state=GoalState.PAUSED))
+
+        return await self._changed_goal(tenant, goal_id, mutation)
+
+    async def resume_goal(self, tenant: str, goal_id: str) -> Goal:
+        """Resume a paused goal: RUNNING (or PENDING when it has no plan yet), or ended at
+        once when its tasks all ended meanwhile.
+
+        Raises:
+            NotFound: No such goal.
+            FailedPrecondition: The goal is not paused (GOAL_NOT_PAUSED).
+        """
+        def mutation(goal: Goal, current: Plan | None) -> GoalChange:
+            if goal.state != GoalState.PAUSED:
+                raise FailedPrecondition(f"goal {goal_id!r} is not paused ({goal.state})",
+                                         reason="GOAL_NOT_PAUSED",
+                                         metadata={"state": goal.state.value})
+            if current is None:
+                return GoalChange(goal=dataclasses.replace(goal, state=GoalState.PENDING))
+            state = lifecycle.derive_goal_state(GoalState.RUNNING, current.tasks)
+            return GoalChange(goal=dataclasses.replace(goal, state=state))
+
+        return await self._changed_goal(tenant, goal_id, mutation)
+
+    async def _changed_goal(self, tenant: str, goal_id: str, mutation: GoalMutation) -> Goal:
+        change = await self._plans.change(tenant, goal_id, mutation)
+        return change.goal if change.goal is not None else await self._goals.get(tenant, goal_id)
+
+    async def ready(self, tenant: str | None, limit: int) -> list[ReadyWork]:
+        """Up to ``limit`` READY tasks of RUNNING goals (of one tenant, or of all when
+        ``tenant`` is None), oldest first, with their goals' descriptions and upstream results.
+        """
+        return await self._plans.ready(tenant, limit)
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None:
         """Delete a goal with its plans and tasks.

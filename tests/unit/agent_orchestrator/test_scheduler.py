@@ -139,17 +139,22 @@ async def test_reassign_moves_the_task_to_another_agent(db: DatabaseConnection,
                                              (2, done.replacement.agent, "RUNNING")]
 
 
-async def test_reassign_without_another_agent_fails(db: DatabaseConnection, clock: FakeClock
-                                                    ) -> None:
+async def test_reassign_without_another_agent_retries_on_the_same_one_after_a_backoff(
+        db: DatabaseConnection, clock: FakeClock) -> None:
     await add_agent(db, "a1", failure=FailureStrategy.REASSIGN)
     subject = scheduler(db, clock)
     [(_, execution)] = (await subject.schedule([task("t1")])).started
 
     done = await subject.complete("acme", execution.id, error="agent crashed")
 
-    assert done.decision is not None and done.decision.action is FailureAction.FAIL
-    assert done.assignment.state is AssignmentState.FAILED
+    assert done.decision is not None and done.decision.action is FailureAction.RETRY
+    assert done.assignment.state is AssignmentState.PENDING
+    assert done.assignment.agent == "a1" and done.assignment.not_before > clock()
     assert done.replacement is None
+    assert await subject.claim_due() == []
+    clock.advance(120)
+    [(again, _)] = await subject.claim_due()
+    assert again.agent == "a1" and again.task_attempt == 2
 
 
 async def test_escalate_pauses_the_goal_and_raises_an_alert(db: DatabaseConnection,

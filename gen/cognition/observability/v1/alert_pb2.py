@@ -22,13 +22,14 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.observability.v1 import alert_rule_pb2 as cognition_dot_observability_dot_v1_dot_alert__rule__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&cognition/observability/v1/alert.proto\x12\x1a\x63ognition.observability.v1\x1a+cognition/observability/v1/alert_rule.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x03\n\x05\x41lert\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x12\n\x04rule\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12<\n\x08severity\x18\x03 \x01(\x0e\x32$.cognition.observability.v1.SeverityB\x04\xe2\x41\x01\x03\x12\x15\n\x07summary\x18\x04 \x01(\tB\x04\xe2\x41\x01\x03\x12;\n\x05state\x18\x05 \x01(\x0e\x32&.cognition.observability.v1.AlertStateB\x04\xe2\x41\x01\x03\x12\x34\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:U\xea\x41R\n cognition.observability.v1/Alert\x12\x1ftenants/{tenant}/alerts/{alert}*\x06\x61lerts2\x05\x61lert*[\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_FIRING\x10\x01\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x02\x42,Z*cognition/observability/v1;observabilityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&cognition/observability/v1/alert.proto\x12\x1a\x63ognition.observability.v1\x1a\x1b\x62uf/validate/validate.proto\x1a+cognition/observability/v1/alert_rule.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe4\x04\n\x05\x41lert\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x12\n\x04rule\x18\x02 \x01(\tB\x04\xe2\x41\x01\x03\x12@\n\x08severity\x18\x03 \x01(\x0e\x32$.cognition.observability.v1.SeverityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1f\n\x07summary\x18\x04 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xf4\x03\x12;\n\x05state\x18\x05 \x01(\x0e\x32&.cognition.observability.v1.AlertStateB\x04\xe2\x41\x01\x03\x12\x34\n\nstart_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x08\x65nd_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x18\n\x06source\x18\x08 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12j\n\x06labels\x18\t \x03(\x0b\x32-.cognition.observability.v1.Alert.LabelsEntryB+\xbaH(\x9a\x01%\x10 \"\x1ar\x18\x32\x16^[a-z][a-z0-9_]{0,62}$*\x05r\x03\x18\x80\x02\x12\x1d\n\x0b\x64\x65scription\x18\n \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1f\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01:U\xea\x41R\n cognition.observability.v1/Alert\x12\x1ftenants/{tenant}/alerts/{alert}*\x06\x61lerts2\x05\x61lert*[\n\nAlertState\x12\x1b\n\x17\x41LERT_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12\x41LERT_STATE_FIRING\x10\x01\x12\x18\n\x14\x41LERT_STATE_RESOLVED\x10\x02\x42,Z*cognition/observability/v1;observabilityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,24 +37,34 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'cognition.observability.v1.
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'Z*cognition/observability/v1;observabilityv1'
+  _globals['_ALERT_LABELSENTRY']._loaded_options = None
+  _globals['_ALERT_LABELSENTRY']._serialized_options = b'8\001'
   _globals['_ALERT'].fields_by_name['name']._loaded_options = None
   _globals['_ALERT'].fields_by_name['name']._serialized_options = b'\342A\001\010'
   _globals['_ALERT'].fields_by_name['rule']._loaded_options = None
   _globals['_ALERT'].fields_by_name['rule']._serialized_options = b'\342A\001\003'
   _globals['_ALERT'].fields_by_name['severity']._loaded_options = None
-  _globals['_ALERT'].fields_by_name['severity']._serialized_options = b'\342A\001\003'
+  _globals['_ALERT'].fields_by_name['severity']._serialized_options = b'\272H\005\202\001\002\020\001'
   _globals['_ALERT'].fields_by_name['summary']._loaded_options = None
-  _globals['_ALERT'].fields_by_name['summary']._serialized_options = b'\342A\001\003'
+  _globals['_ALERT'].fields_by_name['summary']._serialized_options = b'\342A\001\002\272H\007r\005\020\001\030\364\003'
   _globals['_ALERT'].fields_by_name['state']._loaded_options = None
   _globals['_ALERT'].fields_by_name['state']._serialized_options = b'\342A\001\003'
   _globals['_ALERT'].fields_by_name['start_time']._loaded_options = None
   _globals['_ALERT'].fields_by_name['start_time']._serialized_options = b'\342A\001\003'
   _globals['_ALERT'].fields_by_name['end_time']._loaded_options = None
   _globals['_ALERT'].fields_by_name['end_time']._serialized_options = b'\342A\001\003'
+  _globals['_ALERT'].fields_by_name['source']._loaded_options = None
+  _globals['_ALERT'].fields_by_name['source']._serialized_options = b'\272H\005r\003\030\310\001'
+  _globals['_ALERT'].fields_by_name['labels']._loaded_options = None
+  _globals['_ALERT'].fields_by_name['labels']._serialized_options = b'\272H(\232\001%\020 \"\032r\0302\026^[a-z][a-z0-9_]{0,62}$*\005r\003\030\200\002'
+  _globals['_ALERT'].fields_by_name['description']._loaded_options = None
+  _globals['_ALERT'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\240\037'
   _globals['_ALERT']._loaded_options = None
   _globals['_ALERT']._serialized_options = b'\352AR\n cognition.observability.v1/Alert\022\037tenants/{tenant}/alerts/{alert}*\006alerts2\005alert'
-  _globals['_ALERTSTATE']._serialized_start=597
-  _globals['_ALERTSTATE']._serialized_end=688
-  _globals['_ALERT']._serialized_start=209
-  _globals['_ALERT']._serialized_end=595
+  _globals['_ALERTSTATE']._serialized_start=852
+  _globals['_ALERTSTATE']._serialized_end=943
+  _globals['_ALERT']._serialized_start=238
+  _globals['_ALERT']._serialized_end=850
+  _globals['_ALERT_LABELSENTRY']._serialized_start=718
+  _globals['_ALERT_LABELSENTRY']._serialized_end=763
 # @@protoc_insertion_point(module_scope)

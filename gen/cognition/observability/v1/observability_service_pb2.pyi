@@ -98,6 +98,22 @@ class DeleteAlertRuleResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class CreateAlertRequest(_message.Message):
+    __slots__ = ("parent", "alert", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    alert: _alert_pb2.Alert
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateAlertResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: _alert_pb2.Alert
+    def __init__(self, alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ...) -> None: ...
+
 class ListAlertsRequest(_message.Message):
     __slots__ = ("parent", "page_size", "page_token", "filter")
     PARENT_FIELD_NUMBER: _ClassVar[int]
@@ -117,6 +133,20 @@ class ListAlertsResponse(_message.Message):
     alerts: _containers.RepeatedCompositeFieldContainer[_alert_pb2.Alert]
     next_page_token: str
     def __init__(self, alerts: _Optional[_Iterable[_Union[_alert_pb2.Alert, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ResolveAlertRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResolveAlertResponse(_message.Message):
+    __slots__ = ("alert",)
+    ALERT_FIELD_NUMBER: _ClassVar[int]
+    alert: _alert_pb2.Alert
+    def __init__(self, alert: _Optional[_Union[_alert_pb2.Alert, _Mapping]] = ...) -> None: ...
 
 class GetTraceRequest(_message.Message):
     __slots__ = ("name",)

@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ObservabilityServiceStub:
-    """Serves the mesh's traces and metrics and evaluates alert rules over the metrics.
+    """Serves the mesh's traces and metrics, evaluates alert rules over the metrics, and keeps the
+    alerts raised by the rules or directly by services.
 
     Errors: INVALID_ARGUMENT (with google.rpc.BadRequest naming the field) for bad input,
     NOT_FOUND for unknown or other tenants' resources, ALREADY_EXISTS, FAILED_PRECONDITION,
@@ -65,10 +66,20 @@ class ObservabilityServiceStub:
                 request_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.DeleteAlertRuleRequest.SerializeToString,
                 response_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.DeleteAlertRuleResponse.FromString,
                 _registered_method=True)
+        self.CreateAlert = channel.unary_unary(
+                '/cognition.observability.v1.ObservabilityService/CreateAlert',
+                request_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.CreateAlertRequest.SerializeToString,
+                response_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.CreateAlertResponse.FromString,
+                _registered_method=True)
         self.ListAlerts = channel.unary_unary(
                 '/cognition.observability.v1.ObservabilityService/ListAlerts',
                 request_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ListAlertsRequest.SerializeToString,
                 response_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ListAlertsResponse.FromString,
+                _registered_method=True)
+        self.ResolveAlert = channel.unary_unary(
+                '/cognition.observability.v1.ObservabilityService/ResolveAlert',
+                request_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ResolveAlertRequest.SerializeToString,
+                response_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ResolveAlertResponse.FromString,
                 _registered_method=True)
         self.GetTrace = channel.unary_unary(
                 '/cognition.observability.v1.ObservabilityService/GetTrace',
@@ -88,7 +99,8 @@ class ObservabilityServiceStub:
 
 
 class ObservabilityServiceServicer:
-    """Serves the mesh's traces and metrics and evaluates alert rules over the metrics.
+    """Serves the mesh's traces and metrics, evaluates alert rules over the metrics, and keeps the
+    alerts raised by the rules or directly by services.
 
     Errors: INVALID_ARGUMENT (with google.rpc.BadRequest naming the field) for bad input,
     NOT_FOUND for unknown or other tenants' resources, ALREADY_EXISTS, FAILED_PRECONDITION,
@@ -134,8 +146,25 @@ class ObservabilityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateAlert(self, request, context):
+        """Raises an alert directly (not from a rule), e.g. an escalated task that needs an operator.
+        The alert starts FIRING now. Returns INVALID_ARGUMENT for a bad alert (a summary is
+        required).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListAlerts(self, request, context):
         """Lists a tenant's alerts, newest first. Returns INVALID_ARGUMENT for a bad page token or filter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveAlert(self, request, context):
+        """Resolves a firing alert: its state becomes RESOLVED and its end_time now. Returns NOT_FOUND
+        when it does not exist, FAILED_PRECONDITION when it is already resolved.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -194,10 +223,20 @@ def add_ObservabilityServiceServicer_to_server(servicer, server):
                     request_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.DeleteAlertRuleRequest.FromString,
                     response_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.DeleteAlertRuleResponse.SerializeToString,
             ),
+            'CreateAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAlert,
+                    request_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.CreateAlertRequest.FromString,
+                    response_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.CreateAlertResponse.SerializeToString,
+            ),
             'ListAlerts': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAlerts,
                     request_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ListAlertsRequest.FromString,
                     response_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'ResolveAlert': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveAlert,
+                    request_deserializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ResolveAlertRequest.FromString,
+                    response_serializer=cognition_dot_observability_dot_v1_dot_observability__service__pb2.ResolveAlertResponse.SerializeToString,
             ),
             'GetTrace': grpc.unary_unary_rpc_method_handler(
                     servicer.GetTrace,
@@ -223,7 +262,8 @@ def add_ObservabilityServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ObservabilityService:
-    """Serves the mesh's traces and metrics and evaluates alert rules over the metrics.
+    """Serves the mesh's traces and metrics, evaluates alert rules over the metrics, and keeps the
+    alerts raised by the rules or directly by services.
 
     Errors: INVALID_ARGUMENT (with google.rpc.BadRequest naming the field) for bad input,
     NOT_FOUND for unknown or other tenants' resources, ALREADY_EXISTS, FAILED_PRECONDITION,
@@ -367,6 +407,33 @@ class ObservabilityService:
             _registered_method=True)
 
     @staticmethod
+    def CreateAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.observability.v1.ObservabilityService/CreateAlert',
+            cognition_dot_observability_dot_v1_dot_observability__service__pb2.CreateAlertRequest.SerializeToString,
+            cognition_dot_observability_dot_v1_dot_observability__service__pb2.CreateAlertResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def ListAlerts(request,
             target,
             options=(),
@@ -383,6 +450,33 @@ class ObservabilityService:
             '/cognition.observability.v1.ObservabilityService/ListAlerts',
             cognition_dot_observability_dot_v1_dot_observability__service__pb2.ListAlertsRequest.SerializeToString,
             cognition_dot_observability_dot_v1_dot_observability__service__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveAlert(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.observability.v1.ObservabilityService/ResolveAlert',
+            cognition_dot_observability_dot_v1_dot_observability__service__pb2.ResolveAlertRequest.SerializeToString,
+            cognition_dot_observability_dot_v1_dot_observability__service__pb2.ResolveAlertResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -19,16 +19,18 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateGoalRequest(_message.Message):
-    __slots__ = ("parent", "goal", "goal_id", "request_id")
+    __slots__ = ("parent", "goal", "goal_id", "request_id", "plan")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     GOAL_FIELD_NUMBER: _ClassVar[int]
     GOAL_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PLAN_FIELD_NUMBER: _ClassVar[int]
     parent: str
     goal: _goal_pb2.Goal
     goal_id: str
     request_id: str
-    def __init__(self, parent: _Optional[str] = ..., goal: _Optional[_Union[_goal_pb2.Goal, _Mapping]] = ..., goal_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    plan: _plan_pb2.Plan
+    def __init__(self, parent: _Optional[str] = ..., goal: _Optional[_Union[_goal_pb2.Goal, _Mapping]] = ..., goal_id: _Optional[str] = ..., request_id: _Optional[str] = ..., plan: _Optional[_Union[_plan_pb2.Plan, _Mapping]] = ...) -> None: ...
 
 class CreateGoalResponse(_message.Message):
     __slots__ = ("goal",)
@@ -207,3 +209,64 @@ class UpdateTaskResponse(_message.Message):
     TASK_FIELD_NUMBER: _ClassVar[int]
     task: _task_pb2.Task
     def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class PauseGoalRequest(_message.Message):
+    __slots__ = ("name", "reason", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    reason: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., reason: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class PauseGoalResponse(_message.Message):
+    __slots__ = ("goal",)
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    goal: _goal_pb2.Goal
+    def __init__(self, goal: _Optional[_Union[_goal_pb2.Goal, _Mapping]] = ...) -> None: ...
+
+class ResumeGoalRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ResumeGoalResponse(_message.Message):
+    __slots__ = ("goal",)
+    GOAL_FIELD_NUMBER: _ClassVar[int]
+    goal: _goal_pb2.Goal
+    def __init__(self, goal: _Optional[_Union[_goal_pb2.Goal, _Mapping]] = ...) -> None: ...
+
+class ListReadyTasksRequest(_message.Message):
+    __slots__ = ("parent", "page_size")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+
+class ReadyTask(_message.Message):
+    __slots__ = ("task", "goal_description", "upstream_results")
+    class UpstreamResultsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    GOAL_DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    UPSTREAM_RESULTS_FIELD_NUMBER: _ClassVar[int]
+    task: _task_pb2.Task
+    goal_description: str
+    upstream_results: _containers.ScalarMap[str, str]
+    def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ..., goal_description: _Optional[str] = ..., upstream_results: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ListReadyTasksResponse(_message.Message):
+    __slots__ = ("ready_tasks",)
+    READY_TASKS_FIELD_NUMBER: _ClassVar[int]
+    ready_tasks: _containers.RepeatedCompositeFieldContainer[ReadyTask]
+    def __init__(self, ready_tasks: _Optional[_Iterable[_Union[ReadyTask, _Mapping]]] = ...) -> None: ...

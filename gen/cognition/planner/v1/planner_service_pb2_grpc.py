@@ -100,6 +100,21 @@ class PlannerServiceStub:
                 request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskRequest.SerializeToString,
                 response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskResponse.FromString,
                 _registered_method=True)
+        self.PauseGoal = channel.unary_unary(
+                '/cognition.planner.v1.PlannerService/PauseGoal',
+                request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.PauseGoalRequest.SerializeToString,
+                response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.PauseGoalResponse.FromString,
+                _registered_method=True)
+        self.ResumeGoal = channel.unary_unary(
+                '/cognition.planner.v1.PlannerService/ResumeGoal',
+                request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ResumeGoalRequest.SerializeToString,
+                response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ResumeGoalResponse.FromString,
+                _registered_method=True)
+        self.ListReadyTasks = channel.unary_unary(
+                '/cognition.planner.v1.PlannerService/ListReadyTasks',
+                request_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListReadyTasksRequest.SerializeToString,
+                response_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListReadyTasksResponse.FromString,
+                _registered_method=True)
 
 
 class PlannerServiceServicer:
@@ -217,6 +232,32 @@ class PlannerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PauseGoal(self, request, context):
+        """Pauses a running goal: no new task of it starts until it is resumed; tasks already running
+        finish. Returns FAILED_PRECONDITION when the goal ended (GOAL_ENDED); pausing a paused goal
+        returns it unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeGoal(self, request, context):
+        """Resumes a paused goal: its ready tasks start again. Returns FAILED_PRECONDITION when the
+        goal is not paused (GOAL_NOT_PAUSED).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListReadyTasks(self, request, context):
+        """Lists READY tasks of running goals, oldest first, with what an agent needs to run each:
+        the goal's description and the results of the task's dependencies. The orchestrator polls
+        it across tenants with parent `tenants/-`; a tenant's caller may list only its own tenant.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PlannerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -279,6 +320,21 @@ def add_PlannerServiceServicer_to_server(servicer, server):
                     servicer.UpdateTask,
                     request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskRequest.FromString,
                     response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskResponse.SerializeToString,
+            ),
+            'PauseGoal': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseGoal,
+                    request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.PauseGoalRequest.FromString,
+                    response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.PauseGoalResponse.SerializeToString,
+            ),
+            'ResumeGoal': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeGoal,
+                    request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ResumeGoalRequest.FromString,
+                    response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ResumeGoalResponse.SerializeToString,
+            ),
+            'ListReadyTasks': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListReadyTasks,
+                    request_deserializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListReadyTasksRequest.FromString,
+                    response_serializer=cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListReadyTasksResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -611,6 +667,87 @@ class PlannerService:
             '/cognition.planner.v1.PlannerService/UpdateTask',
             cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskRequest.SerializeToString,
             cognition_dot_planner_dot_v1_dot_planner__service__pb2.UpdateTaskResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseGoal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.planner.v1.PlannerService/PauseGoal',
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.PauseGoalRequest.SerializeToString,
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.PauseGoalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeGoal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.planner.v1.PlannerService/ResumeGoal',
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.ResumeGoalRequest.SerializeToString,
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.ResumeGoalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListReadyTasks(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.planner.v1.PlannerService/ListReadyTasks',
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListReadyTasksRequest.SerializeToString,
+            cognition_dot_planner_dot_v1_dot_planner__service__pb2.ListReadyTasksResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,6 +28,7 @@ from services.ai_runtime.core.providers.base import (
     pieces,
 )
 from services.ai_runtime.core.schema import conform
+from shared.agents.adapters import UPSTREAM_HEADING
 
 MODEL = "offline-deterministic-v1"
 EMBEDDING_MODEL = "offline-hash-embedding-v1"
@@ -45,6 +46,16 @@ def last_user_text(messages: Sequence[ChatMessage]) -> str:
         if message.role in (MessageRole.USER, MessageRole.TOOL):
             return message.content.strip()
     return messages[-1].content.strip() if messages else ""
+
+
+def work_under_review(messages: Sequence[ChatMessage]) -> str:
+    """What a critic judges or a summarizer sums up: the results of earlier tasks the agent
+    pipeline put in the context (the last user message only says what to do with them)."""
+    marker = f"{UPSTREAM_HEADING}:\n"
+    for message in messages:
+        if message.role == MessageRole.SYSTEM and marker in message.content:
+            return message.content.split(marker, 1)[1].split("\n\n", 1)[0].strip()
+    return ""
 
 
 def listed_items(goal: str) -> list[str]:
@@ -128,9 +139,9 @@ def answer(role: str, messages: Sequence[ChatMessage],
     if role == "planner":
         body = plan(text)
     elif role == "critic":
-        body = critique(text)
+        body = critique(work_under_review(messages) or text)
     elif role == "summarizer":
-        body = {"summary": summarize(text)}
+        body = {"summary": summarize(work_under_review(messages) or text)}
     else:
         body = {"result": f"Offline result for: {summarize(text, 60)}"}
     if schema is None or schema.get("additionalProperties") is not False:

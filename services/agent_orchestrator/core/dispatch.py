@@ -1,0 +1,116 @@
+"""``Dispatcher``: the orchestrator's loop from ready tasks to running agents.
+
+Each round asks the task-planner for READY tasks (every tenant), makes sure a built-in agent
+serves each role that has no agent of its own, assigns the tasks through the
+:class:`Scheduler` (dependency order is the planner's: a task is READY only once its
+dependencies are done; independent tasks start together, up to the agents' capacity), tells
+the planner they started and hands built-in agents' executions to the :class:`AgentHost`.
+Besides, it heartbeats the built-in agents, runs work that reached them otherwise (retries,
+reassignments, a previous life's executions) and sweeps unreported outcomes.
+
+A round runs every ``interval`` seconds, and at once when an execution finishes, since that
+may have made dependent tasks ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from services.agent_orchestrator.core.hosting import AgentHost
+from services.agent_orchestrator.core.models import Assignment, Execution
+from services.agent_orchestrator.core.ports import TaskBoard
+from services.agent_orchestrator.core.reporting import Reporter
+from services.agent_orchestrator.core.scheduler import Scheduler, tenant_of
+from shared.errors import CognitionError
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Runs dispatch rounds in the background.
+
+    Args:
+        board: The task-planner.
+        scheduler: Assigns tasks to agents.
+        host: The built-in agents.
+        reporter: Tells the planner what became of assignments.
+        interval: Seconds between rounds when nothing wakes the loop.
+        upkeep_interval: Seconds between heartbeats of built-in agents, recovery and sweeps.
+        batch: Most ready tasks taken per round.
+    """
+
+    def __init__(self, board: TaskBoard, scheduler: Scheduler, host: AgentHost,
+                 reporter: Reporter, *, interval: float, upkeep_interval: float,
+                 batch: int = 200) -> None:
+        self._board = board
+        self._scheduler = scheduler
+        self._host = host
+        self._reporter = reporter
+        self._interval = interval
+        self._upkeep_interval = upkeep_interval
+        self._batch = batch
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Run the next round now."""
+        self._wake.set()
+
+    async def dispatch_once(self) -> int:
+        """One round: assign the ready tasks and start them; returns how many started."""
+        ready = await self._board.ready(self._batch)
+        if not ready:
+            return 0
+        await self._host.ensure_agents({(tenant_of(t), t.role) for t in ready})
+        result = await self._scheduler.schedule(ready)
+        await asyncio.gather(*(self._start(a, e) for a, e in result.started))
+        return len(result.started)
+
+    async def upkeep(self) -> None:
+        """Heartbeat built-in agents, run work that reached them, report what is unreported."""
+        await self._host.heartbeat()
+        await self._host.recover()
+        await self._reporter.sweep()
+
+    async def _start(self, assignment: Assignment, execution: Execution) -> None:
+        await self._reporter.report(assignment)
+        self._host.run(assignment, execution)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+        await self._host.stop()
+
+    async def _loop(self) -> None:
+        try:
+            await self._host.start()
+        except Exception:
+            log.exception("built-in agents could not be taken over; retried at upkeep")
+        next_upkeep = time.monotonic() + self._upkeep_interval
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                started = await self.dispatch_once()
+                if time.monotonic() >= next_upkeep:
+                    next_upkeep = time.monotonic() + self._upkeep_interval
+                    await self.upkeep()
+            except CognitionError as error:
+                log.warning("dispatch round failed: %s", error.message)
+                started = 0
+            except Exception:
+                log.exception("dispatch round failed")
+                started = 0
+            if started:
+                continue  # more may be ready (a full batch, or capacity freed meanwhile)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._interval)

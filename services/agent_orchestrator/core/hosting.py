@@ -1,0 +1,224 @@
+"""``AgentHost``: the built-in agents, run by this orchestrator replica through the one agent
+pipeline.
+
+For each tenant and role that has ready work and no agent of its own, the host registers one
+built-in agent (``builtin-<role>-<host id>``) of that role, with the failure strategy its agent
+type declares, and heartbeats it while the replica lives. Every RUNNING execution of those
+agents is run here: executions the scheduler just started, due retries and work moved here
+from agents that went away. After a restart with the same host id, the executions its agents
+were running before are found in the store and run again (an execution completes once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Protocol
+
+from cognition.agents.v1 import agent_io_pb2
+from services.agent_orchestrator.core.agents import AgentService
+from services.agent_orchestrator.core.models import (
+    Agent,
+    Assignment,
+    AssignmentStrategy,
+    Execution,
+    FailureStrategy,
+)
+from services.agent_orchestrator.core.reporting import Reporter
+from services.agent_orchestrator.core.scheduler import Completion, Scheduler
+from shared import context
+from shared.agents import AgentFailure, AgentType, agent_type, known_roles
+from shared.agents.pipeline import AgentRun, ResultStore
+from shared.errors import AlreadyExists, CognitionError, FailedPrecondition
+
+if TYPE_CHECKING:
+    from services.agent_orchestrator.repository import AssignmentStore
+
+log = logging.getLogger(__name__)
+
+BUILTIN_PREFIX = "builtin-"
+SUBJECT = "services/agent-orchestrator"
+# What the pipeline's mesh calls need: context, model calls, quality checks.
+AGENT_SCOPES = frozenset({"memories.read", "completions.write", "policies.read"})
+
+
+class AgentRunner(Protocol):
+    """The agent pipeline (``shared.agents.AgentPipeline``) with its ports."""
+
+    async def run(self, agent: AgentType, task: agent_io_pb2.AgentInput, *, tenant: str,
+                  agent_name: str, attempt: int) -> AgentRun: ...
+
+
+RunnerFactory = Callable[[ResultStore], AgentRunner]
+"""Builds the pipeline around the store step of one execution."""
+
+
+class ExecutionResult:
+    """The pipeline's store step for a built-in agent: the result becomes the output of the
+    execution, which succeeds (and is never completed twice)."""
+
+    def __init__(self, scheduler: Scheduler, tenant: str, execution_id: str) -> None:
+        self._scheduler = scheduler
+        self._tenant = tenant
+        self._execution_id = execution_id
+        self.completion: Completion | None = None
+
+    async def store(self, task: str, result: str) -> None:
+        self.completion = await self._scheduler.complete(self._tenant, self._execution_id,
+                                                         output=result)
+
+
+def is_builtin(agent_id: str) -> bool:
+    """Whether ``agent_id`` names a built-in agent (the prefix is reserved)."""
+    return agent_id.startswith(BUILTIN_PREFIX)
+
+
+def _strategy(agent: AgentType) -> FailureStrategy:
+    return FailureStrategy(agent.failure_strategy.upper())
+
+
+class AgentHost:
+    """Registers, heartbeats and runs this replica's built-in agents.
+
+    Args:
+        host_id: Stable id of this replica (lowercase letters and digits).
+        agents: Registers and heartbeats agents.
+        store: The durable assignments and executions.
+        scheduler: Completes executions.
+        reporter: Tells the planner what became of them.
+        runners: Builds the agent pipeline for one execution.
+        concurrency: max_concurrency of each built-in agent.
+        on_done: Called after each finished execution (wakes the dispatcher).
+    """
+
+    def __init__(self, host_id: str, agents: AgentService, store: AssignmentStore,
+                 scheduler: Scheduler, reporter: Reporter, runners: RunnerFactory, *,
+                 concurrency: int, on_done: Callable[[], None] = lambda: None) -> None:
+        self.host_id = host_id
+        self._agents = agents
+        self._store = store
+        self._scheduler = scheduler
+        self._reporter = reporter
+        self._runners = runners
+        self._concurrency = concurrency
+        self._on_done = on_done
+        self._hosted: set[tuple[str, str]] = set()  # (tenant, agent id)
+        self._decided: set[tuple[str, str]] = set()  # (tenant, role) looked at already
+        self._running: dict[str, asyncio.Task[None]] = {}
+
+    def agent_id(self, role: str) -> str:
+        """The id of this host's built-in agent of ``role``."""
+        slug = re.sub(r"[^a-z0-9-]", "-", role)[:40]
+        return f"{BUILTIN_PREFIX}{slug}-{self.host_id}"
+
+    @property
+    def agent_ids(self) -> set[str]:
+        return {self.agent_id(role) for role in known_roles()}
+
+    def hosts(self, agent_id: str) -> bool:
+        return agent_id in self.agent_ids
+
+    @property
+    def running(self) -> int:
+        return len(self._running)
+
+    async def start(self) -> None:
+        """Take over this host's agents as stored, and run what they were running."""
+        for agent in await self._store.agents_named(self.agent_ids):
+            self._hosted.add((agent.tenant, agent.id))
+            self._decided.add((agent.tenant, agent.role))
+        await self.heartbeat()
+        await self.recover()
+
+    async def ensure_agents(self, needs: Iterable[tuple[str, str]]) -> None:
+        """Register a built-in agent for each (tenant, role) that has none of its own."""
+        for tenant, role in needs:
+            if (tenant, role) in self._decided or role not in known_roles():
+                continue
+            loads = await self._store.agents_with_load(tenant, role)
+            self._decided.add((tenant, role))
+            if any(not is_builtin(load.agent.id) for load in loads):
+                continue  # the tenant runs its own agents of this role
+            agent = agent_type(role)
+            with contextlib.suppress(AlreadyExists):
+                await self._agents.create(Agent(
+                    tenant=tenant, id=self.agent_id(role), display_name=f"Built-in {role}",
+                    role=role, capabilities=[], max_concurrency=self._concurrency,
+                    assignment_strategy=AssignmentStrategy.LEAST_LOADED,
+                    failure_strategy=_strategy(agent)))
+            self._hosted.add((tenant, self.agent_id(role)))
+
+    def run(self, assignment: Assignment, execution: Execution) -> None:
+        """Run ``execution`` in the background unless it runs already."""
+        if execution.id in self._running or not self.hosts(execution.agent):
+            return
+        task = asyncio.create_task(self._run(assignment, execution))
+        self._running[execution.id] = task
+        task.add_done_callback(lambda _: self._running.pop(execution.id, None))
+
+    async def recover(self) -> int:
+        """Run every RUNNING execution of this host's agents not running here (due retries,
+        reassigned work, work of a previous life); returns how many were started."""
+        found = [(a, e) for a, e in await self._store.running_of(self.agent_ids)
+                 if e.id not in self._running]
+        for assignment, execution in found:
+            self.run(assignment, execution)
+        return len(found)
+
+    async def heartbeat(self) -> None:
+        """Heartbeat every built-in agent of this host (which also extends their leases)."""
+        for tenant, agent_id in sorted(self._hosted):
+            active = sum(1 for t in self._running.values() if not t.done())
+            try:
+                await self._agents.heartbeat(tenant, agent_id, active)
+            except CognitionError as error:
+                log.warning("heartbeat of %s/%s failed: %s", tenant, agent_id, error.message)
+
+    async def stop(self) -> None:
+        """Stop running executions; the store keeps them RUNNING for the next life."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run(self, assignment: Assignment, execution: Execution) -> None:
+        result = ExecutionResult(self._scheduler, assignment.tenant, execution.id)
+        error = await self._attempt(assignment, execution, self._runners(result))
+        done = result.completion
+        if done is None:
+            try:
+                done = await self._scheduler.complete(assignment.tenant, execution.id,
+                                                      error=error or "no result stored")
+            except FailedPrecondition:
+                return  # ended meanwhile (reassigned, or its lease ran out and was retried)
+        await self._reporter.report(done.assignment)
+        if done.replacement is not None:
+            self.run(done.replacement, await self._store.executions.get(
+                done.replacement.tenant, f"{done.replacement.id}-{done.replacement.attempt}"))
+        self._on_done()
+
+    async def _attempt(self, assignment: Assignment, execution: Execution,
+                       runner: AgentRunner) -> str:
+        """Run the pipeline once; returns why it failed ("" when it did not)."""
+        task = agent_io_pb2.AgentInput.FromString(assignment.input or b"")
+        if not task.task:
+            task.task = assignment.task
+        identity = context.CallContext(tenant=assignment.tenant, subject=SUBJECT,
+                                       scopes=AGENT_SCOPES)
+        try:
+            with context.bind(identity):
+                await runner.run(
+                    agent_type(assignment.role), task, tenant=assignment.tenant,
+                    agent_name=f"tenants/{assignment.tenant}/agents/{assignment.agent}",
+                    attempt=execution.attempt)
+        except AgentFailure as failure:
+            return f"{failure.reason}: {failure}"
+        except CognitionError as failure:
+            return f"{failure.reason}: {failure.message}"
+        except Exception as failure:  # an agent bug fails the attempt, not the host
+            log.exception("agent %s crashed on %s", assignment.agent, assignment.task)
+            return f"AGENT_CRASHED: {type(failure).__name__}: {failure}"
+        return ""

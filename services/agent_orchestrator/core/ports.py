@@ -1,0 +1,49 @@
+"""What the orchestrator needs from other services, as ports (mesh clients in ``mesh.py``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Protocol
+
+from services.agent_orchestrator.core.models import ReadyTask
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RaisedAlert:
+    """An alert for an operator: what is wrong, and the goal, task and agent it is about."""
+
+    tenant: str
+    summary: str
+    description: str
+    labels: dict[str, str]
+    request_id: str
+
+
+class TaskBoard(Protocol):
+    """The task-planner: which tasks may start, and what became of them.
+
+    Changing a task to the state it already has is a no-op; a change the planner refuses
+    (the goal ended or was deleted, the transition is not allowed) raises the mesh's
+    FailedPrecondition or NotFound.
+    """
+
+    async def ready(self, limit: int) -> list[ReadyTask]: ...
+
+    async def started(self, task: str) -> None: ...
+
+    async def succeeded(self, task: str, result: str) -> None: ...
+
+    async def failed(self, task: str) -> None: ...
+
+    async def skipped(self, task: str) -> None: ...
+
+    async def returned(self, task: str) -> None:
+        """The task is READY again (it waits for an operator, then another attempt)."""
+
+    async def pause_goal(self, goal: str, reason: str) -> None: ...
+
+
+class Alerts(Protocol):
+    """Where operators are notified (the observability service)."""
+
+    async def raise_alert(self, alert: RaisedAlert) -> None: ...

@@ -1,0 +1,112 @@
+"""The orchestrator's ports as clients of the mesh: the task-planner and the observability
+service, called with the orchestrator's own service identity."""
+
+from __future__ import annotations
+
+from google.protobuf import field_mask_pb2
+
+from cognition.agents.v1 import agent_io_pb2
+from cognition.observability.v1 import (
+    alert_pb2,
+    alert_rule_pb2,
+    observability_service_pb2,
+    observability_service_pb2_grpc,
+)
+from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, task_pb2
+from services.agent_orchestrator.core.hosting import SUBJECT
+from services.agent_orchestrator.core.models import ReadyTask
+from services.agent_orchestrator.core.ports import RaisedAlert
+from shared import context
+from shared.client import ServiceClient
+
+PLANNER_SCOPES = frozenset({"tasks.dispatch", "tasks.write", "goals.write"})
+ALERT_SCOPES = frozenset({"alerts.write"})
+
+
+def _as(tenant: str, scopes: frozenset[str]) -> context.CallContext:
+    return context.CallContext(tenant=tenant, subject=SUBJECT, scopes=scopes)
+
+
+def _tenant(name: str) -> str:
+    """``tenants/acme/...`` -> ``acme``."""
+    return name.split("/")[1]
+
+
+def ready_task(ready: planner_service_pb2.ReadyTask) -> ReadyTask:
+    """The orchestrator's view of a planner's ready task, with the agent's input packed."""
+    task = ready.task
+    goal = task.name.rsplit("/tasks/", 1)[0]
+    agent_input = agent_io_pb2.AgentInput(
+        task=task.name, goal=ready.goal_description, title=task.title,
+        instructions=task.instructions, acceptance_criteria=list(task.acceptance_criteria),
+        upstream_results=dict(ready.upstream_results))
+    return ReadyTask(name=task.name, goal=goal, role=task.agent_role,
+                     required_capabilities=tuple(task.tools), critical=task.critical,
+                     input=agent_input.SerializeToString())
+
+
+class MeshTaskBoard:
+    """The task-planner's ready tasks and task updates."""
+
+    def __init__(self, client: ServiceClient[planner_service_pb2_grpc.PlannerServiceStub]):
+        self._client = client
+
+    async def ready(self, limit: int) -> list[ReadyTask]:
+        with context.bind(_as("", PLANNER_SCOPES)):
+            response = await self._client.call("ListReadyTasks",
+                                               planner_service_pb2.ListReadyTasksRequest(
+                                                   parent="tenants/-", page_size=limit),
+                                               idempotent=True)
+        return [ready_task(r) for r in response.ready_tasks]
+
+    async def started(self, task: str) -> None:
+        await self._update(task, task_pb2.TASK_STATE_RUNNING)
+
+    async def succeeded(self, task: str, result: str) -> None:
+        await self._update(task, task_pb2.TASK_STATE_SUCCEEDED, result)
+
+    async def failed(self, task: str) -> None:
+        await self._update(task, task_pb2.TASK_STATE_FAILED)
+
+    async def skipped(self, task: str) -> None:
+        await self._update(task, task_pb2.TASK_STATE_SKIPPED)
+
+    async def returned(self, task: str) -> None:
+        await self._update(task, task_pb2.TASK_STATE_READY)
+
+    async def pause_goal(self, goal: str, reason: str) -> None:
+        with context.bind(_as(_tenant(goal), PLANNER_SCOPES)):
+            await self._client.call("PauseGoal", planner_service_pb2.PauseGoalRequest(
+                name=goal, reason=reason[:2000]), idempotent=True)
+
+    async def _update(self, task: str, state: int, result: str | None = None) -> None:
+        paths = ["state"] if result is None else ["state", "result"]
+        with context.bind(_as(_tenant(task), PLANNER_SCOPES)):
+            # Moving a task to the state it has is a no-op, so a retried update is harmless.
+            await self._client.call("UpdateTask", planner_service_pb2.UpdateTaskRequest(
+                task=task_pb2.Task(name=task, state=state, result=result or ""),  # type: ignore[arg-type]
+                update_mask=field_mask_pb2.FieldMask(paths=paths)), idempotent=True)
+
+    async def close(self) -> None:
+        await self._client.close()
+
+
+class MeshAlerts:
+    """Alerts raised in the observability service."""
+
+    def __init__(self, client: ServiceClient[
+            observability_service_pb2_grpc.ObservabilityServiceStub]):
+        self._client = client
+
+    async def raise_alert(self, alert: RaisedAlert) -> None:
+        with context.bind(_as(alert.tenant, ALERT_SCOPES)):
+            await self._client.call("CreateAlert", observability_service_pb2.CreateAlertRequest(
+                parent=f"tenants/{alert.tenant}", request_id=alert.request_id,
+                alert=alert_pb2.Alert(summary=alert.summary[:500],
+                                      severity=alert_rule_pb2.SEVERITY_CRITICAL,
+                                      source=SUBJECT, labels=alert.labels,
+                                      description=alert.description[:4000])),
+                idempotent=True)
+
+    async def close(self) -> None:
+        await self._client.close()

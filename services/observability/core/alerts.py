@@ -1,0 +1,58 @@
+"""``AlertService``: raising, listing and resolving alerts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from services.observability.core.models import Alert, AlertFilter, AlertState
+from shared.database import Page, PageRequest, utc_now
+from shared.errors import FailedPrecondition
+
+if TYPE_CHECKING:
+    from services.observability.repository import AlertRepository
+
+
+class AlertService:
+    """Alerts of every tenant, persisted through ``alerts``.
+
+    Args:
+        alerts: Repository of alerts.
+        clock: Current UTC time; injected so tests can fix it.
+    """
+
+    def __init__(self, alerts: AlertRepository,
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
+        self._alerts = alerts
+        self._clock = clock
+
+    async def raise_alert(self, alert: Alert) -> Alert:
+        """Store a directly raised alert, FIRING from now (not from a rule)."""
+        now = self._clock()
+        return await self._alerts.create(dataclasses.replace(
+            alert, rule="", state=AlertState.FIRING, create_time=now, update_time=now,
+            start_time=now, end_time=None))
+
+    async def get(self, tenant: str, alert_id: str) -> Alert:
+        return await self._alerts.get(tenant, alert_id)
+
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: AlertFilter | None = None) -> Page[Alert]:
+        """A page of the tenant's alerts matching ``matching`` (None: all), newest first."""
+        return await self._alerts.list_matching(tenant, page, matching or AlertFilter())
+
+    async def resolve(self, tenant: str, alert_id: str) -> Alert:
+        """Mark a firing alert RESOLVED, ending it now.
+
+        Raises:
+            NotFound: No such alert in this tenant.
+            FailedPrecondition: The alert is already resolved.
+        """
+        resolved = await self._alerts.resolve(tenant, alert_id, self._clock())
+        if resolved is not None:
+            return resolved
+        await self._alerts.get(tenant, alert_id)  # NotFound when it does not exist
+        raise FailedPrecondition(f"alert {alert_id!r} is already resolved",
+                                 reason="ALERT_ALREADY_RESOLVED", metadata={"id": alert_id})
