@@ -37,10 +37,20 @@ class Reporter:
         self._store = store
         self._board = board
         self._alerts = alerts
+        self._busy: set[str] = set()  # assignments being reported now
 
     async def report(self, assignment: Assignment) -> bool:
         """Tell the planner about ``assignment`` as it is now; False when the planner could
-        not be reached (the sweep tries again)."""
+        not be reached or a report of it is under way (the sweep tries again)."""
+        if assignment.id in self._busy:
+            return False
+        self._busy.add(assignment.id)
+        try:
+            return await self._report(assignment)
+        finally:
+            self._busy.discard(assignment.id)
+
+    async def _report(self, assignment: Assignment) -> bool:
         try:
             await self._tell(assignment)
         except (FailedPrecondition, NotFound) as refused:

@@ -11,7 +11,8 @@ from services.auth.core.scopes import ALL_SCOPES, ROLE_SCOPES, scopes_for_roles,
 
 
 def test_every_scope_is_resource_dot_verb() -> None:
-    assert all(re.fullmatch(r"[a-z][A-Za-z]*\.(read|write|run|cancel|dispatch)", s) for s in ALL_SCOPES)
+    verb = r"(read|write|run|cancel|dispatch)"
+    assert all(re.fullmatch(rf"[a-z][A-Za-z]*\.{verb}", s) for s in ALL_SCOPES)
 
 
 def test_every_role_has_a_scope_set_within_the_known_scopes() -> None:
