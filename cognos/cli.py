@@ -181,9 +181,15 @@ def envoy_config(output: pathlib.Path = typer.Option(pathlib.Path("envoy/envoy.j
 
 
 @app.command("demo")
-def run_demo(var: pathlib.Path = VAR) -> None:
-    """The main job: start the mesh, call it through Envoy over gRPC and REST, stop it."""
-    asyncio.run(demo.run(var, console))
+def run_demo(var: pathlib.Path = VAR,
+             goal: str = typer.Option(demo.DEFAULT_GOAL, "--goal", help="The goal to run."),
+             timeout: float = typer.Option(120.0, help="Seconds the goal may take; the command "
+                                                       "fails when it has not succeeded by then."),
+             ) -> None:
+    """The main job: start the mesh, run a goal end to end through Envoy with live progress,
+    print its plan, tasks, agents, cost and answer, stop. Fails unless the goal succeeds."""
+    if not asyncio.run(demo.run(var, console, goal=goal, timeout=timeout)):
+        raise typer.Exit(1)
 
 
 def main() -> None:

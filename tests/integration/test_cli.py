@@ -1,9 +1,10 @@
-"""The `cognos` command line as a user runs it: up (detached), status, down; Envoy's
-reference configuration is current and valid."""
+"""The `cognos` command line as a user runs it: up (detached), status, down; the demo's goal
+run end to end; Envoy's reference configuration is current and valid."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import pathlib
 import random
@@ -12,12 +13,15 @@ import socket
 import subprocess
 
 import pytest
+from rich.console import Console
 
+from cognos import demo
 from cognos.mesh import health
 from cognos.mesh.processes import venv_binary
-from cognos.mesh.supervisor import read_state
+from cognos.mesh.supervisor import Mesh, read_state
 from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, by_name
 from tests.helpers import assert_eventually
+from tests.integration.conftest import Tokens
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -93,3 +97,24 @@ def test_reference_envoy_config_is_current_and_valid() -> None:
     valid = subprocess.run([venv_binary("envoy"), "--mode", "validate", "-c", "envoy/envoy.json"],
                            cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert valid.returncode == 0, valid.stdout + valid.stderr
+
+
+async def test_the_demo_runs_a_goal_to_its_answer(mesh: Mesh, tokens: Tokens,
+                                                  tenant: str) -> None:
+    """The demo's goal part, against the session mesh, printed as in CI (no terminal)."""
+    printed = io.StringIO()
+    console = Console(file=printed, width=200)
+    outcome = await demo.run_goal(
+        mesh.envoy_address, await tokens.for_tenant(tenant, demo.SCOPES), tenant,
+        demo.DEFAULT_GOAL, console, timeout=50)
+    output = printed.getvalue()
+    assert outcome.succeeded and outcome.state == "SUCCEEDED", output
+    for task_id in ("research-1", "research-2", "draft", "critique", "summarize"):
+        assert f"{task_id} " in output
+    for role in ("executor", "critic", "summarizer"):
+        assert f"by builtin-{role}-" in output  # the built-in agent that ran each task
+    assert "Answer (from summarize, goal SUCCEEDED)" in output
+    answer = output.split("Answer (from summarize")[1]
+    assert "Offline result for" in answer  # the summary of the drafted work
+    assert "cost $" in output and " model completions" in output
+    assert "goal SUCCEEDED" in output

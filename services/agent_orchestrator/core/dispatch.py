@@ -84,10 +84,13 @@ class Dispatcher:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
+        """Stop at once: a round cut short loses nothing, every step is a transaction or a
+        repeatable call, and unfinished executions stay RUNNING for the next life."""
         self._stop.set()
-        self._wake.set()
         if self._task is not None:
-            await self._task
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
             self._task = None
         await self._host.stop()
 

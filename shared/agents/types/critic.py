@@ -30,3 +30,10 @@ class CriticAgent(AgentType):
             issues = "; ".join(output.issues) or "no reason given"  # type: ignore[attr-defined]
             raise AgentFailure("CRITIC_FAILED", f"the critic rejected the work: {issues}",
                                retryable=False)
+
+    def result_text(self, output: Message) -> str:
+        """``pass``, or ``fail: <issues>`` (a failing verdict fails the attempt first)."""
+        issues = "; ".join(output.issues)  # type: ignore[attr-defined]
+        passed = output.verdict == agent_io_pb2.CRITIC_VERDICT_PASS  # type: ignore[attr-defined]
+        verdict = "pass" if passed else "fail"
+        return f"{verdict}: {issues}" if issues else verdict

@@ -16,6 +16,8 @@ from services.agent_orchestrator.core.scheduler import Scheduler
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from services.agent_orchestrator.server import create_server
 from shared.database import DatabaseConnection
+from shared.errors import InvalidArgument
+from shared.rpc_status import from_rpc_error
 from tests.unit.agent_orchestrator.scheduling import task
 
 
@@ -159,4 +161,24 @@ async def test_assignment_and_execution_rpcs(tmp_path: pathlib.Path) -> None:
             assert missing.value.code() == grpc.StatusCode.NOT_FOUND
     finally:
         await db.dispose()
+        await running.stop(0)
+
+
+async def test_built_in_agent_ids_are_reserved(tmp_path: pathlib.Path) -> None:
+    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)},
+                                           dispatch_interval_seconds=0))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.OrchestratorServiceStub(channel)
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.CreateAgent(pb.CreateAgentRequest(
+                    parent="tenants/acme", agent_id="builtin-executor-x",
+                    agent=agent_message()))
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            error = from_rpc_error(refused.value)
+            assert isinstance(error, InvalidArgument)
+            assert [v.field for v in error.violations] == ["agent_id"]
+            listed = await stub.ListAgents(pb.ListAgentsRequest(parent="tenants/acme"))
+            assert list(listed.agents) == []
+    finally:
         await running.stop(0)

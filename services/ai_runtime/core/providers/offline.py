@@ -58,6 +58,13 @@ def work_under_review(messages: Sequence[ChatMessage]) -> str:
     return ""
 
 
+def main_work(results: str) -> str:
+    """Of the earlier results (``- id: text`` lines), the longest text: the work itself rather
+    than a verdict on it."""
+    texts = [line.partition(": ")[2] for line in results.splitlines() if line.startswith("- ")]
+    return max(texts, key=len, default=results)
+
+
 def listed_items(goal: str) -> list[str]:
     """The several items a goal lists (``compare A, B and C`` -> A, B, C), else []."""
     _head, sep, tail = goal.partition(":")
@@ -104,13 +111,13 @@ def plan(goal: str) -> dict[str, Any]:
         return {"tasks": tasks, "complexity": len(tasks)}
     add("draft", f"Draft: {_title(goal)}", f"Write the result for the goal: {goal}",
         "executor", research_ids, ["Addresses every part of the goal"])
-    last = "draft"
+    inputs = ["draft"]
     if words > 10 or items:
         add("critique", "Critique the draft", "Check the draft against the goal and list issues",
             "critic", ["draft"], ["Gives a pass or fail verdict"])
-        last = "critique"
+        inputs.append("critique")  # the summary sees the work and its review
     add("summarize", "Summarize the result", f"Summarize the final result for: {goal}",
-        "summarizer", [last], ["States the answer to the goal"])
+        "summarizer", inputs, ["States the answer to the goal"])
     return {"tasks": tasks, "complexity": len(tasks)}
 
 
@@ -141,7 +148,7 @@ def answer(role: str, messages: Sequence[ChatMessage],
     elif role == "critic":
         body = critique(work_under_review(messages) or text)
     elif role == "summarizer":
-        body = {"summary": summarize(work_under_review(messages) or text)}
+        body = {"summary": summarize(main_work(work_under_review(messages)) or text)}
     else:
         body = {"result": f"Offline result for: {summarize(text, 60)}"}
     if schema is None or schema.get("additionalProperties") is not False:

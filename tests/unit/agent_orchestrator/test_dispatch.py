@@ -1,0 +1,245 @@
+"""The dispatch loop over a real store with the planner, alerts and the agent pipeline faked:
+built-in agents, running their executions, reporting back and recovering after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+
+from cognition.agents.v1 import agent_io_pb2
+from services.agent_orchestrator.core.agents import AgentService
+from services.agent_orchestrator.core.dispatch import Dispatcher
+from services.agent_orchestrator.core.hosting import AgentHost, AgentRunner
+from services.agent_orchestrator.core.models import (
+    Agent,
+    AssignmentState,
+    ExecutionState,
+    FailureStrategy,
+    ReadyTask,
+)
+from services.agent_orchestrator.core.ports import RaisedAlert
+from services.agent_orchestrator.core.reporting import Reporter
+from services.agent_orchestrator.core.scheduler import Scheduler
+from services.agent_orchestrator.repository import AssignmentStore, agent_repository
+from shared.agents import AgentFailure, AgentType
+from shared.agents.pipeline import AgentRun, ResultStore
+from shared.database import DatabaseConnection, PageRequest
+from shared.errors import FailedPrecondition, Unavailable
+
+GOAL = "tenants/acme/goals/g1"
+
+
+def ready(task_id: str, role: str = "executor") -> ReadyTask:
+    name = f"{GOAL}/tasks/{task_id}"
+    return ReadyTask(name=name, goal=GOAL, role=role, input=agent_io_pb2.AgentInput(
+        task=name, title=task_id, instructions=f"do {task_id}").SerializeToString())
+
+
+class Board:
+    """The planner's side: task states with its transition rules, and the calls it got."""
+
+    def __init__(self, *tasks: ReadyTask) -> None:
+        self.waiting = list(tasks)
+        self.states: dict[str, str] = {t.name: "READY" for t in tasks}
+        self.results: dict[str, str] = {}
+        self.calls: list[tuple[str, str]] = []
+        self.down = False
+
+    async def ready(self, limit: int) -> list[ReadyTask]:
+        return [t for t in self.waiting if self.states[t.name] == "READY"][:limit]
+
+    async def _move(self, task: str, state: str, allowed_from: tuple[str, ...]) -> None:
+        if self.down:
+            raise Unavailable("planner down")
+        self.calls.append((state, task.rsplit("/", 1)[-1]))
+        current = self.states[task]
+        if current == state:
+            return
+        if current not in allowed_from:
+            raise FailedPrecondition("not allowed", reason="TASK_TRANSITION_NOT_ALLOWED",
+                                     metadata={"from": current, "to": state})
+        self.states[task] = state
+
+    async def started(self, task: str) -> None:
+        await self._move(task, "RUNNING", ("READY",))
+
+    async def succeeded(self, task: str, result: str) -> None:
+        await self._move(task, "SUCCEEDED", ("RUNNING",))
+        self.results[task] = result
+
+    async def failed(self, task: str) -> None:
+        await self._move(task, "FAILED", ("RUNNING",))
+
+    async def skipped(self, task: str) -> None:
+        await self._move(task, "SKIPPED", ("RUNNING", "FAILED"))
+
+    async def returned(self, task: str) -> None:
+        await self._move(task, "READY", ("RUNNING",))
+
+    async def pause_goal(self, goal: str, reason: str) -> None:
+        self.calls.append(("PAUSE", reason))
+
+
+class Alerts:
+    def __init__(self) -> None:
+        self.raised: list[RaisedAlert] = []
+
+    async def raise_alert(self, alert: RaisedAlert) -> None:
+        self.raised.append(alert)
+
+
+class Pipeline:
+    """Answers after ``delay`` seconds; fails the roles in ``failing``; counts overlap."""
+
+    def __init__(self, delay: float = 0.05, failing: frozenset[str] = frozenset()) -> None:
+        self.delay = delay
+        self.failing = failing
+        self.running = 0
+        self.most = 0
+        self.runs: list[str] = []
+
+    def __call__(self, results: ResultStore) -> AgentRunner:
+        pipeline = self
+
+        class Runner:
+            async def run(self, agent: AgentType, task: agent_io_pb2.AgentInput, *,
+                          tenant: str, agent_name: str, attempt: int) -> AgentRun:
+                pipeline.running += 1
+                pipeline.most = max(pipeline.most, pipeline.running)
+                pipeline.runs.append(task.title)
+                try:
+                    await asyncio.sleep(pipeline.delay)
+                finally:
+                    pipeline.running -= 1
+                if agent.role in pipeline.failing:
+                    raise AgentFailure("CRITIC_FAILED", "the critic rejected the work: TODO")
+                await results.store(task.task, f"{task.title} done by {agent_name}")
+                return AgentRun(output=agent_io_pb2.ExecutorOutput(), result="", completion="",
+                                prompt_version="v1")
+
+        return Runner()
+
+
+@dataclasses.dataclass
+class Wiring:
+    store: AssignmentStore
+    board: Board
+    alerts: Alerts
+    pipeline: Pipeline
+    host: AgentHost
+    dispatcher: Dispatcher
+
+
+def wire(db: DatabaseConnection, board: Board, pipeline: Pipeline,
+         host_id: str = "h1") -> Wiring:
+    store = AssignmentStore(db)
+    agents = agent_repository(db)
+    scheduler = Scheduler(store, agents)
+    alerts = Alerts()
+    reporter = Reporter(store, board, alerts)
+    host = AgentHost(host_id, AgentService(agents, store), store, scheduler, reporter, pipeline,
+                     concurrency=8)
+    dispatcher = Dispatcher(board, scheduler, host, reporter, interval=0.01, upkeep_interval=1)
+    return Wiring(store, board, alerts, pipeline, host, dispatcher)
+
+
+async def settle(wiring: Wiring) -> None:
+    """Dispatch until nothing is running and nothing more starts."""
+    for _ in range(50):
+        started = await wiring.dispatcher.dispatch_once()
+        while wiring.host.running:
+            await asyncio.sleep(0.01)
+        if not started:
+            return
+
+
+async def test_ready_tasks_run_concurrently_on_built_in_agents_and_are_reported(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"), ready("b"), ready("c", role="summarizer"))
+    wiring = wire(db, board, Pipeline(delay=0.1))
+
+    await settle(wiring)
+
+    assert board.states == {t: "SUCCEEDED" for t in board.states}
+    assert board.results[f"{GOAL}/tasks/a"].endswith("agents/builtin-executor-h1")
+    assert wiring.pipeline.most == 3  # all three at once
+    agents = {a.id: a for a in (await agent_repository(db).list("acme", PageRequest.of(0, ""))
+                                ).items}
+    assert set(agents) == {"builtin-executor-h1", "builtin-summarizer-h1"}
+    assert agents["builtin-executor-h1"].failure_strategy is FailureStrategy.REASSIGN
+    executions = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert sorted(e.state for e in executions) == [ExecutionState.SUCCEEDED] * 3
+    assert await wiring.store.unreported(10) == []
+
+
+async def test_a_tenant_with_its_own_agents_of_a_role_gets_no_built_in_one(
+        db: DatabaseConnection) -> None:
+    await AgentService(agent_repository(db)).create(Agent(
+        tenant="acme", id="mine", display_name="mine", role="executor", max_concurrency=1))
+    wiring = wire(db, Board(ready("a")), Pipeline())
+
+    assert await wiring.dispatcher.dispatch_once() == 1
+
+    [assignment] = (await wiring.store.list_assignments("acme", PageRequest.of(0, ""))).items
+    assert assignment.agent == "mine" and assignment.state is AssignmentState.RUNNING
+    assert wiring.host.running == 0  # an external agent's work is not run here
+
+
+async def test_an_escalated_failure_pauses_the_goal_returns_the_task_and_raises_one_alert(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("review", role="critic"))
+    wiring = wire(db, board, Pipeline(failing=frozenset({"critic"})))
+
+    await wiring.dispatcher.dispatch_once()
+    while wiring.host.running:
+        await asyncio.sleep(0.01)
+    await wiring.dispatcher.upkeep()  # a second report of the same outcome changes nothing
+
+    assert board.calls[0] == ("RUNNING", "review")
+    assert board.calls[1][0] == "PAUSE" and "CRITIC_FAILED" in board.calls[1][1]
+    assert board.calls[2] == ("READY", "review")
+    assert board.states[f"{GOAL}/tasks/review"] == "READY"
+    [alert] = wiring.alerts.raised
+    assert alert.labels["task"] == f"{GOAL}/tasks/review" and "TODO" in alert.description
+    [assignment] = (await wiring.store.list_assignments("acme", PageRequest.of(0, ""))).items
+    assert assignment.state is AssignmentState.ESCALATED and assignment.reported
+
+
+async def test_outcomes_the_planner_missed_are_reported_by_the_sweep(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"))
+    wiring = wire(db, board, Pipeline())
+    board.down = True  # neither the start nor the success reaches the planner
+
+    await wiring.dispatcher.dispatch_once()
+    while wiring.host.running:
+        await asyncio.sleep(0.01)
+    assert board.states[f"{GOAL}/tasks/a"] == "READY"
+    assert len(await wiring.store.unreported(10)) == 1
+
+    board.down = False
+    await wiring.dispatcher.upkeep()
+
+    assert board.calls == [("SUCCEEDED", "a"), ("RUNNING", "a"), ("SUCCEEDED", "a")]
+    assert board.states[f"{GOAL}/tasks/a"] == "SUCCEEDED"
+    assert await wiring.store.unreported(10) == []
+
+
+async def test_a_restarted_host_runs_what_its_agents_were_running_exactly_once(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"), ready("b"))
+    first = wire(db, board, Pipeline(delay=30))
+    await first.dispatcher.dispatch_once()
+    assert first.host.running == 2
+    await first.host.stop()  # the replica dies mid-task
+
+    second = wire(db, board, Pipeline(delay=0.01))
+    await second.host.start()
+    while second.host.running:
+        await asyncio.sleep(0.01)
+
+    assert sorted(second.pipeline.runs) == ["a", "b"]
+    assert board.states == {t: "SUCCEEDED" for t in board.states}
+    executions = (await second.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert sorted(e.state for e in executions) == [ExecutionState.SUCCEEDED] * 2
+    assert await second.host.recover() == 0

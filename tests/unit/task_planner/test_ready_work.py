@@ -1,0 +1,98 @@
+"""What the orchestrator asks of the planner: ready work across goals, pausing and resuming
+goals, and goals submitted with their plan."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.task_planner.core.goals import GoalService
+from services.task_planner.core.models import Goal, GoalPriority, GoalState, PlanDraft, TaskState
+from services.task_planner.core.plans import PlanService
+from shared import context
+from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from tests.unit.task_planner.conftest import TENANT, task
+
+
+async def planned(goals: GoalService, plans: PlanService, goal_id: str, *tasks_: object,
+                  tenant: str = TENANT, priority: GoalPriority = GoalPriority.NORMAL) -> Goal:
+    await goals.create(Goal(tenant=tenant, id=goal_id, description=f"goal {goal_id}",
+                            priority=priority))
+    await plans.create(tenant, goal_id, PlanDraft(tasks=tuple(tasks_), complexity=2))  # type: ignore[arg-type]
+    return await goals.get(tenant, goal_id)
+
+
+async def test_ready_work_lists_ready_tasks_of_running_goals_with_upstream_results(
+        goals: GoalService, plans: PlanService) -> None:
+    await planned(goals, plans, "g1", task("a"), task("b"), task("c", "a", "b"))
+    await planned(goals, plans, "urgent", task("x"), priority=GoalPriority.HIGH)
+    await planned(goals, plans, "other", task("y"), tenant="globex")
+
+    ready = await plans.ready(None, 10)
+    first = ready[0]
+    assert (first.tenant, first.goal_id, first.task.id) == (TENANT, "urgent", "x")
+    assert {(w.goal_id, w.task.id) for w in ready} == {
+        ("urgent", "x"), ("g1", "a"), ("g1", "b"), ("other", "y")}
+    assert {w.goal_description for w in ready if w.goal_id == "g1"} == {"goal g1"}
+    assert [w.task.id for w in await plans.ready("globex", 10)] == ["y"]
+    assert len(await plans.ready(None, 2)) == 2
+
+    for task_id, result in (("a", "alpha"), ("b", "beta")):
+        await plans.update_task(TENANT, "g1", task_id, TaskState.RUNNING)
+        await plans.update_task(TENANT, "g1", task_id, TaskState.SUCCEEDED, result)
+    [c] = [w for w in await plans.ready(TENANT, 10) if w.goal_id == "g1"]
+    assert (c.task.id, c.upstream_results) == ("c", {"a": "alpha", "b": "beta"})
+
+
+async def test_a_paused_goal_offers_no_work_until_it_is_resumed(
+        goals: GoalService, plans: PlanService) -> None:
+    await planned(goals, plans, "g1", task("a"))
+
+    paused = await plans.pause_goal(TENANT, "g1")
+    assert paused.state == GoalState.PAUSED
+    assert (await plans.pause_goal(TENANT, "g1")).etag == paused.etag  # pausing again: no-op
+    assert await plans.ready(None, 10) == []
+    resumed = await plans.resume_goal(TENANT, "g1")
+    assert resumed.state == GoalState.RUNNING
+    assert [w.task.id for w in await plans.ready(None, 10)] == ["a"]
+    with pytest.raises(FailedPrecondition) as refused:
+        await plans.resume_goal(TENANT, "g1")
+    assert refused.value.reason == "GOAL_NOT_PAUSED"
+    await plans.cancel_goal(TENANT, "g1")
+    with pytest.raises(FailedPrecondition) as ended:
+        await plans.pause_goal(TENANT, "g1")
+    assert ended.value.reason == "GOAL_ENDED"
+
+
+async def test_a_paused_goal_ends_when_its_running_tasks_finish_it(
+        goals: GoalService, plans: PlanService) -> None:
+    await planned(goals, plans, "g1", task("a"), task("b"))
+    for task_id in ("a", "b"):
+        await plans.update_task(TENANT, "g1", task_id, TaskState.RUNNING)
+    await plans.pause_goal(TENANT, "g1")
+    await plans.update_task(TENANT, "g1", "a", TaskState.SUCCEEDED, "done")
+    assert (await goals.get(TENANT, "g1")).state == GoalState.PAUSED
+
+    await plans.update_task(TENANT, "g1", "b", TaskState.SUCCEEDED, "done")
+    assert (await goals.get(TENANT, "g1")).state == GoalState.SUCCEEDED
+
+
+async def test_a_goal_submitted_with_its_plan_runs_at_once_and_a_bad_one_writes_nothing(
+        goals: GoalService, plans: PlanService) -> None:
+    goal = await plans.create_goal(Goal(tenant=TENANT, id="g1", description="given"),
+                                   PlanDraft(tasks=(task("a"), task("b", "a")), complexity=2))
+    assert goal.state == GoalState.RUNNING and goal.plan.endswith("/plans/r1")
+    assert [w.task.id for w in await plans.ready(TENANT, 10)] == ["a"]
+
+    with pytest.raises(InvalidArgument):
+        await plans.create_goal(Goal(tenant=TENANT, id="g2", description="cyclic"),
+                                PlanDraft(tasks=(task("a", "b"), task("b", "a")), complexity=2))
+    with pytest.raises(NotFound):
+        await goals.get(TENANT, "g2")
+
+
+async def test_a_tenant_reads_only_its_own_ready_work(goals: GoalService,
+                                                      plans: PlanService) -> None:
+    await planned(goals, plans, "g1", task("a"))
+    with (context.bind(context.CallContext(tenant="globex", subject="users/u")),
+          pytest.raises(NotFound)):
+        await plans.ready(TENANT, 10)
