@@ -26,3 +26,6 @@ class Settings(ServiceSettings):
     # Seconds between rounds of the planning loop when no goal waits
     # (COGNOS_TASK_PLANNER_PLANNING_INTERVAL_SECONDS); 0 turns the loop off.
     planning_interval_seconds: float = Field(default=0.5, ge=0)
+    # How many times a goal is replanned after a critical task failed for good, before the
+    # goal fails (COGNOS_TASK_PLANNER_MAX_REPLANS); 0 = never.
+    max_replans: int = Field(default=1, ge=0)

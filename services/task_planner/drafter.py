@@ -27,8 +27,9 @@ class RuntimePlanDrafter:
         self._subject = f"services/{service}"
         self._agent = agent_type("planner")
 
-    async def draft(self, goal: Goal) -> PlanDraft:
-        """The planner agent's draft for ``goal``.
+    async def draft(self, goal: Goal, failure: str = "") -> PlanDraft:
+        """The planner agent's draft for ``goal``; ``failure`` is what went wrong with the
+        previous plan when replanning.
 
         Raises:
             FailedPrecondition: The answer is not a plan (PLAN_DRAFT_INVALID).
@@ -37,10 +38,11 @@ class RuntimePlanDrafter:
         goal_name = f"tenants/{goal.tenant}/goals/{goal.id}"
         request = runtime_service_pb2.CompleteRequest(
             parent=f"tenants/{goal.tenant}", role=self._agent.role,
-            messages=[completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
+            messages=[*_failure_context(failure),
+                      completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
                                              content=goal.description)],
             response_schema=self._agent.response_schema(), goal=goal_name,
-            request_id=f"plan-{goal.id}")
+            request_id=f"plan-{goal.id}-{goal.plan.rsplit('/', 1)[-1] or 'r0'}")
         identity = context.CallContext(tenant=goal.tenant, subject=self._subject,
                                        scopes=COMPLETIONS_WRITE)
         with context.bind(identity):
@@ -63,3 +65,12 @@ def _task(draft: agent_io_pb2.DraftTask) -> Task:
                 agent_role=draft.agent_role, depends_on=tuple(draft.depends_on),
                 tools=tuple(draft.tools), acceptance_criteria=tuple(draft.acceptance_criteria),
                 critical=draft.critical)
+
+
+def _failure_context(failure: str) -> list[completion_pb2.Message]:
+    if not failure:
+        return []
+    return [completion_pb2.Message(
+        role=completion_pb2.MESSAGE_ROLE_SYSTEM,
+        content=f"The previous plan for this goal failed: {failure}. Plan again; tasks keeping "
+                "their ids keep their finished results.")]

@@ -43,7 +43,9 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
 
     def servicers(db: DatabaseConnection) -> Register:
         goals = goal_repository(db)
-        plans = PlanService(goals, PlanRepository(db, goals), validator)
+        plans = PlanService(goals, PlanRepository(db, goals), validator,
+                            max_replans=settings.max_replans
+                            if isinstance(settings, Settings) else 1)
         planning.append(GoalPlanning(PendingGoalQueue(goals), plans, drafter))
         servicer = PlannerServicer(GoalService(goals), plans)
         return lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server)

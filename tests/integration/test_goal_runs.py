@@ -171,6 +171,34 @@ async def test_retry_a_task_that_fails_twice_then_succeeds(
     assert work.result == "three lines"
 
 
+async def test_a_task_failing_for_good_has_the_planner_agent_plan_the_goal_again(
+        channel: grpc.aio.Channel, tenant: str) -> None:
+    calls = 0
+
+    def fails_three_times(task: str, attempt: int) -> tuple[str, str]:
+        nonlocal calls
+        calls += 1
+        return ("made it", "") if calls > 3 else ("", f"failure #{calls}")
+
+    agent = await ExternalAgent(channel, tenant, "stubborn", "executor",
+                                agent_pb2.FAILURE_STRATEGY_RETRY, fails_three_times).start()
+    try:
+        goal = await submit(channel, tenant, "Replan after failure", one_task_plan())
+        done = await until_state(channel, goal, goal_pb2.GOAL_STATE_SUCCEEDED, timeout=90)
+    finally:
+        await agent.stop()
+
+    assert done.plan == f"{goal.name}/plans/r2"
+    first = (await planner(channel).GetPlan(pb.GetPlanRequest(name=f"{goal.name}/plans/r1"),
+                                            timeout=5)).plan
+    assert {t.name.rsplit("/", 1)[-1]: t.state for t in first.tasks}["work"] == \
+        task_pb2.TASK_STATE_FAILED
+    second = (await planner(channel).GetPlan(pb.GetPlanRequest(name=done.plan),
+                                             timeout=5)).plan
+    assert "work (Do the work) failed for good" in second.replan_reason
+    assert all(t.state == task_pb2.TASK_STATE_SUCCEEDED for t in second.tasks)
+
+
 async def test_skip_a_non_critical_task_that_fails_and_the_goal_still_succeeds(
         channel: grpc.aio.Channel, tenant: str) -> None:
     agent = await ExternalAgent(channel, tenant, "fragile", "executor",

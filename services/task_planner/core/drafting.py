@@ -1,8 +1,10 @@
 """``GoalPlanning``: turns submitted goals into plans, in the background and durably.
 
-A goal is created PENDING. The planning loop claims pending goals (PENDING -> PLANNING, a
+A goal is created PENDING, and goes back to PENDING when a critical task of its plan failed
+for good and it may be replanned. The planning loop claims pending goals (PENDING -> PLANNING, a
 conditional update, so replicas never draft the same goal twice), asks the planner agent for a
-draft through the AI runtime, and stores it through :class:`PlanService` (validation included).
+draft through the AI runtime (for a replan, telling it what failed), and stores it through
+:class:`PlanService` as the first plan or the next revision (validation included).
 A draft that fails validation fails the goal; an unreachable runtime puts the goal back to
 PENDING for the next round. Nothing lives only in memory: a restart resumes pending goals.
 """
@@ -14,7 +16,7 @@ import contextlib
 import logging
 from typing import Protocol
 
-from services.task_planner.core.models import Goal, PlanDraft
+from services.task_planner.core.models import Goal, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from shared.errors import CognitionError, DeadlineExceeded, Unavailable
 
@@ -22,9 +24,10 @@ log = logging.getLogger(__name__)
 
 
 class PlanDrafter(Protocol):
-    """The planner agent: a draft plan for a goal."""
+    """The planner agent: a draft plan for a goal; ``failure`` says why the previous plan
+    failed when the goal is replanned."""
 
-    async def draft(self, goal: Goal) -> PlanDraft: ...
+    async def draft(self, goal: Goal, failure: str = "") -> PlanDraft: ...
 
 
 class GoalQueue(Protocol):
@@ -59,8 +62,11 @@ class GoalPlanning:
 
     async def _plan(self, goal: Goal) -> None:
         try:
-            draft = await self._drafter.draft(goal)
-            await self._plans.create(goal.tenant, goal.id, draft)
+            if goal.plan:
+                await self._replan(goal)
+            else:
+                await self._plans.create(goal.tenant, goal.id,
+                                         await self._drafter.draft(goal))
         except (Unavailable, DeadlineExceeded) as error:
             log.warning("planning %s/%s postponed: %s", goal.tenant, goal.id, error.message)
             await self._queue.release(goal)
@@ -79,3 +85,12 @@ class GoalPlanning:
             if not planned:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=interval)
+
+    async def _replan(self, goal: Goal) -> None:
+        """Plan a goal again whose critical task failed; finished work is carried over."""
+        current = await self._plans.current(goal.tenant, goal.id)
+        failed = [t for t in current.tasks if t.state == TaskState.FAILED and t.critical]
+        reason = (f"revision {current.revision} failed: task "
+                  + ", ".join(f"{t.id} ({t.title})" for t in failed) + " failed for good")
+        draft = await self._drafter.draft(goal, failure=reason)
+        await self._plans.replan(goal.tenant, goal.id, reason, draft)

@@ -70,11 +70,12 @@ class PlanService:
     """
 
     def __init__(self, goals: Repository[Goal], plans: PlanStore, validator: PlanValidator,
-                 watch_interval: float = 0.25) -> None:
+                 watch_interval: float = 0.25, max_replans: int = 1) -> None:
         self._goals = goals
         self._plans = plans
         self._validator = validator
         self._watch_interval = watch_interval
+        self._max_replans = max_replans
 
     async def create(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
         """Validate ``draft`` and store it as the goal's first plan; the goal becomes RUNNING.
@@ -228,6 +229,10 @@ class PlanService:
                 [updated if t.id == task_id else t for t in current.tasks], now)
             changed = tuple(t for t, old in zip(tasks, current.tasks, strict=True) if t != old)
             goal_state = lifecycle.derive_goal_state(goal.state, tasks)
+            if goal_state == GoalState.FAILED and current.revision <= self._max_replans:
+                # A critical task failed for good: the goal waits for the planner agent to
+                # plan it again (the planning loop picks up PENDING goals).
+                goal_state = GoalState.PENDING
             new_goal = (dataclasses.replace(goal, state=goal_state)
                         if goal_state != goal.state or changed else None)
             return GoalChange(goal=new_goal, tasks=changed or (task,))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
-from services.task_planner.core.models import Goal, GoalState, PlanDraft
+from services.task_planner.core.models import Goal, GoalState, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from services.task_planner.repository import PendingGoalQueue, goal_repository
 from shared.database import DatabaseConnection
@@ -21,9 +21,11 @@ class ScriptedDrafter:
 
     draft_or_error: PlanDraft | Exception
     asked: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
 
-    async def draft(self, goal: Goal) -> PlanDraft:
+    async def draft(self, goal: Goal, failure: str = "") -> PlanDraft:
         self.asked.append(goal.id)
+        self.failures.append(failure)
         if isinstance(self.draft_or_error, Exception):
             raise self.draft_or_error
         return self.draft_or_error
@@ -55,3 +57,24 @@ async def test_an_unreachable_runtime_puts_the_goal_back(db: DatabaseConnection,
                                                          goal: Goal) -> None:
     await loop(db, plans, ScriptedDrafter(Unavailable("runtime down"))).plan_pending()
     assert (await goals.get(TENANT, goal.id)).state is GoalState.PENDING
+
+
+async def test_a_goal_whose_critical_task_failed_is_replanned_keeping_finished_work(
+        db: DatabaseConnection, goals: GoalService, plans: PlanService, goal: Goal) -> None:
+    drafter = ScriptedDrafter(PlanDraft(tasks=(task("a"), task("b", "a")), complexity=2))
+    await loop(db, plans, drafter).plan_pending()
+    for task_id, state in (("a", TaskState.RUNNING), ("a", TaskState.SUCCEEDED),
+                           ("b", TaskState.RUNNING), ("b", TaskState.FAILED)):
+        await plans.update_task(TENANT, goal.id, task_id, state,
+                                "done" if state is TaskState.SUCCEEDED else None)
+    assert (await goals.get(TENANT, goal.id)).state is GoalState.PENDING
+
+    assert await loop(db, plans, drafter).plan_pending() == 1
+
+    replanned = await goals.get(TENANT, goal.id)
+    assert replanned.state is GoalState.RUNNING and replanned.plan.endswith("/plans/r2")
+    plan = await plans.current(TENANT, goal.id)
+    assert "task b (Task b) failed for good" in plan.replan_reason
+    assert {t.id: t.state for t in plan.tasks} == {"a": TaskState.SUCCEEDED,
+                                                   "b": TaskState.READY}
+    assert drafter.failures == ["", plan.replan_reason]

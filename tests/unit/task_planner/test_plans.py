@@ -111,12 +111,18 @@ async def test_a_retry_goes_back_to_ready_and_counts_attempts(plans: PlanService
     assert again.attempts == 2
 
 
-async def test_a_critical_failure_fails_the_goal(plans: PlanService, goals: GoalService,
-                                                 goal: Goal) -> None:
+async def test_a_critical_failure_sends_the_goal_back_to_planning_then_fails_it(
+        plans: PlanService, goals: GoalService, goal: Goal) -> None:
     await plans.create(TENANT, "g1", DIAMOND)
     await plans.update_task(TENANT, "g1", "root", S.RUNNING)
     await plans.update_task(TENANT, "g1", "root", S.FAILED)
-    assert (await goals.get(TENANT, "g1")).state == GoalState.FAILED
+    assert (await goals.get(TENANT, "g1")).state == GoalState.PENDING  # to be replanned
+
+    await plans.replan(TENANT, "g1", "root failed", DIAMOND)
+    assert (await goals.get(TENANT, "g1")).state == GoalState.RUNNING
+    await plans.update_task(TENANT, "g1", "root", S.RUNNING)
+    await plans.update_task(TENANT, "g1", "root", S.FAILED)
+    assert (await goals.get(TENANT, "g1")).state == GoalState.FAILED  # one replan only
 
 
 async def test_a_skipped_non_critical_task_lets_the_goal_succeed(plans: PlanService,
@@ -163,7 +169,7 @@ async def test_replan_keeps_earlier_plans_and_succeeded_tasks(plans: PlanService
     done = await plans.update_task(TENANT, "g1", "root", S.SUCCEEDED, "the root")
     await plans.update_task(TENANT, "g1", "left", S.RUNNING)
     await plans.update_task(TENANT, "g1", "left", S.FAILED)
-    assert (await goals.get(TENANT, "g1")).state == GoalState.FAILED
+    assert (await goals.get(TENANT, "g1")).state == GoalState.PENDING
 
     second = await plans.replan(TENANT, "g1", "left failed", PlanDraft(tasks=(
         task("root"), task("left2", "root"), task("right", "root"),
