@@ -3,6 +3,8 @@ service, called with the orchestrator's own service identity."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from google.protobuf import field_mask_pb2
 
 from cognition.agents.v1 import agent_io_pb2
@@ -19,6 +21,8 @@ from services.agent_orchestrator.core.ports import RaisedAlert
 from shared import context
 from shared.client import ServiceClient
 
+# Deadline of a ListReadyTasks call beyond its wait.
+READY_DEADLINE = 10.0
 PLANNER_SCOPES = frozenset({"tasks.dispatch", "tasks.write", "goals.write"})
 ALERT_SCOPES = frozenset({"alerts.write"})
 
@@ -51,12 +55,13 @@ class MeshTaskBoard:
     def __init__(self, client: ServiceClient[planner_service_pb2_grpc.PlannerServiceStub]):
         self._client = client
 
-    async def ready(self, limit: int) -> list[ReadyTask]:
+    async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
+        request = planner_service_pb2.ListReadyTasksRequest(parent="tenants/-",
+                                                            page_size=limit)
+        request.max_wait.FromTimedelta(dt.timedelta(seconds=wait))
         with context.bind(_as("", PLANNER_SCOPES)):
-            response = await self._client.call("ListReadyTasks",
-                                               planner_service_pb2.ListReadyTasksRequest(
-                                                   parent="tenants/-", page_size=limit),
-                                               idempotent=True)
+            response = await self._client.call("ListReadyTasks", request,
+                                               timeout=wait + READY_DEADLINE, idempotent=True)
         return [ready_task(r) for r in response.ready_tasks]
 
     async def started(self, task: str) -> None:

@@ -247,8 +247,8 @@ class AssignmentStore:
                                        ExecutionState.CANCELLED, execution.start_time,
                                        "reassigned")
                 await self._check_capacity(conn, assignment)
-                await conn.execute(sa.insert(assignments).values(_row(assignment)))
-                await conn.execute(sa.insert(executions).values(_row(execution)))
+                await conn.execute(sa.insert(assignments), _row(assignment))
+                await conn.execute(sa.insert(executions), _row(execution))
         except (_Refused, IntegrityError):
             # IntegrityError: another replica started the task first (one live assignment
             # per task is a unique index).
@@ -256,16 +256,15 @@ class AssignmentStore:
         return True
 
     async def _check_capacity(self, conn: AsyncConnection, assignment: Assignment) -> None:
+        """Refuse when the agent is full (a task already live is refused by the unique index
+        on insert)."""
         c = assignments.c
-        taken = (await conn.execute(sa.select(sa.func.count()).select_from(assignments).where(
-            c.tenant == assignment.tenant, c.task == assignment.task, c.state.in_(_LIVE))
-        )).scalar_one()
-        active = (await conn.execute(sa.select(sa.func.count()).select_from(assignments).where(
+        active = (sa.select(sa.func.count()).select_from(assignments).where(
             c.tenant == assignment.tenant, c.agent == assignment.agent, c.state.in_(_LIVE))
-        )).scalar_one()
-        limit = (await conn.execute(sa.select(agents.c.max_concurrency).where(
+            .scalar_subquery())
+        full = (await conn.execute(sa.select(active >= agents.c.max_concurrency).where(
             agents.c.tenant == assignment.tenant, agents.c.id == assignment.agent))).scalar_one()
-        if taken or active >= limit:
+        if full:
             raise _Refused
 
     async def _retire(self, conn: AsyncConnection, old: Assignment, state: AssignmentState,
@@ -283,35 +282,41 @@ class AssignmentStore:
 
     @staticmethod
     def _end(tenant: str, assignment_id: str, attempt: int, state: ExecutionState,
-             now: dt.datetime, *, error: str = "", output: str = "") -> sa.Update:
+             now: dt.datetime, *, error: str = "", output: str = "",
+             etag: str | None = None) -> sa.Update:
         c = executions.c
         return (sa.update(executions)
                 .where(c.tenant == tenant, c.assignment == assignment_id,
                        c.assignment_attempt == attempt, c.state == ExecutionState.RUNNING)
                 .values(state=state, end_time=now, error=error, output=output, update_time=now,
-                        etag=new_etag()))
+                        etag=etag or new_etag()))
 
-    async def finish(self, execution: Execution, state: ExecutionState, now: dt.datetime, *,
-                     output: str = "", error: str = "",
-                     assignment_changes: dict[str, Any]) -> bool:
-        """End a RUNNING execution and change its assignment, atomically.
+    async def finish(self, execution: Execution, assignment: Assignment, state: ExecutionState,
+                     now: dt.datetime, *, output: str = "", error: str = "",
+                     assignment_changes: dict[str, Any]) -> tuple[Execution, Assignment] | None:
+        """End a RUNNING execution and change its assignment, atomically; returns both as
+        written.
 
-        Returns False (nothing written) when that attempt is no longer running: it was already
+        Returns None (nothing written) when that attempt is no longer running: it was already
         completed, or its lease expired and it was retried.
         """
         c = assignments.c
+        ended_etag, changed_etag = new_etag(), new_etag()
         async with self.db.transaction() as conn:
             ended = await conn.execute(self._end(execution.tenant, execution.assignment,
                                                  execution.assignment_attempt, state, now,
-                                                 error=error, output=output))
+                                                 error=error, output=output, etag=ended_etag))
             if ended.rowcount == 0:
-                return False
+                return None
             await conn.execute(
                 sa.update(assignments)
                 .where(c.tenant == execution.tenant, c.id == execution.assignment,
                        c.attempt == execution.assignment_attempt)
-                .values(update_time=now, etag=new_etag(), **assignment_changes))
-        return True
+                .values(update_time=now, etag=changed_etag, **assignment_changes))
+        return (dataclasses.replace(execution, state=state, end_time=now, error=error,
+                                    output=output, update_time=now, etag=ended_etag),
+                dataclasses.replace(assignment, update_time=now, etag=changed_etag,
+                                    **assignment_changes))
 
     async def claim_due(self, now: dt.datetime, lease: dt.timedelta, limit: int,
                         ) -> list[tuple[Assignment, Execution]]:
@@ -345,7 +350,7 @@ class AssignmentStore:
                     state=new.state, attempt=new.attempt, lease_expire_time=new.lease_expire_time,
                     update_time=now, etag=new.etag))
                 execution = new_execution(new, now)
-                await conn.execute(sa.insert(executions).values(_row(execution)))
+                await conn.execute(sa.insert(executions), _row(execution))
                 claimed.append((new, execution))
         return claimed
 

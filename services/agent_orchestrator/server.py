@@ -70,9 +70,12 @@ class _Peers:
                               MODEL_DEADLINE)
         self.quality = client("ai-quality-gate", quality_service_pb2_grpc.QualityServiceStub)
 
+        self._context = MeshMemory(self.memory)
+        self._models = MeshModels(self.runtime)
+        self._gate = MeshQualityGate(self.quality)
+
     def pipeline(self, results: ResultStore) -> AgentRunner:
-        return AgentPipeline(MeshMemory(self.memory), MeshModels(self.runtime),
-                             MeshQualityGate(self.quality), results)
+        return AgentPipeline(self._context, self._models, self._gate, results)
 
     async def close(self) -> None:
         for peer in (self.planner, self.alerts, self.memory, self.runtime, self.quality):
@@ -97,7 +100,7 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
 
         async def completed(done: Completion) -> None:
             """An agent reported the end of an execution: tell the planner now."""
-            await reporter.report(done.assignment)
+            await reporter.report(done.assignment, done.execution.output)
             for dispatcher in loops:
                 if isinstance(dispatcher, Dispatcher):
                     dispatcher.wake()
@@ -110,7 +113,8 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
             dispatcher.append(Dispatcher(
                 MeshTaskBoard(peers.planner), scheduler, host, reporter,
                 interval=tuning.dispatch_interval_seconds,
-                upkeep_interval=max(0.2, tuning.heartbeat_timeout_seconds / 3)))
+                upkeep_interval=max(0.2, tuning.heartbeat_timeout_seconds / 3),
+                wait=min(1.0, tuning.heartbeat_timeout_seconds / 3)))
             loops.append(dispatcher[0])
         servicer = OrchestratorServicer(agent_service, ExecutionService(store), scheduler,
                                         completed)

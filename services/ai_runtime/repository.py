@@ -227,9 +227,9 @@ class CompletionRepository(Repository[Completion]):
         self.check_tenant(completion.tenant)
         try:
             async with self.db.transaction() as conn:
-                await conn.execute(sa.insert(self.table).values(self._to_row(completion)))
-                await conn.execute(sa.insert(usage_records).values(
-                    dataclasses.asdict(charge_of(completion))))
+                await conn.execute(sa.insert(self.table), self._to_row(completion))
+                await conn.execute(sa.insert(usage_records),
+                    dataclasses.asdict(charge_of(completion)))
         except IntegrityError as error:
             if completion.request_id:
                 first = await self.find_by_request_id(completion.tenant, completion.request_id)
@@ -269,7 +269,7 @@ class UsageRepository:
                         input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                         cost_micros=usage.cost_micros)
         async with self.db.transaction() as conn:
-            await conn.execute(sa.insert(usage_records).values(dataclasses.asdict(charge)))
+            await conn.execute(sa.insert(usage_records), dataclasses.asdict(charge))
 
     async def spent(self, tenant: str) -> int:
         """Everything ``tenant`` was charged, in micro-dollars."""

@@ -199,7 +199,7 @@ class PlanRepository:
     async def _write(self, conn: AsyncConnection, change: GoalChange) -> GoalChange:
         plan = change.new_plan
         if plan is not None:
-            await conn.execute(sa.insert(plans).values(
+            await conn.execute(sa.insert(plans), dict(
                 tenant=plan.tenant, goal_id=plan.goal_id, id=plan.id, revision=plan.revision,
                 complexity=plan.complexity, replan_reason=plan.replan_reason,
                 create_time=plan.create_time))

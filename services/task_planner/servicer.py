@@ -135,5 +135,6 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
                              context: grpc.aio.ServicerContext) -> pb.ListReadyTasksResponse:
         tenant = names.parse_parent(request.parent)
         limit = min(request.page_size or READY_PAGE_SIZE, MAX_READY_PAGE_SIZE)
-        work = await self._plans.ready(None if tenant == "-" else tenant, limit)
+        work = await self._plans.ready(None if tenant == "-" else tenant, limit,
+                                       request.max_wait.ToTimedelta().total_seconds())
         return pb.ListReadyTasksResponse(ready_tasks=[convert.ready_to_proto(w) for w in work])

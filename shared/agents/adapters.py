@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 
 from google.protobuf import field_mask_pb2
 
@@ -24,22 +25,35 @@ UPSTREAM_HEADING = "Results of earlier tasks"
 
 
 class MeshMemory:
-    """Context from the memory service's semantic search."""
+    """Context from the memory service's semantic search.
+
+    Args:
+        client: A client of the memory service.
+        namespace: The memory namespace searched.
+        recheck_after: Seconds during which a memory service that does not serve search is
+            not asked again.
+    """
 
     def __init__(self, client: ServiceClient[memory_service_pb2_grpc.MemoryServiceStub],
-                 namespace: str = "") -> None:
+                 namespace: str = "", recheck_after: float = 60.0) -> None:
         self._client = client
         self._namespace = namespace
+        self._recheck_after = recheck_after
+        self._unserved_until = 0.0
 
     async def search(self, tenant: str, query: str, limit: int) -> list[str]:
+        if time.monotonic() < self._unserved_until:
+            return []
         request = memory_service_pb2.SearchMemoriesRequest(
             parent=f"tenants/{tenant}", namespace=self._namespace, query=query[:8192],
             top_k=max(1, min(limit, 100)))
         try:
             response = await self._client.call("SearchMemories", request)
         except Unimplemented:
-            # This memory service keeps no vectors yet: the agent works without context.
-            log.debug("memory search is not served; no context for %s", tenant)
+            # This memory service keeps no vectors yet: agents work without context.
+            log.info("memory search is not served; agents get no context for %.0f s",
+                     self._recheck_after)
+            self._unserved_until = time.monotonic() + self._recheck_after
             return []
         return [result.memory.content for result in response.results]
 

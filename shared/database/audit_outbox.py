@@ -83,7 +83,7 @@ class AuditOutbox:
     async def add(self, entry: OutboxEntry) -> None:
         """Persist ``entry`` for delivery."""
         async with self._db.transaction() as conn:
-            await conn.execute(sa.insert(audit_outbox).values(dataclasses.asdict(entry)))
+            await conn.execute(sa.insert(audit_outbox), dataclasses.asdict(entry))
 
     async def due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxEntry]:
         """Up to ``limit`` entries due for (re)delivery, oldest first."""

@@ -96,7 +96,7 @@ class IdempotencyStore:
                 await conn.execute(sa.delete(idempotency_keys).where(
                     c.tenant == tenant, c.method == method, c.request_id == request_id,
                     c.create_time <= now - self._retention))
-                await conn.execute(sa.insert(idempotency_keys).values(
+                await conn.execute(sa.insert(idempotency_keys), dict(
                     tenant=tenant, method=method, request_id=request_id,
                     fingerprint=fingerprint, response=response, create_time=now))
         except IntegrityError:

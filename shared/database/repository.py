@@ -156,7 +156,7 @@ class Repository(Generic[E]):
         entity = dataclasses.replace(entity, etag=new_etag())
         try:
             async with self.db.transaction() as conn:
-                await conn.execute(sa.insert(self.table).values(self._to_row(entity)))
+                await conn.execute(sa.insert(self.table), self._to_row(entity))
         except IntegrityError as error:
             raise AlreadyExists(f"{self.kind} {entity.id!r} already exists",
                                 reason=f"{self.kind.upper()}_ALREADY_EXISTS",

@@ -5,11 +5,13 @@ serves each role that has no agent of its own, assigns the tasks through the
 :class:`Scheduler` (dependency order is the planner's: a task is READY only once its
 dependencies are done; independent tasks start together, up to the agents' capacity), tells
 the planner they started and hands built-in agents' executions to the :class:`AgentHost`.
-Besides, it heartbeats the built-in agents, runs work that reached them otherwise (retries,
-reassignments, a previous life's executions) and sweeps unreported outcomes.
+Each round also runs work that reached the built-in agents otherwise (retries, reassignments,
+assignments made by another replica, a previous life's executions); less often it heartbeats
+them and sweeps unreported outcomes.
 
-A round runs every ``interval`` seconds, and at once when an execution finishes, since that
-may have made dependent tasks ready.
+A round asks the planner with a long poll: it answers as soon as a task is ready (a new plan,
+a finished dependency). Rounds also run ``interval`` seconds apart when tasks are ready but no
+agent can take them, and at once when an execution finishes.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import logging
 import time
 
 from services.agent_orchestrator.core.hosting import AgentHost
-from services.agent_orchestrator.core.models import Assignment, Execution
+from services.agent_orchestrator.core.models import ReadyTask
 from services.agent_orchestrator.core.ports import TaskBoard
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Scheduler, tenant_of
@@ -40,11 +42,13 @@ class Dispatcher:
         interval: Seconds between rounds when nothing wakes the loop.
         upkeep_interval: Seconds between heartbeats of built-in agents, recovery and sweeps.
         batch: Most ready tasks taken per round.
+        wait: How long a round waits for ready tasks when there are none (a long poll of the
+            planner, which answers as soon as one is ready).
     """
 
     def __init__(self, board: TaskBoard, scheduler: Scheduler, host: AgentHost,
                  reporter: Reporter, *, interval: float, upkeep_interval: float,
-                 batch: int = 200) -> None:
+                 batch: int = 200, wait: float = 0.0) -> None:
         self._board = board
         self._scheduler = scheduler
         self._host = host
@@ -52,6 +56,8 @@ class Dispatcher:
         self._interval = interval
         self._upkeep_interval = upkeep_interval
         self._batch = batch
+        self._wait = wait
+        self._reports: set[asyncio.Task[bool]] = set()
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -61,24 +67,31 @@ class Dispatcher:
         self._wake.set()
 
     async def dispatch_once(self) -> int:
-        """One round: assign the ready tasks and start them; returns how many started."""
-        ready = await self._board.ready(self._batch)
+        """One round: assign the ready tasks and start them; returns how many started.
+
+        Each task starts as soon as it is assigned, and the planner hears of the start in the
+        background. The round also runs work another replica gave this one's built-in agents.
+        """
+        await self._host.recover()
+        ready = await self._board.ready(self._batch, self._wait)
         if not ready:
             return 0
         await self._host.ensure_agents({(tenant_of(t), t.role) for t in ready})
-        result = await self._scheduler.schedule(ready)
-        await asyncio.gather(*(self._start(a, e) for a, e in result.started))
+        return sum(await asyncio.gather(*(self._dispatch(task) for task in ready)))
+
+    async def _dispatch(self, task: ReadyTask) -> int:
+        result = await self._scheduler.schedule([task])
+        for assignment, execution in result.started:
+            self._host.run(assignment, execution)
+            report = asyncio.create_task(self._reporter.report(assignment))
+            self._reports.add(report)
+            report.add_done_callback(self._reports.discard)
         return len(result.started)
 
     async def upkeep(self) -> None:
-        """Heartbeat built-in agents, run work that reached them, report what is unreported."""
+        """Heartbeat built-in agents and report what is unreported."""
         await self._host.heartbeat()
-        await self._host.recover()
         await self._reporter.sweep()
-
-    async def _start(self, assignment: Assignment, execution: Execution) -> None:
-        await self._reporter.report(assignment)
-        self._host.run(assignment, execution)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
@@ -92,6 +105,8 @@ class Dispatcher:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for report in list(self._reports):
+            report.cancel()
         await self._host.stop()
 
     async def _loop(self) -> None:

@@ -194,7 +194,7 @@ class AgentHost:
                                                       error=error or "no result stored")
             except FailedPrecondition:
                 return  # ended meanwhile (reassigned, or its lease ran out and was retried)
-        await self._reporter.report(done.assignment)
+        await self._reporter.report(done.assignment, done.execution.output)
         if done.replacement is not None:
             self.run(done.replacement, await self._store.executions.get(
                 done.replacement.tenant, f"{done.replacement.id}-{done.replacement.attempt}"))

@@ -27,7 +27,8 @@ class TaskBoard(Protocol):
     FailedPrecondition or NotFound.
     """
 
-    async def ready(self, limit: int) -> list[ReadyTask]: ...
+    async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
+        """Up to ``limit`` ready tasks; when none is, waits up to ``wait`` seconds for one."""
 
     async def started(self, task: str) -> None: ...
 

@@ -9,6 +9,7 @@ planner left behind. Telling twice is harmless: a task moved to the state it has
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -37,22 +38,29 @@ class Reporter:
         self._store = store
         self._board = board
         self._alerts = alerts
-        self._busy: set[str] = set()  # assignments being reported now
+        # One report per assignment at a time: its lock and how many reports use it.
+        self._reporting: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    async def report(self, assignment: Assignment) -> bool:
-        """Tell the planner about ``assignment`` as it is now; False when the planner could
-        not be reached or a report of it is under way (the sweep tries again)."""
-        if assignment.id in self._busy:
-            return False
-        self._busy.add(assignment.id)
+    async def report(self, assignment: Assignment, output: str | None = None) -> bool:
+        """Tell the planner about ``assignment`` as it was given; False when the planner could
+        not be reached (the sweep tries again). Reports of one assignment take turns; one of
+        an older state than the planner knows is refused there and changes nothing.
+        ``output`` is the succeeded execution's output when the caller has it at hand."""
+        lock, users = self._reporting.get(assignment.id, (asyncio.Lock(), 0))
+        self._reporting[assignment.id] = (lock, users + 1)
         try:
-            return await self._report(assignment)
+            async with lock:
+                return await self._report(assignment, output)
         finally:
-            self._busy.discard(assignment.id)
+            lock, users = self._reporting[assignment.id]
+            if users == 1:
+                del self._reporting[assignment.id]
+            else:
+                self._reporting[assignment.id] = (lock, users - 1)
 
-    async def _report(self, assignment: Assignment) -> bool:
+    async def _report(self, assignment: Assignment, output: str | None) -> bool:
         try:
-            await self._tell(assignment)
+            await self._tell(assignment, output)
         except (FailedPrecondition, NotFound) as refused:
             # The goal ended or was deleted, or the task moved on: nothing left to tell.
             log.info("planner refused the report of %s (%s): %s", assignment.task,
@@ -70,26 +78,28 @@ class Reporter:
             told += await self.report(assignment)
         return told
 
-    async def _tell(self, assignment: Assignment) -> None:
+    async def _tell(self, assignment: Assignment, output: str | None) -> None:
         state, task = assignment.state, assignment.task
         if state.live:
             await self._board.started(task)
         elif state in _ENDS_REPORTED:
             try:
-                await self._end(assignment)
+                await self._end(assignment, output)
             except FailedPrecondition as refused:
                 if refused.metadata.get("from") != "READY":
                     raise
                 # The start was never reported (a crash in between): report it first.
                 await self._board.started(task)
-                await self._end(assignment)
+                await self._end(assignment, output)
         elif state is AssignmentState.ESCALATED:
             await self._escalate(assignment)
 
-    async def _end(self, assignment: Assignment) -> None:
+    async def _end(self, assignment: Assignment, output: str | None) -> None:
         task = assignment.task
         if assignment.state is AssignmentState.SUCCEEDED:
-            await self._board.succeeded(task, await self._store.succeeded_output(assignment))
+            if output is None:
+                output = await self._store.succeeded_output(assignment)
+            await self._board.succeeded(task, output)
         elif assignment.state is AssignmentState.SKIPPED:
             await self._board.skipped(task)
         else:

@@ -161,16 +161,17 @@ class Scheduler:
             decision = await self._decide(assignment, error, now)
             changes = _changes(decision, now)
             state = ExecutionState.FAILED
-        if not await self._store.finish(execution, state, now, output=output, error=error,
-                                        assignment_changes=changes):
+        written = await self._store.finish(execution, assignment, state, now, output=output,
+                                           error=error, assignment_changes=changes)
+        if written is None:
             raise _ended(execution_id)
+        ended, assignment = written
         replacement = None
         if decision is not None and decision.action is FailureAction.REASSIGN:
             decision, replacement = await self._reassign_failed(tenant, execution.assignment,
                                                                 decision)
-        return Completion(await self._store.assignments.get(tenant, execution.assignment),
-                          await self._store.executions.get(tenant, execution_id),
-                          decision, replacement)
+            assignment = await self._store.assignments.get(tenant, execution.assignment)
+        return Completion(assignment, ended, decision, replacement)
 
     async def _reassign_failed(self, tenant: str, assignment_id: str, decision: FailureDecision
                                ) -> tuple[FailureDecision, Assignment | None]:

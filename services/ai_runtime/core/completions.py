@@ -174,9 +174,14 @@ class CompletionService:
         first = self._router.chain(request.role)[0]
         estimate = self._prices.cost(first.name, first.model, estimate_prompt_tokens(messages),
                                      max_output)
-        self._budgets.check(request.tenant, await self._usage.spent(request.tenant), estimate)
+        await self._check_budget(request.tenant, estimate)
         return _Prepared(ProviderRequest(request.role, prompt.id, messages, max_output,
                                          request.temperature, schema), experiment, variant)
+
+    async def _check_budget(self, tenant: str, estimate: int) -> None:
+        """Refuse a call over the tenant's budget; a tenant without one costs no query."""
+        if self._budgets.limit(tenant):
+            self._budgets.check(tenant, await self._usage.spent(tenant), estimate)
 
     async def _finish(self, request: CompletionRequest, prepared: _Prepared,
                       routed: Routed) -> Completion:
@@ -245,8 +250,7 @@ class CompletionService:
         """
         estimate = sum(estimate_tokens(t) for t in texts)
         first = self._router.embed_chain()[0]
-        self._budgets.check(tenant, await self._usage.spent(tenant),
-                            self._prices.cost(first.name, first.model, estimate, 0))
+        await self._check_budget(tenant, self._prices.cost(first.name, first.model, estimate, 0))
         routed = await self._router.embed(texts)
         embeddings = routed.embeddings
         cost = self._prices.cost(routed.provider, embeddings.model,

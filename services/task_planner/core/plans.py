@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import dataclasses
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
 
 from services.task_planner.core import lifecycle
@@ -23,9 +24,11 @@ from services.task_planner.core.models import (
     Task,
     TaskState,
 )
+from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
 from shared.database import Page, PageRequest, Repository, utc_now
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import CognitionError, FailedPrecondition, InvalidArgument, NotFound
+from shared.group_commit import GroupCommit
 
 UPDATABLE_TASK_FIELDS = ("state", "result")
 
@@ -76,6 +79,9 @@ class PlanService:
         self._validator = validator
         self._watch_interval = watch_interval
         self._max_replans = max_replans
+        self._changes = asyncio.Condition()  # notified when tasks may have become ready
+        self._updates: GroupCommit[tuple[str, str], TaskUpdate, Task] = GroupCommit(
+            self._update_tasks)
 
     async def create(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
         """Validate ``draft`` and store it as the goal's first plan; the goal becomes RUNNING.
@@ -122,7 +128,7 @@ class PlanService:
             return GoalChange(goal=dataclasses.replace(
                 goal, state=state, plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
 
-        change = await self._plans.change(tenant, goal_id, mutation)
+        change = await self._change(tenant, goal_id, mutation)
         assert change.new_plan is not None
         return change.new_plan
 
@@ -158,7 +164,7 @@ class PlanService:
                 goal, state=lifecycle.derive_goal_state(base, tasks),
                 plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
 
-        change = await self._plans.change(tenant, goal_id, mutation)
+        change = await self._change(tenant, goal_id, mutation)
         assert change.new_plan is not None
         return change.new_plan
 
@@ -203,30 +209,40 @@ class PlanService:
         """Move a task of the current plan to ``state`` and/or set its ``result``; dependents
         whose dependencies are now done become READY and the goal's state follows.
 
+        Concurrent updates of one goal's tasks are written together (one transaction per
+        round), each getting its own outcome.
+
         Raises:
             NotFound: No such goal or task.
             FailedPrecondition: The transition is not allowed, the task ended (TASK_ENDED)
                 or the goal ended (GOAL_ENDED).
         """
+        self._goals.check_tenant(tenant)
+        return await self._updates.submit((tenant, goal_id), TaskUpdate(task_id, state, result))
+
+    async def _update_tasks(self, key: tuple[str, str], updates: Sequence[TaskUpdate]
+                            ) -> list[Task | Exception]:
+        """Apply ``updates`` in order in one change of the goal; a refused update gets its
+        error and the others still apply (a goal-level refusal fails them all)."""
+        tenant, goal_id = key
         now = utc_now()
+        outcomes: list[str | Exception] = []
+        final: dict[str, Task] = {}
 
         def mutation(goal: Goal, current: Plan | None) -> GoalChange:
-            task = current.task(task_id) if current is not None else None
-            if current is None or task is None:
-                raise NotFound(f"task {task_id!r} of goal {goal_id!r} not found",
-                               reason="TASK_NOT_FOUND", metadata={"id": task_id})
+            outcomes.clear()
+            if current is None:
+                raise NotFound(f"goal {goal_id!r} has no plan yet", reason="TASK_NOT_FOUND")
             if goal.state.ended:
                 raise _ended(goal)
-            updated = task
-            if state is not None:
-                updated = lifecycle.transition(updated, state, now)
-            if result is not None and result != task.result:
-                if task.state.ended:
-                    raise FailedPrecondition(f"task {task_id!r} already ended ({task.state})",
-                                             reason="TASK_ENDED")
-                updated = dataclasses.replace(updated, result=result, update_time=now)
-            tasks = lifecycle.promote_ready(
-                [updated if t.id == task_id else t for t in current.tasks], now)
+            tasks = list(current.tasks)
+            for update in updates:
+                try:
+                    tasks = list(lifecycle.promote_ready(
+                        apply_update(tasks, goal_id, update, now), now))
+                    outcomes.append(update.task_id)
+                except CognitionError as refused:
+                    outcomes.append(refused)
             changed = tuple(t for t, old in zip(tasks, current.tasks, strict=True) if t != old)
             goal_state = lifecycle.derive_goal_state(goal.state, tasks)
             if goal_state == GoalState.FAILED and current.revision <= self._max_replans:
@@ -235,10 +251,13 @@ class PlanService:
                 goal_state = GoalState.PENDING
             new_goal = (dataclasses.replace(goal, state=goal_state)
                         if goal_state != goal.state or changed else None)
-            return GoalChange(goal=new_goal, tasks=changed or (task,))
+            final.clear()
+            final.update((t.id, t) for t in tasks)
+            return GoalChange(goal=new_goal, tasks=changed)
 
-        change = await self._plans.change(tenant, goal_id, mutation)
-        return next(t for t in change.tasks if t.id == task_id)
+        await self._change(tenant, goal_id, mutation)
+        return [outcome if isinstance(outcome, Exception) else final[outcome]
+                for outcome in outcomes]
 
     async def cancel_goal(self, tenant: str, goal_id: str) -> Goal:
         """Cancel a goal that has not ended, and its current plan's unfinished tasks.
@@ -259,7 +278,7 @@ class PlanService:
             return GoalChange(goal=dataclasses.replace(goal, state=GoalState.CANCELLED),
                               tasks=cancelled)
 
-        change = await self._plans.change(tenant, goal_id, mutation)
+        change = await self._change(tenant, goal_id, mutation)
         assert change.goal is not None
         return change.goal
 
@@ -300,14 +319,33 @@ class PlanService:
         return await self._changed_goal(tenant, goal_id, mutation)
 
     async def _changed_goal(self, tenant: str, goal_id: str, mutation: GoalMutation) -> Goal:
-        change = await self._plans.change(tenant, goal_id, mutation)
+        change = await self._change(tenant, goal_id, mutation)
         return change.goal if change.goal is not None else await self._goals.get(tenant, goal_id)
 
-    async def ready(self, tenant: str | None, limit: int) -> list[ReadyWork]:
+    async def ready(self, tenant: str | None, limit: int, wait: float = 0.0
+                    ) -> list[ReadyWork]:
         """Up to ``limit`` READY tasks of RUNNING goals (of one tenant, or of all when
         ``tenant`` is None), oldest first, with their goals' descriptions and upstream results.
+
+        When there are none, waits up to ``wait`` seconds for a change of this replica that
+        may have made some ready (changes through other replicas show at the end of the wait).
         """
-        return await self._plans.ready(tenant, limit)
+        deadline = asyncio.get_running_loop().time() + wait
+        while True:
+            async with self._changes:
+                work = await self._plans.ready(tenant, limit)
+                remaining = deadline - asyncio.get_running_loop().time()
+                if work or remaining <= 0:
+                    return work
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._changes.wait(), remaining)
+
+    async def _change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
+        """Apply ``mutation``, then wake the waiters of :meth:`ready`: tasks may be ready."""
+        change = await self._plans.change(tenant, goal_id, mutation)
+        async with self._changes:
+            self._changes.notify_all()
+        return change
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None:
         """Delete a goal with its plans and tasks.

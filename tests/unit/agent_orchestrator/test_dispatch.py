@@ -45,7 +45,7 @@ class Board:
         self.calls: list[tuple[str, str]] = []
         self.down = False
 
-    async def ready(self, limit: int) -> list[ReadyTask]:
+    async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
         return [t for t in self.waiting if self.states[t.name] == "READY"][:limit]
 
     async def _move(self, task: str, state: str, allowed_from: tuple[str, ...]) -> None:

@@ -3,6 +3,8 @@ goals, and goals submitted with their plan."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.task_planner.core.goals import GoalService
@@ -96,3 +98,37 @@ async def test_a_tenant_reads_only_its_own_ready_work(goals: GoalService,
     with (context.bind(context.CallContext(tenant="globex", subject="users/u")),
           pytest.raises(NotFound)):
         await plans.ready(TENANT, 10)
+
+
+async def test_waiting_for_ready_work_answers_as_soon_as_a_task_becomes_ready(
+        goals: GoalService, plans: PlanService) -> None:
+    loop = asyncio.get_running_loop()
+    assert await plans.ready(None, 10, wait=0.05) == []  # nothing comes: an empty answer
+
+    started = loop.time()
+    waiting = asyncio.create_task(plans.ready(None, 10, wait=10))
+    await asyncio.sleep(0.05)
+    await planned(goals, plans, "g1", task("a"))
+    [work] = await waiting
+
+    assert work.task.id == "a" and loop.time() - started < 5
+
+
+async def test_concurrent_updates_of_one_goal_each_get_their_own_outcome(
+        goals: GoalService, plans: PlanService) -> None:
+    await planned(goals, plans, "g1", *(task(f"t{i}") for i in range(10)), task("end", "t0"))
+
+    started = await asyncio.gather(*(plans.update_task(TENANT, "g1", f"t{i}", TaskState.RUNNING)
+                                     for i in range(10)),
+                                   plans.update_task(TENANT, "g1", "end", TaskState.RUNNING),
+                                   return_exceptions=True)
+
+    assert [t.state for t in started[:10] if not isinstance(t, Exception)] == [
+        TaskState.RUNNING] * 10
+    assert isinstance(started[10], FailedPrecondition)  # BLOCKED -> RUNNING: refused alone
+    done = await asyncio.gather(*(plans.update_task(TENANT, "g1", f"t{i}", TaskState.SUCCEEDED,
+                                                    f"r{i}") for i in range(10)))
+    assert [(t.state, t.result) for t in done] == [(TaskState.SUCCEEDED, f"r{i}")
+                                                   for i in range(10)]
+    [end] = [w for w in await plans.ready(TENANT, 10)]
+    assert end.task.id == "end" and end.upstream_results == {"t0": "r0"}

@@ -30,11 +30,12 @@ from cognition.planner.v1 import task_pb2 as cognition_dot_planner_dot_v1_dot_ta
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/planner/v1/planner_service.proto\x12\x14\x63ognition.planner.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a\x1f\x63ognition/planner/v1/goal.proto\x1a\x1f\x63ognition/planner/v1/plan.proto\x1a\x1f\x63ognition/planner/v1/task.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x02\n\x11\x43reateGoalRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x34\n\x04goal\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07goal_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12(\n\x04plan\x18\x05 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\">\n\x12\x43reateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"F\n\x0eGetGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\";\n\x0fGetGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"\x88\x01\n\x10ListGoalsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"W\n\x11ListGoalsResponse\x12)\n\x05goals\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Goal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x11UpdateGoalRequest\x12\x34\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12UpdateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"g\n\x11\x44\x65leteGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteGoalResponse\"c\n\x11\x43\x61ncelGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\">\n\x12\x43\x61ncelGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"H\n\x10WatchGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\"\xab\x01\n\x11WatchGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\x12(\n\x04task\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12.\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"R\n\x0eGetPlanRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/goals/[^/]+/plans/[^/]+$\";\n\x0fGetPlanResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"z\n\x10ListTasksRequest\x12\x36\n\x06parent\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9f\x01\n\x11\x43reatePlanRequest\x12\x36\n\x06parent\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x34\n\x04plan\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.PlanB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12\x43reatePlanResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"\xbd\x01\n\x11ReplanGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1e\n\x06reason\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xd0\x0f\x12\x34\n\x04plan\x18\x03 \x01(\x0b\x32\x1a.cognition.planner.v1.PlanB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12ReplanGoalResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"\x98\x01\n\x11UpdateTaskRequest\x12\x34\n\x04task\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.TaskB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12UpdateTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\"\x80\x01\n\x10PauseGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0f\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"=\n\x11PauseGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"g\n\x11ResumeGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12ResumeGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"u\n\x15ListReadyTasksRequest\x12@\n\x06parent\x18\x01 \x01(\tB0\xe2\x41\x01\x02\xbaH)r\'2%^tenants/([a-z0-9][a-z0-9-]{0,62}|-)$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\"\xd7\x01\n\tReadyTask\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x18\n\x10goal_description\x18\x02 \x01(\t\x12N\n\x10upstream_results\x18\x03 \x03(\x0b\x32\x34.cognition.planner.v1.ReadyTask.UpstreamResultsEntry\x1a\x36\n\x14UpstreamResultsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"N\n\x16ListReadyTasksResponse\x12\x34\n\x0bready_tasks\x18\x01 \x03(\x0b\x32\x1f.cognition.planner.v1.ReadyTask2\xa0\x14\n\x0ePlannerService\x12\xaa\x01\n\nCreateGoal\x12\'.cognition.planner.v1.CreateGoalRequest\x1a(.cognition.planner.v1.CreateGoalResponse\"I\xda\x41\x0bparent,goal\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/goals:\x04goal\x12\x93\x01\n\x07GetGoal\x12$.cognition.planner.v1.GetGoalRequest\x1a%.cognition.planner.v1.GetGoalResponse\";\xda\x41\x04name\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/goals/*}\x12\x9b\x01\n\tListGoals\x12&.cognition.planner.v1.ListGoalsRequest\x1a\'.cognition.planner.v1.ListGoalsResponse\"=\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/goals\x12\xb4\x01\n\nUpdateGoal\x12\'.cognition.planner.v1.UpdateGoalRequest\x1a(.cognition.planner.v1.UpdateGoalResponse\"S\xda\x41\x10goal,update_mask\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02)2!/v1/{goal.name=tenants/*/goals/*}:\x04goal\x12\x9d\x01\n\nDeleteGoal\x12\'.cognition.planner.v1.DeleteGoalRequest\x1a(.cognition.planner.v1.DeleteGoalResponse\"<\xda\x41\x04name\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/goals/*}\x12\xa1\x01\n\nCancelGoal\x12\'.cognition.planner.v1.CancelGoalRequest\x1a(.cognition.planner.v1.CancelGoalResponse\"@\xa2\xbb\x18\x0e\n\x0cgoals.cancel\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:cancel:\x01*\x12\x9a\x01\n\tWatchGoal\x12&.cognition.planner.v1.WatchGoalRequest\x1a\'.cognition.planner.v1.WatchGoalResponse\":\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/goals/*}:watch0\x01\x12\x9b\x01\n\x07GetPlan\x12$.cognition.planner.v1.GetPlanRequest\x1a%.cognition.planner.v1.GetPlanResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02&\x12$/v1/{name=tenants/*/goals/*/plans/*}\x12\xa3\x01\n\tListTasks\x12&.cognition.planner.v1.ListTasksRequest\x1a\'.cognition.planner.v1.ListTasksResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=tenants/*/goals/*}/tasks\x12\xb2\x01\n\nCreatePlan\x12\'.cognition.planner.v1.CreatePlanRequest\x1a(.cognition.planner.v1.CreatePlanResponse\"Q\xda\x41\x0bparent,plan\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02,\"$/v1/{parent=tenants/*/goals/*}/plans:\x04plan\x12\xb3\x01\n\nReplanGoal\x12\'.cognition.planner.v1.ReplanGoalRequest\x1a(.cognition.planner.v1.ReplanGoalResponse\"R\xda\x41\x10name,reason,plan\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:replan:\x01*\x12\xbc\x01\n\nUpdateTask\x12\'.cognition.planner.v1.UpdateTaskRequest\x1a(.cognition.planner.v1.UpdateTaskResponse\"[\xda\x41\x10task,update_mask\xa2\xbb\x18\r\n\x0btasks.write\x82\xd3\xe4\x93\x02\x31\x32)/v1/{task.name=tenants/*/goals/*/tasks/*}:\x04task\x12\xaa\x01\n\tPauseGoal\x12&.cognition.planner.v1.PauseGoalRequest\x1a\'.cognition.planner.v1.PauseGoalResponse\"L\xda\x41\x0bname,reason\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02\'\"\"/v1/{name=tenants/*/goals/*}:pause:\x01*\x12\xa7\x01\n\nResumeGoal\x12\'.cognition.planner.v1.ResumeGoalRequest\x1a(.cognition.planner.v1.ResumeGoalResponse\"F\xda\x41\x04name\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:resume:\x01*\x12\xb3\x01\n\x0eListReadyTasks\x12+.cognition.planner.v1.ListReadyTasksRequest\x1a,.cognition.planner.v1.ListReadyTasksResponse\"F\xda\x41\x06parent\xa2\xbb\x18\x10\n\x0etasks.dispatch\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/readyTasks\x1a\x1a\xca\x41\x17planner.cognition.localB Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/planner/v1/planner_service.proto\x12\x14\x63ognition.planner.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a\x1f\x63ognition/planner/v1/goal.proto\x1a\x1f\x63ognition/planner/v1/plan.proto\x1a\x1f\x63ognition/planner/v1/task.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x85\x02\n\x11\x43reateGoalRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x34\n\x04goal\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07goal_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12(\n\x04plan\x18\x05 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\">\n\x12\x43reateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"F\n\x0eGetGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\";\n\x0fGetGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"\x88\x01\n\x10ListGoalsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"W\n\x11ListGoalsResponse\x12)\n\x05goals\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Goal\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x98\x01\n\x11UpdateGoalRequest\x12\x34\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.GoalB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12UpdateGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"g\n\x11\x44\x65leteGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteGoalResponse\"c\n\x11\x43\x61ncelGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\">\n\x12\x43\x61ncelGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"H\n\x10WatchGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\"\xab\x01\n\x11WatchGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\x12(\n\x04task\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x12\n\nevent_type\x18\x03 \x01(\t\x12.\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"R\n\x0eGetPlanRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/goals/[^/]+/plans/[^/]+$\";\n\x0fGetPlanResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"z\n\x10ListTasksRequest\x12\x36\n\x06parent\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"W\n\x11ListTasksResponse\x12)\n\x05tasks\x18\x01 \x03(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9f\x01\n\x11\x43reatePlanRequest\x12\x36\n\x06parent\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x34\n\x04plan\x18\x02 \x01(\x0b\x32\x1a.cognition.planner.v1.PlanB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12\x43reatePlanResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"\xbd\x01\n\x11ReplanGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1e\n\x06reason\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xd0\x0f\x12\x34\n\x04plan\x18\x03 \x01(\x0b\x32\x1a.cognition.planner.v1.PlanB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12ReplanGoalResponse\x12(\n\x04plan\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Plan\"\x98\x01\n\x11UpdateTaskRequest\x12\x34\n\x04task\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.TaskB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12UpdateTaskResponse\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\"\x80\x01\n\x10PauseGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xd0\x0f\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"=\n\x11PauseGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"g\n\x11ResumeGoalRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/goals/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\">\n\x12ResumeGoalResponse\x12(\n\x04goal\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Goal\"\xb0\x01\n\x15ListReadyTasksRequest\x12@\n\x06parent\x18\x01 \x01(\tB0\xe2\x41\x01\x02\xbaH)r\'2%^tenants/([a-z0-9][a-z0-9-]{0,62}|-)$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x39\n\x08max_wait\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationB\x0c\xbaH\t\xaa\x01\x06\"\x02\x08\x1e\x32\x00\"\xd7\x01\n\tReadyTask\x12(\n\x04task\x18\x01 \x01(\x0b\x32\x1a.cognition.planner.v1.Task\x12\x18\n\x10goal_description\x18\x02 \x01(\t\x12N\n\x10upstream_results\x18\x03 \x03(\x0b\x32\x34.cognition.planner.v1.ReadyTask.UpstreamResultsEntry\x1a\x36\n\x14UpstreamResultsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"N\n\x16ListReadyTasksResponse\x12\x34\n\x0bready_tasks\x18\x01 \x03(\x0b\x32\x1f.cognition.planner.v1.ReadyTask2\xa0\x14\n\x0ePlannerService\x12\xaa\x01\n\nCreateGoal\x12\'.cognition.planner.v1.CreateGoalRequest\x1a(.cognition.planner.v1.CreateGoalResponse\"I\xda\x41\x0bparent,goal\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/goals:\x04goal\x12\x93\x01\n\x07GetGoal\x12$.cognition.planner.v1.GetGoalRequest\x1a%.cognition.planner.v1.GetGoalResponse\";\xda\x41\x04name\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/goals/*}\x12\x9b\x01\n\tListGoals\x12&.cognition.planner.v1.ListGoalsRequest\x1a\'.cognition.planner.v1.ListGoalsResponse\"=\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/goals\x12\xb4\x01\n\nUpdateGoal\x12\'.cognition.planner.v1.UpdateGoalRequest\x1a(.cognition.planner.v1.UpdateGoalResponse\"S\xda\x41\x10goal,update_mask\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02)2!/v1/{goal.name=tenants/*/goals/*}:\x04goal\x12\x9d\x01\n\nDeleteGoal\x12\'.cognition.planner.v1.DeleteGoalRequest\x1a(.cognition.planner.v1.DeleteGoalResponse\"<\xda\x41\x04name\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/goals/*}\x12\xa1\x01\n\nCancelGoal\x12\'.cognition.planner.v1.CancelGoalRequest\x1a(.cognition.planner.v1.CancelGoalResponse\"@\xa2\xbb\x18\x0e\n\x0cgoals.cancel\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:cancel:\x01*\x12\x9a\x01\n\tWatchGoal\x12&.cognition.planner.v1.WatchGoalRequest\x1a\'.cognition.planner.v1.WatchGoalResponse\":\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/goals/*}:watch0\x01\x12\x9b\x01\n\x07GetPlan\x12$.cognition.planner.v1.GetPlanRequest\x1a%.cognition.planner.v1.GetPlanResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0c\n\ngoals.read\x82\xd3\xe4\x93\x02&\x12$/v1/{name=tenants/*/goals/*/plans/*}\x12\xa3\x01\n\tListTasks\x12&.cognition.planner.v1.ListTasksRequest\x1a\'.cognition.planner.v1.ListTasksResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntasks.read\x82\xd3\xe4\x93\x02&\x12$/v1/{parent=tenants/*/goals/*}/tasks\x12\xb2\x01\n\nCreatePlan\x12\'.cognition.planner.v1.CreatePlanRequest\x1a(.cognition.planner.v1.CreatePlanResponse\"Q\xda\x41\x0bparent,plan\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02,\"$/v1/{parent=tenants/*/goals/*}/plans:\x04plan\x12\xb3\x01\n\nReplanGoal\x12\'.cognition.planner.v1.ReplanGoalRequest\x1a(.cognition.planner.v1.ReplanGoalResponse\"R\xda\x41\x10name,reason,plan\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:replan:\x01*\x12\xbc\x01\n\nUpdateTask\x12\'.cognition.planner.v1.UpdateTaskRequest\x1a(.cognition.planner.v1.UpdateTaskResponse\"[\xda\x41\x10task,update_mask\xa2\xbb\x18\r\n\x0btasks.write\x82\xd3\xe4\x93\x02\x31\x32)/v1/{task.name=tenants/*/goals/*/tasks/*}:\x04task\x12\xaa\x01\n\tPauseGoal\x12&.cognition.planner.v1.PauseGoalRequest\x1a\'.cognition.planner.v1.PauseGoalResponse\"L\xda\x41\x0bname,reason\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02\'\"\"/v1/{name=tenants/*/goals/*}:pause:\x01*\x12\xa7\x01\n\nResumeGoal\x12\'.cognition.planner.v1.ResumeGoalRequest\x1a(.cognition.planner.v1.ResumeGoalResponse\"F\xda\x41\x04name\xa2\xbb\x18\r\n\x0bgoals.write\x82\xd3\xe4\x93\x02(\"#/v1/{name=tenants/*/goals/*}:resume:\x01*\x12\xb3\x01\n\x0eListReadyTasks\x12+.cognition.planner.v1.ListReadyTasksRequest\x1a,.cognition.planner.v1.ListReadyTasksResponse\"F\xda\x41\x06parent\xa2\xbb\x18\x10\n\x0etasks.dispatch\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/readyTasks\x1a\x1a\xca\x41\x17planner.cognition.localB Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -110,6 +111,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTREADYTASKSREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H)r\'2%^tenants/([a-z0-9][a-z0-9-]{0,62}|-)$'
   _globals['_LISTREADYTASKSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTREADYTASKSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_LISTREADYTASKSREQUEST'].fields_by_name['max_wait']._loaded_options = None
+  _globals['_LISTREADYTASKSREQUEST'].fields_by_name['max_wait']._serialized_options = b'\272H\t\252\001\006\"\002\010\0362\000'
   _globals['_READYTASK_UPSTREAMRESULTSENTRY']._loaded_options = None
   _globals['_READYTASK_UPSTREAMRESULTSENTRY']._serialized_options = b'8\001'
   _globals['_PLANNERSERVICE']._loaded_options = None
@@ -144,70 +147,70 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PLANNERSERVICE'].methods_by_name['ResumeGoal']._serialized_options = b'\332A\004name\242\273\030\r\n\013goals.write\202\323\344\223\002(\"#/v1/{name=tenants/*/goals/*}:resume:\001*'
   _globals['_PLANNERSERVICE'].methods_by_name['ListReadyTasks']._loaded_options = None
   _globals['_PLANNERSERVICE'].methods_by_name['ListReadyTasks']._serialized_options = b'\332A\006parent\242\273\030\020\n\016tasks.dispatch\202\323\344\223\002#\022!/v1/{parent=tenants/*}/readyTasks'
-  _globals['_CREATEGOALREQUEST']._serialized_start=387
-  _globals['_CREATEGOALREQUEST']._serialized_end=648
-  _globals['_CREATEGOALRESPONSE']._serialized_start=650
-  _globals['_CREATEGOALRESPONSE']._serialized_end=712
-  _globals['_GETGOALREQUEST']._serialized_start=714
-  _globals['_GETGOALREQUEST']._serialized_end=784
-  _globals['_GETGOALRESPONSE']._serialized_start=786
-  _globals['_GETGOALRESPONSE']._serialized_end=845
-  _globals['_LISTGOALSREQUEST']._serialized_start=848
-  _globals['_LISTGOALSREQUEST']._serialized_end=984
-  _globals['_LISTGOALSRESPONSE']._serialized_start=986
-  _globals['_LISTGOALSRESPONSE']._serialized_end=1073
-  _globals['_UPDATEGOALREQUEST']._serialized_start=1076
-  _globals['_UPDATEGOALREQUEST']._serialized_end=1228
-  _globals['_UPDATEGOALRESPONSE']._serialized_start=1230
-  _globals['_UPDATEGOALRESPONSE']._serialized_end=1292
-  _globals['_DELETEGOALREQUEST']._serialized_start=1294
-  _globals['_DELETEGOALREQUEST']._serialized_end=1397
-  _globals['_DELETEGOALRESPONSE']._serialized_start=1399
-  _globals['_DELETEGOALRESPONSE']._serialized_end=1419
-  _globals['_CANCELGOALREQUEST']._serialized_start=1421
-  _globals['_CANCELGOALREQUEST']._serialized_end=1520
-  _globals['_CANCELGOALRESPONSE']._serialized_start=1522
-  _globals['_CANCELGOALRESPONSE']._serialized_end=1584
-  _globals['_WATCHGOALREQUEST']._serialized_start=1586
-  _globals['_WATCHGOALREQUEST']._serialized_end=1658
-  _globals['_WATCHGOALRESPONSE']._serialized_start=1661
-  _globals['_WATCHGOALRESPONSE']._serialized_end=1832
-  _globals['_GETPLANREQUEST']._serialized_start=1834
-  _globals['_GETPLANREQUEST']._serialized_end=1916
-  _globals['_GETPLANRESPONSE']._serialized_start=1918
-  _globals['_GETPLANRESPONSE']._serialized_end=1977
-  _globals['_LISTTASKSREQUEST']._serialized_start=1979
-  _globals['_LISTTASKSREQUEST']._serialized_end=2101
-  _globals['_LISTTASKSRESPONSE']._serialized_start=2103
-  _globals['_LISTTASKSRESPONSE']._serialized_end=2190
-  _globals['_CREATEPLANREQUEST']._serialized_start=2193
-  _globals['_CREATEPLANREQUEST']._serialized_end=2352
-  _globals['_CREATEPLANRESPONSE']._serialized_start=2354
-  _globals['_CREATEPLANRESPONSE']._serialized_end=2416
-  _globals['_REPLANGOALREQUEST']._serialized_start=2419
-  _globals['_REPLANGOALREQUEST']._serialized_end=2608
-  _globals['_REPLANGOALRESPONSE']._serialized_start=2610
-  _globals['_REPLANGOALRESPONSE']._serialized_end=2672
-  _globals['_UPDATETASKREQUEST']._serialized_start=2675
-  _globals['_UPDATETASKREQUEST']._serialized_end=2827
-  _globals['_UPDATETASKRESPONSE']._serialized_start=2829
-  _globals['_UPDATETASKRESPONSE']._serialized_end=2891
-  _globals['_PAUSEGOALREQUEST']._serialized_start=2894
-  _globals['_PAUSEGOALREQUEST']._serialized_end=3022
-  _globals['_PAUSEGOALRESPONSE']._serialized_start=3024
-  _globals['_PAUSEGOALRESPONSE']._serialized_end=3085
-  _globals['_RESUMEGOALREQUEST']._serialized_start=3087
-  _globals['_RESUMEGOALREQUEST']._serialized_end=3190
-  _globals['_RESUMEGOALRESPONSE']._serialized_start=3192
-  _globals['_RESUMEGOALRESPONSE']._serialized_end=3254
-  _globals['_LISTREADYTASKSREQUEST']._serialized_start=3256
-  _globals['_LISTREADYTASKSREQUEST']._serialized_end=3373
-  _globals['_READYTASK']._serialized_start=3376
-  _globals['_READYTASK']._serialized_end=3591
-  _globals['_READYTASK_UPSTREAMRESULTSENTRY']._serialized_start=3537
-  _globals['_READYTASK_UPSTREAMRESULTSENTRY']._serialized_end=3591
-  _globals['_LISTREADYTASKSRESPONSE']._serialized_start=3593
-  _globals['_LISTREADYTASKSRESPONSE']._serialized_end=3671
-  _globals['_PLANNERSERVICE']._serialized_start=3674
-  _globals['_PLANNERSERVICE']._serialized_end=6266
+  _globals['_CREATEGOALREQUEST']._serialized_start=419
+  _globals['_CREATEGOALREQUEST']._serialized_end=680
+  _globals['_CREATEGOALRESPONSE']._serialized_start=682
+  _globals['_CREATEGOALRESPONSE']._serialized_end=744
+  _globals['_GETGOALREQUEST']._serialized_start=746
+  _globals['_GETGOALREQUEST']._serialized_end=816
+  _globals['_GETGOALRESPONSE']._serialized_start=818
+  _globals['_GETGOALRESPONSE']._serialized_end=877
+  _globals['_LISTGOALSREQUEST']._serialized_start=880
+  _globals['_LISTGOALSREQUEST']._serialized_end=1016
+  _globals['_LISTGOALSRESPONSE']._serialized_start=1018
+  _globals['_LISTGOALSRESPONSE']._serialized_end=1105
+  _globals['_UPDATEGOALREQUEST']._serialized_start=1108
+  _globals['_UPDATEGOALREQUEST']._serialized_end=1260
+  _globals['_UPDATEGOALRESPONSE']._serialized_start=1262
+  _globals['_UPDATEGOALRESPONSE']._serialized_end=1324
+  _globals['_DELETEGOALREQUEST']._serialized_start=1326
+  _globals['_DELETEGOALREQUEST']._serialized_end=1429
+  _globals['_DELETEGOALRESPONSE']._serialized_start=1431
+  _globals['_DELETEGOALRESPONSE']._serialized_end=1451
+  _globals['_CANCELGOALREQUEST']._serialized_start=1453
+  _globals['_CANCELGOALREQUEST']._serialized_end=1552
+  _globals['_CANCELGOALRESPONSE']._serialized_start=1554
+  _globals['_CANCELGOALRESPONSE']._serialized_end=1616
+  _globals['_WATCHGOALREQUEST']._serialized_start=1618
+  _globals['_WATCHGOALREQUEST']._serialized_end=1690
+  _globals['_WATCHGOALRESPONSE']._serialized_start=1693
+  _globals['_WATCHGOALRESPONSE']._serialized_end=1864
+  _globals['_GETPLANREQUEST']._serialized_start=1866
+  _globals['_GETPLANREQUEST']._serialized_end=1948
+  _globals['_GETPLANRESPONSE']._serialized_start=1950
+  _globals['_GETPLANRESPONSE']._serialized_end=2009
+  _globals['_LISTTASKSREQUEST']._serialized_start=2011
+  _globals['_LISTTASKSREQUEST']._serialized_end=2133
+  _globals['_LISTTASKSRESPONSE']._serialized_start=2135
+  _globals['_LISTTASKSRESPONSE']._serialized_end=2222
+  _globals['_CREATEPLANREQUEST']._serialized_start=2225
+  _globals['_CREATEPLANREQUEST']._serialized_end=2384
+  _globals['_CREATEPLANRESPONSE']._serialized_start=2386
+  _globals['_CREATEPLANRESPONSE']._serialized_end=2448
+  _globals['_REPLANGOALREQUEST']._serialized_start=2451
+  _globals['_REPLANGOALREQUEST']._serialized_end=2640
+  _globals['_REPLANGOALRESPONSE']._serialized_start=2642
+  _globals['_REPLANGOALRESPONSE']._serialized_end=2704
+  _globals['_UPDATETASKREQUEST']._serialized_start=2707
+  _globals['_UPDATETASKREQUEST']._serialized_end=2859
+  _globals['_UPDATETASKRESPONSE']._serialized_start=2861
+  _globals['_UPDATETASKRESPONSE']._serialized_end=2923
+  _globals['_PAUSEGOALREQUEST']._serialized_start=2926
+  _globals['_PAUSEGOALREQUEST']._serialized_end=3054
+  _globals['_PAUSEGOALRESPONSE']._serialized_start=3056
+  _globals['_PAUSEGOALRESPONSE']._serialized_end=3117
+  _globals['_RESUMEGOALREQUEST']._serialized_start=3119
+  _globals['_RESUMEGOALREQUEST']._serialized_end=3222
+  _globals['_RESUMEGOALRESPONSE']._serialized_start=3224
+  _globals['_RESUMEGOALRESPONSE']._serialized_end=3286
+  _globals['_LISTREADYTASKSREQUEST']._serialized_start=3289
+  _globals['_LISTREADYTASKSREQUEST']._serialized_end=3465
+  _globals['_READYTASK']._serialized_start=3468
+  _globals['_READYTASK']._serialized_end=3683
+  _globals['_READYTASK_UPSTREAMRESULTSENTRY']._serialized_start=3629
+  _globals['_READYTASK_UPSTREAMRESULTSENTRY']._serialized_end=3683
+  _globals['_LISTREADYTASKSRESPONSE']._serialized_start=3685
+  _globals['_LISTREADYTASKSRESPONSE']._serialized_end=3763
+  _globals['_PLANNERSERVICE']._serialized_start=3766
+  _globals['_PLANNERSERVICE']._serialized_end=6358
 # @@protoc_insertion_point(module_scope)

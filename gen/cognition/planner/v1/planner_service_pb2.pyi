@@ -8,6 +8,7 @@ from cognition.planner.v1 import task_pb2 as _task_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import client_pb2 as _client_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -241,12 +242,14 @@ class ResumeGoalResponse(_message.Message):
     def __init__(self, goal: _Optional[_Union[_goal_pb2.Goal, _Mapping]] = ...) -> None: ...
 
 class ListReadyTasksRequest(_message.Message):
-    __slots__ = ("parent", "page_size")
+    __slots__ = ("parent", "page_size", "max_wait")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MAX_WAIT_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+    max_wait: _duration_pb2.Duration
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., max_wait: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ReadyTask(_message.Message):
     __slots__ = ("task", "goal_description", "upstream_results")
