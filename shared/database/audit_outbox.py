@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from shared.database.connection import DatabaseConnection
 from shared.database.types import UtcDateTime, utc_now
+from shared.group_commit import GroupCommit
 
 TABLE_NAME = "audit_outbox"
 
@@ -79,11 +80,17 @@ class AuditOutbox:
     def __init__(self, db: DatabaseConnection) -> None:
         self._db = db
         self._fields = [f.name for f in dataclasses.fields(OutboxEntry)]
+        self._adds: GroupCommit[None, OutboxEntry, None] = GroupCommit(self._insert)
 
     async def add(self, entry: OutboxEntry) -> None:
-        """Persist ``entry`` for delivery."""
+        """Persist ``entry`` for delivery (concurrent adds share one transaction)."""
+        await self._adds.submit(None, entry)
+
+    async def _insert(self, _key: None, entries: Sequence[OutboxEntry]) -> list[None]:
         async with self._db.transaction() as conn:
-            await conn.execute(sa.insert(audit_outbox), dataclasses.asdict(entry))
+            await conn.execute(sa.insert(audit_outbox),
+                               [dataclasses.asdict(entry) for entry in entries])
+        return [None] * len(entries)
 
     async def due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxEntry]:
         """Up to ``limit`` entries due for (re)delivery, oldest first."""
