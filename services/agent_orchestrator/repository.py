@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from shared.database import (
     enum_column,
 )
 from shared.database.repository import new_etag
+from shared.group_commit import GroupCommit
 
 metadata = sa.MetaData()
 
@@ -155,6 +156,7 @@ class AssignmentStore:
         self.db = db
         self.assignments = assignment_repository(db)
         self.executions = execution_repository(db)
+        self._reported: GroupCommit[None, Assignment, None] = GroupCommit(self._mark_reported)
 
     # Reads.
 
@@ -254,6 +256,54 @@ class AssignmentStore:
             # per task is a unique index).
             return False
         return True
+
+    async def start_many(self, starts: Sequence[tuple[Assignment, Execution]]
+                         ) -> list[tuple[Assignment, Execution]]:
+        """Insert assignments (of one tenant) with their first executions in one transaction;
+        returns those started.
+
+        A start is left out when its agent is gone, not HEALTHY or would go over its
+        max_concurrency, or its task already has a live assignment; a task started
+        concurrently elsewhere (the unique index refuses it) makes this return nothing, so the
+        caller tries each start on its own.
+        """
+        if not starts:
+            return []
+        tenant = starts[0][0].tenant
+        wanted = sorted({a.agent for a, _ in starts})
+        c = assignments.c
+        try:
+            async with self.db.transaction() as conn:
+                # Writing first locks the agents' rows (see start()).
+                await conn.execute(sa.update(agents).where(
+                    agents.c.tenant == tenant, agents.c.id.in_(wanted)).values(
+                    active_assignments=agents.c.active_assignments))
+                limits: dict[str, int] = dict((await conn.execute(sa.select(
+                    agents.c.id, agents.c.max_concurrency).where(
+                    agents.c.tenant == tenant, agents.c.id.in_(wanted),
+                    agents.c.state == AgentState.HEALTHY))).all())
+                active: dict[str, int] = dict((await conn.execute(
+                    sa.select(c.agent, sa.func.count()).where(
+                        c.tenant == tenant, c.agent.in_(wanted), c.state.in_(_LIVE))
+                    .group_by(c.agent))).all())
+                live: set[str] = set((await conn.execute(sa.select(c.task).where(
+                    c.tenant == tenant, c.task.in_([a.task for a, _ in starts]),
+                    c.state.in_(_LIVE)))).scalars())
+                accepted = []
+                for assignment, execution in starts:
+                    load = active.get(assignment.agent, 0)
+                    if (assignment.agent not in limits or load >= limits[assignment.agent]
+                            or assignment.task in live):
+                        continue
+                    active[assignment.agent] = load + 1
+                    live.add(assignment.task)
+                    accepted.append((assignment, execution))
+                if accepted:
+                    await conn.execute(sa.insert(assignments), [_row(a) for a, _ in accepted])
+                    await conn.execute(sa.insert(executions), [_row(e) for _, e in accepted])
+        except IntegrityError:
+            return []
+        return accepted
 
     async def _check_capacity(self, conn: AsyncConnection, assignment: Assignment) -> None:
         """Refuse when the agent is full (a task already live is refused by the unique index
@@ -385,15 +435,21 @@ class AssignmentStore:
         async with self.db.connect() as conn:
             return [_assignment(r) for r in (await conn.execute(query)).mappings().all()]
 
-    async def mark_reported(self, assignment: Assignment) -> bool:
-        """Record that the planner heard of ``assignment`` as it is (same etag); False when it
-        changed meanwhile, so the newer state is reported too."""
+    async def mark_reported(self, assignment: Assignment) -> None:
+        """Record that the planner heard of ``assignment`` as it is (same etag); nothing
+        changes when it changed meanwhile, so the newer state is reported too. Concurrent
+        marks share one transaction."""
+        await self._reported.submit(None, assignment)
+
+    async def _mark_reported(self, _key: None, marked: Sequence[Assignment]) -> list[None]:
         c = assignments.c
+        statement = sa.update(assignments).where(
+            c.tenant == sa.bindparam("b_tenant"), c.id == sa.bindparam("b_id"),
+            c.etag == sa.bindparam("b_etag")).values(reported=True)
         async with self.db.transaction() as conn:
-            result = await conn.execute(sa.update(assignments).where(
-                c.tenant == assignment.tenant, c.id == assignment.id,
-                c.etag == assignment.etag).values(reported=True))
-        return bool(result.rowcount)
+            await conn.execute(statement, [{"b_tenant": a.tenant, "b_id": a.id,
+                                            "b_etag": a.etag} for a in marked])
+        return [None] * len(marked)
 
     async def running_of(self, agent_ids: Collection[str]
                          ) -> list[tuple[Assignment, Execution]]:

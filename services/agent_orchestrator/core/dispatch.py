@@ -22,7 +22,6 @@ import logging
 import time
 
 from services.agent_orchestrator.core.hosting import AgentHost
-from services.agent_orchestrator.core.models import ReadyTask
 from services.agent_orchestrator.core.ports import TaskBoard
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Scheduler, tenant_of
@@ -69,18 +68,15 @@ class Dispatcher:
     async def dispatch_once(self) -> int:
         """One round: assign the ready tasks and start them; returns how many started.
 
-        Each task starts as soon as it is assigned, and the planner hears of the start in the
-        background. The round also runs work another replica gave this one's built-in agents.
+        The tasks are assigned together and start at once; the planner hears of the starts in
+        the background. The round also runs work another replica gave this one's built-in agents.
         """
         await self._host.recover()
         ready = await self._board.ready(self._batch, self._wait)
         if not ready:
             return 0
         await self._host.ensure_agents({(tenant_of(t), t.role) for t in ready})
-        return sum(await asyncio.gather(*(self._dispatch(task) for task in ready)))
-
-    async def _dispatch(self, task: ReadyTask) -> int:
-        result = await self._scheduler.schedule([task])
+        result = await self._scheduler.schedule(ready)
         for assignment, execution in result.started:
             self._host.run(assignment, execution)
             report = asyncio.create_task(self._reporter.report(assignment))

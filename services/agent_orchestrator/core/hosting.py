@@ -60,15 +60,16 @@ class ExecutionResult:
     """The pipeline's store step for a built-in agent: the result becomes the output of the
     execution, which succeeds (and is never completed twice)."""
 
-    def __init__(self, scheduler: Scheduler, tenant: str, execution_id: str) -> None:
+    def __init__(self, scheduler: Scheduler, assignment: Assignment,
+                 execution: Execution) -> None:
         self._scheduler = scheduler
-        self._tenant = tenant
-        self._execution_id = execution_id
+        self.started = (assignment, execution)
         self.completion: Completion | None = None
 
     async def store(self, task: str, result: str) -> None:
-        self.completion = await self._scheduler.complete(self._tenant, self._execution_id,
-                                                         output=result)
+        assignment, execution = self.started
+        self.completion = await self._scheduler.complete(
+            assignment.tenant, execution.id, output=result, started=self.started)
 
 
 def is_builtin(agent_id: str) -> bool:
@@ -185,13 +186,14 @@ class AgentHost:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(self, assignment: Assignment, execution: Execution) -> None:
-        result = ExecutionResult(self._scheduler, assignment.tenant, execution.id)
+        result = ExecutionResult(self._scheduler, assignment, execution)
         error = await self._attempt(assignment, execution, self._runners(result))
         done = result.completion
         if done is None:
             try:
                 done = await self._scheduler.complete(assignment.tenant, execution.id,
-                                                      error=error or "no result stored")
+                                                      error=error or "no result stored",
+                                                      started=result.started)
             except FailedPrecondition:
                 return  # ended meanwhile (reassigned, or its lease ran out and was retried)
         await self._reporter.report(done.assignment, done.execution.output)

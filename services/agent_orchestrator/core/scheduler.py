@@ -108,18 +108,59 @@ class Scheduler:
     async def schedule(self, tasks: Sequence[ReadyTask]) -> ScheduleResult:
         """Assign each ready task to an agent and start its first execution.
 
-        A task that already has a live assignment is not assigned again; a task no agent can
-        take now is returned as waiting.
+        The tasks of one tenant and role are placed together and started in one transaction;
+        one the store refuses there (its agent filled up or left meanwhile, or the task got a
+        live assignment elsewhere) is tried again on its own. A task that already has a live
+        assignment is not assigned again; a task no agent can take now is returned as waiting.
         """
         started: list[Started] = []
         waiting: list[ReadyTask] = []
+        groups: dict[tuple[str, str], list[ReadyTask]] = {}
         for task in tasks:
-            result = await self._assign(task)
-            if result is None:
-                waiting.append(task)
-            else:
-                started.append(result)
+            groups.setdefault((tenant_of(task), task.role), []).append(task)
+        for (tenant, role), group in groups.items():
+            placed, unplaced = self._place(group, await self._store.agents_with_load(tenant,
+                                                                                     role))
+            accepted = await self._store.start_many(placed) if placed else []
+            started.extend(accepted)
+            taken = {a.task for a, _ in accepted}
+            for task in [t for t in group if t.name not in taken and t not in unplaced]:
+                result = await self._assign(task)
+                if result is None:
+                    waiting.append(task)
+                else:
+                    started.append(result)
+            waiting.extend(unplaced)
         return ScheduleResult(started, waiting)
+
+    def _place(self, tasks: Sequence[ReadyTask], loads: Sequence[AgentLoad]
+               ) -> tuple[list[Started], list[ReadyTask]]:
+        """Choose an agent for each task, counting the tasks placed so far; returns the
+        planned starts and the tasks no agent has room for."""
+        current = list(loads)
+        placed: list[Started] = []
+        unplaced: list[ReadyTask] = []
+        for task in tasks:
+            chosen = self._policy(current).choose(task, current, ()) if current else None
+            if chosen is None:
+                unplaced.append(task)
+                continue
+            placed.append(self._new_start(task, chosen.agent.id, 0, self._clock()))
+            current = [AgentLoad(c.agent, c.active + 1) if c.agent.id == chosen.agent.id else c
+                       for c in current]
+        return placed, unplaced
+
+    def _new_start(self, task: ReadyTask, agent_id: str, prior_attempts: int,
+                   now: dt.datetime) -> Started:
+        """A RUNNING assignment of ``task`` to ``agent_id`` with its first execution."""
+        assignment = Assignment(
+            tenant=tenant_of(task), id=names.new_id(), task=task.name, goal=task.goal,
+            agent=agent_id, role=task.role,
+            required_capabilities=list(task.required_capabilities), critical=task.critical,
+            state=AssignmentState.RUNNING, attempt=1, prior_attempts=prior_attempts,
+            not_before=now, lease_expire_time=now + self._lease, create_time=now,
+            update_time=now, etag=new_etag(), input=task.input or None, reported=False)
+        return assignment, new_execution(assignment, now)
 
     async def claim_due(self, limit: int = 100) -> list[Started]:
         """Start the next attempt of due retries and of executions whose lease expired."""
@@ -139,18 +180,24 @@ class Scheduler:
         return moved
 
     async def complete(self, tenant: str, execution_id: str, *, output: str = "",
-                       error: str = "") -> Completion:
+                       error: str = "", started: Started | None = None) -> Completion:
         """End a running execution: success without ``error``, else a failure handled by the
         failure strategy of the agent that ran it.
+
+        ``started`` is the assignment and execution as started, when the caller has them (the
+        end is conditional on the stored attempt still running, so they need not be fresh).
 
         Raises:
             NotFound: No such execution.
             FailedPrecondition: The execution already ended (completed, or timed out and retried).
         """
-        execution = await self._store.executions.get(tenant, execution_id)
-        if execution.state is not ExecutionState.RUNNING:
-            raise _ended(execution_id)
-        assignment = await self._store.assignments.get(tenant, execution.assignment)
+        if started is not None and started[1].id == execution_id:
+            assignment, execution = started
+        else:
+            execution = await self._store.executions.get(tenant, execution_id)
+            if execution.state is not ExecutionState.RUNNING:
+                raise _ended(execution_id)
+            assignment = await self._store.assignments.get(tenant, execution.assignment)
         now = self._clock()
         decision: FailureDecision | None = None
         if not error:
@@ -215,15 +262,8 @@ class Scheduler:
             chosen = self._policy(loads).choose(task, loads, excluded)
             if chosen is None:
                 return None
-            now = self._clock()
-            assignment = Assignment(
-                tenant=tenant, id=names.new_id(), task=task.name, goal=task.goal,
-                agent=chosen.agent.id, role=task.role,
-                required_capabilities=list(task.required_capabilities), critical=task.critical,
-                state=AssignmentState.RUNNING, attempt=1, prior_attempts=prior_attempts,
-                not_before=now, lease_expire_time=now + self._lease, create_time=now,
-                update_time=now, etag=new_etag(), input=task.input or None, reported=False)
-            execution = new_execution(assignment, now)
+            assignment, execution = self._new_start(task, chosen.agent.id, prior_attempts,
+                                                    self._clock())
             if await self._store.start(assignment, execution, replaces):
                 return assignment, execution
             excluded.add(chosen.agent.id)

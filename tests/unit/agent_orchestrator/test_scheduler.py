@@ -71,6 +71,24 @@ async def test_a_task_with_a_live_assignment_is_not_assigned_again(
     assert len(await executions_of(db, "t1")) == 1
 
 
+async def test_two_schedulers_given_the_same_ready_tasks_start_each_once(
+        db: DatabaseConnection, clock: FakeClock) -> None:
+    await add_agent(db, "a1", max_concurrency=10)
+    await add_agent(db, "a2", max_concurrency=10)
+    other_db = DatabaseConnection(str(db.url))
+    ready = [task(f"t{i}") for i in range(8)]
+    try:
+        results = await asyncio.gather(scheduler(db, clock).schedule(ready),
+                                       scheduler(other_db, clock).schedule(ready))
+    finally:
+        await other_db.dispose()
+
+    started = [a.task for r in results for a, _ in r.started]
+    assert sorted(started) == sorted(t.name for t in ready)  # each task once, none lost
+    for i in range(8):
+        assert len(await executions_of(db, f"t{i}")) == 1
+
+
 async def test_retry_fails_twice_then_succeeds(db: DatabaseConnection, clock: FakeClock) -> None:
     await add_agent(db, "a1", failure=FailureStrategy.RETRY)
     subject = scheduler(db, clock)
