@@ -15,7 +15,7 @@ from cognition.quality.v1 import quality_service_pb2, quality_service_pb2_grpc, 
 from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
 from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
 from shared.client import ServiceClient
-from shared.errors import Unimplemented
+from shared.errors import NotFound, Unimplemented
 
 log = logging.getLogger(__name__)
 
@@ -87,17 +87,34 @@ class MeshModels:
 
 
 class MeshQualityGate:
-    """Outputs judged by the AI quality gate against a policy."""
+    """Outputs judged by the AI quality gate against one of the tenant's policies.
 
-    def __init__(self, client: ServiceClient[quality_service_pb2_grpc.QualityServiceStub]):
+    A tenant without the policy (NOT_FOUND), or a gate that does not validate
+    (UNIMPLEMENTED), means no check: the answer is remembered for ``recheck_after`` seconds,
+    so a newly created policy applies within that time.
+    """
+
+    def __init__(self, client: ServiceClient[quality_service_pb2_grpc.QualityServiceStub],
+                 recheck_after: float = 10.0):
         self._client = client
+        self._recheck_after = recheck_after
+        self._unchecked_until: dict[tuple[str, str], float] = {}
 
     async def check(self, tenant: str, policy: str, content: str,
                     subject: str) -> QualityVerdict:
-        response = await self._client.call("ValidateOutput",
-                                           quality_service_pb2.ValidateOutputRequest(
-                                               parent=f"tenants/{tenant}", policy=policy,
-                                               content=content, subject=subject))
+        key = (tenant, policy)
+        if time.monotonic() < self._unchecked_until.get(key, 0.0):
+            return QualityVerdict(passed=True)
+        try:
+            response = await self._client.call("ValidateOutput",
+                                               quality_service_pb2.ValidateOutputRequest(
+                                                   parent=f"tenants/{tenant}",
+                                                   policy=f"tenants/{tenant}/policies/{policy}",
+                                                   content=content, subject=subject))
+        except (NotFound, Unimplemented):
+            self._unchecked_until[key] = time.monotonic() + self._recheck_after
+            return QualityVerdict(passed=True)
+        self._unchecked_until.pop(key, None)
         validation = response.validation
         return QualityVerdict(validation.verdict == validation_pb2.VERDICT_PASS,
                               [f.message for f in validation.findings], validation.name)

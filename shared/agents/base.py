@@ -35,7 +35,9 @@ class AgentType:
         role: The role name tasks ask for (``executor``).
         output: The proto message the model's answer must parse into.
         required: Output fields the answer must contain.
-        policy: Quality-gate policy checked after parsing (empty: none).
+        policy: Id of the tenant's quality-gate policy the outputs are checked against
+            after parsing; by default ``<role>-output``. A tenant that has no such policy
+            gets no check.
         failure_strategy: What the orchestrator does when an attempt fails (``retry``,
             ``skip``, ``reassign``, ``escalate``).
     """
@@ -45,6 +47,11 @@ class AgentType:
     required: ClassVar[tuple[str, ...]] = ()
     policy: ClassVar[str] = ""
     failure_strategy: ClassVar[str] = "retry"
+
+    @property
+    def policy_id(self) -> str:
+        """The id of the quality-gate policy of this role's outputs."""
+        return self.policy or f"{self.role}-output"
 
     def context_query(self, task: agent_io_pb2.AgentInput) -> str:
         """What to search memory for."""

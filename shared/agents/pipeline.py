@@ -47,7 +47,7 @@ class QualityVerdict:
 
     passed: bool
     findings: Sequence[str] = ()
-    validation: str = ""  # the validation's resource name
+    validation: str = ""  # the validation's resource name; empty when there was no policy
 
 
 class ContextSource(Protocol):
@@ -63,7 +63,8 @@ class ModelGateway(Protocol):
 
 
 class QualityGate(Protocol):
-    """The AI quality gate."""
+    """The AI quality gate: ``policy`` is the id of one of the tenant's policies; a tenant
+    without it gets a pass that names no validation."""
 
     async def check(self, tenant: str, policy: str, content: str,
                     subject: str) -> QualityVerdict: ...
@@ -126,17 +127,14 @@ class AgentPipeline:
         output = agent.parse(answer.text)
         agent.accept(output)
         result = agent.result_text(output)
-        validation = ""
-        if agent.policy:
-            verdict = await self._quality.check(tenant, agent.policy, result, task.task)
-            if not verdict.passed:
-                raise AgentFailure("QUALITY_REJECTED",
-                                   "; ".join(verdict.findings) or "rejected by the quality gate")
-            validation = verdict.validation
+        verdict = await self._quality.check(tenant, agent.policy_id, result, task.task)
+        if not verdict.passed:
+            raise AgentFailure("QUALITY_REJECTED",
+                               "; ".join(verdict.findings) or "rejected by the quality gate")
         await self._results.store(task.task, result)
         return AgentRun(output=output, result=result, completion=answer.completion,
                         prompt_version=answer.prompt_version, context=context,
-                        validation=validation)
+                        validation=verdict.validation)
 
 
 def _goal_of(task_name: str) -> str:

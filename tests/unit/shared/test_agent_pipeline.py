@@ -100,7 +100,7 @@ async def test_a_custom_agent_is_a_small_module_and_the_quality_gate_applies() -
         role = "haiku"
         output = agent_io_pb2.SummarizerOutput
         required = ("summary",)
-        policy = "tenants/acme/policies/short"
+        policy = "short"
 
     assert "haiku" in known_roles()
     fakes = Fakes({"haiku": json.dumps({"summary": "old pond / a frog"})}, passes=False)
@@ -109,3 +109,5 @@ async def test_a_custom_agent_is_a_small_module_and_the_quality_gate_applies() -
                                   agent_name="a", attempt=1)
     assert failure.value.reason == "QUALITY_REJECTED" and fakes.stored == {}
     assert fakes.checked and HaikuAgent.failure_strategy == "retry"
+    assert agent_type("haiku").policy_id == "short"
+    assert agent_type("executor").policy_id == "executor-output"  # the default per role
