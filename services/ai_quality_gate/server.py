@@ -7,7 +7,8 @@ import pathlib
 from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate.config import SPEC
 from services.ai_quality_gate.core.policies import PolicyService
-from services.ai_quality_gate.repository import policy_repository
+from services.ai_quality_gate.core.validations import ValidationService
+from services.ai_quality_gate.repository import ValidationRepository, policy_repository
 from services.ai_quality_gate.servicer import QualityServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
@@ -17,7 +18,9 @@ MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
 def _servicers(db: DatabaseConnection) -> Register:
-    servicer = QualityServicer(PolicyService(policy_repository(db)))
+    policies = policy_repository(db)
+    servicer = QualityServicer(PolicyService(policies),
+                               ValidationService(policies, ValidationRepository(db)))
     return lambda server: pb_grpc.add_QualityServiceServicer_to_server(servicer, server)
 
 

@@ -8,16 +8,18 @@ from cognition.quality.v1 import quality_service_pb2 as pb
 from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate import convert
 from services.ai_quality_gate.core.policies import UPDATABLE_FIELDS, PolicyService
+from services.ai_quality_gate.core.validations import ValidationService
 from shared import names
 from shared.database import PageRequest
 from shared.protos import mask_paths
 
 
 class QualityServicer(pb_grpc.QualityServiceServicer):
-    """Policies. Output validation and its records arrive with the rule engine."""
+    """Policies, and output checked against them with a record of every verdict."""
 
-    def __init__(self, policies: PolicyService) -> None:
+    def __init__(self, policies: PolicyService, validations: ValidationService) -> None:
         self._policies = policies
+        self._validations = validations
 
     async def CreatePolicy(self, request: pb.CreatePolicyRequest,
                            context: grpc.aio.ServicerContext) -> pb.CreatePolicyResponse:
@@ -57,3 +59,27 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
         tenant, policy_id = names.parse_name(request.name, convert.COLLECTION)
         await self._policies.delete(tenant, policy_id)
         return pb.DeletePolicyResponse()
+
+    async def ValidateOutput(self, request: pb.ValidateOutputRequest,
+                             context: grpc.aio.ServicerContext) -> pb.ValidateOutputResponse:
+        tenant = names.parse_parent(request.parent)
+        policy_id = convert.policy_id_of(tenant, request.policy)
+        validation = await self._validations.validate(tenant, policy_id, request.content,
+                                                      request.subject)
+        return pb.ValidateOutputResponse(validation=convert.validation_to_proto(validation))
+
+    async def GetValidation(self, request: pb.GetValidationRequest,
+                            context: grpc.aio.ServicerContext) -> pb.GetValidationResponse:
+        tenant, validation_id = names.parse_name(request.name, convert.VALIDATIONS)
+        validation = await self._validations.get(tenant, validation_id)
+        return pb.GetValidationResponse(validation=convert.validation_to_proto(validation))
+
+    async def ListValidations(self, request: pb.ListValidationsRequest,
+                              context: grpc.aio.ServicerContext) -> pb.ListValidationsResponse:
+        tenant = names.parse_parent(request.parent)
+        page = await self._validations.list(
+            tenant, PageRequest.of(request.page_size, request.page_token),
+            convert.validation_filter(tenant, request.filter))
+        return pb.ListValidationsResponse(
+            validations=[convert.validation_to_proto(v) for v in page.items],
+            next_page_token=page.next_page_token)

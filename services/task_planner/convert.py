@@ -30,6 +30,7 @@ def goal_to_proto(goal: Goal) -> goal_pb2.Goal:
         priority=enum_to_proto(goal_pb2.GoalPriority, goal.priority),
         labels=goal.labels,
         plan=goal.plan,
+        state_reason=goal.state_reason,
         create_time=timestamp(goal.create_time),
         update_time=timestamp(goal.update_time),
         etag=goal.etag,

@@ -44,6 +44,7 @@ goals = sa.Table(
     sa.Column("priority", enum_column(GoalPriority), nullable=False),
     sa.Column("labels", sa.JSON, nullable=False),
     sa.Column("plan", sa.String(256), nullable=False),
+    sa.Column("state_reason", sa.Text, nullable=False),
     sa.Index("goals_by_tenant_time", "tenant", "create_time"),
 )
 
@@ -211,7 +212,8 @@ class PlanRepository:
             goal = dataclasses.replace(goal, etag=new_etag(), update_time=utc_now())
             await conn.execute(sa.update(goals).where(
                 goals.c.tenant == goal.tenant, goals.c.id == goal.id).values(
-                state=goal.state, plan=goal.plan, etag=goal.etag, update_time=goal.update_time))
+                state=goal.state, plan=goal.plan, state_reason=goal.state_reason, etag=goal.etag,
+                update_time=goal.update_time))
         return dataclasses.replace(change, goal=goal)
 
     @staticmethod
@@ -315,15 +317,17 @@ class PendingGoalQueue:
         """Put a goal back for a later round."""
         await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.PENDING)
 
-    async def fail(self, goal: Goal) -> None:
-        """The goal cannot be planned."""
-        await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.FAILED)
+    async def fail(self, goal: Goal, reason: str) -> None:
+        """The goal cannot be planned, for ``reason``."""
+        await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.FAILED, reason)
 
-    async def _move(self, tenant: str, goal_id: str, old: GoalState, new: GoalState) -> bool:
+    async def _move(self, tenant: str, goal_id: str, old: GoalState, new: GoalState,
+                    reason: str | None = None) -> bool:
         c = goals.c
         async with self._goals.db.transaction() as conn:
             result = await conn.execute(
                 sa.update(goals).where(c.tenant == tenant, c.id == goal_id,
                                        c.state == old.value)
-                .values(state=new.value, update_time=utc_now(), etag=new_etag()))
+                .values(state=new.value, update_time=utc_now(), etag=new_etag(),
+                        **({} if reason is None else {"state_reason": reason})))
         return bool(result.rowcount)

@@ -72,7 +72,8 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
                          context: grpc.aio.ServicerContext) -> pb.CancelGoalResponse:
         tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
         return pb.CancelGoalResponse(
-            goal=convert.goal_to_proto(await self._plans.cancel_goal(tenant, goal_id)))
+            goal=convert.goal_to_proto(await self._plans.cancel_goal(tenant, goal_id,
+                                                                     request.reason)))
 
     async def WatchGoal(self, request: pb.WatchGoalRequest,
                         context: grpc.aio.ServicerContext) -> AsyncIterator[pb.WatchGoalResponse]:
@@ -123,7 +124,8 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
                         context: grpc.aio.ServicerContext) -> pb.PauseGoalResponse:
         tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
         return pb.PauseGoalResponse(
-            goal=convert.goal_to_proto(await self._plans.pause_goal(tenant, goal_id)))
+            goal=convert.goal_to_proto(await self._plans.pause_goal(tenant, goal_id,
+                                                                    request.reason)))
 
     async def ResumeGoal(self, request: pb.ResumeGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.ResumeGoalResponse:

@@ -22,6 +22,9 @@ from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as orch_grpc
 from cognition.planner.v1 import goal_pb2, plan_pb2, task_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
+from cognition.quality.v1 import policy_pb2, validation_pb2
+from cognition.quality.v1 import quality_service_pb2 as quality_pb
+from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
 from cognos.credentials import BearerCredentials, issue_token, read_secret
@@ -253,6 +256,7 @@ async def test_a_critic_failure_escalates_pausing_the_goal_and_raising_an_alert(
     goal = await submit(channel, tenant, "Write the release notes: features, fixes, TODO items")
 
     paused = await until_state(channel, goal, goal_pb2.GOAL_STATE_PAUSED)
+    assert "critique" in paused.state_reason and "CRITIC_FAILED" in paused.state_reason
 
     tasks = await tasks_of(channel, paused)
     assert tasks["draft"].state == task_pb2.TASK_STATE_SUCCEEDED
@@ -273,6 +277,32 @@ async def test_a_critic_failure_escalates_pausing_the_goal_and_raising_an_alert(
     assert "critique" in alert.summary and alert.labels["task"] == tasks["critique"].name
     await asyncio.sleep(1)  # paused: nothing more starts
     assert (await tasks_of(channel, paused))["critique"].state == task_pb2.TASK_STATE_READY
+
+
+async def test_the_tenants_quality_policy_for_a_role_judges_its_agents_outputs(
+        channel: grpc.aio.Channel, tenant: str) -> None:
+    gate = quality_grpc.QualityServiceStub(channel)
+    await gate.CreatePolicy(quality_pb.CreatePolicyRequest(
+        parent=f"tenants/{tenant}", policy_id="executor-output", policy=policy_pb2.Policy(
+            display_name="No placeholder answers", rules=[policy_pb2.Rule(
+                kind=policy_pb2.RULE_KIND_FORBIDDEN_PATTERNS,
+                config='{"patterns": ["^Offline result"]}')])), timeout=10)
+
+    goal = await submit(channel, tenant, "Judged work", one_task_plan())
+    work_name = f"{goal.name}/tasks/work"
+
+    async def rejected() -> execution_pb2.Execution | None:
+        runs = await executions_of(channel, task_pb2.Task(name=work_name))
+        return next((r for r in runs if r.state == execution_pb2.EXECUTION_STATE_FAILED), None)
+
+    attempt = await assert_eventually(rejected, timeout=30, message="the gate rejects the work")
+    assert "QUALITY_REJECTED" in attempt.error and "Offline result" in attempt.error
+    validations = await gate.ListValidations(quality_pb.ListValidationsRequest(
+        parent=f"tenants/{tenant}", filter=f'subject = "{work_name}"'), timeout=5)
+    assert validations.validations[0].verdict == validation_pb2.VERDICT_FAIL
+    assert validations.validations[0].policy == f"tenants/{tenant}/policies/executor-output"
+    await planner(channel).CancelGoal(pb.CancelGoalRequest(name=goal.name, reason="seen"),
+                                      timeout=5)
 
 
 async def test_an_orchestrator_killed_mid_goal_finishes_it_after_restart_without_rerunning(
@@ -306,7 +336,8 @@ async def test_a_tenant_over_budget_gets_resource_exhausted_and_is_charged_nothi
         channel: grpc.aio.Channel) -> None:
     goal = await submit(channel, CAPPED, "Spend beyond the budget", one_task_plan())
 
-    await until_state(channel, goal, goal_pb2.GOAL_STATE_FAILED, timeout=60)
+    failed = await until_state(channel, goal, goal_pb2.GOAL_STATE_FAILED, timeout=60)
+    assert "BUDGET_EXHAUSTED" in failed.state_reason  # replanning was refused too
 
     work = (await tasks_of(channel, goal))["work"]
     assert work.state == task_pb2.TASK_STATE_FAILED

@@ -40,3 +40,52 @@ class Policy(Entity):
     display_name: str
     rules: list[Rule] = dataclasses.field(default_factory=list)
     mode: PolicyMode = PolicyMode.ENFORCE
+
+
+class Severity(enum.StrEnum):
+    """How bad a finding is; only ERROR fails output."""
+
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+class Verdict(enum.StrEnum):
+    """Outcome of checking output against a policy."""
+
+    PASS = "PASS"
+    FAIL = "FAIL"
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One problem a rule found; ``rule_index`` counts the policy's rules from 0."""
+
+    rule_index: int
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Validation(Entity):
+    """The record of one output checked against one policy of the same tenant.
+
+    ``policy`` is the policy's id; ``mode`` is the policy's mode at the time, which explains
+    a PASS with error findings (AUDIT). The content itself is not kept.
+    """
+
+    policy: str
+    subject: str = ""
+    verdict: Verdict
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    score: float = 0.0
+    mode: PolicyMode = PolicyMode.ENFORCE
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationFilter:
+    """What ListValidations keeps; None matches anything."""
+
+    policy: str | None = None
+    subject: str | None = None
+    verdict: Verdict | None = None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.ai_quality_gate.core.models import Policy, Rule
+from services.ai_quality_gate.core.rules import RuleConfigError, compile_rule
 from shared.database import Page, PageRequest, Repository
 from shared.errors import FieldViolation, InvalidArgument
 
@@ -15,25 +15,26 @@ UPDATABLE_FIELDS = ("display_name", "rules", "mode")
 
 
 def check_rules(rules: Sequence[Rule], field: str = "policy.rules") -> None:
-    """Check that every rule's config is a JSON object.
+    """Check that every rule's config fits its kind (see :mod:`.rules` for the formats).
 
     Raises:
         InvalidArgument: Naming each bad ``<field>[i].config``.
     """
     violations = [FieldViolation(f"{field}[{i}].config", problem)
                   for i, rule in enumerate(rules)
-                  if (problem := _config_problem(rule.config))]
+                  if (problem := config_problem(rule))]
     if violations:
         summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
         raise InvalidArgument(f"invalid rule config: {summary}", violations)
 
 
-def _config_problem(config: str) -> str:
+def config_problem(rule: Rule) -> str:
+    """Why ``rule``'s config does not fit its kind; empty when it does."""
     try:
-        value = json.loads(config)
-    except ValueError as error:
-        return f"not valid JSON ({error})"
-    return "" if isinstance(value, dict) else "must be a JSON object"
+        compile_rule(rule)
+    except RuleConfigError as error:
+        return str(error)
+    return ""
 
 
 class PolicyService:
@@ -50,7 +51,7 @@ class PolicyService:
         """Store a new policy.
 
         Raises:
-            InvalidArgument: A rule's config is not a JSON object.
+            InvalidArgument: A rule's config does not fit its kind.
         """
         check_rules(policy.rules)
         return await self._policies.create(policy)
@@ -66,7 +67,7 @@ class PolicyService:
         """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to a policy.
 
         Raises:
-            InvalidArgument: A new rule's config is not a JSON object.
+            InvalidArgument: A new rule's config does not fit its kind.
         """
         if "rules" in changes:
             check_rules(changes["rules"])

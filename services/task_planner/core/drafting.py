@@ -18,7 +18,7 @@ from typing import Protocol
 
 from services.task_planner.core.models import Goal, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
-from shared.errors import CognitionError, DeadlineExceeded, Unavailable
+from shared.errors import CognitionError, DeadlineExceeded, InvalidArgument, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,15 @@ class GoalQueue(Protocol):
 
     async def release(self, goal: Goal) -> None: ...
 
-    async def fail(self, goal: Goal) -> None: ...
+    async def fail(self, goal: Goal, reason: str) -> None: ...
+
+
+def failure_reason(error: CognitionError) -> str:
+    """Why planning failed, for the goal's state_reason: the refusal and what it names."""
+    if isinstance(error, InvalidArgument) and error.violations:
+        named = "; ".join(f"{v.field}: {v.description}" for v in error.violations)
+        return f"the planner's draft is invalid: {named}"[:2000]
+    return f"planning failed ({error.reason}): {error.message}"[:2000]
 
 
 class GoalPlanning:
@@ -72,7 +80,7 @@ class GoalPlanning:
             await self._queue.release(goal)
         except CognitionError as error:
             log.warning("goal %s/%s failed planning: %s", goal.tenant, goal.id, error.message)
-            await self._queue.fail(goal)
+            await self._queue.fail(goal, failure_reason(error))
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:
         """Plan pending goals until ``stop`` is set, polling every ``interval`` seconds."""

@@ -43,6 +43,7 @@ class Goal(Entity):
     priority: GoalPriority = GoalPriority.NORMAL
     labels: dict[str, str] = dataclasses.field(default_factory=dict)
     plan: str = ""
+    state_reason: str = ""  # why it failed, is paused or is planned again; else empty
 
 
 class TaskState(enum.StrEnum):

@@ -124,9 +124,11 @@ class PlanService:
             plan = Plan(tenant=tenant, goal_id=goal_id, id=plan_id_of(1), revision=1,
                         complexity=draft.complexity, create_time=now,
                         tasks=lifecycle.initial_states(draft.tasks, now))
-            state = GoalState.PAUSED if goal.state == GoalState.PAUSED else GoalState.RUNNING
+            paused = goal.state == GoalState.PAUSED
             return GoalChange(goal=dataclasses.replace(
-                goal, state=state, plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
+                goal, state=GoalState.PAUSED if paused else GoalState.RUNNING,
+                state_reason=goal.state_reason if paused else "",
+                plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
 
         change = await self._change(tenant, goal_id, mutation)
         assert change.new_plan is not None
@@ -159,9 +161,11 @@ class PlanService:
             plan = Plan(tenant=tenant, goal_id=goal_id, id=plan_id_of(revision),
                         revision=revision, complexity=draft.complexity, replan_reason=reason,
                         create_time=now, tasks=tasks)
-            base = GoalState.PAUSED if goal.state == GoalState.PAUSED else GoalState.RUNNING
+            paused = goal.state == GoalState.PAUSED
+            base = GoalState.PAUSED if paused else GoalState.RUNNING
             return GoalChange(goal=dataclasses.replace(
                 goal, state=lifecycle.derive_goal_state(base, tasks),
+                state_reason=goal.state_reason if paused else "",
                 plan=plan_name(tenant, goal_id, plan.id)), new_plan=plan)
 
         change = await self._change(tenant, goal_id, mutation)
@@ -245,11 +249,16 @@ class PlanService:
                     outcomes.append(refused)
             changed = tuple(t for t, old in zip(tasks, current.tasks, strict=True) if t != old)
             goal_state = lifecycle.derive_goal_state(goal.state, tasks)
-            if goal_state == GoalState.FAILED and current.revision <= self._max_replans:
-                # A critical task failed for good: the goal waits for the planner agent to
-                # plan it again (the planning loop picks up PENDING goals).
-                goal_state = GoalState.PENDING
-            new_goal = (dataclasses.replace(goal, state=goal_state)
+            reason = goal.state_reason
+            if goal_state == GoalState.FAILED:
+                failed = ", ".join(t.id for t in tasks
+                                   if t.state == TaskState.FAILED and t.critical)
+                reason = f"critical task {failed} failed for good"
+                if current.revision <= self._max_replans:
+                    # The goal waits for the planner agent to plan it again (the planning
+                    # loop picks up PENDING goals).
+                    goal_state, reason = GoalState.PENDING, f"{reason}; planning again"
+            new_goal = (dataclasses.replace(goal, state=goal_state, state_reason=reason)
                         if goal_state != goal.state or changed else None)
             final.clear()
             final.update((t.id, t) for t in tasks)
@@ -259,7 +268,7 @@ class PlanService:
         return [outcome if isinstance(outcome, Exception) else final[outcome]
                 for outcome in outcomes]
 
-    async def cancel_goal(self, tenant: str, goal_id: str) -> Goal:
+    async def cancel_goal(self, tenant: str, goal_id: str, reason: str = "") -> Goal:
         """Cancel a goal that has not ended, and its current plan's unfinished tasks.
 
         Raises:
@@ -275,14 +284,15 @@ class PlanService:
             cancelled = tuple(
                 dataclasses.replace(t, state=TaskState.CANCELLED, update_time=now, end_time=now)
                 for t in tasks if not t.state.ended)
-            return GoalChange(goal=dataclasses.replace(goal, state=GoalState.CANCELLED),
+            return GoalChange(goal=dataclasses.replace(goal, state=GoalState.CANCELLED,
+                                                       state_reason=reason or "cancelled"),
                               tasks=cancelled)
 
         change = await self._change(tenant, goal_id, mutation)
         assert change.goal is not None
         return change.goal
 
-    async def pause_goal(self, tenant: str, goal_id: str) -> Goal:
+    async def pause_goal(self, tenant: str, goal_id: str, reason: str = "") -> Goal:
         """Pause a goal that has not ended: none of its tasks starts until it is resumed.
 
         Raises:
@@ -294,7 +304,8 @@ class PlanService:
                 raise _ended(goal)
             if goal.state == GoalState.PAUSED:
                 return GoalChange()
-            return GoalChange(goal=dataclasses.replace(goal, state=GoalState.PAUSED))
+            return GoalChange(goal=dataclasses.replace(goal, state=GoalState.PAUSED,
+                                                       state_reason=reason or "paused"))
 
         return await self._changed_goal(tenant, goal_id, mutation)
 
@@ -312,9 +323,10 @@ class PlanService:
                                          reason="GOAL_NOT_PAUSED",
                                          metadata={"state": goal.state.value})
             if current is None:
-                return GoalChange(goal=dataclasses.replace(goal, state=GoalState.PENDING))
+                return GoalChange(goal=dataclasses.replace(goal, state=GoalState.PENDING,
+                                                           state_reason=""))
             state = lifecycle.derive_goal_state(GoalState.RUNNING, current.tasks)
-            return GoalChange(goal=dataclasses.replace(goal, state=state))
+            return GoalChange(goal=dataclasses.replace(goal, state=state, state_reason=""))
 
         return await self._changed_goal(tenant, goal_id, mutation)
 

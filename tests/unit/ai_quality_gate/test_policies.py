@@ -35,6 +35,26 @@ def test_check_rules_names_every_bad_config() -> None:
     assert "JSON object" in error.value.violations[1].description
 
 
+@pytest.mark.parametrize(("kind", "config", "problem"), [
+    (RuleKind.MAX_LENGTH, "{}", "missing `max`"),
+    (RuleKind.MAX_LENGTH, '{"max_chars": 10}', "unknown key `max_chars`"),
+    (RuleKind.JSON_SCHEMA, '{"type": "text"}', "$.type"),
+    (RuleKind.REQUIRED_KEYWORDS, '{"keywords": []}', "non-empty list"),
+    (RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["[a-"]}', "not a valid regular expression"),
+    (RuleKind.MIN_SCORE, '{"min": 7}', "number from 0 to 1"),
+])
+async def test_create_refuses_a_config_that_does_not_fit_its_kind(
+        service: PolicyService, kind: RuleKind, config: str, problem: str) -> None:
+    with pytest.raises(InvalidArgument) as error:
+        await service.create(make_policy(rules=[MAX_2000, Rule(kind, config)]))
+
+    [violation] = error.value.violations
+    assert violation.field == "policy.rules[1].config"
+    assert problem in violation.description
+    with pytest.raises(NotFound):
+        await service.get("acme", "p1")
+
+
 async def test_create_stores_rules_in_order(service: PolicyService) -> None:
     keywords = Rule(RuleKind.REQUIRED_KEYWORDS, '{"keywords": ["sources"]}')
 

@@ -10,7 +10,7 @@ from google.protobuf import field_mask_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from cognition.quality.v1 import policy_pb2
+from cognition.quality.v1 import policy_pb2, validation_pb2
 from cognition.quality.v1 import quality_service_pb2 as pb
 from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate.config import Settings
@@ -34,6 +34,17 @@ def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
             detail.Unpack(bad_request)
             fields += [v.field for v in bad_request.field_violations]
     return fields
+
+
+def error_reason(error: grpc.aio.AioRpcError) -> str:
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None
+    for detail in status.details:
+        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            info = error_details_pb2.ErrorInfo()
+            detail.Unpack(info)
+            return info.reason
+    return ""
 
 
 async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:
@@ -78,5 +89,85 @@ async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:
                     parent="tenants/acme", policy=policy_message(display_name="")))
             assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert bad_fields(bad.value) == ["policy.display_name"]
+    finally:
+        await running.stop(0)
+
+
+async def test_validate_output_then_get_and_list_over_grpc(tmp_path: pathlib.Path) -> None:
+    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.QualityServiceStub(channel)
+            policy = (await stub.CreatePolicy(pb.CreatePolicyRequest(
+                parent="tenants/acme", policy_id="answers", policy=policy_pb2.Policy(
+                    display_name="Answers", rules=[
+                        policy_pb2.Rule(kind=policy_pb2.RULE_KIND_MAX_LENGTH,
+                                        config='{"max": 30}'),
+                        policy_pb2.Rule(kind=policy_pb2.RULE_KIND_REQUIRED_KEYWORDS,
+                                        config='{"keywords": ["source"]}')])))).policy
+
+            failed = (await stub.ValidateOutput(pb.ValidateOutputRequest(
+                parent="tenants/acme", policy=policy.name, subject="tenants/acme/tasks/t1",
+                content="An answer far longer than thirty characters."))).validation
+            assert failed.name.startswith("tenants/acme/validations/")
+            assert failed.policy == policy.name
+            assert failed.subject == "tenants/acme/tasks/t1"
+            assert failed.verdict == validation_pb2.VERDICT_FAIL
+            assert failed.mode == policy_pb2.POLICY_MODE_ENFORCE
+            assert [(f.rule_index, f.severity) for f in failed.findings] == [
+                (0, validation_pb2.SEVERITY_ERROR), (1, validation_pb2.SEVERITY_ERROR)]
+            assert failed.findings[1].message == "output lacks the required keyword 'source'"
+            assert failed.HasField("create_time")
+
+            passed = (await stub.ValidateOutput(pb.ValidateOutputRequest(
+                parent="tenants/acme", policy=policy.name,
+                content="Short; source: docs."))).validation
+            assert passed.verdict == validation_pb2.VERDICT_PASS
+            assert list(passed.findings) == []
+            assert 0 < passed.score < 1
+
+            got = (await stub.GetValidation(pb.GetValidationRequest(name=failed.name)))
+            assert got.validation == failed
+
+            listed = await stub.ListValidations(pb.ListValidationsRequest(
+                parent="tenants/acme", page_size=1))
+            assert [v.name for v in listed.validations] == [passed.name]
+            rest = await stub.ListValidations(pb.ListValidationsRequest(
+                parent="tenants/acme", page_token=listed.next_page_token))
+            assert [v.name for v in rest.validations] == [failed.name]
+            assert rest.next_page_token == ""
+            only_failed = await stub.ListValidations(pb.ListValidationsRequest(
+                parent="tenants/acme",
+                filter=f'verdict = VERDICT_FAIL AND policy = "{policy.name}"'))
+            assert [v.name for v in only_failed.validations] == [failed.name]
+
+            with pytest.raises(grpc.aio.AioRpcError) as missing:
+                await stub.ValidateOutput(pb.ValidateOutputRequest(
+                    parent="tenants/acme", policy="tenants/acme/policies/nope",
+                    content="text"))
+            assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+            assert error_reason(missing.value) == "POLICY_NOT_FOUND"
+
+            with pytest.raises(grpc.aio.AioRpcError) as other_tenant:
+                await stub.ValidateOutput(pb.ValidateOutputRequest(
+                    parent="tenants/other", policy=policy.name, content="text"))
+            assert other_tenant.value.code() == grpc.StatusCode.NOT_FOUND
+            assert error_reason(other_tenant.value) == "POLICY_NOT_FOUND"
+
+            with pytest.raises(grpc.aio.AioRpcError) as empty:
+                await stub.ValidateOutput(pb.ValidateOutputRequest(
+                    parent="tenants/acme", policy=policy.name, content=""))
+            assert empty.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert bad_fields(empty.value) == ["content"]
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad_filter:
+                await stub.ListValidations(pb.ListValidationsRequest(
+                    parent="tenants/acme", filter="verdict = FAIL"))
+            assert bad_fields(bad_filter.value) == ["filter"]
+
+            with pytest.raises(grpc.aio.AioRpcError) as no_validation:
+                await stub.GetValidation(pb.GetValidationRequest(
+                    name="tenants/acme/validations/nope"))
+            assert no_validation.value.code() == grpc.StatusCode.NOT_FOUND
     finally:
         await running.stop(0)

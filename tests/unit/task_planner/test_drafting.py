@@ -49,7 +49,10 @@ async def test_an_invalid_draft_fails_the_goal(db: DatabaseConnection, goals: Go
                                                plans: PlanService, goal: Goal) -> None:
     cyclic = PlanDraft(tasks=(task("a", "b"), task("b", "a")))
     await loop(db, plans, ScriptedDrafter(cyclic)).plan_pending()
-    assert (await goals.get(TENANT, goal.id)).state is GoalState.FAILED
+    failed = await goals.get(TENANT, goal.id)
+    assert failed.state is GoalState.FAILED
+    assert failed.state_reason.startswith("the planner's draft is invalid: plan.tasks[")
+    assert "cycle" in failed.state_reason
 
 
 async def test_an_unreachable_runtime_puts_the_goal_back(db: DatabaseConnection,

@@ -116,13 +116,17 @@ async def test_a_critical_failure_sends_the_goal_back_to_planning_then_fails_it(
     await plans.create(TENANT, "g1", DIAMOND)
     await plans.update_task(TENANT, "g1", "root", S.RUNNING)
     await plans.update_task(TENANT, "g1", "root", S.FAILED)
-    assert (await goals.get(TENANT, "g1")).state == GoalState.PENDING  # to be replanned
+    waiting = await goals.get(TENANT, "g1")
+    assert waiting.state == GoalState.PENDING  # to be replanned
+    assert waiting.state_reason == "critical task root failed for good; planning again"
 
     await plans.replan(TENANT, "g1", "root failed", DIAMOND)
     assert (await goals.get(TENANT, "g1")).state == GoalState.RUNNING
     await plans.update_task(TENANT, "g1", "root", S.RUNNING)
     await plans.update_task(TENANT, "g1", "root", S.FAILED)
-    assert (await goals.get(TENANT, "g1")).state == GoalState.FAILED  # one replan only
+    failed = await goals.get(TENANT, "g1")
+    assert failed.state == GoalState.FAILED  # one replan only
+    assert failed.state_reason == "critical task root failed for good"
 
 
 async def test_a_skipped_non_critical_task_lets_the_goal_succeed(plans: PlanService,

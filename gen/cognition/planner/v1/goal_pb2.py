@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63ognition/planner/v1/goal.proto\x12\x14\x63ognition.planner.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x97\x04\n\x04Goal\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12#\n\x0b\x64\x65scription\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc0>\x12\x34\n\x05state\x18\x03 \x01(\x0e\x32\x1f.cognition.planner.v1.GoalStateB\x04\xe2\x41\x01\x03\x12>\n\x08priority\x18\x04 \x01(\x0e\x32\".cognition.planner.v1.GoalPriorityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12O\n\x06labels\x18\x05 \x03(\x0b\x32&.cognition.planner.v1.Goal.LabelsEntryB\x17\xbaH\x14\x9a\x01\x11\x10 \"\x06r\x04\x10\x01\x18?*\x05r\x03\x18\x80\x02\x12\x12\n\x04plan\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01:J\xea\x41G\n\x19\x63ognition.planner.v1/Goal\x12\x1dtenants/{tenant}/goals/{goal}*\x05goals2\x04goal*\xd2\x01\n\tGoalState\x12\x1a\n\x16GOAL_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12GOAL_STATE_PENDING\x10\x01\x12\x17\n\x13GOAL_STATE_PLANNING\x10\x02\x12\x16\n\x12GOAL_STATE_RUNNING\x10\x03\x12\x15\n\x11GOAL_STATE_PAUSED\x10\x04\x12\x18\n\x14GOAL_STATE_SUCCEEDED\x10\x05\x12\x15\n\x11GOAL_STATE_FAILED\x10\x06\x12\x18\n\x14GOAL_STATE_CANCELLED\x10\x07*v\n\x0cGoalPriority\x12\x1d\n\x19GOAL_PRIORITY_UNSPECIFIED\x10\x00\x12\x15\n\x11GOAL_PRIORITY_LOW\x10\x01\x12\x18\n\x14GOAL_PRIORITY_NORMAL\x10\x02\x12\x16\n\x12GOAL_PRIORITY_HIGH\x10\x03\x42 Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x63ognition/planner/v1/goal.proto\x12\x14\x63ognition.planner.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb3\x04\n\x04Goal\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12#\n\x0b\x64\x65scription\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc0>\x12\x34\n\x05state\x18\x03 \x01(\x0e\x32\x1f.cognition.planner.v1.GoalStateB\x04\xe2\x41\x01\x03\x12>\n\x08priority\x18\x04 \x01(\x0e\x32\".cognition.planner.v1.GoalPriorityB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12O\n\x06labels\x18\x05 \x03(\x0b\x32&.cognition.planner.v1.Goal.LabelsEntryB\x17\xbaH\x14\x9a\x01\x11\x10 \"\x06r\x04\x10\x01\x18?*\x05r\x03\x18\x80\x02\x12\x12\n\x04plan\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12\x1a\n\x0cstate_reason\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x1a-\n\x0bLabelsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01:J\xea\x41G\n\x19\x63ognition.planner.v1/Goal\x12\x1dtenants/{tenant}/goals/{goal}*\x05goals2\x04goal*\xd2\x01\n\tGoalState\x12\x1a\n\x16GOAL_STATE_UNSPECIFIED\x10\x00\x12\x16\n\x12GOAL_STATE_PENDING\x10\x01\x12\x17\n\x13GOAL_STATE_PLANNING\x10\x02\x12\x16\n\x12GOAL_STATE_RUNNING\x10\x03\x12\x15\n\x11GOAL_STATE_PAUSED\x10\x04\x12\x18\n\x14GOAL_STATE_SUCCEEDED\x10\x05\x12\x15\n\x11GOAL_STATE_FAILED\x10\x06\x12\x18\n\x14GOAL_STATE_CANCELLED\x10\x07*v\n\x0cGoalPriority\x12\x1d\n\x19GOAL_PRIORITY_UNSPECIFIED\x10\x00\x12\x15\n\x11GOAL_PRIORITY_LOW\x10\x01\x12\x18\n\x14GOAL_PRIORITY_NORMAL\x10\x02\x12\x16\n\x12GOAL_PRIORITY_HIGH\x10\x03\x42 Z\x1e\x63ognition/planner/v1;plannerv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -56,14 +56,16 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GOAL'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_GOAL'].fields_by_name['etag']._loaded_options = None
   _globals['_GOAL'].fields_by_name['etag']._serialized_options = b'\342A\001\003'
+  _globals['_GOAL'].fields_by_name['state_reason']._loaded_options = None
+  _globals['_GOAL'].fields_by_name['state_reason']._serialized_options = b'\342A\001\003'
   _globals['_GOAL']._loaded_options = None
   _globals['_GOAL']._serialized_options = b'\352AG\n\031cognition.planner.v1/Goal\022\035tenants/{tenant}/goals/{goal}*\005goals2\004goal'
-  _globals['_GOALSTATE']._serialized_start=718
-  _globals['_GOALSTATE']._serialized_end=928
-  _globals['_GOALPRIORITY']._serialized_start=930
-  _globals['_GOALPRIORITY']._serialized_end=1048
+  _globals['_GOALSTATE']._serialized_start=746
+  _globals['_GOALSTATE']._serialized_end=956
+  _globals['_GOALPRIORITY']._serialized_start=958
+  _globals['_GOALPRIORITY']._serialized_end=1076
   _globals['_GOAL']._serialized_start=180
-  _globals['_GOAL']._serialized_end=715
-  _globals['_GOAL_LABELSENTRY']._serialized_start=594
-  _globals['_GOAL_LABELSENTRY']._serialized_end=639
+  _globals['_GOAL']._serialized_end=743
+  _globals['_GOAL_LABELSENTRY']._serialized_start=622
+  _globals['_GOAL_LABELSENTRY']._serialized_end=667
 # @@protoc_insertion_point(module_scope)

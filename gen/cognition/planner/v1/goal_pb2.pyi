@@ -44,7 +44,7 @@ GOAL_PRIORITY_NORMAL: GoalPriority
 GOAL_PRIORITY_HIGH: GoalPriority
 
 class Goal(_message.Message):
-    __slots__ = ("name", "description", "state", "priority", "labels", "plan", "create_time", "update_time", "etag")
+    __slots__ = ("name", "description", "state", "priority", "labels", "plan", "create_time", "update_time", "etag", "state_reason")
     class LabelsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -61,6 +61,7 @@ class Goal(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    STATE_REASON_FIELD_NUMBER: _ClassVar[int]
     name: str
     description: str
     state: GoalState
@@ -70,4 +71,5 @@ class Goal(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., state: _Optional[_Union[GoalState, str]] = ..., priority: _Optional[_Union[GoalPriority, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., plan: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    state_reason: str
+    def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., state: _Optional[_Union[GoalState, str]] = ..., priority: _Optional[_Union[GoalPriority, str]] = ..., labels: _Optional[_Mapping[str, str]] = ..., plan: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., state_reason: _Optional[str] = ...) -> None: ...

@@ -131,8 +131,10 @@ class QualityServiceServicer:
 
     def ValidateOutput(self, request, context):
         """Checks output against a policy and records the verdict. A failing verdict is a normal
-        response, not an error. Returns NOT_FOUND when the policy does not exist, INVALID_ARGUMENT
-        for empty or too large content, UNAVAILABLE when a scoring model cannot be reached.
+        response, not an error. Returns NOT_FOUND (reason POLICY_NOT_FOUND) when the policy does
+        not exist or belongs to another tenant than parent, INVALID_ARGUMENT for empty or too
+        large content, FAILED_PRECONDITION (reason INVALID_POLICY) when a stored rule config is
+        no longer valid, UNAVAILABLE when a scoring model cannot be reached (no model scores yet).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -22,12 +22,13 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from cognition.quality.v1 import policy_pb2 as cognition_dot_quality_dot_v1_dot_policy__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/quality/v1/validation.proto\x12\x14\x63ognition.quality.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd2\x02\n\nValidation\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0e\n\x06policy\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12.\n\x07verdict\x18\x04 \x01(\x0e\x32\x1d.cognition.quality.v1.Verdict\x12/\n\x08\x66indings\x18\x05 \x03(\x0b\x32\x1d.cognition.quality.v1.Finding\x12\r\n\x05score\x18\x06 \x01(\x02\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:h\xea\x41\x65\n\x1f\x63ognition.quality.v1/Validation\x12)tenants/{tenant}/validations/{validation}*\x0bvalidations2\nvalidation\"`\n\x07\x46inding\x12\x12\n\nrule_index\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x30\n\x08severity\x18\x03 \x01(\x0e\x32\x1e.cognition.quality.v1.Severity*F\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x10\n\x0cVERDICT_PASS\x10\x01\x12\x10\n\x0cVERDICT_FAIL\x10\x02*a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x12\n\x0eSEVERITY_ERROR\x10\x03\x42 Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/quality/v1/validation.proto\x12\x14\x63ognition.quality.v1\x1a!cognition/quality/v1/policy.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x03\n\nValidation\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0e\n\x06policy\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12.\n\x07verdict\x18\x04 \x01(\x0e\x32\x1d.cognition.quality.v1.Verdict\x12/\n\x08\x66indings\x18\x05 \x03(\x0b\x32\x1d.cognition.quality.v1.Finding\x12\r\n\x05score\x18\x06 \x01(\x02\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12.\n\x04mode\x18\x08 \x01(\x0e\x32 .cognition.quality.v1.PolicyMode:h\xea\x41\x65\n\x1f\x63ognition.quality.v1/Validation\x12)tenants/{tenant}/validations/{validation}*\x0bvalidations2\nvalidation\"`\n\x07\x46inding\x12\x12\n\nrule_index\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x30\n\x08severity\x18\x03 \x01(\x0e\x32\x1e.cognition.quality.v1.Severity*F\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x10\n\x0cVERDICT_PASS\x10\x01\x12\x10\n\x0cVERDICT_FAIL\x10\x02*a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x12\n\x0eSEVERITY_ERROR\x10\x03\x42 Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,12 +42,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VALIDATION'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_VALIDATION']._loaded_options = None
   _globals['_VALIDATION']._serialized_options = b'\352Ae\n\037cognition.quality.v1/Validation\022)tenants/{tenant}/validations/{validation}*\013validations2\nvalidation'
-  _globals['_VERDICT']._serialized_start=595
-  _globals['_VERDICT']._serialized_end=665
-  _globals['_SEVERITY']._serialized_start=667
-  _globals['_SEVERITY']._serialized_end=764
-  _globals['_VALIDATION']._serialized_start=157
-  _globals['_VALIDATION']._serialized_end=495
-  _globals['_FINDING']._serialized_start=497
-  _globals['_FINDING']._serialized_end=593
+  _globals['_VERDICT']._serialized_start=678
+  _globals['_VERDICT']._serialized_end=748
+  _globals['_SEVERITY']._serialized_start=750
+  _globals['_SEVERITY']._serialized_end=847
+  _globals['_VALIDATION']._serialized_start=192
+  _globals['_VALIDATION']._serialized_end=578
+  _globals['_FINDING']._serialized_start=580
+  _globals['_FINDING']._serialized_end=676
 # @@protoc_insertion_point(module_scope)

@@ -1,5 +1,6 @@
 import datetime
 
+from cognition.quality.v1 import policy_pb2 as _policy_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
@@ -33,7 +34,7 @@ SEVERITY_WARNING: Severity
 SEVERITY_ERROR: Severity
 
 class Validation(_message.Message):
-    __slots__ = ("name", "policy", "subject", "verdict", "findings", "score", "create_time")
+    __slots__ = ("name", "policy", "subject", "verdict", "findings", "score", "create_time", "mode")
     NAME_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
@@ -41,6 +42,7 @@ class Validation(_message.Message):
     FINDINGS_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
     name: str
     policy: str
     subject: str
@@ -48,7 +50,8 @@ class Validation(_message.Message):
     findings: _containers.RepeatedCompositeFieldContainer[Finding]
     score: float
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., policy: _Optional[str] = ..., subject: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., score: _Optional[float] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    mode: _policy_pb2.PolicyMode
+    def __init__(self, name: _Optional[str] = ..., policy: _Optional[str] = ..., subject: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., score: _Optional[float] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mode: _Optional[_Union[_policy_pb2.PolicyMode, str]] = ...) -> None: ...
 
 class Finding(_message.Message):
     __slots__ = ("rule_index", "message", "severity")
