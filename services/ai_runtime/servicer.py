@@ -110,6 +110,15 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
             datetime_of(request.end_time, request.HasField("end_time")))
         return pb.GetUsageResponse(rows=[convert.usage_row_to_proto(r) for r in rows])
 
+    async def GetBudget(self, request: pb.GetBudgetRequest,
+                        context: grpc.aio.ServicerContext) -> pb.GetBudgetResponse:
+        tenant = names.parse_parent(request.name.removesuffix("/budget"), "name")
+        status = await self._completions.budget(tenant)
+        return pb.GetBudgetResponse(budget=pb.Budget(
+            name=request.name, limit_micros=status.limit_micros,
+            spent_micros=status.spent_micros, remaining_micros=status.remaining_micros,
+            call_estimate_micros=status.call_estimate_micros))
+
     async def ListPromptVersions(self, request: pb.ListPromptVersionsRequest,
                                  context: grpc.aio.ServicerContext
                                  ) -> pb.ListPromptVersionsResponse:

@@ -56,9 +56,6 @@ class RuntimePlanDrafter:
         return PlanDraft(tasks=tuple(_task(t) for t in output.tasks),
                          complexity=output.complexity or 1)
 
-    async def close(self) -> None:
-        await self._runtime.close()
-
 
 def _task(draft: agent_io_pb2.DraftTask) -> Task:
     return Task(id=draft.id, title=draft.title, instructions=draft.instructions,

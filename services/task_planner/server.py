@@ -7,11 +7,17 @@ import pathlib
 
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognition.runtime.v1 import runtime_service_pb2_grpc
+from services.task_planner.budget import RuntimeBudget
 from services.task_planner.config import SPEC, Settings
 from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
 from services.task_planner.core.plans import PlanService
-from services.task_planner.core.validation import PlanLimits, PlanValidator
+from services.task_planner.core.validation import (
+    BudgetCheck,
+    PlanLimits,
+    PlanValidator,
+    always_fits,
+)
 from services.task_planner.drafter import RuntimePlanDrafter
 from services.task_planner.repository import PendingGoalQueue, PlanRepository, goal_repository
 from services.task_planner.servicer import PlannerServicer
@@ -24,21 +30,22 @@ from shared.server import Register, RunningServer, start_service
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def plan_validator(settings: ServiceSettings) -> PlanValidator:
+def plan_validator(settings: ServiceSettings, budget: BudgetCheck = always_fits
+                   ) -> PlanValidator:
     """The validator of drafted plans, configured by the planner's own settings if given."""
     if not isinstance(settings, Settings):
-        return PlanValidator()
+        return PlanValidator(budget=budget)
     return PlanValidator(known_tools=settings.known_tools,
                          custom_roles=settings.custom_agent_roles,
-                         limits=PlanLimits(max_tasks=settings.max_plan_tasks))
+                         limits=PlanLimits(max_tasks=settings.max_plan_tasks), budget=budget)
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the task-planner (port 0 in settings = any free port) and its planning loop."""
-    validator = plan_validator(settings)
-    drafter = RuntimePlanDrafter(ServiceClient(
-        settings.mesh.peer_address(by_name("ai-runtime")),
-        runtime_service_pb2_grpc.RuntimeServiceStub, deadline=60), SPEC.name)
+    runtime = ServiceClient(settings.mesh.peer_address(by_name("ai-runtime")),
+                            runtime_service_pb2_grpc.RuntimeServiceStub, deadline=60)
+    validator = plan_validator(settings, RuntimeBudget(runtime, SPEC.name))
+    drafter = RuntimePlanDrafter(runtime, SPEC.name)
     planning: list[GoalPlanning] = []
 
     def servicers(db: DatabaseConnection) -> Register:
@@ -59,7 +66,7 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
         async def stop_planning() -> None:
             stop.set()
             await loop
-            await drafter.close()
 
         running.on_stop.insert(0, stop_planning)
+    running.on_stop.append(runtime.close)
     return running

@@ -25,6 +25,7 @@ from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognition.quality.v1 import policy_pb2, validation_pb2
 from cognition.quality.v1 import quality_service_pb2 as quality_pb
 from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
+from cognition.runtime.v1 import completion_pb2
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
 from cognos.credentials import BearerCredentials, issue_token, read_secret
@@ -334,19 +335,29 @@ async def test_an_orchestrator_killed_mid_goal_finishes_it_after_restart_without
 
 async def test_a_tenant_over_budget_gets_resource_exhausted_and_is_charged_nothing(
         channel: grpc.aio.Channel) -> None:
-    goal = await submit(channel, CAPPED, "Spend beyond the budget", one_task_plan())
+    with pytest.raises(grpc.aio.AioRpcError) as refused:  # the plan is priced up front
+        await submit(channel, CAPPED, "Spend beyond the budget", one_task_plan())
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert "budget" in (refused.value.details() or "")
+    assert list((await planner(channel).ListGoals(pb.ListGoalsRequest(
+        parent=f"tenants/{CAPPED}"), timeout=5)).goals) == []
 
+    goal = await submit(channel, CAPPED, "Plan beyond the budget")  # the planner agent's call
     failed = await until_state(channel, goal, goal_pb2.GOAL_STATE_FAILED, timeout=60)
-    assert "BUDGET_EXHAUSTED" in failed.state_reason  # replanning was refused too
+    assert "BUDGET_EXHAUSTED" in failed.state_reason
 
-    work = (await tasks_of(channel, goal))["work"]
-    assert work.state == task_pb2.TASK_STATE_FAILED
-    attempts = await executions_of(channel, work)
-    assert attempts and all("RESOURCE_EXHAUSTED" in a.error or "budget" in a.error
-                            for a in attempts), [a.error for a in attempts]
-    usage = await runtime_grpc.RuntimeServiceStub(channel).GetUsage(
-        runtime_pb.GetUsageRequest(parent=f"tenants/{CAPPED}"), timeout=5)
+    runtime = runtime_grpc.RuntimeServiceStub(channel)
+    ask = runtime_pb.CompleteRequest(
+        parent=f"tenants/{CAPPED}", role="executor", request_id="over-budget-1",
+        messages=[completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER, content="hi")])
+    for _ in range(2):  # a retry with the same request id is refused the same way
+        with pytest.raises(grpc.aio.AioRpcError) as exhausted:
+            await runtime.Complete(ask, timeout=10)
+        assert exhausted.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    usage = await runtime.GetUsage(runtime_pb.GetUsageRequest(parent=f"tenants/{CAPPED}"),
+                                   timeout=5)
     assert sum(row.usage.cost_micros for row in usage.rows) == 0
+    assert sum(row.completion_count for row in usage.rows) == 0
 
 
 async def test_bad_goals_get_clear_errors_naming_the_field(

@@ -118,6 +118,24 @@ def parse_filter(text: str) -> dict[str, str]:
     return equals
 
 
+# The prompt size of a typical agent call, for budget estimates before anything is rendered.
+TYPICAL_PROMPT_TOKENS = 1000
+
+
+@dataclasses.dataclass(frozen=True)
+class BudgetStatus:
+    """Where a tenant's spending stands against its limit (0 = unlimited), in micro-dollars."""
+
+    tenant: str
+    limit_micros: int
+    spent_micros: int
+    call_estimate_micros: dict[str, int]
+
+    @property
+    def remaining_micros(self) -> int:
+        return max(0, self.limit_micros - self.spent_micros) if self.limit_micros else 0
+
+
 class CompletionService:
     """Completions, embeddings and their costs for every tenant.
 
@@ -278,6 +296,19 @@ class CompletionService:
             raise InvalidArgument.for_field("end_time", "must be after start_time")
         return await self._usage.summarize(tenant, group_by, start,
                                            end if end is not None else utc_now())
+
+    async def budget(self, tenant: str) -> BudgetStatus:
+        """The tenant's limit, spending, remainder and the estimated cost of one call per role
+        (a typical prompt of TYPICAL_PROMPT_TOKENS and the default output limit)."""
+        limit = self._budgets.limit(tenant)
+        spent = await self._usage.spent(tenant)
+        estimates = {}
+        for role in self.prompts.roles:
+            first = self._router.chain(role)[0]
+            estimates[role] = self._prices.cost(first.name, first.model, TYPICAL_PROMPT_TOKENS,
+                                                self._default_max_output_tokens)
+        return BudgetStatus(tenant=tenant, limit_micros=limit, spent_micros=spent,
+                            call_estimate_micros=estimates)
 
     def prompt_versions(self, role: str) -> list[PromptVersion]:
         """The role's prompt versions, newest first.

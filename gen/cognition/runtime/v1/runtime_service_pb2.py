@@ -30,11 +30,12 @@ from cognition.runtime.v1 import prompt_version_pb2 as cognition_dot_runtime_dot
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/runtime/v1/runtime_service.proto\x12\x14\x63ognition.runtime.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a%cognition/runtime/v1/completion.proto\x1a%cognition/runtime/v1/experiment.proto\x1a)cognition/runtime/v1/prompt_version.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x01\n\x17\x43reateExperimentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12@\n\nexperiment\x18\x02 \x01(\x0b\x32 .cognition.runtime.v1.ExperimentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12:\n\rexperiment_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"P\n\x18\x43reateExperimentResponse\x12\x34\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Experiment\"R\n\x14GetExperimentRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/experiments/[^/]+$\"M\n\x15GetExperimentResponse\x12\x34\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Experiment\"\x8e\x01\n\x16ListExperimentsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListExperimentsResponse\x12\x35\n\x0b\x65xperiments\x18\x01 \x03(\x0b\x32 .cognition.runtime.v1.Experiment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xaa\x01\n\x17UpdateExperimentRequest\x12@\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.ExperimentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"P\n\x18UpdateExperimentResponse\x12\x34\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Experiment\"s\n\x17\x44\x65leteExperimentRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/experiments/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x1a\n\x18\x44\x65leteExperimentResponse\"\xc2\x03\n\x0f\x43ompleteRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x30\n\x04role\x18\x02 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12@\n\x08messages\x18\x03 \x03(\x0b\x32\x1d.cognition.runtime.v1.MessageB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\x80\x02\x12&\n\x11max_output_tokens\x18\x04 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\x80\xe8\x07(\x00\x12)\n\x0btemperature\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x00@-\x00\x00\x00\x00H\x00\x88\x01\x01\x12\"\n\x0fresponse_schema\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\x33\n\x04goal\x18\x07 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12\x35\n\x05\x61gent\x18\x08 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\x12\x1c\n\nrequest_id\x18\t \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x42\x0e\n\x0c_temperature\"H\n\x10\x43ompleteResponse\x12\x34\n\ncompletion\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Completion\"\xc8\x03\n\x15StreamCompleteRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x30\n\x04role\x18\x02 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12@\n\x08messages\x18\x03 \x03(\x0b\x32\x1d.cognition.runtime.v1.MessageB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\x80\x02\x12&\n\x11max_output_tokens\x18\x04 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\x80\xe8\x07(\x00\x12)\n\x0btemperature\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x00@-\x00\x00\x00\x00H\x00\x88\x01\x01\x12\"\n\x0fresponse_schema\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\x33\n\x04goal\x18\x07 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12\x35\n\x05\x61gent\x18\x08 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\x12\x1c\n\nrequest_id\x18\t \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x42\x0e\n\x0c_temperature\"]\n\x16StreamCompleteResponse\x12\r\n\x05\x64\x65lta\x18\x01 \x01(\t\x12\x34\n\ncompletion\x18\x02 \x01(\x0b\x32 .cognition.runtime.v1.Completion\"\x80\x01\n\x0c\x45mbedRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12&\n\x05texts\x18\x02 \x03(\tB\x17\xe2\x41\x01\x02\xbaH\x10\x92\x01\r\x08\x01\x10\x80\x02\"\x06r\x04\x18\x80\x80\x02\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x7f\n\rEmbedResponse\x12\x33\n\nembeddings\x18\x01 \x03(\x0b\x32\x1f.cognition.runtime.v1.Embedding\x12\r\n\x05model\x18\x02 \x01(\t\x12*\n\x05usage\x18\x03 \x01(\x0b\x32\x1b.cognition.runtime.v1.Usage\"\x1b\n\tEmbedding\x12\x0e\n\x06values\x18\x01 \x03(\x02\"R\n\x14GetCompletionRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/completions/[^/]+$\"M\n\x15GetCompletionResponse\x12\x34\n\ncompletion\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Completion\"\x8e\x01\n\x16ListCompletionsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListCompletionsResponse\x12\x35\n\x0b\x63ompletions\x18\x01 \x03(\x0b\x32 .cognition.runtime.v1.Completion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xdb\x01\n\x0fGetUsageRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12>\n\x08group_by\x18\x02 \x01(\x0e\x32\".cognition.runtime.v1.UsageGroupByB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x10GetUsageResponse\x12,\n\x04rows\x18\x01 \x03(\x0b\x32\x1e.cognition.runtime.v1.UsageRow\"]\n\x08UsageRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12*\n\x05usage\x18\x02 \x01(\x0b\x32\x1b.cognition.runtime.v1.Usage\x12\x18\n\x10\x63ompletion_count\x18\x03 \x01(\x03\"}\n\x19ListPromptVersionsRequest\x12\x30\n\x04role\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"s\n\x1aListPromptVersionsResponse\x12<\n\x0fprompt_versions\x18\x01 \x03(\x0b\x32#.cognition.runtime.v1.PromptVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t*\xf0\x01\n\x0cUsageGroupBy\x12\x1e\n\x1aUSAGE_GROUP_BY_UNSPECIFIED\x10\x00\x12\x17\n\x13USAGE_GROUP_BY_ROLE\x10\x01\x12\x1b\n\x17USAGE_GROUP_BY_PROVIDER\x10\x02\x12\x18\n\x14USAGE_GROUP_BY_MODEL\x10\x03\x12!\n\x1dUSAGE_GROUP_BY_PROMPT_VERSION\x10\x04\x12\x17\n\x13USAGE_GROUP_BY_GOAL\x10\x05\x12\x18\n\x14USAGE_GROUP_BY_AGENT\x10\x06\x12\x1a\n\x16USAGE_GROUP_BY_VARIANT\x10\x07\x32\xfb\x11\n\x0eRuntimeService\x12\xd4\x01\n\x10\x43reateExperiment\x12-.cognition.runtime.v1.CreateExperimentRequest\x1a..cognition.runtime.v1.CreateExperimentResponse\"a\xda\x41\x11parent,experiment\xa2\xbb\x18\x13\n\x11\x65xperiments.write\x82\xd3\xe4\x93\x02\x30\"\"/v1/{parent=tenants/*}/experiments:\nexperiment\x12\xb1\x01\n\rGetExperiment\x12*.cognition.runtime.v1.GetExperimentRequest\x1a+.cognition.runtime.v1.GetExperimentResponse\"G\xda\x41\x04name\xa2\xbb\x18\x12\n\x10\x65xperiments.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/experiments/*}\x12\xb9\x01\n\x0fListExperiments\x12,.cognition.runtime.v1.ListExperimentsRequest\x1a-.cognition.runtime.v1.ListExperimentsResponse\"I\xda\x41\x06parent\xa2\xbb\x18\x12\n\x10\x65xperiments.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/experiments\x12\xe4\x01\n\x10UpdateExperiment\x12-.cognition.runtime.v1.UpdateExperimentRequest\x1a..cognition.runtime.v1.UpdateExperimentResponse\"q\xda\x41\x16\x65xperiment,update_mask\xa2\xbb\x18\x13\n\x11\x65xperiments.write\x82\xd3\xe4\x93\x02;2-/v1/{experiment.name=tenants/*/experiments/*}:\nexperiment\x12\xbb\x01\n\x10\x44\x65leteExperiment\x12-.cognition.runtime.v1.DeleteExperimentRequest\x1a..cognition.runtime.v1.DeleteExperimentResponse\"H\xda\x41\x04name\xa2\xbb\x18\x13\n\x11\x65xperiments.write\x82\xd3\xe4\x93\x02$*\"/v1/{name=tenants/*/experiments/*}\x12\xb3\x01\n\x08\x43omplete\x12%.cognition.runtime.v1.CompleteRequest\x1a&.cognition.runtime.v1.CompleteResponse\"X\xda\x41\x14parent,role,messages\xa2\xbb\x18\x13\n\x11\x63ompletions.write\x82\xd3\xe4\x93\x02$\"\x1f/v1/{parent=tenants/*}:complete:\x01*\x12\xb6\x01\n\x0eStreamComplete\x12+.cognition.runtime.v1.StreamCompleteRequest\x1a,.cognition.runtime.v1.StreamCompleteResponse\"G\xa2\xbb\x18\x13\n\x11\x63ompletions.write\x82\xd3\xe4\x93\x02*\"%/v1/{parent=tenants/*}:streamComplete:\x01*0\x01\x12\x9f\x01\n\x05\x45mbed\x12\".cognition.runtime.v1.EmbedRequest\x1a#.cognition.runtime.v1.EmbedResponse\"M\xda\x41\x0cparent,texts\xa2\xbb\x18\x13\n\x11\x63ompletions.write\x82\xd3\xe4\x93\x02!\"\x1c/v1/{parent=tenants/*}:embed:\x01*\x12\xb1\x01\n\rGetCompletion\x12*.cognition.runtime.v1.GetCompletionRequest\x1a+.cognition.runtime.v1.GetCompletionResponse\"G\xda\x41\x04name\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/completions/*}\x12\xb9\x01\n\x0fListCompletions\x12,.cognition.runtime.v1.ListCompletionsRequest\x1a-.cognition.runtime.v1.ListCompletionsResponse\"I\xda\x41\x06parent\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/completions\x12\xa7\x01\n\x08GetUsage\x12%.cognition.runtime.v1.GetUsageRequest\x1a&.cognition.runtime.v1.GetUsageResponse\"L\xda\x41\x0fparent,group_by\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/usage\x12\xb5\x01\n\x12ListPromptVersions\x12/.cognition.runtime.v1.ListPromptVersionsRequest\x1a\x30.cognition.runtime.v1.ListPromptVersionsResponse\"<\xda\x41\x04role\xa2\xbb\x18\x0e\n\x0cprompts.read\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/prompts/{role}/versions\x1a\x1a\xca\x41\x17runtime.cognition.localB Z\x1e\x63ognition/runtime/v1;runtimev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/runtime/v1/runtime_service.proto\x12\x14\x63ognition.runtime.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a%cognition/runtime/v1/completion.proto\x1a%cognition/runtime/v1/experiment.proto\x1a)cognition/runtime/v1/prompt_version.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf3\x01\n\x17\x43reateExperimentRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12@\n\nexperiment\x18\x02 \x01(\x0b\x32 .cognition.runtime.v1.ExperimentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12:\n\rexperiment_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"P\n\x18\x43reateExperimentResponse\x12\x34\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Experiment\"R\n\x14GetExperimentRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/experiments/[^/]+$\"M\n\x15GetExperimentResponse\x12\x34\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Experiment\"\x8e\x01\n\x16ListExperimentsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListExperimentsResponse\x12\x35\n\x0b\x65xperiments\x18\x01 \x03(\x0b\x32 .cognition.runtime.v1.Experiment\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xaa\x01\n\x17UpdateExperimentRequest\x12@\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.ExperimentB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"P\n\x18UpdateExperimentResponse\x12\x34\n\nexperiment\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Experiment\"s\n\x17\x44\x65leteExperimentRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/experiments/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x1a\n\x18\x44\x65leteExperimentResponse\"\xc2\x03\n\x0f\x43ompleteRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x30\n\x04role\x18\x02 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12@\n\x08messages\x18\x03 \x03(\x0b\x32\x1d.cognition.runtime.v1.MessageB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\x80\x02\x12&\n\x11max_output_tokens\x18\x04 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\x80\xe8\x07(\x00\x12)\n\x0btemperature\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x00@-\x00\x00\x00\x00H\x00\x88\x01\x01\x12\"\n\x0fresponse_schema\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\x33\n\x04goal\x18\x07 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12\x35\n\x05\x61gent\x18\x08 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\x12\x1c\n\nrequest_id\x18\t \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x42\x0e\n\x0c_temperature\"H\n\x10\x43ompleteResponse\x12\x34\n\ncompletion\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Completion\"\xc8\x03\n\x15StreamCompleteRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x30\n\x04role\x18\x02 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12@\n\x08messages\x18\x03 \x03(\x0b\x32\x1d.cognition.runtime.v1.MessageB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\x80\x02\x12&\n\x11max_output_tokens\x18\x04 \x01(\x05\x42\x0b\xbaH\x08\x1a\x06\x18\x80\xe8\x07(\x00\x12)\n\x0btemperature\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x00@-\x00\x00\x00\x00H\x00\x88\x01\x01\x12\"\n\x0fresponse_schema\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\x33\n\x04goal\x18\x07 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12\x35\n\x05\x61gent\x18\x08 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\x12\x1c\n\nrequest_id\x18\t \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x42\x0e\n\x0c_temperature\"]\n\x16StreamCompleteResponse\x12\r\n\x05\x64\x65lta\x18\x01 \x01(\t\x12\x34\n\ncompletion\x18\x02 \x01(\x0b\x32 .cognition.runtime.v1.Completion\"\x80\x01\n\x0c\x45mbedRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12&\n\x05texts\x18\x02 \x03(\tB\x17\xe2\x41\x01\x02\xbaH\x10\x92\x01\r\x08\x01\x10\x80\x02\"\x06r\x04\x18\x80\x80\x02\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x7f\n\rEmbedResponse\x12\x33\n\nembeddings\x18\x01 \x03(\x0b\x32\x1f.cognition.runtime.v1.Embedding\x12\r\n\x05model\x18\x02 \x01(\t\x12*\n\x05usage\x18\x03 \x01(\x0b\x32\x1b.cognition.runtime.v1.Usage\"\x1b\n\tEmbedding\x12\x0e\n\x06values\x18\x01 \x03(\x02\"R\n\x14GetCompletionRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/completions/[^/]+$\"M\n\x15GetCompletionResponse\x12\x34\n\ncompletion\x18\x01 \x01(\x0b\x32 .cognition.runtime.v1.Completion\"\x8e\x01\n\x16ListCompletionsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListCompletionsResponse\x12\x35\n\x0b\x63ompletions\x18\x01 \x03(\x0b\x32 .cognition.runtime.v1.Completion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xdb\x01\n\x0fGetUsageRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12>\n\x08group_by\x18\x02 \x01(\x0e\x32\".cognition.runtime.v1.UsageGroupByB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12.\n\nstart_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"@\n\x10GetUsageResponse\x12,\n\x04rows\x18\x01 \x03(\x0b\x32\x1e.cognition.runtime.v1.UsageRow\"]\n\x08UsageRow\x12\x0b\n\x03key\x18\x01 \x01(\t\x12*\n\x05usage\x18\x02 \x01(\x0b\x32\x1b.cognition.runtime.v1.Usage\x12\x18\n\x10\x63ompletion_count\x18\x03 \x01(\x03\"}\n\x19ListPromptVersionsRequest\x12\x30\n\x04role\x18\x01 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"s\n\x1aListPromptVersionsResponse\x12<\n\x0fprompt_versions\x18\x01 \x03(\x0b\x32#.cognition.runtime.v1.PromptVersion\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"C\n\x10GetBudgetRequest\x12/\n\x04name\x18\x01 \x01(\tB!\xe2\x41\x01\x02\xbaH\x1ar\x18\x32\x16^tenants/[^/]+/budget$\"A\n\x11GetBudgetResponse\x12,\n\x06\x62udget\x18\x01 \x01(\x0b\x32\x1c.cognition.runtime.v1.Budget\"\xd5\x02\n\x06\x42udget\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1a\n\x0climit_micros\x18\x02 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x1a\n\x0cspent_micros\x18\x03 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x1e\n\x10remaining_micros\x18\x04 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12X\n\x14\x63\x61ll_estimate_micros\x18\x05 \x03(\x0b\x32\x34.cognition.runtime.v1.Budget.CallEstimateMicrosEntryB\x04\xe2\x41\x01\x03\x1a\x39\n\x17\x43\x61llEstimateMicrosEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01:J\xea\x41G\n\x1b\x63ognition.runtime.v1/Budget\x12\x17tenants/{tenant}/budget*\x07\x62udgets2\x06\x62udget*\xf0\x01\n\x0cUsageGroupBy\x12\x1e\n\x1aUSAGE_GROUP_BY_UNSPECIFIED\x10\x00\x12\x17\n\x13USAGE_GROUP_BY_ROLE\x10\x01\x12\x1b\n\x17USAGE_GROUP_BY_PROVIDER\x10\x02\x12\x18\n\x14USAGE_GROUP_BY_MODEL\x10\x03\x12!\n\x1dUSAGE_GROUP_BY_PROMPT_VERSION\x10\x04\x12\x17\n\x13USAGE_GROUP_BY_GOAL\x10\x05\x12\x18\n\x14USAGE_GROUP_BY_AGENT\x10\x06\x12\x1a\n\x16USAGE_GROUP_BY_VARIANT\x10\x07\x32\x9c\x13\n\x0eRuntimeService\x12\xd4\x01\n\x10\x43reateExperiment\x12-.cognition.runtime.v1.CreateExperimentRequest\x1a..cognition.runtime.v1.CreateExperimentResponse\"a\xda\x41\x11parent,experiment\xa2\xbb\x18\x13\n\x11\x65xperiments.write\x82\xd3\xe4\x93\x02\x30\"\"/v1/{parent=tenants/*}/experiments:\nexperiment\x12\xb1\x01\n\rGetExperiment\x12*.cognition.runtime.v1.GetExperimentRequest\x1a+.cognition.runtime.v1.GetExperimentResponse\"G\xda\x41\x04name\xa2\xbb\x18\x12\n\x10\x65xperiments.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/experiments/*}\x12\xb9\x01\n\x0fListExperiments\x12,.cognition.runtime.v1.ListExperimentsRequest\x1a-.cognition.runtime.v1.ListExperimentsResponse\"I\xda\x41\x06parent\xa2\xbb\x18\x12\n\x10\x65xperiments.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/experiments\x12\xe4\x01\n\x10UpdateExperiment\x12-.cognition.runtime.v1.UpdateExperimentRequest\x1a..cognition.runtime.v1.UpdateExperimentResponse\"q\xda\x41\x16\x65xperiment,update_mask\xa2\xbb\x18\x13\n\x11\x65xperiments.write\x82\xd3\xe4\x93\x02;2-/v1/{experiment.name=tenants/*/experiments/*}:\nexperiment\x12\xbb\x01\n\x10\x44\x65leteExperiment\x12-.cognition.runtime.v1.DeleteExperimentRequest\x1a..cognition.runtime.v1.DeleteExperimentResponse\"H\xda\x41\x04name\xa2\xbb\x18\x13\n\x11\x65xperiments.write\x82\xd3\xe4\x93\x02$*\"/v1/{name=tenants/*/experiments/*}\x12\xb3\x01\n\x08\x43omplete\x12%.cognition.runtime.v1.CompleteRequest\x1a&.cognition.runtime.v1.CompleteResponse\"X\xda\x41\x14parent,role,messages\xa2\xbb\x18\x13\n\x11\x63ompletions.write\x82\xd3\xe4\x93\x02$\"\x1f/v1/{parent=tenants/*}:complete:\x01*\x12\xb6\x01\n\x0eStreamComplete\x12+.cognition.runtime.v1.StreamCompleteRequest\x1a,.cognition.runtime.v1.StreamCompleteResponse\"G\xa2\xbb\x18\x13\n\x11\x63ompletions.write\x82\xd3\xe4\x93\x02*\"%/v1/{parent=tenants/*}:streamComplete:\x01*0\x01\x12\x9f\x01\n\x05\x45mbed\x12\".cognition.runtime.v1.EmbedRequest\x1a#.cognition.runtime.v1.EmbedResponse\"M\xda\x41\x0cparent,texts\xa2\xbb\x18\x13\n\x11\x63ompletions.write\x82\xd3\xe4\x93\x02!\"\x1c/v1/{parent=tenants/*}:embed:\x01*\x12\xb1\x01\n\rGetCompletion\x12*.cognition.runtime.v1.GetCompletionRequest\x1a+.cognition.runtime.v1.GetCompletionResponse\"G\xda\x41\x04name\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/completions/*}\x12\xb9\x01\n\x0fListCompletions\x12,.cognition.runtime.v1.ListCompletionsRequest\x1a-.cognition.runtime.v1.ListCompletionsResponse\"I\xda\x41\x06parent\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/completions\x12\xa7\x01\n\x08GetUsage\x12%.cognition.runtime.v1.GetUsageRequest\x1a&.cognition.runtime.v1.GetUsageResponse\"L\xda\x41\x0fparent,group_by\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/usage\x12\x9e\x01\n\tGetBudget\x12&.cognition.runtime.v1.GetBudgetRequest\x1a\'.cognition.runtime.v1.GetBudgetResponse\"@\xda\x41\x04name\xa2\xbb\x18\x12\n\x10\x63ompletions.read\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/{name=tenants/*/budget}\x12\xb5\x01\n\x12ListPromptVersions\x12/.cognition.runtime.v1.ListPromptVersionsRequest\x1a\x30.cognition.runtime.v1.ListPromptVersionsResponse\"<\xda\x41\x04role\xa2\xbb\x18\x0e\n\x0cprompts.read\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/prompts/{role}/versions\x1a\x1a\xca\x41\x17runtime.cognition.localB Z\x1e\x63ognition/runtime/v1;runtimev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -124,6 +125,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTPROMPTVERSIONSREQUEST'].fields_by_name['role']._serialized_options = b'\342A\001\002\272H\033r\0312\027^[a-z][a-z0-9_-]{0,62}$'
   _globals['_LISTPROMPTVERSIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTPROMPTVERSIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_GETBUDGETREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETBUDGETREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\032r\0302\026^tenants/[^/]+/budget$'
+  _globals['_BUDGET_CALLESTIMATEMICROSENTRY']._loaded_options = None
+  _globals['_BUDGET_CALLESTIMATEMICROSENTRY']._serialized_options = b'8\001'
+  _globals['_BUDGET'].fields_by_name['name']._loaded_options = None
+  _globals['_BUDGET'].fields_by_name['name']._serialized_options = b'\342A\001\010'
+  _globals['_BUDGET'].fields_by_name['limit_micros']._loaded_options = None
+  _globals['_BUDGET'].fields_by_name['limit_micros']._serialized_options = b'\342A\001\003'
+  _globals['_BUDGET'].fields_by_name['spent_micros']._loaded_options = None
+  _globals['_BUDGET'].fields_by_name['spent_micros']._serialized_options = b'\342A\001\003'
+  _globals['_BUDGET'].fields_by_name['remaining_micros']._loaded_options = None
+  _globals['_BUDGET'].fields_by_name['remaining_micros']._serialized_options = b'\342A\001\003'
+  _globals['_BUDGET'].fields_by_name['call_estimate_micros']._loaded_options = None
+  _globals['_BUDGET'].fields_by_name['call_estimate_micros']._serialized_options = b'\342A\001\003'
+  _globals['_BUDGET']._loaded_options = None
+  _globals['_BUDGET']._serialized_options = b'\352AG\n\033cognition.runtime.v1/Budget\022\027tenants/{tenant}/budget*\007budgets2\006budget'
   _globals['_RUNTIMESERVICE']._loaded_options = None
   _globals['_RUNTIMESERVICE']._serialized_options = b'\312A\027runtime.cognition.local'
   _globals['_RUNTIMESERVICE'].methods_by_name['CreateExperiment']._loaded_options = None
@@ -148,62 +165,72 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNTIMESERVICE'].methods_by_name['ListCompletions']._serialized_options = b'\332A\006parent\242\273\030\022\n\020completions.read\202\323\344\223\002$\022\"/v1/{parent=tenants/*}/completions'
   _globals['_RUNTIMESERVICE'].methods_by_name['GetUsage']._loaded_options = None
   _globals['_RUNTIMESERVICE'].methods_by_name['GetUsage']._serialized_options = b'\332A\017parent,group_by\242\273\030\022\n\020completions.read\202\323\344\223\002\036\022\034/v1/{parent=tenants/*}/usage'
+  _globals['_RUNTIMESERVICE'].methods_by_name['GetBudget']._loaded_options = None
+  _globals['_RUNTIMESERVICE'].methods_by_name['GetBudget']._serialized_options = b'\332A\004name\242\273\030\022\n\020completions.read\202\323\344\223\002\035\022\033/v1/{name=tenants/*/budget}'
   _globals['_RUNTIMESERVICE'].methods_by_name['ListPromptVersions']._loaded_options = None
   _globals['_RUNTIMESERVICE'].methods_by_name['ListPromptVersions']._serialized_options = b'\332A\004role\242\273\030\016\n\014prompts.read\202\323\344\223\002\035\022\033/v1/prompts/{role}/versions'
-  _globals['_USAGEGROUPBY']._serialized_start=3964
-  _globals['_USAGEGROUPBY']._serialized_end=4204
-  _globals['_CREATEEXPERIMENTREQUEST']._serialized_start=409
-  _globals['_CREATEEXPERIMENTREQUEST']._serialized_end=652
-  _globals['_CREATEEXPERIMENTRESPONSE']._serialized_start=654
-  _globals['_CREATEEXPERIMENTRESPONSE']._serialized_end=734
-  _globals['_GETEXPERIMENTREQUEST']._serialized_start=736
-  _globals['_GETEXPERIMENTREQUEST']._serialized_end=818
-  _globals['_GETEXPERIMENTRESPONSE']._serialized_start=820
-  _globals['_GETEXPERIMENTRESPONSE']._serialized_end=897
-  _globals['_LISTEXPERIMENTSREQUEST']._serialized_start=900
-  _globals['_LISTEXPERIMENTSREQUEST']._serialized_end=1042
-  _globals['_LISTEXPERIMENTSRESPONSE']._serialized_start=1044
-  _globals['_LISTEXPERIMENTSRESPONSE']._serialized_end=1149
-  _globals['_UPDATEEXPERIMENTREQUEST']._serialized_start=1152
-  _globals['_UPDATEEXPERIMENTREQUEST']._serialized_end=1322
-  _globals['_UPDATEEXPERIMENTRESPONSE']._serialized_start=1324
-  _globals['_UPDATEEXPERIMENTRESPONSE']._serialized_end=1404
-  _globals['_DELETEEXPERIMENTREQUEST']._serialized_start=1406
-  _globals['_DELETEEXPERIMENTREQUEST']._serialized_end=1521
-  _globals['_DELETEEXPERIMENTRESPONSE']._serialized_start=1523
-  _globals['_DELETEEXPERIMENTRESPONSE']._serialized_end=1549
-  _globals['_COMPLETEREQUEST']._serialized_start=1552
-  _globals['_COMPLETEREQUEST']._serialized_end=2002
-  _globals['_COMPLETERESPONSE']._serialized_start=2004
-  _globals['_COMPLETERESPONSE']._serialized_end=2076
-  _globals['_STREAMCOMPLETEREQUEST']._serialized_start=2079
-  _globals['_STREAMCOMPLETEREQUEST']._serialized_end=2535
-  _globals['_STREAMCOMPLETERESPONSE']._serialized_start=2537
-  _globals['_STREAMCOMPLETERESPONSE']._serialized_end=2630
-  _globals['_EMBEDREQUEST']._serialized_start=2633
-  _globals['_EMBEDREQUEST']._serialized_end=2761
-  _globals['_EMBEDRESPONSE']._serialized_start=2763
-  _globals['_EMBEDRESPONSE']._serialized_end=2890
-  _globals['_EMBEDDING']._serialized_start=2892
-  _globals['_EMBEDDING']._serialized_end=2919
-  _globals['_GETCOMPLETIONREQUEST']._serialized_start=2921
-  _globals['_GETCOMPLETIONREQUEST']._serialized_end=3003
-  _globals['_GETCOMPLETIONRESPONSE']._serialized_start=3005
-  _globals['_GETCOMPLETIONRESPONSE']._serialized_end=3082
-  _globals['_LISTCOMPLETIONSREQUEST']._serialized_start=3085
-  _globals['_LISTCOMPLETIONSREQUEST']._serialized_end=3227
-  _globals['_LISTCOMPLETIONSRESPONSE']._serialized_start=3229
-  _globals['_LISTCOMPLETIONSRESPONSE']._serialized_end=3334
-  _globals['_GETUSAGEREQUEST']._serialized_start=3337
-  _globals['_GETUSAGEREQUEST']._serialized_end=3556
-  _globals['_GETUSAGERESPONSE']._serialized_start=3558
-  _globals['_GETUSAGERESPONSE']._serialized_end=3622
-  _globals['_USAGEROW']._serialized_start=3624
-  _globals['_USAGEROW']._serialized_end=3717
-  _globals['_LISTPROMPTVERSIONSREQUEST']._serialized_start=3719
-  _globals['_LISTPROMPTVERSIONSREQUEST']._serialized_end=3844
-  _globals['_LISTPROMPTVERSIONSRESPONSE']._serialized_start=3846
-  _globals['_LISTPROMPTVERSIONSRESPONSE']._serialized_end=3961
-  _globals['_RUNTIMESERVICE']._serialized_start=4207
-  _globals['_RUNTIMESERVICE']._serialized_end=6506
+  _globals['_USAGEGROUPBY']._serialized_start=4471
+  _globals['_USAGEGROUPBY']._serialized_end=4711
+  _globals['_CREATEEXPERIMENTREQUEST']._serialized_start=436
+  _globals['_CREATEEXPERIMENTREQUEST']._serialized_end=679
+  _globals['_CREATEEXPERIMENTRESPONSE']._serialized_start=681
+  _globals['_CREATEEXPERIMENTRESPONSE']._serialized_end=761
+  _globals['_GETEXPERIMENTREQUEST']._serialized_start=763
+  _globals['_GETEXPERIMENTREQUEST']._serialized_end=845
+  _globals['_GETEXPERIMENTRESPONSE']._serialized_start=847
+  _globals['_GETEXPERIMENTRESPONSE']._serialized_end=924
+  _globals['_LISTEXPERIMENTSREQUEST']._serialized_start=927
+  _globals['_LISTEXPERIMENTSREQUEST']._serialized_end=1069
+  _globals['_LISTEXPERIMENTSRESPONSE']._serialized_start=1071
+  _globals['_LISTEXPERIMENTSRESPONSE']._serialized_end=1176
+  _globals['_UPDATEEXPERIMENTREQUEST']._serialized_start=1179
+  _globals['_UPDATEEXPERIMENTREQUEST']._serialized_end=1349
+  _globals['_UPDATEEXPERIMENTRESPONSE']._serialized_start=1351
+  _globals['_UPDATEEXPERIMENTRESPONSE']._serialized_end=1431
+  _globals['_DELETEEXPERIMENTREQUEST']._serialized_start=1433
+  _globals['_DELETEEXPERIMENTREQUEST']._serialized_end=1548
+  _globals['_DELETEEXPERIMENTRESPONSE']._serialized_start=1550
+  _globals['_DELETEEXPERIMENTRESPONSE']._serialized_end=1576
+  _globals['_COMPLETEREQUEST']._serialized_start=1579
+  _globals['_COMPLETEREQUEST']._serialized_end=2029
+  _globals['_COMPLETERESPONSE']._serialized_start=2031
+  _globals['_COMPLETERESPONSE']._serialized_end=2103
+  _globals['_STREAMCOMPLETEREQUEST']._serialized_start=2106
+  _globals['_STREAMCOMPLETEREQUEST']._serialized_end=2562
+  _globals['_STREAMCOMPLETERESPONSE']._serialized_start=2564
+  _globals['_STREAMCOMPLETERESPONSE']._serialized_end=2657
+  _globals['_EMBEDREQUEST']._serialized_start=2660
+  _globals['_EMBEDREQUEST']._serialized_end=2788
+  _globals['_EMBEDRESPONSE']._serialized_start=2790
+  _globals['_EMBEDRESPONSE']._serialized_end=2917
+  _globals['_EMBEDDING']._serialized_start=2919
+  _globals['_EMBEDDING']._serialized_end=2946
+  _globals['_GETCOMPLETIONREQUEST']._serialized_start=2948
+  _globals['_GETCOMPLETIONREQUEST']._serialized_end=3030
+  _globals['_GETCOMPLETIONRESPONSE']._serialized_start=3032
+  _globals['_GETCOMPLETIONRESPONSE']._serialized_end=3109
+  _globals['_LISTCOMPLETIONSREQUEST']._serialized_start=3112
+  _globals['_LISTCOMPLETIONSREQUEST']._serialized_end=3254
+  _globals['_LISTCOMPLETIONSRESPONSE']._serialized_start=3256
+  _globals['_LISTCOMPLETIONSRESPONSE']._serialized_end=3361
+  _globals['_GETUSAGEREQUEST']._serialized_start=3364
+  _globals['_GETUSAGEREQUEST']._serialized_end=3583
+  _globals['_GETUSAGERESPONSE']._serialized_start=3585
+  _globals['_GETUSAGERESPONSE']._serialized_end=3649
+  _globals['_USAGEROW']._serialized_start=3651
+  _globals['_USAGEROW']._serialized_end=3744
+  _globals['_LISTPROMPTVERSIONSREQUEST']._serialized_start=3746
+  _globals['_LISTPROMPTVERSIONSREQUEST']._serialized_end=3871
+  _globals['_LISTPROMPTVERSIONSRESPONSE']._serialized_start=3873
+  _globals['_LISTPROMPTVERSIONSRESPONSE']._serialized_end=3988
+  _globals['_GETBUDGETREQUEST']._serialized_start=3990
+  _globals['_GETBUDGETREQUEST']._serialized_end=4057
+  _globals['_GETBUDGETRESPONSE']._serialized_start=4059
+  _globals['_GETBUDGETRESPONSE']._serialized_end=4124
+  _globals['_BUDGET']._serialized_start=4127
+  _globals['_BUDGET']._serialized_end=4468
+  _globals['_BUDGET_CALLESTIMATEMICROSENTRY']._serialized_start=4335
+  _globals['_BUDGET_CALLESTIMATEMICROSENTRY']._serialized_end=4392
+  _globals['_RUNTIMESERVICE']._serialized_start=4714
+  _globals['_RUNTIMESERVICE']._serialized_end=7174
 # @@protoc_insertion_point(module_scope)

@@ -8,6 +8,7 @@ from cognition.runtime.v1 import prompt_version_pb2 as _prompt_version_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import client_pb2 as _client_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
+from google.api import resource_pb2 as _resource_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -277,3 +278,36 @@ class ListPromptVersionsResponse(_message.Message):
     prompt_versions: _containers.RepeatedCompositeFieldContainer[_prompt_version_pb2.PromptVersion]
     next_page_token: str
     def __init__(self, prompt_versions: _Optional[_Iterable[_Union[_prompt_version_pb2.PromptVersion, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetBudgetRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetBudgetResponse(_message.Message):
+    __slots__ = ("budget",)
+    BUDGET_FIELD_NUMBER: _ClassVar[int]
+    budget: Budget
+    def __init__(self, budget: _Optional[_Union[Budget, _Mapping]] = ...) -> None: ...
+
+class Budget(_message.Message):
+    __slots__ = ("name", "limit_micros", "spent_micros", "remaining_micros", "call_estimate_micros")
+    class CallEstimateMicrosEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: int
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[int] = ...) -> None: ...
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    SPENT_MICROS_FIELD_NUMBER: _ClassVar[int]
+    REMAINING_MICROS_FIELD_NUMBER: _ClassVar[int]
+    CALL_ESTIMATE_MICROS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    limit_micros: int
+    spent_micros: int
+    remaining_micros: int
+    call_estimate_micros: _containers.ScalarMap[str, int]
+    def __init__(self, name: _Optional[str] = ..., limit_micros: _Optional[int] = ..., spent_micros: _Optional[int] = ..., remaining_micros: _Optional[int] = ..., call_estimate_micros: _Optional[_Mapping[str, int]] = ...) -> None: ...

@@ -96,6 +96,11 @@ class RuntimeServiceStub:
                 request_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetUsageRequest.SerializeToString,
                 response_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetUsageResponse.FromString,
                 _registered_method=True)
+        self.GetBudget = channel.unary_unary(
+                '/cognition.runtime.v1.RuntimeService/GetBudget',
+                request_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetBudgetRequest.SerializeToString,
+                response_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetBudgetResponse.FromString,
+                _registered_method=True)
         self.ListPromptVersions = channel.unary_unary(
                 '/cognition.runtime.v1.RuntimeService/ListPromptVersions',
                 request_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsRequest.SerializeToString,
@@ -202,6 +207,14 @@ class RuntimeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBudget(self, request, context):
+        """Gets a tenant's budget: its spend limit, what it spent, what remains, and what one model
+        call of each agent role is estimated to cost now (the planner checks plans against it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListPromptVersions(self, request, context):
         """Lists the prompt versions of an agent role, newest first. Returns NOT_FOUND for an
         unknown role, INVALID_ARGUMENT for a bad page token.
@@ -267,6 +280,11 @@ def add_RuntimeServiceServicer_to_server(servicer, server):
                     servicer.GetUsage,
                     request_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetUsageRequest.FromString,
                     response_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetUsageResponse.SerializeToString,
+            ),
+            'GetBudget': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBudget,
+                    request_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetBudgetRequest.FromString,
+                    response_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetBudgetResponse.SerializeToString,
             ),
             'ListPromptVersions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPromptVersions,
@@ -578,6 +596,33 @@ class RuntimeService:
             '/cognition.runtime.v1.RuntimeService/GetUsage',
             cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetUsageRequest.SerializeToString,
             cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetUsageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBudget(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.runtime.v1.RuntimeService/GetBudget',
+            cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetBudgetRequest.SerializeToString,
+            cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.GetBudgetResponse.FromString,
             options,
             channel_credentials,
             insecure,

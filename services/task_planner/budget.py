@@ -1,0 +1,53 @@
+"""Whether a tenant can afford a plan, asked of the AI runtime's budget."""
+
+from __future__ import annotations
+
+import logging
+
+from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
+from services.task_planner.core.models import PlanDraft
+from shared import context
+from shared.client import ServiceClient
+from shared.errors import DeadlineExceeded, Unavailable
+
+log = logging.getLogger(__name__)
+
+COMPLETIONS_READ = frozenset({"completions.read"})
+
+
+class RuntimeBudget:
+    """A plan fits when one model call per task, at the runtime's current estimate for the
+    task's role, fits in what remains of the tenant's budget; an unlimited tenant always fits.
+
+    When the runtime cannot be reached the plan is let through: the runtime still refuses
+    every call over the budget.
+
+    Args:
+        runtime: A client of the ai-runtime service.
+        service: This service's name, its identity towards the runtime.
+    """
+
+    def __init__(self, runtime: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub],
+                 service: str) -> None:
+        self._runtime = runtime
+        self._subject = f"services/{service}"
+
+    async def __call__(self, tenant: str, draft: PlanDraft) -> bool:
+        identity = context.CallContext(tenant=tenant, subject=self._subject,
+                                       scopes=COMPLETIONS_READ)
+        try:
+            with context.bind(identity):
+                budget = (await self._runtime.call(
+                    "GetBudget",
+                    runtime_service_pb2.GetBudgetRequest(name=f"tenants/{tenant}/budget"),
+                    idempotent=True)).budget
+        except (Unavailable, DeadlineExceeded) as error:
+            log.warning("budget of %s unknown (%s); the plan is let through", tenant,
+                        error.message)
+            return True
+        if budget.limit_micros == 0:
+            return True
+        estimates = budget.call_estimate_micros
+        fallback = max(estimates.values(), default=0)
+        need: int = sum(estimates.get(task.agent_role, fallback) for task in draft.tasks)
+        return need <= int(budget.remaining_micros)
