@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from cognition.quality.v1 import policy_pb2, validation_pb2
@@ -17,6 +16,7 @@ from services.ai_quality_gate.core.models import (
 )
 from shared import names
 from shared.errors import InvalidArgument, NotFound
+from shared.filters import filter_enum, filter_resource_id, parse_filter
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "policies"
@@ -108,61 +108,19 @@ def validation_to_proto(validation: Validation) -> validation_pb2.Validation:
     )
 
 
-# One term of a ListValidations filter: an enum name for verdict, a quoted string otherwise.
-_TERM = re.compile(r'\s*(?P<field>verdict|policy|subject)\s*=\s*'
-                   r'(?:"(?P<text>(?:[^"\\]|\\.)*)"|(?P<enum>[A-Z][A-Z0-9_]*))\s*')
-_AND = re.compile(r"AND(?=\s)")
-_ESCAPE = re.compile(r"\\(.)")
-_FILTER_HELP = 'use verdict = VERDICT_X, policy = "..." or subject = "..." joined by AND'
+_FILTER_USAGE = 'use verdict = VERDICT_X, policy = "..." or subject = "..." joined by AND'
 
 
 def validation_filter(tenant: str, text: str) -> ValidationFilter:
     """Parse a ListValidations filter, e.g. ``verdict = VERDICT_FAIL AND subject = "…"``.
 
-    Inside quotes, a backslash escapes the next character (``\\"``, ``\\\\``).
-
     Raises:
         InvalidArgument: On ``filter``, for a term not of the documented forms, a repeated
             term, an unknown or UNSPECIFIED verdict, or a policy of another tenant.
     """
-    terms: dict[str, str] = {}
-    position, text = 0, text.strip()
-    while position < len(text):
-        if terms:
-            joiner = _AND.match(text, position)
-            if joiner is None:
-                raise InvalidArgument.for_field("filter", f"expected AND at {position}; "
-                                                          + _FILTER_HELP)
-            position = joiner.end()
-        term = _TERM.match(text, position)
-        if term is None or (term["field"] == "verdict") != (term["enum"] is not None):
-            raise InvalidArgument.for_field("filter", f"unsupported term at {position}; "
-                                                      + _FILTER_HELP)
-        if term["field"] in terms:
-            raise InvalidArgument.for_field("filter", f"{term['field']} is given twice")
-        terms[term["field"]] = term["enum"] or _ESCAPE.sub(r"\1", term["text"])
-        position = term.end()
+    terms = parse_filter(text, "verdict|policy|subject", {"verdict"}, _FILTER_USAGE)
     return ValidationFilter(
-        policy=_filter_policy(tenant, terms["policy"]) if "policy" in terms else None,
+        policy=(filter_resource_id(tenant, COLLECTION, terms["policy"], "policy")
+                if "policy" in terms else None),
         subject=terms.get("subject"),
-        verdict=_filter_verdict(terms["verdict"]) if "verdict" in terms else None)
-
-
-def _filter_verdict(name: str) -> Verdict:
-    """``VERDICT_FAIL`` -> ``Verdict.FAIL``."""
-    try:
-        number = validation_pb2.Verdict.Value(name)
-    except ValueError as error:
-        raise InvalidArgument.for_field("filter", f"unknown verdict {name!r}") from error
-    if number == 0:
-        raise InvalidArgument.for_field("filter", f"{name} matches nothing; leave it out")
-    return enum_from_proto(validation_pb2.Verdict, number, Verdict, Verdict.PASS)
-
-
-def _filter_policy(tenant: str, policy: str) -> str:
-    """The id of a policy filter, which must name a policy of ``tenant``."""
-    prefix = f"tenants/{tenant}/{COLLECTION}/"
-    policy_id = policy.removeprefix(prefix)
-    if policy_id == policy or not policy_id or "/" in policy_id:
-        raise InvalidArgument.for_field("filter", f"policy must look like {prefix}{{policy}}")
-    return policy_id
+        verdict=filter_enum(validation_pb2.Verdict, terms.get("verdict"), Verdict))

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import re
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from google.protobuf import duration_pb2
 
@@ -20,7 +19,7 @@ from services.observability.core.models import (
     Severity,
 )
 from shared import names
-from shared.errors import InvalidArgument
+from shared.filters import filter_enum, filter_resource_id, parse_filter
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "alertRules"
@@ -123,12 +122,8 @@ def new_alert(tenant: str, alert_id: str, message: alert_pb2.Alert) -> Alert:
     )
 
 
-# One term of a ListAlerts filter: an enum name for state/severity, a quoted string otherwise.
-_TERM = re.compile(r'\s*(?P<field>state|severity|rule|source|labels\.[a-z][a-z0-9_]{0,62})\s*=\s*'
-                   r'(?:"(?P<text>[^"]*)"|(?P<enum>[A-Z][A-Z0-9_]*))\s*')
-_AND = re.compile(r"AND(?=\s)")
-_FILTER_HELP = ('use state = ALERT_STATE_X, severity = SEVERITY_X, rule = "...", source = "..." '
-                'or labels.<key> = "..." joined by AND')
+_FILTER_USAGE = ('use state = ALERT_STATE_X, severity = SEVERITY_X, rule = "...", source = "..." '
+                 'or labels.<key> = "..." joined by AND')
 
 
 def alert_filter(tenant: str, text: str) -> AlertFilter:
@@ -138,50 +133,13 @@ def alert_filter(tenant: str, text: str) -> AlertFilter:
         InvalidArgument: On ``filter``, for a term not of the documented forms, a repeated
             term, an unknown or UNSPECIFIED enum value, or a rule of another tenant.
     """
-    terms: dict[str, str] = {}
-    position, text = 0, text.strip()
-    while position < len(text):
-        if terms:
-            joiner = _AND.match(text, position)
-            if joiner is None:
-                raise InvalidArgument.for_field("filter", f"expected AND at {position}; "
-                                                          + _FILTER_HELP)
-            position = joiner.end()
-        term = _TERM.match(text, position)
-        if term is None or (term["field"] in ("state", "severity")) != (term["enum"] is not None):
-            raise InvalidArgument.for_field("filter", f"unsupported term at {position}; "
-                                                      + _FILTER_HELP)
-        if term["field"] in terms:
-            raise InvalidArgument.for_field("filter", f"{term['field']} is given twice")
-        terms[term["field"]] = term["enum"] or term["text"]
-        position = term.end()
+    terms = parse_filter(text, r"state|severity|rule|source|labels\.[a-z][a-z0-9_]{0,62}",
+                         {"state", "severity"}, _FILTER_USAGE)
     return AlertFilter(
-        state=_filter_enum(alert_pb2.AlertState, terms.get("state"), AlertState),
-        severity=_filter_enum(alert_rule_pb2.Severity, terms.get("severity"), Severity),
-        rule=_rule_id(tenant, terms["rule"]) if "rule" in terms else None,
+        state=filter_enum(alert_pb2.AlertState, terms.get("state"), AlertState),
+        severity=filter_enum(alert_rule_pb2.Severity, terms.get("severity"), Severity),
+        rule=(filter_resource_id(tenant, COLLECTION, terms["rule"], "rule")
+              if "rule" in terms else None),
         source=terms.get("source"),
         labels={k.removeprefix("labels."): v for k, v in terms.items()
                 if k.startswith("labels.")})
-
-
-def _filter_enum(proto_enum: Any, name: str | None, domain_enum: type[D]) -> D | None:
-    """``ALERT_STATE_FIRING`` -> ``AlertState.FIRING``; None stays None."""
-    if name is None:
-        return None
-    try:
-        number = proto_enum.Value(name)
-    except ValueError as error:
-        raise InvalidArgument.for_field("filter", f"unknown value {name!r}") from error
-    if number == 0:
-        raise InvalidArgument.for_field("filter", f"{name} matches nothing; leave it out")
-    # Never UNSPECIFIED here, so the default is not used.
-    return enum_from_proto(proto_enum, number, domain_enum, next(iter(domain_enum)))
-
-
-def _rule_id(tenant: str, rule: str) -> str:
-    """The id of a rule filter, which must name an alert rule of ``tenant``."""
-    prefix = f"tenants/{tenant}/{COLLECTION}/"
-    rule_id = rule.removeprefix(prefix)
-    if rule_id == rule or not rule_id or "/" in rule_id:
-        raise InvalidArgument.for_field("filter", f"rule must look like {prefix}{{alert_rule}}")
-    return rule_id
