@@ -4,28 +4,16 @@ and downgrades cleanly back to 0003."""
 from __future__ import annotations
 
 import pathlib
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from services.agent_orchestrator.repository import metadata
 from services.agent_orchestrator.server import MIGRATIONS
 from shared.database import DatabaseConnection
 from shared.database.migrations import alembic_config, upgrade
-
-
-def _differences(connection: sa.Connection) -> list[Any]:
-    # Tables of shared/ (idempotency keys, audit outbox) are not in this service's metadata.
-    context = MigrationContext.configure(connection, opts={"compare_type": False})
-    return [d for d in compare_metadata(context, metadata)
-            if not (isinstance(d, tuple) and d[0] in ("remove_table", "remove_index")
-                    and d[1].name not in metadata.tables
-                    and getattr(getattr(d[1], "table", None), "name", None)
-                    not in metadata.tables)]
+from tests.schema import schema_differences
 
 
 def _tables(connection: sa.Connection) -> set[str]:
@@ -38,7 +26,7 @@ async def test_0004_matches_the_repository_tables_and_downgrades(tmp_path: pathl
     try:
         await upgrade(db, MIGRATIONS)
         async with db.connect() as conn:
-            assert await conn.run_sync(_differences) == []
+            assert await conn.run_sync(schema_differences(metadata)) == []
             assert {"agents", "assignments", "executions"} <= await conn.run_sync(_tables)
 
         config = alembic_config(MIGRATIONS)

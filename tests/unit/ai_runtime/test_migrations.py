@@ -4,23 +4,16 @@ and downgrades cleanly back to 0003."""
 from __future__ import annotations
 
 import pathlib
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from services.ai_runtime.repository import metadata
 from services.ai_runtime.server import MIGRATIONS
 from shared.database import DatabaseConnection
 from shared.database.migrations import alembic_config, upgrade
-
-
-def _differences(connection: sa.Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": False})
-    return list(compare_metadata(context, metadata))
+from tests.schema import schema_differences
 
 
 async def test_0004_matches_the_repository_tables(tmp_path: pathlib.Path) -> None:
@@ -28,7 +21,7 @@ async def test_0004_matches_the_repository_tables(tmp_path: pathlib.Path) -> Non
     try:
         await upgrade(db, MIGRATIONS)
         async with db.connect() as conn:
-            differences = await conn.run_sync(_differences)
+            differences = await conn.run_sync(schema_differences(metadata))
             tables = await conn.run_sync(lambda c: sa.inspect(c).get_table_names())
         ours = [d for d in differences if str(d).find("idempotency") < 0
                 and str(d).find("audit_outbox") < 0]
