@@ -28,9 +28,11 @@ from services.agent_orchestrator.servicer import OrchestratorServicer
 from shared.agents import AgentPipeline
 from shared.agents.adapters import MeshMemory, MeshModels, MeshQualityGate
 from shared.agents.pipeline import ResultStore
+from shared.audit import AuditRecorder
 from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.database.audit_outbox import AuditOutbox
 from shared.registry import by_name
 from shared.server import Register, RunningServer, start_service
 
@@ -109,7 +111,10 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
             dispatcher: list[Dispatcher] = []
             host = AgentHost(host_id(tuning), agent_service, store, scheduler, reporter,
                              peers.pipeline, concurrency=tuning.builtin_agent_concurrency,
-                             on_done=lambda: dispatcher[0].wake())
+                             on_done=lambda: dispatcher[0].wake(),
+                             # Delivered by the service's audit publisher with the rest.
+                             audit=AuditRecorder(SPEC.error_domain.split(".")[0],
+                                                 AuditOutbox(db)))
             dispatcher.append(Dispatcher(
                 MeshTaskBoard(peers.planner), scheduler, host, reporter,
                 interval=tuning.dispatch_interval_seconds,

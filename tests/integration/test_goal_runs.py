@@ -14,6 +14,8 @@ from typing import Any
 import grpc
 import pytest
 
+from cognition.audit.v1 import audit_service_pb2 as audit_pb
+from cognition.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from cognition.observability.v1 import observability_service_pb2 as obs_pb
 from cognition.observability.v1 import observability_service_pb2_grpc as obs_grpc
 from cognition.orchestrator.v1 import agent_pb2, assignment_pb2, execution_pb2
@@ -149,7 +151,20 @@ async def test_a_goal_runs_its_dag_in_dependency_order_with_independent_tasks_at
     # The two research tasks ran at the same time (each takes >= 300 ms of model time).
     assert start["research-2"] < end["research-1"] and start["research-1"] < end["research-2"]
     assert all(r.agent.split("/")[-1].startswith("builtin-") for r in runs.values())
-    assert "research-1" in tasks["draft"].depends_on[0] or tasks["draft"].depends_on
+
+    async def audited() -> set[tuple[str, str]] | None:
+        listed = await audit_grpc.AuditServiceStub(channel).ListAuditEntries(
+            audit_pb.ListAuditEntriesRequest(parent=f"tenants/{tenant}", page_size=1000),
+            timeout=5)
+        seen = {(e.action, e.resource) for e in listed.audit_entries}
+        wanted = {("orchestrator.complete_execution", r.name) for r in runs.values()}
+        return seen if wanted <= seen else None
+
+    # Every hop of each task's pipeline is in the audit trail, the attempts' ends included.
+    actions = {action for action, _ in await assert_eventually(
+        audited, timeout=15, message="every attempt is audited")}
+    assert {"runtime.complete", "planner.update_task",
+            "orchestrator.complete_execution"} <= actions
 
 
 async def test_retry_a_task_that_fails_twice_then_succeeds(

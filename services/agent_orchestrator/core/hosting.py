@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Protocol
 
 from cognition.agents.v1 import agent_io_pb2
+from cognition.orchestrator.v1 import orchestrator_service_pb2
 from services.agent_orchestrator.core.agents import AgentService
 from services.agent_orchestrator.core.models import (
     Agent,
@@ -32,6 +33,7 @@ from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from shared import context
 from shared.agents import AgentFailure, AgentType, agent_type, known_roles
 from shared.agents.pipeline import AgentRun, ResultStore
+from shared.audit import AuditRecorder
 from shared.errors import AlreadyExists, CognitionError, FailedPrecondition
 
 if TYPE_CHECKING:
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BUILTIN_PREFIX = "builtin-"
+COMPLETE_EXECUTION = "/cognition.orchestrator.v1.OrchestratorService/CompleteExecution"
 SUBJECT = "services/agent-orchestrator"
 # What the pipeline's mesh calls need: context, model calls, quality checks.
 AGENT_SCOPES = frozenset({"memories.read", "completions.write", "policies.read"})
@@ -93,11 +96,14 @@ class AgentHost:
         runners: Builds the agent pipeline for one execution.
         concurrency: max_concurrency of each built-in agent.
         on_done: Called after each finished execution (wakes the dispatcher).
+        audit: Records each finished attempt in the audit trail, as the agent's
+            CompleteExecution (None: not audited).
     """
 
     def __init__(self, host_id: str, agents: AgentService, store: AssignmentStore,
                  scheduler: Scheduler, reporter: Reporter, runners: RunnerFactory, *,
-                 concurrency: int, on_done: Callable[[], None] = lambda: None) -> None:
+                 concurrency: int, on_done: Callable[[], None] = lambda: None,
+                 audit: AuditRecorder | None = None) -> None:
         self.host_id = host_id
         self._agents = agents
         self._store = store
@@ -106,6 +112,7 @@ class AgentHost:
         self._runners = runners
         self._concurrency = concurrency
         self._on_done = on_done
+        self._audit = audit
         self._hosted: set[tuple[str, str]] = set()  # (tenant, agent id)
         self._decided: set[tuple[str, str]] = set()  # (tenant, role) looked at already
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -196,11 +203,26 @@ class AgentHost:
                                                       started=result.started)
             except FailedPrecondition:
                 return  # ended meanwhile (reassigned, or its lease ran out and was retried)
+        await self._record(done.assignment, done.execution)
         await self._reporter.report(done.assignment, done.execution.output)
         if done.replacement is not None:
             self.run(done.replacement, await self._store.executions.get(
                 done.replacement.tenant, f"{done.replacement.id}-{done.replacement.attempt}"))
         self._on_done()
+
+    async def _record(self, assignment: Assignment, ended: Execution) -> None:
+        """The pipeline's audit step: the attempt's end, by the agent that ran it."""
+        if self._audit is None:
+            return
+        request = orchestrator_service_pb2.CompleteExecutionRequest(
+            name=f"tenants/{assignment.tenant}/executions/{ended.id}", output=ended.output,
+            error=ended.error)
+        actor = context.CallContext(tenant=assignment.tenant,
+                                    subject=f"tenants/{assignment.tenant}/agents/{ended.agent}")
+        with context.bind(actor):
+            await self._audit.record(COMPLETE_EXECUTION, request, None,
+                                     AgentFailure("ATTEMPT_FAILED", ended.error)
+                                     if ended.error else None)
 
     async def _attempt(self, assignment: Assignment, execution: Execution,
                        runner: AgentRunner) -> str:
