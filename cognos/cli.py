@@ -151,14 +151,49 @@ def status(var: pathlib.Path = VAR) -> None:
 def token(var: pathlib.Path = VAR,
           tenant: str = typer.Option("", help="Act in this tenant (the platform key may)."),
           scope: list[str] = typer.Option([], help="Scopes to ask for (default: all)."),
-          address: str = typer.Option("127.0.0.1:8080", help="Envoy's address.")) -> None:
+          address: str = typer.Option("", help="Envoy's address (default: the running "
+                                                "mesh's).")) -> None:
     """Print an access token bought with the bootstrap admin key of a running mesh."""
     key_file = MeshLayout(var_dir=var).bootstrap_key_file
     if not key_file.exists():
         console.print(f"[red]no bootstrap key at {key_file}; is the mesh running here?[/red]")
         raise typer.Exit(1)
-    typer.echo(asyncio.run(issue_token(address, read_secret(key_file), tenant=tenant,
-                                       scopes=scope)))
+    typer.echo(asyncio.run(issue_token(address or _envoy_of(var), read_secret(key_file),
+                                       tenant=tenant, scopes=scope)))
+
+
+def _envoy_of(var: pathlib.Path) -> str:
+    """Envoy's address of the mesh running in ``var`` (the default port when unknown)."""
+    state = read_state(var)
+    envoy = state.get("envoy") if state else None
+    if isinstance(envoy, dict) and envoy.get("address"):
+        return str(envoy["address"])
+    return f"127.0.0.1:{ENVOY_LISTEN_PORT}"
+
+
+@app.command("run")
+def run_goal(goal: str = typer.Argument(..., help="What you want done."),
+             var: pathlib.Path = VAR,
+             tenant: str = typer.Option("default", help="The tenant the goal belongs to."),
+             address: str = typer.Option("", help="Envoy's address (default: the running "
+                                                  "mesh's)."),
+             timeout: float = typer.Option(600.0, help="Seconds to follow the goal."),
+             ) -> None:
+    """Submit a goal to a running mesh (`cognos up`) and follow it to its end with live
+    progress, then print its plan, tasks, agents, cost and answer. Fails unless it succeeds."""
+    key_file = MeshLayout(var_dir=var).bootstrap_key_file
+    if not key_file.exists():
+        console.print(f"[red]no bootstrap key at {key_file}; is the mesh running here?[/red]")
+        raise typer.Exit(1)
+
+    async def submit() -> bool:
+        envoy = address or _envoy_of(var)
+        access = await issue_token(envoy, read_secret(key_file), tenant=tenant)
+        outcome = await demo.run_goal(envoy, access, tenant, goal, console, timeout=timeout)
+        return outcome.succeeded
+
+    if not asyncio.run(submit()):
+        raise typer.Exit(1)
 
 
 @app.command("envoy-config")

@@ -69,6 +69,9 @@ def test_up_status_down(tmp_path: pathlib.Path) -> None:
             row = next(line for line in status.stdout.splitlines() if f" {spec.name} " in line)
             assert row.count("SERVING") == 2, row  # directly and through Envoy
         assert (var / "log" / "task-planner.log").exists()
+        ran = cognos("run", "Summarize: cats, dogs", "--var", str(var), "--timeout", "60")
+        assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert "goal SUCCEEDED" in ran.stdout and "builtin-summarizer-" in ran.stdout
         _kill_and_wait_for_restart(state, "task-planner")
     finally:
         stopped = cognos("down", "--var", str(var))
