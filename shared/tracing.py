@@ -12,6 +12,7 @@ from opentelemetry.instrumentation.grpc import aio_client_interceptors, aio_serv
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 
 _configured = False
 
@@ -24,7 +25,10 @@ def configure(service_name: str, otlp_endpoint: str) -> None:
     global _configured
     if _configured:
         return
-    provider = TracerProvider(resource=Resource.create({"service.name": service_name}))
+    # Without an exporter nothing reads the spans: they are not recorded, but still get trace
+    # and span ids, which travel on and label logs and audit entries.
+    provider = TracerProvider(resource=Resource.create({"service.name": service_name}),
+                              sampler=None if otlp_endpoint else ALWAYS_OFF)
     if otlp_endpoint:
         from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
 
