@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,7 +72,31 @@ experiments = sa.Table(
 
 
 class ExperimentRepository(Repository[Experiment]):
-    """Experiments, tenant-scoped, and which of them run for a role."""
+    """Experiments, tenant-scoped, and which of them run for a role.
+
+    Which experiment runs for a role is asked on every completion, so the answer is kept for
+    ``RUNNING_TTL`` seconds; writes through this repository forget it at once (another
+    replica's writes show within the TTL).
+    """
+
+    RUNNING_TTL = 2.0
+
+    def __init__(self, db: DatabaseConnection, table: sa.Table, model: type[Experiment],
+                 kind: str) -> None:
+        super().__init__(db, table, model, kind)
+        self._running: dict[tuple[str, str], tuple[float, Experiment | None]] = {}
+
+    async def create(self, entity: Experiment) -> Experiment:
+        self._running.clear()
+        return await super().create(entity)
+
+    async def update(self, entity: Experiment, expected_etag: str = "") -> Experiment:
+        self._running.clear()
+        return await super().update(entity, expected_etag)
+
+    async def delete(self, tenant: str, id_: str) -> None:
+        self._running.clear()
+        await super().delete(tenant, id_)
 
     async def count_running(self, tenant: str, role: str) -> int:
         """How many of ``tenant``'s experiments for ``role`` are RUNNING."""
@@ -80,10 +105,16 @@ class ExperimentRepository(Repository[Experiment]):
 
     async def running_for(self, tenant: str, role: str) -> Experiment | None:
         """The experiment running for ``role`` in ``tenant``, if any (the newest one)."""
+        self.check_tenant(tenant)
+        kept = self._running.get((tenant, role))
+        if kept is not None and kept[0] > time.monotonic():
+            return kept[1]
         c = self.table.c
         page = await self.list(tenant, PageRequest(size=1),
                                [c.role == role, c.state == ExperimentState.RUNNING])
-        return page.items[0] if page.items else None
+        found = page.items[0] if page.items else None
+        self._running[(tenant, role)] = (time.monotonic() + self.RUNNING_TTL, found)
+        return found
 
 
 def experiment_repository(db: DatabaseConnection) -> ExperimentRepository:

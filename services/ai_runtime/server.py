@@ -16,6 +16,7 @@ from services.ai_runtime.core.providers.offline import OfflineProvider
 from services.ai_runtime.core.providers.replay import CassetteRecorder, ReplayProvider
 from services.ai_runtime.core.router import ProviderRouter
 from services.ai_runtime.repository import (
+    ExperimentRepository,
     UsageRepository,
     completion_repository,
     experiment_repository,
@@ -74,12 +75,13 @@ def build_router(settings: Settings, providers: dict[str, Provider] | None = Non
                           settings.provider_timeout_seconds)
 
 
-def build_completions(settings: Settings, db: DatabaseConnection,
-                      router: ProviderRouter) -> CompletionService:
+def build_completions(settings: Settings, db: DatabaseConnection, router: ProviderRouter,
+                      experiments: ExperimentRepository | None = None) -> CompletionService:
     """The completion service of ``settings`` over ``db``."""
     prices = {key: ModelPrice(p.input, p.output) for key, p in settings.prices.items()}
     return CompletionService(
-        completion_repository(db), UsageRepository(db), experiment_repository(db), router,
+        completion_repository(db), UsageRepository(db),
+        experiments or experiment_repository(db), router,
         PromptLibrary(settings.resolved_prompts_dir(), settings.prompt_versions),
         PriceTable(prices), Budgets(settings.default_budget_micros, settings.tenant_budgets),
         CassetteRecorder(settings.record_cassette) if settings.record_cassette else None,
@@ -99,8 +101,9 @@ async def create_server(settings: ServiceSettings,
     router = build_router(runtime, providers)
 
     def servicers(db: DatabaseConnection) -> Register:
-        servicer = RuntimeServicer(ExperimentService(experiment_repository(db)),
-                                   build_completions(runtime, db, router))
+        experiments = experiment_repository(db)  # one, so its writes refresh what runs
+        servicer = RuntimeServicer(ExperimentService(experiments),
+                                   build_completions(runtime, db, router, experiments))
         return lambda server: pb_grpc.add_RuntimeServiceServicer_to_server(servicer, server)
 
     try:
