@@ -7,12 +7,14 @@ Used by the RPC boundary interceptor for every unary method whose request has a 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Awaitable, Callable
 
 from google.protobuf import descriptor_pool, message_factory
 from google.protobuf.message import Message
 
+from cognition.options.v1 import idempotency_pb2
 from shared.database.idempotency import IdempotencyStore
 from shared.errors import InvalidArgument
 from shared.names import request_tenant
@@ -24,6 +26,23 @@ def fingerprint(request: Message) -> str:
     copy = without_secrets(request)
     copy.ClearField("request_id")
     return hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def kept_by_service(method: str) -> bool:
+    """Whether ``/pkg.Service/Method`` keeps its request ids itself (its contract says so with
+    ``(cognition.options.v1.idempotency) = {kept_by_service: true}``)."""
+    service, _, name = method.lstrip("/").rpartition("/")
+    try:
+        options = descriptor_pool.Default().FindServiceByName(service).methods_by_name[
+            name].GetOptions()
+    except KeyError:
+        return False
+    if not options.HasExtension(idempotency_pb2.idempotency):  # type: ignore[arg-type]
+        return False
+    extension = idempotency_pb2.idempotency
+    rule: idempotency_pb2.Idempotency = options.Extensions[extension]  # type: ignore[index]
+    return rule.kept_by_service
 
 
 def response_class(method: str) -> type[Message]:
@@ -48,7 +67,7 @@ class IdempotentCalls:
         """
         request_id: str = (getattr(request, "request_id", "")
                            if "request_id" in request.DESCRIPTOR.fields_by_name else "")
-        if not request_id:
+        if not request_id or kept_by_service(method):
             return await call()
         tenant, digest = request_tenant(request), fingerprint(request)
         remembered = await self._store.recall(tenant, method, request_id)

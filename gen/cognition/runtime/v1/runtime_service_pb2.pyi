@@ -2,6 +2,7 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from cognition.options.v1 import access_pb2 as _access_pb2
+from cognition.options.v1 import idempotency_pb2 as _idempotency_pb2
 from cognition.runtime.v1 import completion_pb2 as _completion_pb2
 from cognition.runtime.v1 import experiment_pb2 as _experiment_pb2
 from cognition.runtime.v1 import prompt_version_pb2 as _prompt_version_pb2

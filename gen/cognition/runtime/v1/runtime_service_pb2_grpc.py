@@ -161,7 +161,8 @@ class RuntimeServiceServicer:
         """Makes a completion for an agent role and records it. Returns INVALID_ARGUMENT for bad
         messages or an unknown role, FAILED_PRECONDITION when the output does not match
         response_schema, RESOURCE_EXHAUSTED when the tenant's budget is spent, UNAVAILABLE when
-        every provider failed, DEADLINE_EXCEEDED.
+        every provider failed, DEADLINE_EXCEEDED. A retry with the same request_id is answered with
+        the first completion and charged nothing.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
