@@ -278,25 +278,26 @@ class AssignmentStore:
                 await conn.execute(sa.update(agents).where(
                     agents.c.tenant == tenant, agents.c.id.in_(wanted)).values(
                     active_assignments=agents.c.active_assignments))
-                limits: dict[str, int] = dict((await conn.execute(sa.select(
-                    agents.c.id, agents.c.max_concurrency).where(
-                    agents.c.tenant == tenant, agents.c.id.in_(wanted),
-                    agents.c.state == AgentState.HEALTHY))).all())
-                active: dict[str, int] = dict((await conn.execute(
-                    sa.select(c.agent, sa.func.count()).where(
-                        c.tenant == tenant, c.agent.in_(wanted), c.state.in_(_LIVE))
-                    .group_by(c.agent))).all())
-                live: set[str] = set((await conn.execute(sa.select(c.task).where(
+                live = (sa.select(sa.func.count()).where(
+                    c.tenant == tenant, c.agent == agents.c.id, c.state.in_(_LIVE))
+                    .scalar_subquery())
+                room: dict[str, int] = {
+                    agent_id: limit - active for agent_id, limit, active in (
+                        await conn.execute(sa.select(
+                            agents.c.id, agents.c.max_concurrency, live).where(
+                            agents.c.tenant == tenant, agents.c.id.in_(wanted),
+                            agents.c.state == AgentState.HEALTHY))).all()}
+                # Tasks started already (their start not yet known to the planner) are left
+                # out here rather than failing the whole batch on the unique index.
+                taken: set[str] = set((await conn.execute(sa.select(c.task).where(
                     c.tenant == tenant, c.task.in_([a.task for a, _ in starts]),
                     c.state.in_(_LIVE)))).scalars())
                 accepted = []
                 for assignment, execution in starts:
-                    load = active.get(assignment.agent, 0)
-                    if (assignment.agent not in limits or load >= limits[assignment.agent]
-                            or assignment.task in live):
+                    if room.get(assignment.agent, 0) <= 0 or assignment.task in taken:
                         continue
-                    active[assignment.agent] = load + 1
-                    live.add(assignment.task)
+                    room[assignment.agent] -= 1
+                    taken.add(assignment.task)
                     accepted.append((assignment, execution))
                 if accepted:
                     await conn.execute(sa.insert(assignments), [_row(a) for a, _ in accepted])
