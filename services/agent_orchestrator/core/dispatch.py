@@ -29,6 +29,8 @@ from shared.errors import CognitionError
 
 log = logging.getLogger(__name__)
 
+MAX_BACKOFF = 5.0  # seconds between rounds while they keep failing
+
 
 class Dispatcher:
     """Runs dispatch rounds in the background.
@@ -106,25 +108,39 @@ class Dispatcher:
         await self._host.stop()
 
     async def _loop(self) -> None:
-        try:
-            await self._host.start()
-        except Exception:
-            log.exception("built-in agents could not be taken over; retried at upkeep")
+        started_host = False
+        failures = 0
         next_upkeep = time.monotonic() + self._upkeep_interval
         while not self._stop.is_set():
             self._wake.clear()
             try:
+                if not started_host:
+                    await self._host.start()
+                    started_host = True
                 started = await self.dispatch_once()
                 if time.monotonic() >= next_upkeep:
                     next_upkeep = time.monotonic() + self._upkeep_interval
                     await self.upkeep()
-            except CognitionError as error:
-                log.warning("dispatch round failed: %s", error.message)
-                started = 0
-            except Exception:
-                log.exception("dispatch round failed")
-                started = 0
+            except Exception as error:
+                failures += 1
+                self._log_failure(error, failures)
+                # Back off while a peer is down (at start-up the planner may not serve yet).
+                await asyncio.sleep(min(MAX_BACKOFF, self._interval * 2 ** min(failures, 8)))
+                continue
+            if failures:
+                log.info("dispatching again after %d failed rounds", failures)
+                failures = 0
             if started:
                 continue  # more may be ready (a full batch, or capacity freed meanwhile)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)
+
+    @staticmethod
+    def _log_failure(error: Exception, failures: int) -> None:
+        """The first failed round loudly, then one in twenty while failures go on."""
+        if failures % 20 != 1:
+            return
+        if isinstance(error, CognitionError):
+            log.warning("dispatch round failed (%d in a row): %s", failures, error.message)
+        else:
+            log.error("dispatch round failed (%d in a row)", failures, exc_info=error)
