@@ -33,7 +33,10 @@ is stamped at the commit.
    - ``hops`` = the planner's task end time minus the execution's start, minus ``model``: the
      pipeline's calls and the reports through the mesh, without the wait for a round; split
      into the legs between the recorded instants (execution start, planner's task start, model
-     call start and end, execution end, planner's task end).
+     call start and end, execution end, planner's task end);
+   - ``agent pipeline`` = the execution's end minus its start, minus ``model``: the agent
+     pipeline alone (memory, the runtime's Complete, quality gate, the execution's end and its
+     audit entry), without telling the planner.
 
 2. Fan-out (target: 100 tasks of 200 ms each in under 2 s). A second mesh, its provider
    sleeping ``--fanout-latency-ms`` and its built-in agents allowed 128 tasks at once, runs one
@@ -235,6 +238,7 @@ async def overhead(var: pathlib.Path, goals: int, latency_ms: int) -> None:
     total: dict[str, list[float]] = {"t1": [], "t2": []}
     wait: dict[str, list[float]] = {"t1": [], "t2": []}
     hops: list[float] = []
+    pipeline: list[float] = []
     breakdown: list[list[float]] = [[] for _ in LEGS]
     goal_e2e: list[float] = []
     client: list[float] = []
@@ -248,6 +252,8 @@ async def overhead(var: pathlib.Path, goals: int, latency_ms: int) -> None:
             total[task_id].append((end - ready[task_id]) * 1000 - spent)
             wait[task_id].append((start - ready[task_id]) * 1000)
             hops.append((end - start) * 1000 - spent)
+            last = run.executions[task_id][-1]
+            pipeline.append((seconds(last.end_time) - seconds(last.start_time)) * 1000 - spent)
             for leg, value in zip(breakdown, legs(run, task_id), strict=True):
                 leg.append(value)
         both = run.model_ms("t1") + run.model_ms("t2")
@@ -263,6 +269,7 @@ async def overhead(var: pathlib.Path, goals: int, latency_ms: int) -> None:
     row("  dispatch wait, t1", wait["t1"], base)
     row("  dispatch wait, t2", wait["t2"], base)
     row("  hops: assigned -> succeeded - model", hops, base, OVERHEAD_TARGET_MS)
+    row("  agent pipeline: execution start -> end - model", pipeline, base)
     for name, values in zip(LEGS, breakdown, strict=True):
         if name != "model call":
             row(f"    {name}", values, base)
@@ -314,6 +321,9 @@ def report_fanout(number: int, run: GoalRun) -> None:
           f"model calls start {since([s for s, _ in run.model_calls()])}, "
           f"end {since([e for _, e in run.model_calls()])}; tasks end "
           f"{since([seconds(t.end_time) for t in run.tasks.values()])}")
+    failed = [e.error for tried in run.executions.values() for e in tried if e.error]
+    for error, count in sorted({e: failed.count(e) for e in failed}.items()):
+        print(f"      {count} attempts failed and were retried: {error[:160]}")
 
 
 async def run(args: argparse.Namespace) -> None:
