@@ -203,8 +203,8 @@ class AgentHost:
                                                       started=result.started)
             except FailedPrecondition:
                 return  # ended meanwhile (reassigned, or its lease ran out and was retried)
-        await self._record(done.assignment, done.execution)
         await self._reporter.report(done.assignment, done.execution.output)
+        await self._record(done.assignment, done.execution)
         if done.replacement is not None:
             self.run(done.replacement, await self._store.executions.get(
                 done.replacement.tenant, f"{done.replacement.id}-{done.replacement.attempt}"))
