@@ -1,4 +1,4 @@
-"""Helpers for tests: polling instead of sleeping."""
+"""Helpers for tests: polling instead of sleeping, and reading rich gRPC errors."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+import grpc
+
+from shared.errors import InvalidArgument
+from shared.rpc_status import from_rpc_error
 
 T = TypeVar("T")
 
@@ -25,3 +30,14 @@ async def assert_eventually(probe: Callable[[], Awaitable[T]], *, timeout: float
             last = error
         await asyncio.sleep(interval)
     raise AssertionError(f"{message} not met within {timeout}s (last: {last!r})")
+
+
+def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
+    """The fields a google.rpc.BadRequest in ``error``'s details names."""
+    decoded = from_rpc_error(error)
+    return [v.field for v in decoded.violations] if isinstance(decoded, InvalidArgument) else []
+
+
+def error_reason(error: grpc.aio.AioRpcError) -> str:
+    """The reason of the google.rpc.ErrorInfo in ``error``'s details."""
+    return from_rpc_error(error).reason

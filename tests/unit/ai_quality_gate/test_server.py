@@ -7,14 +7,13 @@ import pathlib
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from cognition.quality.v1 import policy_pb2, validation_pb2
 from cognition.quality.v1 import quality_service_pb2 as pb
 from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate.config import Settings
 from services.ai_quality_gate.server import create_server
+from tests.helpers import bad_fields, error_reason
 
 
 def policy_message(*configs: str, **fields: object) -> policy_pb2.Policy:
@@ -24,27 +23,6 @@ def policy_message(*configs: str, **fields: object) -> policy_pb2.Policy:
     return policy_pb2.Policy(**values)  # type: ignore[arg-type]
 
 
-def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    fields = []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad_request = error_details_pb2.BadRequest()
-            detail.Unpack(bad_request)
-            fields += [v.field for v in bad_request.field_violations]
-    return fields
-
-
-def error_reason(error: grpc.aio.AioRpcError) -> str:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    for detail in status.details:
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
-            info = error_details_pb2.ErrorInfo()
-            detail.Unpack(info)
-            return info.reason
-    return ""
 
 
 async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:

@@ -14,8 +14,6 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from google.rpc import error_details_pb2
-from grpc_status import rpc_status
 
 from cognition.observability.v1 import alert_pb2, alert_rule_pb2
 from cognition.observability.v1 import observability_service_pb2 as pb
@@ -29,6 +27,7 @@ from services.observability.server import MIGRATIONS, create_server
 from shared.database import DatabaseConnection, PageRequest
 from shared.database.migrations import alembic_config, upgrade
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from tests.helpers import bad_fields
 
 GOAL = "tenants/acme/goals/g1"
 START = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -181,17 +180,6 @@ async def test_0004_matches_the_repository_tables_and_downgrades(db: DatabaseCon
             lambda c: set(sa.inspect(c).get_table_names()))
     await upgrade(db, MIGRATIONS)
 
-
-def bad_fields(error: grpc.aio.AioRpcError) -> list[str]:
-    status = rpc_status.from_call(error)  # type: ignore[arg-type]
-    assert status is not None
-    fields = []
-    for detail in status.details:
-        if detail.Is(error_details_pb2.BadRequest.DESCRIPTOR):
-            bad_request = error_details_pb2.BadRequest()
-            detail.Unpack(bad_request)
-            fields += [v.field for v in bad_request.field_violations]
-    return fields
 
 
 async def test_server_raises_lists_and_resolves_alerts(tmp_path: pathlib.Path) -> None:
