@@ -18,7 +18,6 @@ import hashlib
 import secrets
 import time
 
-import asyncpg  # type: ignore[import-untyped]
 import grpc
 from pydantic import SecretStr
 
@@ -27,6 +26,7 @@ from cognition.audit.v1 import audit_service_pb2 as pb
 from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from services.audit_log.config import Settings
 from services.audit_log.server import create_server
+from shared.database.admin import drop_schemas
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TARGET = 2000.0
@@ -65,13 +65,6 @@ async def batched(stubs: list[pb_grpc.AuditServiceStub], batches: int, size: int
     return len(stubs) * batches * size / (time.perf_counter() - started)
 
 
-async def drop_schema(url: str, schema: str) -> None:
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
-
 
 async def run(url: str, count: int, batches: int, size: int, clients: int) -> None:
     schema = f"bench_audit_{secrets.token_hex(4)}"
@@ -88,7 +81,7 @@ async def run(url: str, count: int, batches: int, size: int, clients: int) -> No
         for channel in channels:
             await channel.close()
         await running.stop(0)
-        await drop_schema(url, schema)
+        await drop_schemas(url, schema)
     report(count, single_rate, clients, batches, size, batch_rate, verdict)
 
 

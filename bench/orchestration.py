@@ -75,6 +75,8 @@ from cognition.runtime.v1 import runtime_service_pb2 as rt_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as rt_grpc
 from cognos.credentials import BearerCredentials, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
+from shared.database.admin import drop_schemas
+from shared.registry import SERVICES
 
 TENANT = "bench"
 OVERHEAD_TARGET_MS = 15.0
@@ -120,9 +122,16 @@ def seconds(stamp: timestamp_pb2.Timestamp) -> float:
     return stamp.seconds + stamp.nanos / 1e9
 
 
+DATABASE_URL: str = ""  # --database-url: the services' data on PostgreSQL instead of SQLite
+
+
 @asynccontextmanager
 async def mesh_session(var: pathlib.Path, env: dict[str, str]) -> AsyncIterator[Stubs]:
     """A whole mesh with ``env``, and stubs signed in as the bootstrap admin in TENANT."""
+    if DATABASE_URL:
+        # Each service's schema starts empty; the previous mesh's data would mix in.
+        await drop_schemas(DATABASE_URL, *(spec.package for spec in SERVICES))
+        env = {**env, "COGNOS_DATABASE_URL": DATABASE_URL}
     mesh = Mesh(MeshLayout.ephemeral(var, env=env))
     await mesh.start(timeout=120)
     try:
@@ -341,7 +350,12 @@ def main() -> None:
     parser.add_argument("--fanout-latency-ms", type=int, default=200)
     parser.add_argument("--runs", type=int, default=2, help="fan-out goals, one after another")
     parser.add_argument("--quick", action="store_true", help="8 goals and one fan-out run")
+    parser.add_argument("--database-url", default="",
+                        help="run the services on this PostgreSQL (their schemas are dropped "
+                             "first), e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
+    global DATABASE_URL
+    DATABASE_URL = args.database_url
     if args.quick:
         args.goals, args.runs = 8, 1
     asyncio.run(run(args))

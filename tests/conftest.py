@@ -13,6 +13,8 @@ from typing import TypeVar
 import asyncpg
 import pytest
 
+from shared.database.admin import drop_schemas
+
 POSTGRES_URL = os.environ.get("COGNOS_TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
@@ -45,16 +47,6 @@ def postgres_url() -> str:
         sys.stderr.write(f"\n!!! {message} !!!\n")
         pytest.skip(message)
     return POSTGRES_URL
-
-
-async def drop_schemas(url: str, *schemas: str) -> None:
-    """Drop PostgreSQL ``schemas`` and everything in them, if they exist."""
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-    try:
-        for schema in schemas:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    finally:
-        await conn.close()
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.credentials import BearerCredentials, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
+from shared.database.admin import drop_schemas
 from shared.registry import SERVICES
-from tests.conftest import drop_schemas
 from tests.helpers import assert_eventually
 
 TENANT = "pg-runs"

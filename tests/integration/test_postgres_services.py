@@ -10,9 +10,9 @@ import asyncpg
 import grpc
 import pytest
 
+from shared.database.admin import drop_schemas
 from shared.registry import SERVICES, ServiceSpec
 from shared.server import RunningServer
-from tests.conftest import drop_schemas
 from tests.integration.resources import SAMPLES, SampleResource
 
 
