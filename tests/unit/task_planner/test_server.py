@@ -165,3 +165,33 @@ async def test_cancel_goal_cancels_its_tasks(stub: pb_grpc.PlannerServiceStub) -
     assert goal.state == goal_pb2.GOAL_STATE_CANCELLED
     tasks = (await stub.ListTasks(pb.ListTasksRequest(parent=GOAL))).tasks
     assert {t.state for t in tasks} == {task_pb2.TASK_STATE_CANCELLED}
+
+
+async def test_ready_tasks_of_every_tenant_are_for_internal_callers_only(
+        stub: pb_grpc.PlannerServiceStub) -> None:
+    await stub.CreatePlan(pb.CreatePlanRequest(parent=GOAL, plan=plan_pb2.Plan(
+        complexity=1, tasks=[draft_task("only")])))
+    internal = [("x-cognos-subject", "services/agent-orchestrator"),
+                ("x-cognos-scopes", "tasks.dispatch")]
+    listed = await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/-"),
+                                       metadata=internal)
+    assert [r.task.name for r in listed.ready_tasks] == [f"{GOAL}/tasks/only"]
+    assert listed.ready_tasks[0].goal_description == "ship"
+
+    tenant_user = [("x-cognos-tenant", "other"), ("x-cognos-subject", "tenants/other/users/u"),
+                   ("x-cognos-scopes", "tasks.dispatch")]
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/-"),
+                                  metadata=tenant_user)
+    assert refused.value.code() == grpc.StatusCode.NOT_FOUND
+    own = await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/acme"),
+                                    metadata=[("x-cognos-tenant", "acme"),
+                                              ("x-cognos-subject", "tenants/acme/users/u"),
+                                              ("x-cognos-scopes", "tasks.dispatch")])
+    assert len(own.ready_tasks) == 1
+    with pytest.raises(grpc.aio.AioRpcError) as no_scope:
+        await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/acme"),
+                                  metadata=[("x-cognos-tenant", "acme"),
+                                            ("x-cognos-subject", "tenants/acme/users/u"),
+                                            ("x-cognos-scopes", "tasks.read")])
+    assert no_scope.value.code() == grpc.StatusCode.PERMISSION_DENIED
