@@ -274,19 +274,19 @@ class AssignmentStore:
         c = assignments.c
         try:
             async with self.db.transaction() as conn:
-                # Writing first locks the agents' rows (see start()).
-                await conn.execute(sa.update(agents).where(
-                    agents.c.tenant == tenant, agents.c.id.in_(wanted)).values(
-                    active_assignments=agents.c.active_assignments))
+                # Writing first locks the agents' rows (see start()); what it returns is
+                # each healthy agent's limit and live assignments.
                 live = (sa.select(sa.func.count()).where(
                     c.tenant == tenant, c.agent == agents.c.id, c.state.in_(_LIVE))
                     .scalar_subquery())
-                room: dict[str, int] = {
-                    agent_id: limit - active for agent_id, limit, active in (
-                        await conn.execute(sa.select(
-                            agents.c.id, agents.c.max_concurrency, live).where(
-                            agents.c.tenant == tenant, agents.c.id.in_(wanted),
-                            agents.c.state == AgentState.HEALTHY))).all()}
+                locked = await conn.execute(
+                    sa.update(agents).where(
+                        agents.c.tenant == tenant, agents.c.id.in_(wanted),
+                        agents.c.state == AgentState.HEALTHY)
+                    .values(active_assignments=agents.c.active_assignments)
+                    .returning(agents.c.id, agents.c.max_concurrency, live))
+                room: dict[str, int] = {agent_id: limit - active
+                                        for agent_id, limit, active in locked.all()}
                 # Tasks started already (their start not yet known to the planner) are left
                 # out here rather than failing the whole batch on the unique index.
                 taken: set[str] = set((await conn.execute(sa.select(c.task).where(
