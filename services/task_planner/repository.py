@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -295,23 +296,46 @@ async def _upstream_results(conn: AsyncConnection, rows: Sequence[sa.RowMapping]
 
 class PendingGoalQueue:
     """Goals waiting for a plan, across tenants; claims are conditional updates, so several
-    planner replicas never draft the same goal."""
+    planner replicas never draft the same goal. A claim is a lease: a goal left PLANNING longer
+    than ``lease`` (its replica died while drafting) is claimed again.
 
-    def __init__(self, goals: Repository[Goal]) -> None:
+    Args:
+        goals: Repository of goals.
+        lease: How long a claim holds.
+    """
+
+    def __init__(self, goals: Repository[Goal],
+                 lease: dt.timedelta = dt.timedelta(minutes=3)) -> None:
         self._goals = goals
+        self._lease = lease
 
     async def claim_pending(self, limit: int) -> list[Goal]:
-        """Move up to ``limit`` of the oldest PENDING goals to PLANNING and return them."""
+        """Move up to ``limit`` of the oldest PENDING goals (and goals whose claim ran out) to
+        PLANNING, and return them."""
         c = goals.c
+        waiting = sa.or_(c.state == GoalState.PENDING.value,
+                         sa.and_(c.state == GoalState.PLANNING.value,
+                                 c.update_time < utc_now() - self._lease))
         async with self._goals.db.connect() as conn:
             rows = (await conn.execute(
-                sa.select(c.tenant, c.id).where(c.state == GoalState.PENDING.value)
+                sa.select(c.tenant, c.id, c.state, c.etag).where(waiting)
                 .order_by(c.create_time).limit(limit))).all()
         claimed = []
-        for tenant, goal_id in rows:
-            if await self._move(tenant, goal_id, GoalState.PENDING, GoalState.PLANNING):
+        for tenant, goal_id, state, etag in rows:
+            if await self._claim(tenant, goal_id, state, etag):
                 claimed.append(await self._goals.get(tenant, goal_id))
         return claimed
+
+    async def _claim(self, tenant: str, goal_id: str, state: str, etag: str) -> bool:
+        """PLANNING, if the goal is still as read (state and etag): one claimer wins."""
+        c = goals.c
+        async with self._goals.db.transaction() as conn:
+            result = await conn.execute(
+                sa.update(goals).where(c.tenant == tenant, c.id == goal_id, c.state == state,
+                                       c.etag == etag)
+                .values(state=GoalState.PLANNING.value, update_time=utc_now(),
+                        etag=new_etag()))
+        return bool(result.rowcount)
 
     async def release(self, goal: Goal) -> None:
         """Put a goal back for a later round."""

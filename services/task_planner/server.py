@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pathlib
 
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
@@ -28,6 +29,7 @@ from shared.registry import by_name
 from shared.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+PLANNING_GRACE = 2.0  # seconds a stopping planner lets a draft in flight finish
 
 
 def plan_validator(settings: ServiceSettings, budget: BudgetCheck = always_fits
@@ -54,7 +56,7 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
                             max_replans=settings.max_replans
                             if isinstance(settings, Settings) else 1)
         planning.append(GoalPlanning(PendingGoalQueue(goals), plans, drafter))
-        servicer = PlannerServicer(GoalService(goals), plans)
+        servicer = PlannerServicer(GoalService(goals), plans, planning[0].wake)
         return lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server)
 
     running = await start_service(SPEC, settings, MIGRATIONS, servicers)
@@ -65,7 +67,14 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
 
         async def stop_planning() -> None:
             stop.set()
-            await loop
+            try:
+                await asyncio.wait_for(asyncio.shield(loop), PLANNING_GRACE)
+            except TimeoutError:
+                # A draft still waiting on the runtime: its goal is claimed again once the
+                # claim runs out (see PendingGoalQueue).
+                loop.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await loop
 
         running.on_stop.insert(0, stop_planning)
     running.on_stop.append(runtime.close)

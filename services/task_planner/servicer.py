@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 
@@ -23,9 +23,11 @@ MAX_READY_PAGE_SIZE = 1000
 class PlannerServicer(pb_grpc.PlannerServiceServicer):
     """Goals, their plans and the plans' tasks."""
 
-    def __init__(self, goals: GoalService, plans: PlanService) -> None:
+    def __init__(self, goals: GoalService, plans: PlanService,
+                 on_goal_submitted: Callable[[], None] = lambda: None) -> None:
         self._goals = goals
         self._plans = plans
+        self._on_goal_submitted = on_goal_submitted
 
     async def CreateGoal(self, request: pb.CreateGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.CreateGoalResponse:
@@ -37,6 +39,7 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
                 goal, convert.plan_draft(tenant, goal_id, request.plan))
         else:
             goal = await self._goals.create(goal)
+            self._on_goal_submitted()
         return pb.CreateGoalResponse(goal=convert.goal_to_proto(goal))
 
     async def GetGoal(self, request: pb.GetGoalRequest,

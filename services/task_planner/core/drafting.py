@@ -12,7 +12,6 @@ PENDING for the next round. Nothing lives only in memory: a restart resumes pend
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Protocol
 
@@ -61,6 +60,7 @@ class GoalPlanning:
         self._queue = queue
         self._plans = plans
         self._drafter = drafter
+        self._wake = asyncio.Event()
 
     async def plan_pending(self, limit: int = 10) -> int:
         """One round: plan up to ``limit`` pending goals concurrently; returns how many."""
@@ -82,17 +82,26 @@ class GoalPlanning:
             log.warning("goal %s/%s failed planning: %s", goal.tenant, goal.id, error.message)
             await self._queue.fail(goal, failure_reason(error))
 
+    def wake(self) -> None:
+        """Plan now: a goal was just submitted (through this replica)."""
+        self._wake.set()
+
     async def run(self, stop: asyncio.Event, interval: float) -> None:
-        """Plan pending goals until ``stop`` is set, polling every ``interval`` seconds."""
+        """Plan pending goals until ``stop`` is set, every ``interval`` seconds or when woken."""
         while not stop.is_set():
+            self._wake.clear()
             try:
                 planned = await self.plan_pending()
             except Exception:
                 log.exception("planning round failed")
                 planned = 0
             if not planned:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=interval)
+                woken = asyncio.ensure_future(self._wake.wait())
+                stopped = asyncio.ensure_future(stop.wait())
+                await asyncio.wait({woken, stopped}, timeout=interval,
+                                   return_when=asyncio.FIRST_COMPLETED)
+                for waiter in (woken, stopped):
+                    waiter.cancel()
 
     async def _replan(self, goal: Goal) -> None:
         """Plan a goal again whose critical task failed; finished work is carried over."""

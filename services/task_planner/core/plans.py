@@ -352,6 +352,13 @@ class PlanService:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changes.wait(), remaining)
 
+    async def _next_change(self, timeout: float) -> None:
+        """Wait for the next change through this replica, or ``timeout`` seconds (changes
+        through other replicas show then)."""
+        async with self._changes:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changes.wait(), timeout)
+
     async def _change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
         """Apply ``mutation``, then wake the waiters of :meth:`ready`: tasks may be ready."""
         change = await self._plans.change(tenant, goal_id, mutation)
@@ -398,7 +405,7 @@ class PlanService:
                 yield goal_event
             if goal.state.ended:
                 return
-            await asyncio.sleep(self._watch_interval)
+            await self._next_change(self._watch_interval)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -3,6 +3,8 @@ back when the runtime cannot be reached."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from dataclasses import dataclass, field
 
 from services.task_planner.core.drafting import GoalPlanning
@@ -81,3 +83,15 @@ async def test_a_goal_whose_critical_task_failed_is_replanned_keeping_finished_w
     assert {t.id: t.state for t in plan.tasks} == {"a": TaskState.SUCCEEDED,
                                                    "b": TaskState.READY}
     assert drafter.failures == ["", plan.replan_reason]
+
+
+async def test_a_goal_whose_planner_died_while_drafting_is_claimed_again(
+        db: DatabaseConnection, goals: GoalService, goal: Goal) -> None:
+    queue = PendingGoalQueue(goal_repository(db), lease=dt.timedelta(seconds=0.2))
+    [claimed] = await queue.claim_pending(10)
+    assert claimed.state is GoalState.PLANNING
+    assert await queue.claim_pending(10) == []  # the claim holds while it is fresh
+
+    await asyncio.sleep(0.3)  # the replica that claimed it died; the claim ran out
+    again = await asyncio.gather(queue.claim_pending(10), queue.claim_pending(10))
+    assert sum(len(c) for c in again) == 1  # one claimer wins

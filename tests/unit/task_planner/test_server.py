@@ -31,7 +31,8 @@ def draft_task(name: str, *depends_on: str, **fields: object) -> task_pb2.Task:
 @pytest.fixture
 async def stub(tmp_path: pathlib.Path) -> AsyncIterator[pb_grpc.PlannerServiceStub]:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)},  # type: ignore[arg-type]
-                                           known_tools=("web.search",)))
+                                           known_tools=("web.search",),
+                                           planning_interval_seconds=0))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             planner = pb_grpc.PlannerServiceStub(channel)
