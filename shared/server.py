@@ -54,11 +54,21 @@ class RunningServer:
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     async def stop(self, grace: float) -> None:
-        """Report NOT_SERVING, refuse new calls, let in-flight calls finish within ``grace``."""
+        """Report NOT_SERVING, refuse new calls, let in-flight calls finish within ``grace``,
+        then run the stop hooks, last registered first; one that fails does not keep the
+        others from running."""
         await self.health.enter_graceful_shutdown()
         await self.server.stop(grace)
         for hook in reversed(self.on_stop):
-            await hook()
+            try:
+                await hook()
+            except asyncio.CancelledError:
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise  # this stop itself is being cancelled
+                log.exception("stop hook %s of %s was cancelled", hook, self.spec.name)
+            except Exception:
+                log.exception("stop hook %s of %s failed", hook, self.spec.name)
 
 
 async def create_server(

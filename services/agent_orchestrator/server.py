@@ -126,8 +126,10 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
         return lambda server: pb_grpc.add_OrchestratorServiceServicer_to_server(servicer, server)
 
     running = await start_service(SPEC, settings, MIGRATIONS, servicers)
+    # Hooks run last registered first: the loops stop, then their clients close, then the
+    # shared bootstrap's (audit publisher, database).
+    running.on_stop.append(peers.close)
     for loop in loops:
         loop.start()
-        running.on_stop.insert(0, loop.stop)
-    running.on_stop.append(peers.close)
+        running.on_stop.append(loop.stop)
     return running

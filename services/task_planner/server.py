@@ -60,6 +60,8 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
         return lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server)
 
     running = await start_service(SPEC, settings, MIGRATIONS, servicers)
+    # Hooks run last registered first: the planning loop stops, then its runtime client closes.
+    running.on_stop.append(runtime.close)
     interval = settings.planning_interval_seconds if isinstance(settings, Settings) else 0.5
     if interval > 0:
         stop = asyncio.Event()
@@ -67,15 +69,13 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
 
         async def stop_planning() -> None:
             stop.set()
-            try:
-                await asyncio.wait_for(asyncio.shield(loop), PLANNING_GRACE)
-            except TimeoutError:
+            done, _ = await asyncio.wait({loop}, timeout=PLANNING_GRACE)
+            if not done:
                 # A draft still waiting on the runtime: its goal is claimed again once the
                 # claim runs out (see PendingGoalQueue).
                 loop.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await loop
+            with contextlib.suppress(asyncio.CancelledError):
+                await loop
 
-        running.on_stop.insert(0, stop_planning)
-    running.on_stop.append(runtime.close)
+        running.on_stop.append(stop_planning)
     return running

@@ -54,7 +54,8 @@ async def test_mutations_through_envoy_are_audited_in_order(envoy_channel: grpc.
                           metadata=operator)  # reads are not audited
 
     async def three_entries() -> list[Any]:
-        found = await entries_of(channel, tenant)
+        # The planner agent may have been asked for a plan meanwhile (runtime.complete).
+        found = [e for e in await entries_of(channel, tenant) if e.action.startswith("planner.")]
         return found if len(found) >= 3 else []
 
     entries = await assert_eventually(three_entries, timeout=15, interval=0.2,
@@ -68,7 +69,7 @@ async def test_mutations_through_envoy_are_audited_in_order(envoy_channel: grpc.
     assert all(len(e.trace_id) == 32 for e in entries)
     verdict = await audit_grpc.AuditServiceStub(channel).VerifyChain(
         audit_pb.VerifyChainRequest(parent=f"tenants/{tenant}"), timeout=5)
-    assert verdict.valid and verdict.entries_checked == 3
+    assert verdict.valid and verdict.entries_checked >= 3
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
