@@ -103,10 +103,6 @@ executions = sa.Table(
 )
 
 _LIVE = (AssignmentState.PENDING, AssignmentState.RUNNING)
-# Ends of an assignment the planner must hear of (a reassigned or cancelled one has nothing
-# to tell: its replacement or the goal's cancellation does).
-_REPORTED_STATES = (AssignmentState.SUCCEEDED, AssignmentState.FAILED, AssignmentState.SKIPPED,
-                    AssignmentState.ESCALATED)
 
 
 def agent_repository(db: DatabaseConnection) -> Repository[Agent]:
@@ -325,7 +321,7 @@ class AssignmentStore:
             .where(assignments.c.tenant == old.tenant, assignments.c.id == old.id,
                    assignments.c.attempt == old.attempt, assignments.c.state.in_(_LIVE))
             .values(state=state, lease_expire_time=None, update_time=now, etag=new_etag(),
-                    reported=state not in _REPORTED_STATES))
+                    reported=not state.planner_hears))
         if result.rowcount == 0:
             raise _Refused
         await conn.execute(self._end(old.tenant, old.id, old.attempt, execution_state, now,

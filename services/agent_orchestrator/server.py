@@ -98,29 +98,33 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
         if tuning.supervise_interval_seconds > 0:
             loops.append(Supervisor(HealthMonitor(store, tuning.heartbeat_timeout),
                                     scheduler, tuning.supervise_interval_seconds))
-        reporter = Reporter(store, MeshTaskBoard(peers.planner), MeshAlerts(peers.alerts))
+        board = MeshTaskBoard(peers.planner)
+        reporter = Reporter(store, board, MeshAlerts(peers.alerts))
+        dispatchers: list[Dispatcher] = []
+
+        def wake_dispatch() -> None:
+            """An execution ended: dependent tasks may be ready."""
+            for dispatcher in dispatchers:
+                dispatcher.wake()
 
         async def completed(done: Completion) -> None:
             """An agent reported the end of an execution: tell the planner now."""
             await reporter.report(done.assignment, done.execution.output)
-            for dispatcher in loops:
-                if isinstance(dispatcher, Dispatcher):
-                    dispatcher.wake()
+            wake_dispatch()
 
         if tuning.dispatch_interval_seconds > 0:
-            dispatcher: list[Dispatcher] = []
             host = AgentHost(host_id(tuning), agent_service, store, scheduler, reporter,
                              peers.pipeline, concurrency=tuning.builtin_agent_concurrency,
-                             on_done=lambda: dispatcher[0].wake(),
+                             on_done=wake_dispatch,
                              # Delivered by the service's audit publisher with the rest.
                              audit=AuditRecorder(SPEC.error_domain.split(".")[0],
                                                  AuditOutbox(db)))
-            dispatcher.append(Dispatcher(
-                MeshTaskBoard(peers.planner), scheduler, host, reporter,
+            dispatchers.append(Dispatcher(
+                board, scheduler, host, reporter,
                 interval=tuning.dispatch_interval_seconds,
                 upkeep_interval=max(0.2, tuning.heartbeat_timeout_seconds / 3),
                 wait=min(1.0, tuning.heartbeat_timeout_seconds / 3)))
-            loops.append(dispatcher[0])
+            loops.extend(dispatchers)
         servicer = OrchestratorServicer(agent_service, ExecutionService(store), scheduler,
                                         completed)
         return lambda server: pb_grpc.add_OrchestratorServiceServicer_to_server(servicer, server)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.workflow_engine.core.models import Workflow, WorkflowState
@@ -18,11 +16,9 @@ from shared.database import (
     UtcDateTime,
     entity_columns,
     enum_column,
-    utc_now,
 )
 from shared.database.pagination import Cursor
-from shared.database.repository import new_etag
-from shared.errors import Aborted, AlreadyExists, InvalidArgument
+from shared.errors import InvalidArgument
 
 metadata = sa.MetaData()
 
@@ -67,7 +63,8 @@ class WorkflowRepository(Repository[Workflow]):
     def __init__(self, db: DatabaseConnection) -> None:
         super().__init__(db, workflows, Workflow, "workflow")
 
-    async def _store_revision(self, conn: AsyncConnection, workflow: Workflow) -> None:
+    async def _written(self, conn: AsyncConnection, workflow: Workflow) -> None:
+        """Store the workflow's version as a revision, unless that version is stored."""
         r = workflow_revisions.c
         stored = (await conn.execute(sa.select(r.version).where(
             r.tenant == workflow.tenant, r.workflow_id == workflow.id,
@@ -77,62 +74,11 @@ class WorkflowRepository(Repository[Workflow]):
             await conn.execute(sa.insert(workflow_revisions).values(
                 workflow_id=workflow.id, **row))
 
-    async def create(self, entity: Workflow) -> Workflow:
-        """Insert ``entity`` and its first revision.
-
-        Raises:
-            AlreadyExists: ``tenant``/``id`` is taken.
-        """
-        created = dataclasses.replace(entity, etag=new_etag())
-        try:
-            async with self.db.transaction() as conn:
-                await conn.execute(sa.insert(self.table).values(self._to_row(created)))
-                await self._store_revision(conn, created)
-        except IntegrityError as error:
-            raise AlreadyExists(f"workflow {entity.id!r} already exists",
-                                reason="WORKFLOW_ALREADY_EXISTS",
-                                metadata={"id": entity.id}) from error
-        return created
-
-    async def update(self, entity: Workflow, expected_etag: str = "") -> Workflow:
-        """Replace the stored workflow, storing a revision when its version is new.
-
-        Raises:
-            NotFound: No such workflow in this tenant.
-            Aborted: ``expected_etag`` is set and the stored workflow changed since.
-        """
-        updated = dataclasses.replace(entity, etag=new_etag(), update_time=utc_now())
-        values = self._to_row(updated)
-        for key in ("tenant", "id", "create_time"):
-            values.pop(key)
-        condition = self._key(entity.tenant, entity.id)
-        if expected_etag:
-            condition = sa.and_(condition, self.table.c.etag == expected_etag)
-        async with self.db.transaction() as conn:
-            result = await conn.execute(sa.update(self.table).where(condition).values(values))
-            if result.rowcount == 0:
-                exists = (await conn.execute(sa.select(self.table.c.id).where(
-                    self._key(entity.tenant, entity.id)))).first()
-                if exists is None:
-                    raise self._not_found(entity.id)
-                raise Aborted(f"workflow {entity.id!r} was changed concurrently (etag mismatch)",
-                              reason="ETAG_MISMATCH")
-            await self._store_revision(conn, updated)
-        return updated
-
-    async def delete(self, tenant: str, id_: str) -> None:
-        """Delete workflow ``id_`` of ``tenant`` and its revisions.
-
-        Raises:
-            NotFound: No such workflow in this tenant.
-        """
+    async def _deleting(self, conn: AsyncConnection, tenant: str, id_: str) -> None:
+        """A workflow's revisions go with it."""
         r = workflow_revisions.c
-        async with self.db.transaction() as conn:
-            await conn.execute(sa.delete(workflow_revisions).where(
-                r.tenant == tenant, r.workflow_id == id_))
-            result = await conn.execute(sa.delete(self.table).where(self._key(tenant, id_)))
-            if result.rowcount == 0:
-                raise self._not_found(id_)
+        await conn.execute(sa.delete(workflow_revisions).where(
+            r.tenant == tenant, r.workflow_id == id_))
 
     async def revisions(self, tenant: str, workflow_id: str,
                         page: PageRequest) -> Page[Workflow]:

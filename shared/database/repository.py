@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import context
 from shared.database.connection import DatabaseConnection
@@ -157,6 +158,7 @@ class Repository(Generic[E]):
         try:
             async with self.db.transaction() as conn:
                 await conn.execute(sa.insert(self.table), self._to_row(entity))
+                await self._written(conn, entity)
         except IntegrityError as error:
             raise AlreadyExists(f"{self.kind} {entity.id!r} already exists",
                                 reason=f"{self.kind.upper()}_ALREADY_EXISTS",
@@ -187,6 +189,7 @@ class Repository(Generic[E]):
                     raise self._not_found(entity.id)
                 raise Aborted(f"{self.kind} {entity.id!r} was changed concurrently (etag mismatch)",
                               reason="ETAG_MISMATCH")
+            await self._written(conn, updated)
         return updated
 
     async def delete(self, tenant: str, id_: str) -> None:
@@ -195,7 +198,17 @@ class Repository(Generic[E]):
         Raises:
             NotFound: No such entity in this tenant.
         """
+        key = self._key(tenant, id_)
         async with self.db.transaction() as conn:
-            result = await conn.execute(sa.delete(self.table).where(self._key(tenant, id_)))
-        if result.rowcount == 0:
-            raise self._not_found(id_)
+            await self._deleting(conn, tenant, id_)
+            result = await conn.execute(sa.delete(self.table).where(key))
+            if result.rowcount == 0:
+                raise self._not_found(id_)
+
+    async def _written(self, conn: AsyncConnection, entity: E) -> None:
+        """Write what goes with ``entity`` in the same transaction, after its create or
+        update (rows of other tables a subclass keeps); nothing by default."""
+
+    async def _deleting(self, conn: AsyncConnection, tenant: str, id_: str) -> None:
+        """Delete what goes with entity ``id_`` in the same transaction, before it; nothing
+        by default."""

@@ -27,6 +27,7 @@ from services.agent_orchestrator.core.models import (
     AssignmentStrategy,
     Execution,
     FailureStrategy,
+    execution_id,
 )
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
@@ -178,8 +179,8 @@ class AgentHost:
 
     async def heartbeat(self) -> None:
         """Heartbeat every built-in agent of this host (which also extends their leases)."""
+        active = sum(1 for t in self._running.values() if not t.done())
         for tenant, agent_id in sorted(self._hosted):
-            active = sum(1 for t in self._running.values() if not t.done())
             try:
                 await self._agents.heartbeat(tenant, agent_id, active)
             except CognitionError as error:
@@ -207,7 +208,7 @@ class AgentHost:
         await self._record(done.assignment, done.execution)
         if done.replacement is not None:
             self.run(done.replacement, await self._store.executions.get(
-                done.replacement.tenant, f"{done.replacement.id}-{done.replacement.attempt}"))
+                done.replacement.tenant, execution_id(done.replacement)))
         self._on_done()
 
     async def _record(self, assignment: Assignment, ended: Execution) -> None:

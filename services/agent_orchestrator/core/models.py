@@ -69,6 +69,15 @@ class AssignmentState(enum.StrEnum):
         """Whether the assignment still holds its agent's capacity."""
         return self in (AssignmentState.PENDING, AssignmentState.RUNNING)
 
+    @property
+    def planner_hears(self) -> bool:
+        """Whether the task-planner must hear of an assignment entering this state (a task
+        started or ended; a retry waiting, a reassignment or a cancellation changes nothing
+        there)."""
+        return self in (AssignmentState.RUNNING, AssignmentState.SUCCEEDED,
+                        AssignmentState.FAILED, AssignmentState.SKIPPED,
+                        AssignmentState.ESCALATED)
+
 
 class ExecutionState(enum.StrEnum):
     """Lifecycle of one execution attempt."""
@@ -175,9 +184,14 @@ Clock = Callable[[], dt.datetime]
 """Returns the current aware UTC time; injected so tests control time."""
 
 
+def execution_id(assignment: Assignment) -> str:
+    """The id of the execution of ``assignment``'s current attempt."""
+    return f"{assignment.id}-{assignment.attempt}"
+
+
 def new_execution(assignment: Assignment, now: dt.datetime) -> Execution:
     """The RUNNING execution of ``assignment``'s current attempt."""
-    return Execution(tenant=assignment.tenant, id=f"{assignment.id}-{assignment.attempt}",
+    return Execution(tenant=assignment.tenant, id=execution_id(assignment),
                      task=assignment.task, agent=assignment.agent, assignment=assignment.id,
                      attempt=assignment.task_attempt, assignment_attempt=assignment.attempt,
                      state=ExecutionState.RUNNING, start_time=now, create_time=now,

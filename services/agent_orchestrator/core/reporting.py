@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import TYPE_CHECKING
 
 from services.agent_orchestrator.core.models import Assignment, AssignmentState
@@ -38,25 +39,18 @@ class Reporter:
         self._store = store
         self._board = board
         self._alerts = alerts
-        # One report per assignment at a time: its lock and how many reports use it.
-        self._reporting: dict[str, tuple[asyncio.Lock, int]] = {}
+        # One report per assignment at a time; a lock lives while a report holds or awaits it.
+        self._reporting: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
 
     async def report(self, assignment: Assignment, output: str | None = None) -> bool:
         """Tell the planner about ``assignment`` as it was given; False when the planner could
         not be reached (the sweep tries again). Reports of one assignment take turns; one of
         an older state than the planner knows is refused there and changes nothing.
         ``output`` is the succeeded execution's output when the caller has it at hand."""
-        lock, users = self._reporting.get(assignment.id, (asyncio.Lock(), 0))
-        self._reporting[assignment.id] = (lock, users + 1)
-        try:
-            async with lock:
-                return await self._report(assignment, output)
-        finally:
-            lock, users = self._reporting[assignment.id]
-            if users == 1:
-                del self._reporting[assignment.id]
-            else:
-                self._reporting[assignment.id] = (lock, users - 1)
+        lock = self._reporting.setdefault(assignment.id, asyncio.Lock())
+        async with lock:
+            return await self._report(assignment, output)
 
     async def _report(self, assignment: Assignment, output: str | None) -> bool:
         try:

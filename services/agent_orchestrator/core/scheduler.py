@@ -124,7 +124,8 @@ class Scheduler:
             accepted = await self._store.start_many(placed) if placed else []
             started.extend(accepted)
             taken = {a.task for a, _ in accepted}
-            for task in [t for t in group if t.name not in taken and t not in unplaced]:
+            left_out = taken | {t.name for t in unplaced}
+            for task in [t for t in group if t.name not in left_out]:
                 result = await self._assign(task)
                 if result is None:
                     waiting.append(task)
@@ -283,11 +284,7 @@ def _changes(decision: FailureDecision, now: dt.datetime) -> dict[str, Any]:
     }
     state = states[decision.action]
     return {"state": state, "lease_expire_time": None, "not_before": decision.not_before or now,
-            "reported": state not in _TOLD_TO_PLANNER}
-
-
-# Failures the planner must hear of: the task's state changes there.
-_TOLD_TO_PLANNER = (AssignmentState.SKIPPED, AssignmentState.FAILED, AssignmentState.ESCALATED)
+            "reported": not state.planner_hears}
 
 
 def _ended(execution_id: str) -> FailedPrecondition:

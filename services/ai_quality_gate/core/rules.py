@@ -24,8 +24,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from services.ai_quality_gate.core.models import Finding, Rule, RuleKind
-from services.ai_quality_gate.core.schema import schema_errors, schema_problems
 from services.ai_quality_gate.core.scoring import quality_score
+from shared.json_schema import schema_errors, schema_problems
 
 MAX_PROBLEMS_PER_RULE = 10
 _EXCERPT = 40

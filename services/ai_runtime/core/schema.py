@@ -1,9 +1,5 @@
-"""A small JSON Schema subset: checking values and making a value that fits a schema.
-
-Understood keywords: ``type`` (a name or a list of names), ``properties``, ``required``,
-``items``, ``enum``, ``const``, ``minItems``, ``additionalProperties: false``. Others are
-ignored, so a schema using them is checked less strictly, never wrongly refused.
-"""
+"""Response schemas: reading one from a request, and making a value that fits one (the
+checking itself is :mod:`shared.json_schema`)."""
 
 from __future__ import annotations
 
@@ -11,12 +7,9 @@ import json
 from typing import Any
 
 from shared.errors import InvalidArgument
+from shared.json_schema import schema_errors
 
-_TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
-    "integer": (int,), "number": (int, float), "null": (type(None),),
-}
-
+__all__ = ["conform", "parse_schema", "schema_errors"]
 
 def parse_schema(text: str, field: str = "response_schema") -> dict[str, Any] | None:
     """The schema in ``text``; None when empty.
@@ -33,43 +26,6 @@ def parse_schema(text: str, field: str = "response_schema") -> dict[str, Any] | 
     if not isinstance(schema, dict):
         raise InvalidArgument.for_field(field, "must be a JSON object")
     return schema
-
-
-def _type_ok(value: Any, name: str) -> bool:
-    if name in ("integer", "number") and isinstance(value, bool):
-        return False
-    return isinstance(value, _TYPES.get(name, (object,)))
-
-
-def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
-    """Every way ``value`` breaks ``schema``, as ``path: problem`` strings (empty = valid)."""
-    errors: list[str] = []
-    kinds = schema.get("type")
-    if kinds is not None:
-        names = kinds if isinstance(kinds, list) else [kinds]
-        if not any(_type_ok(value, str(n)) for n in names):
-            return [f"{path}: expected {' or '.join(map(str, names))}"]
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{path}: not one of {schema['enum']}")
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{path}: must be {schema['const']!r}")
-    if isinstance(value, dict):
-        properties: dict[str, Any] = schema.get("properties", {})
-        errors += [f"{path}: missing {key!r}" for key in schema.get("required", [])
-                   if key not in value]
-        for key, item in value.items():
-            if key in properties:
-                errors += schema_errors(item, properties[key], f"{path}.{key}")
-            elif schema.get("additionalProperties") is False:
-                errors.append(f"{path}: unexpected {key!r}")
-    if isinstance(value, list):
-        if len(value) < int(schema.get("minItems", 0)):
-            errors.append(f"{path}: fewer than {schema['minItems']} items")
-        items = schema.get("items")
-        if isinstance(items, dict):
-            for i, item in enumerate(value):
-                errors += schema_errors(item, items, f"{path}[{i}]")
-    return errors
 
 
 def conform(value: Any, schema: dict[str, Any], text: str = "") -> Any:

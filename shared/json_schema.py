@@ -1,7 +1,6 @@
-"""A small JSON Schema subset: checking a schema, and checking a value against it.
-
-The same approach as the AI runtime's response schemas (the project takes no JSON Schema
-dependency). Understood keywords: ``type`` (a name or a list of names), ``properties``,
+"""A small JSON Schema subset: checking a schema, and checking a value against it (the AI
+runtime's response schemas, the quality gate's JSON_SCHEMA rules; the project takes no JSON
+Schema dependency). Understood keywords: ``type`` (a name or a list of names), ``properties``,
 ``required``, ``additionalProperties`` (false or a schema), ``items``, ``minItems``,
 ``maxItems``, ``enum``, ``const``, ``minLength``, ``maxLength``, ``pattern``, ``minimum``,
 ``maximum``. Others are ignored, so a schema using them is checked less strictly, never
@@ -84,16 +83,17 @@ def _type_ok(value: Any, name: str) -> bool:
         return False
     if name == "integer" and isinstance(value, float):
         return value.is_integer()
-    return isinstance(value, _TYPES[name])
+    return isinstance(value, _TYPES.get(name, (object,)))
 
 
 def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[str]:
-    """Every way ``value`` breaks a schema that passed :func:`schema_problems` (empty = valid)."""
+    """Every way ``value`` breaks ``schema`` (empty = valid). A keyword :func:`schema_problems`
+    would refuse is ignored rather than trusted."""
     kinds = schema.get("type")
     if kinds is not None:
         names = kinds if isinstance(kinds, list) else [kinds]
-        if not any(_type_ok(value, n) for n in names):
-            return [f"{path}: expected {' or '.join(names)}"]
+        if not any(_type_ok(value, str(n)) for n in names):
+            return [f"{path}: expected {' or '.join(map(str, names))}"]
     errors: list[str] = []
     if "enum" in schema and value not in schema["enum"]:
         errors.append(f"{path}: not one of {schema['enum']}")
@@ -106,20 +106,22 @@ def schema_errors(value: Any, schema: dict[str, Any], path: str = "$") -> list[s
     elif isinstance(value, str):
         errors += _string_errors(value, schema, path)
     elif _is_number(value):
-        if "minimum" in schema and value < schema["minimum"]:
+        if _is_number(schema.get("minimum")) and value < schema["minimum"]:
             errors.append(f"{path}: less than {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
+        if _is_number(schema.get("maximum")) and value > schema["maximum"]:
             errors.append(f"{path}: more than {schema['maximum']}")
     return errors
 
 
 def _object_errors(value: dict[str, Any], schema: dict[str, Any], path: str) -> list[str]:
-    properties: dict[str, Any] = schema.get("properties", {})
+    properties = schema.get("properties", {})
+    properties = properties if isinstance(properties, dict) else {}
     extra = schema.get("additionalProperties", True)
-    errors = [f"{path}: missing {key!r}" for key in schema.get("required", [])
-              if key not in value]
+    required = schema.get("required", [])
+    errors = [f"{path}: missing {key!r}" for key in required
+              if isinstance(required, list) and key not in value]
     for key, item in value.items():
-        if key in properties:
+        if key in properties and isinstance(properties[key], dict):
             errors += schema_errors(item, properties[key], f"{path}.{key}")
         elif extra is False:
             errors.append(f"{path}: unexpected {key!r}")
@@ -130,9 +132,9 @@ def _object_errors(value: dict[str, Any], schema: dict[str, Any], path: str) -> 
 
 def _array_errors(value: list[Any], schema: dict[str, Any], path: str) -> list[str]:
     errors = []
-    if len(value) < schema.get("minItems", 0):
+    if _is_count(schema.get("minItems")) and len(value) < schema["minItems"]:
         errors.append(f"{path}: fewer than {schema['minItems']} items")
-    if "maxItems" in schema and len(value) > schema["maxItems"]:
+    if _is_count(schema.get("maxItems")) and len(value) > schema["maxItems"]:
         errors.append(f"{path}: more than {schema['maxItems']} items")
     items = schema.get("items")
     if isinstance(items, dict):
@@ -143,10 +145,11 @@ def _array_errors(value: list[Any], schema: dict[str, Any], path: str) -> list[s
 
 def _string_errors(value: str, schema: dict[str, Any], path: str) -> list[str]:
     errors = []
-    if len(value) < schema.get("minLength", 0):
+    if _is_count(schema.get("minLength")) and len(value) < schema["minLength"]:
         errors.append(f"{path}: shorter than {schema['minLength']} characters")
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
+    if _is_count(schema.get("maxLength")) and len(value) > schema["maxLength"]:
         errors.append(f"{path}: longer than {schema['maxLength']} characters")
-    if "pattern" in schema and re.search(schema["pattern"], value) is None:
+    if ("pattern" in schema and not _pattern_problems(schema["pattern"], path)
+            and re.search(schema["pattern"], value) is None):
         errors.append(f"{path}: does not match {schema['pattern']!r}")
     return errors
