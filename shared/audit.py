@@ -126,7 +126,7 @@ class AuditPublisher:
     def __init__(self, outbox: AuditOutbox,
                  client: ServiceClient[audit_service_pb2_grpc.AuditServiceStub],
                  service: str, batch: int = 100, retry: RetryPolicy | None = None,
-                 linger: float = 0.1) -> None:
+                 linger: float = 0.5) -> None:
         self._subject = f"services/{service}"
         self._outbox = outbox
         self._client = client

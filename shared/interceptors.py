@@ -67,6 +67,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         self._default_deadline = default_deadline
         self._idempotent_calls = idempotent_calls
         self._audit = audit
+        # Each method's handler wrapped once: (the server's handler, ours).
+        self._wrapped: dict[str, tuple[grpc.RpcMethodHandler, grpc.RpcMethodHandler]] = {}
 
     async def intercept_service(
         self,
@@ -77,6 +79,14 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         method = handler_call_details.method
         if handler is None or method.startswith(_UNCHECKED_PREFIXES):
             return handler
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self._wrap(handler, method)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+    def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(handler.unary_unary, method),
@@ -123,8 +133,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 try:
                     await self._admit(method, request)
                     validate(request)
-                    return await asyncio.wait_for(self._run(method, behavior, request, ctx),
-                                                  self._budget(ctx))
+                    async with asyncio.timeout(self._budget(ctx)):
+                        return await self._run(method, behavior, request, ctx)
                 except grpc.aio.AbortError:
                     outcome = "ABORTED_BY_HANDLER"
                     raise

@@ -104,6 +104,21 @@ executions = sa.Table(
 
 _LIVE = (AssignmentState.PENDING, AssignmentState.RUNNING)
 
+# Statements of every execution's end, built once (building and caching a statement costs
+# more than running it); ``b_*`` parameters select the rows, the others are the values set.
+_END_EXECUTION = sa.update(executions).where(
+    executions.c.tenant == sa.bindparam("b_tenant"),
+    executions.c.assignment == sa.bindparam("b_assignment"),
+    executions.c.assignment_attempt == sa.bindparam("b_attempt"),
+    executions.c.state == ExecutionState.RUNNING)
+_CHANGE_ATTEMPT = sa.update(assignments).where(
+    assignments.c.tenant == sa.bindparam("b_tenant"),
+    assignments.c.id == sa.bindparam("b_id"),
+    assignments.c.attempt == sa.bindparam("b_attempt"))
+_MARK_REPORTED = sa.update(assignments).where(
+    assignments.c.tenant == sa.bindparam("b_tenant"), assignments.c.id == sa.bindparam("b_id"),
+    assignments.c.etag == sa.bindparam("b_etag")).values(reported=True)
+
 
 def agent_repository(db: DatabaseConnection) -> Repository[Agent]:
     """Agents, tenant-scoped."""
@@ -324,19 +339,17 @@ class AssignmentStore:
                     reported=not state.planner_hears))
         if result.rowcount == 0:
             raise _Refused
-        await conn.execute(self._end(old.tenant, old.id, old.attempt, execution_state, now,
-                                     error=error))
+        await conn.execute(_END_EXECUTION, self._end(old.tenant, old.id, old.attempt,
+                                                     execution_state, now, error=error))
 
     @staticmethod
     def _end(tenant: str, assignment_id: str, attempt: int, state: ExecutionState,
              now: dt.datetime, *, error: str = "", output: str = "",
-             etag: str | None = None) -> sa.Update:
-        c = executions.c
-        return (sa.update(executions)
-                .where(c.tenant == tenant, c.assignment == assignment_id,
-                       c.assignment_attempt == attempt, c.state == ExecutionState.RUNNING)
-                .values(state=state, end_time=now, error=error, output=output, update_time=now,
-                        etag=etag or new_etag()))
+             etag: str | None = None) -> dict[str, Any]:
+        """Parameters of ``_END_EXECUTION``: the RUNNING execution of that attempt ends."""
+        return dict(b_tenant=tenant, b_assignment=assignment_id, b_attempt=attempt,
+                    state=state, end_time=now, error=error, output=output, update_time=now,
+                    etag=etag or new_etag())
 
     async def finish(self, execution: Execution, assignment: Assignment, state: ExecutionState,
                      now: dt.datetime, *, output: str = "", error: str = "",
@@ -347,19 +360,17 @@ class AssignmentStore:
         Returns None (nothing written) when that attempt is no longer running: it was already
         completed, or its lease expired and it was retried.
         """
-        c = assignments.c
         ended_etag, changed_etag = new_etag(), new_etag()
         async with self.db.transaction() as conn:
-            ended = await conn.execute(self._end(execution.tenant, execution.assignment,
-                                                 execution.assignment_attempt, state, now,
-                                                 error=error, output=output, etag=ended_etag))
+            ended = await conn.execute(_END_EXECUTION, self._end(
+                execution.tenant, execution.assignment, execution.assignment_attempt, state,
+                now, error=error, output=output, etag=ended_etag))
             if ended.rowcount == 0:
                 return None
-            await conn.execute(
-                sa.update(assignments)
-                .where(c.tenant == execution.tenant, c.id == execution.assignment,
-                       c.attempt == execution.assignment_attempt)
-                .values(update_time=now, etag=changed_etag, **assignment_changes))
+            await conn.execute(_CHANGE_ATTEMPT, dict(
+                b_tenant=execution.tenant, b_id=execution.assignment,
+                b_attempt=execution.assignment_attempt, update_time=now, etag=changed_etag,
+                **assignment_changes))
         return (dataclasses.replace(execution, state=state, end_time=now, error=error,
                                     output=output, update_time=now, etag=ended_etag),
                 dataclasses.replace(assignment, update_time=now, etag=changed_etag,
@@ -386,9 +397,9 @@ class AssignmentStore:
             for row in (await conn.execute(query)).mappings().all():
                 old = _assignment(row)
                 if old.state is AssignmentState.RUNNING:
-                    await conn.execute(self._end(old.tenant, old.id, old.attempt,
-                                                 ExecutionState.TIMED_OUT, now,
-                                                 error="lease expired"))
+                    await conn.execute(_END_EXECUTION, self._end(
+                        old.tenant, old.id, old.attempt, ExecutionState.TIMED_OUT, now,
+                        error="lease expired"))
                 new = dataclasses.replace(old, state=AssignmentState.RUNNING,
                                           attempt=old.attempt + 1, lease_expire_time=now + lease,
                                           update_time=now, etag=new_etag())
@@ -439,12 +450,8 @@ class AssignmentStore:
         await self._reported.submit(None, assignment)
 
     async def _mark_reported(self, _key: None, marked: Sequence[Assignment]) -> list[None]:
-        c = assignments.c
-        statement = sa.update(assignments).where(
-            c.tenant == sa.bindparam("b_tenant"), c.id == sa.bindparam("b_id"),
-            c.etag == sa.bindparam("b_etag")).values(reported=True)
         async with self.db.transaction() as conn:
-            await conn.execute(statement, [{"b_tenant": a.tenant, "b_id": a.id,
+            await conn.execute(_MARK_REPORTED, [{"b_tenant": a.tenant, "b_id": a.id,
                                             "b_etag": a.etag} for a in marked])
         return [None] * len(marked)
 

@@ -243,6 +243,15 @@ def charge_of(completion: Completion) -> Charge:
         cost_micros=completion.cost_micros, create_time=completion.create_time)
 
 
+# Statements of every Complete, built once (building and caching a statement costs more than
+# running it).
+_INSERT_COMPLETION = sa.insert(completions)
+_INSERT_CHARGE = sa.insert(usage_records)
+_BY_REQUEST_ID = sa.select(completions).where(
+    completions.c.tenant == sa.bindparam("b_tenant"),
+    completions.c.request_id == sa.bindparam("b_request_id"))
+
+
 class CompletionRepository(Repository[Completion]):
     """Completions and the usage ledger, tenant-scoped."""
 
@@ -258,9 +267,8 @@ class CompletionRepository(Repository[Completion]):
         self.check_tenant(completion.tenant)
         try:
             async with self.db.transaction() as conn:
-                await conn.execute(sa.insert(self.table), self._to_row(completion))
-                await conn.execute(sa.insert(usage_records),
-                    dataclasses.asdict(charge_of(completion)))
+                await conn.execute(_INSERT_COMPLETION, self._to_row(completion))
+                await conn.execute(_INSERT_CHARGE, dataclasses.asdict(charge_of(completion)))
         except IntegrityError as error:
             if completion.request_id:
                 first = await self.find_by_request_id(completion.tenant, completion.request_id)
@@ -273,10 +281,9 @@ class CompletionRepository(Repository[Completion]):
     async def find_by_request_id(self, tenant: str, request_id: str) -> Completion | None:
         """The completion recorded for this idempotency key, if any."""
         self.check_tenant(tenant)
-        c = self.table.c
         async with self.db.connect() as conn:
-            row = (await conn.execute(sa.select(self.table).where(
-                c.tenant == tenant, c.request_id == request_id))).mappings().first()
+            row = (await conn.execute(_BY_REQUEST_ID, {
+                "b_tenant": tenant, "b_request_id": request_id})).mappings().first()
         return None if row is None else self._from_row(row)
 
     async def list_matching(self, tenant: str, page: PageRequest,

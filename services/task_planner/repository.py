@@ -113,6 +113,24 @@ def _task_of(row: sa.RowMapping) -> Task:
     return Task(**values)
 
 
+# The statements of a goal's change, built once: building and caching a statement costs more
+# than running it. Names of bound parameters start with ``b_`` where a column's would clash.
+_GOAL = sa.and_(goals.c.tenant == sa.bindparam("b_tenant"), goals.c.id == sa.bindparam("b_goal"))
+_LOCK_GOAL = sa.update(goals).where(_GOAL).values(etag=goals.c.etag)
+_SELECT_GOAL = sa.select(goals).where(_GOAL)
+_UPDATE_GOAL = sa.update(goals).where(_GOAL)
+_CURRENT_PLAN = (sa.select(plans).where(plans.c.tenant == sa.bindparam("b_tenant"),
+                                        plans.c.goal_id == sa.bindparam("b_goal"))
+                 .order_by(plans.c.revision.desc()).limit(1))
+_PLAN_TASKS = (sa.select(tasks).where(tasks.c.tenant == sa.bindparam("b_tenant"),
+                                      tasks.c.goal_id == sa.bindparam("b_goal"),
+                                      tasks.c.plan_id == sa.bindparam("b_plan"))
+               .order_by(tasks.c.position))
+_UPDATE_TASK = sa.update(tasks).where(
+    tasks.c.tenant == sa.bindparam("b_tenant"), tasks.c.goal_id == sa.bindparam("b_goal"),
+    tasks.c.plan_id == sa.bindparam("b_plan"), tasks.c.id == sa.bindparam("b_task"))
+
+
 class PlanRepository:
     """Plans and their tasks, tenant-scoped, changed together with their goal.
 
@@ -152,16 +170,14 @@ class PlanRepository:
             return await self._plan_of(conn, row)
 
     async def _current(self, conn: AsyncConnection, tenant: str, goal_id: str) -> Plan | None:
-        query = (sa.select(plans).where(plans.c.tenant == tenant, plans.c.goal_id == goal_id)
-                 .order_by(plans.c.revision.desc()).limit(1))
-        row = (await conn.execute(query)).mappings().first()
+        row = (await conn.execute(_CURRENT_PLAN, {"b_tenant": tenant, "b_goal": goal_id})
+               ).mappings().first()
         return None if row is None else await self._plan_of(conn, row)
 
     async def _plan_of(self, conn: AsyncConnection, row: sa.RowMapping) -> Plan:
-        query = sa.select(tasks).where(
-            tasks.c.tenant == row["tenant"], tasks.c.goal_id == row["goal_id"],
-            tasks.c.plan_id == row["id"]).order_by(tasks.c.position)
-        rows = (await conn.execute(query)).mappings().all()
+        rows = (await conn.execute(_PLAN_TASKS, {
+            "b_tenant": row["tenant"], "b_goal": row["goal_id"], "b_plan": row["id"]})
+                ).mappings().all()
         return Plan(tenant=row["tenant"], goal_id=row["goal_id"], id=row["id"],
                     revision=row["revision"], complexity=row["complexity"],
                     replan_reason=row["replan_reason"], create_time=row["create_time"],
@@ -177,17 +193,15 @@ class PlanRepository:
             NotFound: No such goal in this tenant.
             Aborted: A plan of the same revision was stored concurrently.
         """
-        key = self._goals.table.c
-        where = sa.and_(key.tenant == tenant, key.id == goal_id)
+        key = {"b_tenant": tenant, "b_goal": goal_id}
         self._goals.check_tenant(tenant)
         try:
             async with self._db.transaction() as conn:
-                locked = await conn.execute(
-                    sa.update(goals).where(where).values(etag=goals.c.etag))
+                locked = await conn.execute(_LOCK_GOAL, key)
                 if locked.rowcount == 0:
                     raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
                                    metadata={"id": goal_id})
-                row = (await conn.execute(sa.select(goals).where(where))).mappings().one()
+                row = (await conn.execute(_SELECT_GOAL, key)).mappings().one()
                 goal = Goal(**{f.name: row[f.name] for f in dataclasses.fields(Goal)})
                 current = await self._current(conn, tenant, goal_id)
                 change = mutation(goal, current)
@@ -211,21 +225,22 @@ class PlanRepository:
         goal = change.goal
         if goal is not None:
             goal = dataclasses.replace(goal, etag=new_etag(), update_time=utc_now())
-            await conn.execute(sa.update(goals).where(
-                goals.c.tenant == goal.tenant, goals.c.id == goal.id).values(
-                state=goal.state, plan=goal.plan, state_reason=goal.state_reason, etag=goal.etag,
-                update_time=goal.update_time))
+            await conn.execute(_UPDATE_GOAL, dict(
+                b_tenant=goal.tenant, b_goal=goal.id, state=goal.state, plan=goal.plan,
+                state_reason=goal.state_reason, etag=goal.etag, update_time=goal.update_time))
         return dataclasses.replace(change, goal=goal)
 
     @staticmethod
     async def _write_tasks(conn: AsyncConnection, plan: Plan, changed: Sequence[Task]) -> None:
+        rows = []
         for task in changed:
             row = _task_row(plan.tenant, plan.goal_id, plan.id, 0, task)
             for key in ("tenant", "goal_id", "plan_id", "id", "position", "create_time"):
                 row.pop(key)
-            await conn.execute(sa.update(tasks).where(
-                tasks.c.tenant == plan.tenant, tasks.c.goal_id == plan.goal_id,
-                tasks.c.plan_id == plan.id, tasks.c.id == task.id).values(row))
+            rows.append({**row, "b_tenant": plan.tenant, "b_goal": plan.goal_id,
+                         "b_plan": plan.id, "b_task": task.id})
+        if rows:
+            await conn.execute(_UPDATE_TASK, rows)
 
     async def ready(self, tenant: str | None, limit: int) -> list[ReadyWork]:
         """See :func:`ready_work`."""
@@ -255,20 +270,30 @@ _PRIORITY_ORDER = sa.case({GoalPriority.HIGH.value: 0, GoalPriority.NORMAL.value
                           value=goals.c.priority, else_=2)
 
 
-async def ready_work(db: DatabaseConnection, tenant: str | None, limit: int) -> list[ReadyWork]:
-    """Up to ``limit`` READY tasks of the current plans of RUNNING goals (one tenant, or all
-    when ``tenant`` is None): higher goal priority first, then the longest ready."""
+def _ready_query(one_tenant: bool) -> sa.Select[Any]:
     t, g = tasks.c, goals.c
     current_plan = ("tenants/" + t.tenant + "/goals/" + t.goal_id + "/plans/" + t.plan_id)
     query = (sa.select(tasks, g.description.label("goal_description"))
              .join(goals, sa.and_(g.tenant == t.tenant, g.id == t.goal_id))
              .where(t.state == TaskState.READY.value, g.state == GoalState.RUNNING.value,
                     g.plan == current_plan)
-             .order_by(_PRIORITY_ORDER, t.update_time, t.position).limit(limit))
-    if tenant is not None:
-        query = query.where(t.tenant == tenant)
+             .order_by(_PRIORITY_ORDER, t.update_time, t.position)
+             .limit(sa.bindparam("b_limit", type_=sa.Integer)))
+    return query.where(t.tenant == sa.bindparam("b_tenant")) if one_tenant else query
+
+
+_READY_OF_TENANT, _READY_OF_ALL = _ready_query(True), _ready_query(False)
+
+
+async def ready_work(db: DatabaseConnection, tenant: str | None, limit: int) -> list[ReadyWork]:
+    """Up to ``limit`` READY tasks of the current plans of RUNNING goals (one tenant, or all
+    when ``tenant`` is None): higher goal priority first, then the longest ready."""
     async with db.connect() as conn:
-        rows = (await conn.execute(query)).mappings().all()
+        if tenant is None:
+            found = await conn.execute(_READY_OF_ALL, {"b_limit": limit})
+        else:
+            found = await conn.execute(_READY_OF_TENANT, {"b_limit": limit, "b_tenant": tenant})
+        rows = found.mappings().all()
         results = await _upstream_results(conn, rows)
     return [ReadyWork(tenant=r["tenant"], goal_id=r["goal_id"],
                       goal_description=r["goal_description"], task=_task_of(r),

@@ -39,6 +39,10 @@ def _columns(time_type: sa.types.TypeEngine[dt.datetime]) -> list[sa.Column[obje
 
 metadata = sa.MetaData()
 audit_outbox = sa.Table(TABLE_NAME, metadata, *_columns(UtcDateTime()))
+# Built once: building and caching a statement costs more than running it.
+_INSERT = sa.insert(audit_outbox)
+_DELETE = sa.delete(audit_outbox).where(
+    audit_outbox.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def create_table() -> None:
@@ -88,8 +92,7 @@ class AuditOutbox:
 
     async def _insert(self, _key: None, entries: Sequence[OutboxEntry]) -> list[None]:
         async with self._db.transaction() as conn:
-            await conn.execute(sa.insert(audit_outbox),
-                               [dataclasses.asdict(entry) for entry in entries])
+            await conn.execute(_INSERT, [dataclasses.asdict(entry) for entry in entries])
         return [None] * len(entries)
 
     async def due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxEntry]:
@@ -105,7 +108,7 @@ class AuditOutbox:
         """Forget entries audit-log has stored."""
         if ids:
             async with self._db.transaction() as conn:
-                await conn.execute(sa.delete(audit_outbox).where(audit_outbox.c.id.in_(ids)))
+                await conn.execute(_DELETE, {"ids": list(ids)})
 
     async def retry_later(self, ids: Sequence[str], at: dt.datetime) -> None:
         """Count a failed delivery of ``ids`` and hold them until ``at``."""

@@ -2,7 +2,8 @@
 
 On PostgreSQL each service lives in its own schema (named after the service), selected through
 the connection's ``search_path``, so tables and the Alembic version table never mix. On SQLite
-each service has its own file, in WAL mode with a busy timeout so readers do not block writers.
+each service has its own file, in WAL mode with a busy timeout so readers do not block writers,
+through aiosqlite with one trip to its thread per statement (:mod:`shared.database.sqlite_driver`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from shared.database.sqlite_driver import OneTripDbapi
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -51,6 +54,8 @@ class DatabaseConnection:
             if database and database != ":memory:":
                 pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
+            if self.url.get_driver_name() == "aiosqlite":
+                kwargs["module"] = OneTripDbapi()
         elif self.is_postgresql:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
             if self.schema:

@@ -74,6 +74,14 @@ class Repository(Generic[E]):
         self.model = model
         self.kind = kind
         self._fields = [f.name for f in dataclasses.fields(model)]
+        # The statements of get and update, built once (building and caching a statement
+        # costs more than running it); bound parameters named ``key_*`` select the row.
+        by_key = sa.and_(table.c.tenant == sa.bindparam("key_tenant"),
+                         table.c.id == sa.bindparam("key_id"))
+        self._select_by_key = sa.select(table).where(by_key)
+        self._update_by_key = sa.update(table).where(by_key)
+        self._update_by_key_and_etag = sa.update(table).where(
+            by_key, table.c.etag == sa.bindparam("key_etag"))
 
     def _to_row(self, entity: E) -> dict[str, Any]:
         return {name: getattr(entity, name) for name in self._fields}
@@ -104,8 +112,9 @@ class Repository(Generic[E]):
         Raises:
             NotFound: No such entity in this tenant.
         """
+        self.check_tenant(tenant)
         async with self.db.connect() as conn:
-            row = (await conn.execute(sa.select(self.table).where(self._key(tenant, id_)))
+            row = (await conn.execute(self._select_by_key, {"key_tenant": tenant, "key_id": id_})
                    ).mappings().first()
         if row is None:
             raise self._not_found(id_)
@@ -177,11 +186,14 @@ class Repository(Generic[E]):
         values = self._to_row(updated)
         for key in ("tenant", "id", "create_time"):
             values.pop(key)
-        condition = self._key(entity.tenant, entity.id)
+        self.check_tenant(entity.tenant)
+        values.update(key_tenant=entity.tenant, key_id=entity.id)
+        statement = self._update_by_key
         if expected_etag:
-            condition = sa.and_(condition, self.table.c.etag == expected_etag)
+            statement = self._update_by_key_and_etag
+            values["key_etag"] = expected_etag
         async with self.db.transaction() as conn:
-            result = await conn.execute(sa.update(self.table).where(condition).values(values))
+            result = await conn.execute(statement, values)
             if result.rowcount == 0:
                 exists = (await conn.execute(sa.select(self.table.c.id).where(
                     self._key(entity.tenant, entity.id)))).first()

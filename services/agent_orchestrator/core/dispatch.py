@@ -11,7 +11,9 @@ them and sweeps unreported outcomes.
 
 A round asks the planner with a long poll: it answers as soon as a task is ready (a new plan,
 a finished dependency). Rounds also run ``interval`` seconds apart when tasks are ready but no
-agent can take them, and at once when an execution finishes.
+agent can take them, and at once when an execution finishes. After a round that started tasks
+the next one waits (briefly) until the planner has heard of those starts: until then it still
+counts the tasks READY and would offer them again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from shared.errors import CognitionError
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 5.0  # seconds between rounds while they keep failing
+START_REPORTS_WAIT = 1.0  # most seconds a round waits for the previous round's start reports
 
 
 class Dispatcher:
@@ -59,6 +62,8 @@ class Dispatcher:
         self._batch = batch
         self._wait = wait
         self._reports: set[asyncio.Task[bool]] = set()
+        self._round_reports: list[asyncio.Task[bool]] = []
+        self._next_recovery = 0.0
         self._wake = asyncio.Event()
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -73,7 +78,7 @@ class Dispatcher:
         The tasks are assigned together and start at once; the planner hears of the starts in
         the background. The round also runs work another replica gave this one's built-in agents.
         """
-        await self._host.recover()
+        await self._recover()
         ready = await self._board.ready(self._batch, self._wait)
         if not ready:
             return 0
@@ -83,8 +88,25 @@ class Dispatcher:
             self._host.run(assignment, execution)
             report = asyncio.create_task(self._reporter.report(assignment))
             self._reports.add(report)
+            self._round_reports.append(report)
             report.add_done_callback(self._reports.discard)
         return len(result.started)
+
+    async def _recover(self) -> None:
+        """Pick up work given to the built-in agents otherwise, at most once per interval
+        (busy rounds come much faster; this replica's own retries and replacements start
+        without it)."""
+        now = time.monotonic()
+        if now >= self._next_recovery:
+            self._next_recovery = now + self._interval
+            await self._host.recover()
+
+    async def _heard_of_starts(self) -> None:
+        """Wait until the planner has heard of the last round's starts (or a report failed,
+        or START_REPORTS_WAIT passed: the sweep retries what did not get through)."""
+        reports, self._round_reports = self._round_reports, []
+        if reports:
+            await asyncio.wait(reports, timeout=START_REPORTS_WAIT)
 
     async def upkeep(self) -> None:
         """Heartbeat built-in agents and report what is unreported."""
@@ -131,6 +153,7 @@ class Dispatcher:
                 log.info("dispatching again after %d failed rounds", failures)
                 failures = 0
             if started:
+                await self._heard_of_starts()
                 continue  # more may be ready (a full batch, or capacity freed meanwhile)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._interval)

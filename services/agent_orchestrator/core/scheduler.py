@@ -109,9 +109,10 @@ class Scheduler:
         """Assign each ready task to an agent and start its first execution.
 
         The tasks of one tenant and role are placed together and started in one transaction;
-        one the store refuses there (its agent filled up or left meanwhile, or the task got a
-        live assignment elsewhere) is tried again on its own. A task that already has a live
-        assignment is not assigned again; a task no agent can take now is returned as waiting.
+        when the store refuses some there (an agent filled up or left meanwhile, or a task got
+        a live assignment elsewhere), every task not started is tried again on its own. A task
+        that already has a live assignment is not assigned again; a task no agent can take now
+        is returned as waiting.
         """
         started: list[Started] = []
         waiting: list[ReadyTask] = []
@@ -124,14 +125,17 @@ class Scheduler:
             accepted = await self._store.start_many(placed) if placed else []
             started.extend(accepted)
             taken = {a.task for a, _ in accepted}
-            left_out = taken | {t.name for t in unplaced}
-            for task in [t for t in group if t.name not in left_out]:
+            if len(accepted) == len(placed):
+                waiting.extend(unplaced)
+                continue
+            # Refused starts left room the placement counted on: the tasks that found none
+            # may fit now (another replica won the race for the others).
+            for task in [t for t in group if t.name not in taken]:
                 result = await self._assign(task)
                 if result is None:
                     waiting.append(task)
                 else:
                     started.append(result)
-            waiting.extend(unplaced)
         return ScheduleResult(started, waiting)
 
     def _place(self, tasks: Sequence[ReadyTask], loads: Sequence[AgentLoad]

@@ -79,7 +79,8 @@ class PlanService:
         self._validator = validator
         self._watch_interval = watch_interval
         self._max_replans = max_replans
-        self._changes = asyncio.Condition()  # notified when tasks may have become ready
+        self._may_be_ready = asyncio.Condition()  # notified when tasks may have become ready
+        self._watchers: dict[tuple[str, str], set[asyncio.Event]] = {}  # set on goal changes
         self._updates: GroupCommit[tuple[str, str], TaskUpdate, Task] = GroupCommit(
             self._update_tasks)
 
@@ -344,26 +345,23 @@ class PlanService:
         """
         deadline = asyncio.get_running_loop().time() + wait
         while True:
-            async with self._changes:
+            async with self._may_be_ready:
                 work = await self._plans.ready(tenant, limit)
                 remaining = deadline - asyncio.get_running_loop().time()
                 if work or remaining <= 0:
                     return work
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changes.wait(), remaining)
-
-    async def _next_change(self, timeout: float) -> None:
-        """Wait for the next change through this replica, or ``timeout`` seconds (changes
-        through other replicas show then)."""
-        async with self._changes:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changes.wait(), timeout)
+                    await asyncio.wait_for(self._may_be_ready.wait(), remaining)
 
     async def _change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
-        """Apply ``mutation``, then wake the waiters of :meth:`ready`: tasks may be ready."""
+        """Apply ``mutation``, then wake the goal's watchers, and the waiters of :meth:`ready`
+        when tasks may have become ready."""
         change = await self._plans.change(tenant, goal_id, mutation)
-        async with self._changes:
-            self._changes.notify_all()
+        for changed in self._watchers.get((tenant, goal_id), ()):
+            changed.set()
+        if _may_make_ready(change):
+            async with self._may_be_ready:
+                self._may_be_ready.notify_all()
         return change
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None:
@@ -381,6 +379,21 @@ class PlanService:
         Raises:
             NotFound: No such goal.
         """
+        changed = asyncio.Event()
+        watchers = self._watchers.setdefault((tenant, goal_id), set())
+        watchers.add(changed)
+        try:
+            async for event in self._watch(tenant, goal_id, changed):
+                yield event
+        finally:
+            watchers.discard(changed)
+            if not watchers:
+                self._watchers.pop((tenant, goal_id), None)
+
+    async def _watch(self, tenant: str, goal_id: str, changed: asyncio.Event
+                     ) -> AsyncIterator[GoalEvent]:
+        """The events of :meth:`watch`; reads the goal again when ``changed`` is set (by a
+        change through this replica) or every watch interval (changes through others)."""
         seen_goal = ""
         seen_tasks: dict[tuple[str, str], Task] = {}
         while True:
@@ -405,7 +418,9 @@ class PlanService:
                 yield goal_event
             if goal.state.ended:
                 return
-            await self._next_change(self._watch_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), self._watch_interval)
+            changed.clear()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -435,3 +450,13 @@ class _TaskCursor:
             raise InvalidArgument.for_field(
                 "page_token", "the goal was replanned since this token; list again from the start")
         return cursor.offset
+
+
+def _may_make_ready(change: GoalChange) -> bool:
+    """Whether ``change`` may have made tasks ready to dispatch: a task became READY (a new
+    plan, a finished dependency, a task handed back) or the goal runs again as it was (a
+    resume)."""
+    tasks = change.tasks + (change.new_plan.tasks if change.new_plan is not None else ())
+    if any(task.state == TaskState.READY for task in tasks):
+        return True
+    return not tasks and change.goal is not None and change.goal.state == GoalState.RUNNING
