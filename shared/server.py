@@ -9,6 +9,7 @@ accepting calls and drains in-flight ones within the grace period.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import pathlib
 import signal
@@ -186,6 +187,18 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     return running
 
 
+def _tune_garbage_collection() -> None:
+    """Keep the cyclic garbage collector off the request path.
+
+    What start-up made (descriptors, tables, cached statements) lives as long as the process,
+    so it leaves the collector's generations (``gc.freeze``); and a call allocates thousands of
+    short-lived objects, so the default threshold (700) would run the young collection several
+    times per call. Measured by bench/orchestration.py: about 8% less CPU per task.
+    """
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+
+
 def run_main(settings: ServiceSettings,
              start: Callable[[ServiceSettings], Awaitable[RunningServer]]) -> None:
     """Body of every service's ``__main__``: configure logging, serve until a signal."""
@@ -193,6 +206,7 @@ def run_main(settings: ServiceSettings,
 
     async def serve() -> None:
         running = await start(settings)
+        _tune_garbage_collection()
         await run_until_signal(running, settings.grace_seconds)
 
     asyncio.run(serve())

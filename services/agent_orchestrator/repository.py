@@ -115,6 +115,24 @@ _CHANGE_ATTEMPT = sa.update(assignments).where(
     assignments.c.tenant == sa.bindparam("b_tenant"),
     assignments.c.id == sa.bindparam("b_id"),
     assignments.c.attempt == sa.bindparam("b_attempt"))
+# start_many: lock the healthy agents wanted (returning each one's limit and live
+# assignments), see which tasks are taken already, insert the starts.
+_LOCK_AGENTS = (
+    sa.update(agents).where(agents.c.tenant == sa.bindparam("b_tenant"),
+                            agents.c.id.in_(sa.bindparam("b_agents", expanding=True)),
+                            agents.c.state == AgentState.HEALTHY)
+    .values(active_assignments=agents.c.active_assignments)
+    .returning(agents.c.id, agents.c.max_concurrency,
+               sa.select(sa.func.count()).where(
+                   assignments.c.tenant == sa.bindparam("b_tenant"),
+                   assignments.c.agent == agents.c.id,
+                   assignments.c.state.in_(_LIVE)).scalar_subquery()))
+_TAKEN_TASKS = sa.select(assignments.c.task).where(
+    assignments.c.tenant == sa.bindparam("b_tenant"),
+    assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
+    assignments.c.state.in_(_LIVE))
+_INSERT_ASSIGNMENTS = sa.insert(assignments)
+_INSERT_EXECUTIONS = sa.insert(executions)
 _MARK_REPORTED = sa.update(assignments).where(
     assignments.c.tenant == sa.bindparam("b_tenant"), assignments.c.id == sa.bindparam("b_id"),
     assignments.c.etag == sa.bindparam("b_etag")).values(reported=True)
@@ -282,27 +300,18 @@ class AssignmentStore:
             return []
         tenant = starts[0][0].tenant
         wanted = sorted({a.agent for a, _ in starts})
-        c = assignments.c
         try:
             async with self.db.transaction() as conn:
                 # Writing first locks the agents' rows (see start()); what it returns is
                 # each healthy agent's limit and live assignments.
-                live = (sa.select(sa.func.count()).where(
-                    c.tenant == tenant, c.agent == agents.c.id, c.state.in_(_LIVE))
-                    .scalar_subquery())
-                locked = await conn.execute(
-                    sa.update(agents).where(
-                        agents.c.tenant == tenant, agents.c.id.in_(wanted),
-                        agents.c.state == AgentState.HEALTHY)
-                    .values(active_assignments=agents.c.active_assignments)
-                    .returning(agents.c.id, agents.c.max_concurrency, live))
+                locked = await conn.execute(_LOCK_AGENTS, {"b_tenant": tenant,
+                                                           "b_agents": wanted})
                 room: dict[str, int] = {agent_id: limit - active
                                         for agent_id, limit, active in locked.all()}
                 # Tasks started already (their start not yet known to the planner) are left
                 # out here rather than failing the whole batch on the unique index.
-                taken: set[str] = set((await conn.execute(sa.select(c.task).where(
-                    c.tenant == tenant, c.task.in_([a.task for a, _ in starts]),
-                    c.state.in_(_LIVE)))).scalars())
+                taken: set[str] = set((await conn.execute(_TAKEN_TASKS, {
+                    "b_tenant": tenant, "b_tasks": [a.task for a, _ in starts]})).scalars())
                 accepted = []
                 for assignment, execution in starts:
                     if room.get(assignment.agent, 0) <= 0 or assignment.task in taken:
@@ -311,8 +320,8 @@ class AssignmentStore:
                     taken.add(assignment.task)
                     accepted.append((assignment, execution))
                 if accepted:
-                    await conn.execute(sa.insert(assignments), [_row(a) for a, _ in accepted])
-                    await conn.execute(sa.insert(executions), [_row(e) for _, e in accepted])
+                    await conn.execute(_INSERT_ASSIGNMENTS, [_row(a) for a, _ in accepted])
+                    await conn.execute(_INSERT_EXECUTIONS, [_row(e) for _, e in accepted])
         except IntegrityError:
             return []
         return accepted
