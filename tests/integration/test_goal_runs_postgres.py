@@ -34,9 +34,11 @@ async def pg_mesh(postgres_url: str, tmp_path_factory: pytest.TempPathFactory
         pathlib.Path(tmp_path_factory.mktemp("pg-runs")),
         replicas={"agent-orchestrator": 2},
         env={"COGNOS_DATABASE_URL": postgres_url,
-             "COGNOS_AI_RUNTIME_OFFLINE_LATENCY_MS": "300",
-             # Neither replica's built-in agent can hold all eight parts at once.
-             "COGNOS_AGENT_ORCHESTRATOR_BUILTIN_AGENT_CONCURRENCY": "4"}))
+             "COGNOS_AI_RUNTIME_OFFLINE_LATENCY_MS": "500",
+             # One replica alone would need four rounds of two parts (over 2 s), longer than
+             # the other's longest pause between dispatch rounds (1 s, after failed rounds
+             # while the mesh was starting).
+             "COGNOS_AGENT_ORCHESTRATOR_BUILTIN_AGENT_CONCURRENCY": "2"}))
     try:
         await mesh.start(timeout=120)
         yield mesh

@@ -31,7 +31,7 @@ from shared.errors import CognitionError
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 5.0  # seconds between rounds while they keep failing
+MAX_BACKOFF = 1.0  # most seconds between rounds while they keep failing (a peer is down)
 START_REPORTS_WAIT = 1.0  # most seconds a round waits for the previous round's start reports
 
 
