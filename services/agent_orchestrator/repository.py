@@ -133,6 +133,15 @@ _TAKEN_TASKS = sa.select(assignments.c.task).where(
     assignments.c.state.in_(_LIVE))
 _INSERT_ASSIGNMENTS = sa.insert(assignments)
 _INSERT_EXECUTIONS = sa.insert(executions)
+# The tenant's agents of a role with their live assignment counts.
+_LIVE_BY_AGENT = (sa.select(assignments.c.agent, sa.func.count().label("active"))
+                  .where(assignments.c.tenant == sa.bindparam("b_tenant"),
+                         assignments.c.state.in_(_LIVE))
+                  .group_by(assignments.c.agent).subquery())
+_AGENTS_WITH_LOAD = (
+    sa.select(agents, sa.func.coalesce(_LIVE_BY_AGENT.c.active, 0).label("load"))
+    .outerjoin(_LIVE_BY_AGENT, _LIVE_BY_AGENT.c.agent == agents.c.id)
+    .where(agents.c.tenant == sa.bindparam("b_tenant"), agents.c.role == sa.bindparam("b_role")))
 _MARK_REPORTED = sa.update(assignments).where(
     assignments.c.tenant == sa.bindparam("b_tenant"), assignments.c.id == sa.bindparam("b_id"),
     assignments.c.etag == sa.bindparam("b_etag")).values(reported=True)
@@ -191,14 +200,9 @@ class AssignmentStore:
 
     async def agents_with_load(self, tenant: str, role: str) -> list[AgentLoad]:
         """The tenant's agents of ``role`` with their live assignment counts."""
-        live = (sa.select(assignments.c.agent, sa.func.count().label("active"))
-                .where(assignments.c.tenant == tenant, assignments.c.state.in_(_LIVE))
-                .group_by(assignments.c.agent).subquery())
-        query = (sa.select(agents, sa.func.coalesce(live.c.active, 0).label("load"))
-                 .outerjoin(live, live.c.agent == agents.c.id)
-                 .where(agents.c.tenant == tenant, agents.c.role == role))
         async with self.db.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            rows = (await conn.execute(_AGENTS_WITH_LOAD, {"b_tenant": tenant, "b_role": role})
+                    ).mappings().all()
         return [AgentLoad(_agent(r), int(r["load"])) for r in rows]
 
     async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
