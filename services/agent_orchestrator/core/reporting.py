@@ -66,9 +66,12 @@ class Reporter:
         return True
 
     async def sweep(self, limit: int = 100) -> int:
-        """Report every assignment not reported yet (every tenant); returns how many were."""
+        """Report every assignment not reported yet (every tenant) whose report is not under
+        way already; returns how many were told."""
         told = 0
         for assignment in await self._store.unreported(limit):
+            if assignment.id in self._reporting:
+                continue  # reported right now (e.g. just finished): no second call for it
             told += await self.report(assignment)
         return told
 

@@ -243,3 +243,31 @@ async def test_a_restarted_host_runs_what_its_agents_were_running_exactly_once(
     executions = (await second.store.list_executions("acme", PageRequest.of(0, ""))).items
     assert sorted(e.state for e in executions) == [ExecutionState.SUCCEEDED] * 2
     assert await second.host.recover() == 0
+
+
+class SlowBoard(Board):
+    """A planner that holds every start report until ``answer`` is set."""
+
+    def __init__(self, *tasks: ReadyTask) -> None:
+        super().__init__(*tasks)
+        self.answer = asyncio.Event()
+
+    async def started(self, task: str) -> None:
+        await self.answer.wait()
+        await super().started(task)
+
+
+async def test_the_sweep_leaves_a_report_under_way_alone(db: DatabaseConnection) -> None:
+    board = SlowBoard(ready("a"))
+    wiring = wire(db, board, Pipeline())
+
+    assert await wiring.dispatcher.dispatch_once() == 1
+    await asyncio.sleep(0.05)  # the start report waits for the planner
+    assert len(await wiring.store.unreported(10)) == 1
+    # Not queued behind the report under way (which would also hold the dispatch loop).
+    await asyncio.wait_for(wiring.dispatcher.upkeep(), timeout=1)
+    board.answer.set()
+    while wiring.host.running or await wiring.store.unreported(10):
+        await asyncio.sleep(0.01)
+
+    assert board.calls == [("RUNNING", "a"), ("SUCCEEDED", "a")]
