@@ -245,7 +245,6 @@ def charge_of(completion: Completion) -> Charge:
 
 # Statements of every Complete, built once (building and caching a statement costs more than
 # running it).
-_INSERT_COMPLETION = sa.insert(completions)
 _INSERT_CHARGE = sa.insert(usage_records)
 _BY_REQUEST_ID = sa.select(completions).where(
     completions.c.tenant == sa.bindparam("b_tenant"),
@@ -267,7 +266,7 @@ class CompletionRepository(Repository[Completion]):
         self.check_tenant(completion.tenant)
         try:
             async with self.db.transaction() as conn:
-                await conn.execute(_INSERT_COMPLETION, self._to_row(completion))
+                await conn.execute(self._insert, self._to_row(completion))
                 await conn.execute(_INSERT_CHARGE, dataclasses.asdict(charge_of(completion)))
         except IntegrityError as error:
             if completion.request_id:

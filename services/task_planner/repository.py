@@ -117,7 +117,6 @@ def _task_of(row: sa.RowMapping) -> Task:
 # than running it. Names of bound parameters start with ``b_`` where a column's would clash.
 _GOAL = sa.and_(goals.c.tenant == sa.bindparam("b_tenant"), goals.c.id == sa.bindparam("b_goal"))
 _LOCK_GOAL = sa.update(goals).where(_GOAL).values(etag=goals.c.etag)
-_SELECT_GOAL = sa.select(goals).where(_GOAL)
 _UPDATE_GOAL = sa.update(goals).where(_GOAL)
 _CURRENT_PLAN = (sa.select(plans).where(plans.c.tenant == sa.bindparam("b_tenant"),
                                         plans.c.goal_id == sa.bindparam("b_goal"))
@@ -201,8 +200,7 @@ class PlanRepository:
                 if locked.rowcount == 0:
                     raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
                                    metadata={"id": goal_id})
-                row = (await conn.execute(_SELECT_GOAL, key)).mappings().one()
-                goal = Goal(**{f.name: row[f.name] for f in dataclasses.fields(Goal)})
+                goal = await self._goals.get_in(conn, tenant, goal_id)
                 current = await self._current(conn, tenant, goal_id)
                 change = mutation(goal, current)
                 if change.tasks and current is not None:

@@ -74,10 +74,11 @@ class Repository(Generic[E]):
         self.model = model
         self.kind = kind
         self._fields = [f.name for f in dataclasses.fields(model)]
-        # The statements of get and update, built once (building and caching a statement
-        # costs more than running it); bound parameters named ``key_*`` select the row.
+        # The statements of get, create and update, built once (building and caching a
+        # statement costs more than running it); bound parameters named ``key_*`` select the row.
         by_key = sa.and_(table.c.tenant == sa.bindparam("key_tenant"),
                          table.c.id == sa.bindparam("key_id"))
+        self._insert = sa.insert(table)
         self._select_by_key = sa.select(table).where(by_key)
         self._update_by_key = sa.update(table).where(by_key)
         self._update_by_key_and_etag = sa.update(table).where(
@@ -112,10 +113,14 @@ class Repository(Generic[E]):
         Raises:
             NotFound: No such entity in this tenant.
         """
-        self.check_tenant(tenant)
         async with self.db.connect() as conn:
-            row = (await conn.execute(self._select_by_key, {"key_tenant": tenant, "key_id": id_})
-                   ).mappings().first()
+            return await self.get_in(conn, tenant, id_)
+
+    async def get_in(self, conn: AsyncConnection, tenant: str, id_: str) -> E:
+        """Like :meth:`get`, on ``conn`` (inside the caller's transaction)."""
+        self.check_tenant(tenant)
+        row = (await conn.execute(self._select_by_key, {"key_tenant": tenant, "key_id": id_})
+               ).mappings().first()
         if row is None:
             raise self._not_found(id_)
         return self._from_row(row)
@@ -166,7 +171,7 @@ class Repository(Generic[E]):
         entity = dataclasses.replace(entity, etag=new_etag())
         try:
             async with self.db.transaction() as conn:
-                await conn.execute(sa.insert(self.table), self._to_row(entity))
+                await conn.execute(self._insert, self._to_row(entity))
                 await self._written(conn, entity)
         except IntegrityError as error:
             raise AlreadyExists(f"{self.kind} {entity.id!r} already exists",
