@@ -4,24 +4,32 @@
 outbox entry: who (the call's subject), tenant, action (``planner.create_goal``), resource,
 outcome, trace id and a digest of the request. ``AuditPublisher`` delivers the outbox to the
 audit-log service in the background, retrying with backoff while it is unreachable.
+
+A handler whose call makes one change in one transaction may write the call's entry in that
+transaction (:class:`CallAudit`, a transactional outbox): the entry then commits with the
+change or not at all, and the call costs one transaction less. Otherwise the RPC boundary
+writes the entry once the call is done.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import logging
 import re
 import uuid
+from collections.abc import Iterator
 
 from google.protobuf.message import Message
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2, audit_service_pb2_grpc
 from shared import context
 from shared.client import ServiceClient
-from shared.database.audit_outbox import AuditOutbox, OutboxEntry
+from shared.database.audit_outbox import AuditOutbox, OutboxEntry, insert_entries
 from shared.database.types import utc_now
 from shared.errors import CognitionError, PermissionDenied, Unauthenticated
 from shared.names import request_tenant
@@ -76,37 +84,96 @@ class AuditRecorder:
         """Whether calls of ``method`` are audited (everything that may change state)."""
         return not is_idempotent(method) and not method.startswith("/grpc.")
 
-    async def record(self, method: str, request: Message, response: Message | None,
-                     error: BaseException | None) -> None:
-        """Add the entry for one call; never raises (a failure is logged loudly)."""
+    def entry(self, method: str, request: Message, response: Message | None,
+              error: BaseException | None, resource: str = "") -> OutboxEntry | None:
+        """The entry of one call (None when it names no tenant); ``resource`` overrides the
+        one found in the request and response."""
         ctx = context.current()
         tenant = request_tenant(request) or ctx.tenant
         if not tenant:
-            return
+            return None
         if error is None:
             outcome = "SUCCESS"
         elif isinstance(error, PermissionDenied | Unauthenticated):
             outcome = "DENIED"
         else:
             outcome = "FAILURE"
-        entry = OutboxEntry(
+        return OutboxEntry(
             id=str(uuid.uuid4()),
             tenant=tenant,
             actor=ctx.subject or "anonymous",
             action=action_name(self._domain, method),
-            resource=resource_name(request, response, tenant),
+            resource=resource or resource_name(request, response, tenant),
             outcome=outcome,
             trace_id=ctx.trace_id if len(ctx.trace_id) == 32 else "",
             payload_digest=hashlib.sha256(
                 without_secrets(request).SerializeToString(deterministic=True)).hexdigest(),
         )
+
+    async def record(self, method: str, request: Message, response: Message | None,
+                     error: BaseException | None) -> None:
+        """Add the entry for one call; never raises (a failure is logged loudly)."""
+        entry = self.entry(method, request, response, error)
+        if entry is None:
+            return
         try:
             await self._outbox.add(entry)
         except Exception:
-            log.exception("could not record the audit entry of %s for %s", method, tenant)
+            log.exception("could not record the audit entry of %s for %s", method, entry.tenant)
             return
+        self.delivery_due()
+
+    def delivery_due(self) -> None:
+        """New entries are in the outbox."""
         if self._publisher is not None:
             self._publisher.wake()
+
+    @contextlib.contextmanager
+    def serving(self, method: str, request: Message) -> Iterator[CallAudit]:
+        """While the handler of ``method`` runs, :func:`serving` returns its :class:`CallAudit`."""
+        call = CallAudit(self, method, request)
+        token = _serving.set(call)
+        try:
+            yield call
+        finally:
+            _serving.reset(token)
+
+
+class CallAudit:
+    """The success entry of the mutating call being served, for the handler to write in the
+    transaction of the call's change (see the module's docstring).
+
+    The handler writes it with :meth:`write_in` inside the transaction and calls
+    :meth:`committed` once the transaction committed; the RPC boundary then writes no second
+    entry when the call succeeds. Until :meth:`committed`, the boundary writes the entry as
+    usual, so an entry written in a transaction that rolled back is not lost.
+    """
+
+    def __init__(self, recorder: AuditRecorder, method: str, request: Message) -> None:
+        self._recorder = recorder
+        self._method = method
+        self._request = request
+        self.written = False
+
+    async def write_in(self, conn: AsyncConnection, resource: str) -> None:
+        """Add the call's success entry, acting on ``resource``, to ``conn``'s transaction."""
+        entry = self._recorder.entry(self._method, self._request, None, None, resource)
+        if entry is not None:
+            await insert_entries(conn, [entry])
+
+    def committed(self) -> None:
+        """The transaction :meth:`write_in` wrote in has committed."""
+        self.written = True
+        self._recorder.delivery_due()
+
+
+_serving: contextvars.ContextVar[CallAudit | None] = contextvars.ContextVar(
+    "audit_call", default=None)
+
+
+def serving() -> CallAudit | None:
+    """The audit entry of the unary mutating call this code serves, if any."""
+    return _serving.get()
 
 
 class AuditPublisher:

@@ -161,19 +161,23 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
     async def _run(self, method: str, behavior: Callable[..., Any], request: Any,
                    ctx: grpc.aio.ServicerContext) -> Any:
         audit = self._audit if self._audit and AuditRecorder.audits(method) else None
-        try:
-            if self._idempotent_calls is None:
-                response = await behavior(request, ctx)
-            else:
-                response = await self._idempotent_calls.run(method, request,
-                                                            lambda: behavior(request, ctx))
-        except Exception as error:
-            if audit is not None:
+        if audit is None:
+            return await self._behave(method, behavior, request, ctx)
+        with audit.serving(method, request) as call:
+            try:
+                response = await self._behave(method, behavior, request, ctx)
+            except Exception as error:
                 await audit.record(method, request, None, error)
-            raise
-        if audit is not None:
+                raise
+        if not call.written:  # the handler did not write it with its change
             await audit.record(method, request, response, None)
         return response
+
+    async def _behave(self, method: str, behavior: Callable[..., Any], request: Any,
+                      ctx: grpc.aio.ServicerContext) -> Any:
+        if self._idempotent_calls is None:
+            return await behavior(request, ctx)
+        return await self._idempotent_calls.run(method, request, lambda: behavior(request, ctx))
 
     def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:

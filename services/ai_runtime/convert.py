@@ -15,6 +15,7 @@ from cognition.runtime.v1 import (
 )
 from services.ai_runtime.core.completions import CompletionRequest
 from services.ai_runtime.core.models import (
+    COMPLETIONS,
     Attempt,
     ChatMessage,
     Completion,
@@ -32,7 +33,6 @@ from shared.errors import InvalidArgument
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "experiments"
-COMPLETIONS = "completions"
 
 
 def experiment_to_proto(experiment: Experiment) -> experiment_pb2.Experiment:

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from services.ai_runtime.core.models import (
+    COMPLETIONS,
     Attempt,
     AttemptOutcome,
     ChatMessage,
@@ -24,6 +25,7 @@ from services.ai_runtime.core.models import (
     UsageRow,
     Variant,
 )
+from shared import audit, names
 from shared.database import (
     DatabaseConnection,
     Page,
@@ -255,7 +257,8 @@ class CompletionRepository(Repository[Completion]):
     """Completions and the usage ledger, tenant-scoped."""
 
     async def record(self, completion: Completion) -> Completion:
-        """Store ``completion`` and its charge in one transaction.
+        """Store ``completion`` and its charge in one transaction, with the audit entry of the
+        call being served (Complete).
 
         A completion whose request_id was already recorded is not stored or charged again;
         the first one is returned instead.
@@ -264,10 +267,16 @@ class CompletionRepository(Repository[Completion]):
             AlreadyExists: The id is taken (never for a repeated request_id).
         """
         self.check_tenant(completion.tenant)
+        call = audit.serving()
         try:
             async with self.db.transaction() as conn:
                 await conn.execute(self._insert, self._to_row(completion))
                 await conn.execute(_INSERT_CHARGE, dataclasses.asdict(charge_of(completion)))
+                if call is not None:
+                    await call.write_in(conn, names.format_name(completion.tenant, COMPLETIONS,
+                                                                completion.id))
+            if call is not None:
+                call.committed()
         except IntegrityError as error:
             if completion.request_id:
                 first = await self.find_by_request_id(completion.tenant, completion.request_id)

@@ -11,6 +11,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime import convert
 from services.ai_runtime.core.completions import CompletionService, page_of
 from services.ai_runtime.core.experiments import UPDATABLE_FIELDS, ExperimentService
+from services.ai_runtime.core.models import COMPLETIONS
 from shared import names
 from shared.database import PageRequest
 from shared.protos import datetime_of, mask_paths
@@ -88,7 +89,7 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
 
     async def GetCompletion(self, request: pb.GetCompletionRequest,
                             context: grpc.aio.ServicerContext) -> pb.GetCompletionResponse:
-        tenant, completion_id = names.parse_name(request.name, convert.COMPLETIONS)
+        tenant, completion_id = names.parse_name(request.name, COMPLETIONS)
         completion = await self._completions.get(tenant, completion_id)
         return pb.GetCompletionResponse(completion=convert.completion_to_proto(completion))
 

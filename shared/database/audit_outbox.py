@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.database.connection import DatabaseConnection
 from shared.database.types import UtcDateTime, utc_now
@@ -78,6 +79,12 @@ class OutboxEntry:
     next_attempt_time: dt.datetime = dataclasses.field(default_factory=utc_now)
 
 
+async def insert_entries(conn: AsyncConnection, entries: Sequence[OutboxEntry]) -> None:
+    """Add ``entries`` to the outbox inside ``conn``'s transaction (the service's own
+    database, which holds its outbox)."""
+    await conn.execute(_INSERT, [dataclasses.asdict(entry) for entry in entries])
+
+
 class AuditOutbox:
     """The service's pending audit entries."""
 
@@ -92,7 +99,7 @@ class AuditOutbox:
 
     async def _insert(self, _key: None, entries: Sequence[OutboxEntry]) -> list[None]:
         async with self._db.transaction() as conn:
-            await conn.execute(_INSERT, [dataclasses.asdict(entry) for entry in entries])
+            await insert_entries(conn, entries)
         return [None] * len(entries)
 
     async def due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxEntry]:

@@ -81,6 +81,9 @@ class Usage:
     cost_micros: int = 0
 
 
+COMPLETIONS = "completions"  # the collection in completions' resource names
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Completion(Entity):
     """The record of one model call for an agent role, and its charge."""

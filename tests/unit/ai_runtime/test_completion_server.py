@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import sqlite3
 from collections.abc import AsyncIterator
 
 import grpc
@@ -195,3 +196,21 @@ async def test_embed_is_charged_and_counted_in_usage(priced: pb_grpc.RuntimeServ
                                                      group_by=pb.USAGE_GROUP_BY_MODEL))
     assert [(r.key, r.usage.input_tokens, r.completion_count) for r in usage.rows] == [
         ("offline-hash-embedding-v1", embedded.usage.input_tokens, 0)]
+
+
+async def test_each_complete_call_is_audited_once(priced: pb_grpc.RuntimeServiceStub,
+                                                  tmp_path: pathlib.Path) -> None:
+    """A new completion's audit entry commits with the completion; a replayed call and a
+    refused one get theirs from the RPC boundary; no call gets two."""
+    request = ask("short task", max_output_tokens=50, request_id="r-audited")
+    first = (await priced.Complete(request)).completion
+    await priced.Complete(request)
+    with pytest.raises(grpc.aio.AioRpcError):
+        await priced.Complete(ask("another task " * 100, max_output_tokens=100))
+
+    with sqlite3.connect(tmp_path / "ai_runtime.db") as db:
+        entries = db.execute("SELECT action, outcome, resource FROM audit_outbox "
+                             "ORDER BY create_time").fetchall()
+    assert entries == [("runtime.complete", "SUCCESS", first.name),
+                       ("runtime.complete", "SUCCESS", first.name),
+                       ("runtime.complete", "FAILURE", "tenants/acme")]
