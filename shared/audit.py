@@ -155,8 +155,9 @@ class CallAudit:
         self._request = request
         self.written = False
 
-    async def write_in(self, conn: AsyncConnection, resource: str) -> None:
-        """Add the call's success entry, acting on ``resource``, to ``conn``'s transaction."""
+    async def write_in(self, conn: AsyncConnection, resource: str = "") -> None:
+        """Add the call's success entry to ``conn``'s transaction; ``resource`` is what the
+        call acted on when its request does not name it."""
         entry = self._recorder.entry(self._method, self._request, None, None, resource)
         if entry is not None:
             await insert_entries(conn, [entry])

@@ -205,10 +205,15 @@ class PlanRepository:
                 change = mutation(goal, current)
                 if change.tasks and current is not None:
                     await self._write_tasks(conn, current, change.tasks)
-                return await self._write(conn, change)
+                written = await self._write(conn, change)
+                for call in change.audited:
+                    await call.write_in(conn)
         except IntegrityError as error:
             raise Aborted(f"goal {goal_id!r} was replanned concurrently",
                           reason="PLAN_CONFLICT") from error
+        for call in change.audited:
+            call.committed()
+        return written
 
     async def _write(self, conn: AsyncConnection, change: GoalChange) -> GoalChange:
         plan = change.new_plan

@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 
+from shared.audit import CallAudit
 from shared.database import Entity, utc_now
 
 
@@ -143,11 +144,13 @@ class GoalEvent:
 @dataclasses.dataclass(frozen=True)
 class GoalChange:
     """What one atomic change of a goal writes: the goal itself (None: unchanged), a new
-    plan to insert (None: none) and changed tasks of the current plan."""
+    plan to insert (None: none), changed tasks of the current plan, and the audit entries of
+    the calls the change serves (written in the same transaction)."""
 
     goal: Goal | None = None
     new_plan: Plan | None = None
     tasks: tuple[Task, ...] = ()
+    audited: tuple[CallAudit, ...] = ()
 
 
 GoalMutation = Callable[[Goal, Plan | None], GoalChange]

@@ -26,6 +26,8 @@ from services.task_planner.core.models import (
 )
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
+from shared import audit
+from shared.audit import CallAudit
 from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import CognitionError, FailedPrecondition, InvalidArgument, NotFound
 from shared.group_commit import GroupCommit
@@ -81,7 +83,8 @@ class PlanService:
         self._max_replans = max_replans
         self._may_be_ready = asyncio.Condition()  # notified when tasks may have become ready
         self._watchers: dict[tuple[str, str], set[asyncio.Event]] = {}  # set on goal changes
-        self._updates: GroupCommit[tuple[str, str], TaskUpdate, Task] = GroupCommit(
+        self._updates: GroupCommit[tuple[str, str], tuple[TaskUpdate, CallAudit | None],
+                                   Task] = GroupCommit(
             self._update_tasks)
 
     async def create(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
@@ -223,12 +226,15 @@ class PlanService:
                 or the goal ended (GOAL_ENDED).
         """
         self._goals.check_tenant(tenant)
-        return await self._updates.submit((tenant, goal_id), TaskUpdate(task_id, state, result))
+        return await self._updates.submit((tenant, goal_id),
+                                          (TaskUpdate(task_id, state, result), audit.serving()))
 
-    async def _update_tasks(self, key: tuple[str, str], updates: Sequence[TaskUpdate]
+    async def _update_tasks(self, key: tuple[str, str],
+                            updates: Sequence[tuple[TaskUpdate, CallAudit | None]]
                             ) -> list[Task | Exception]:
         """Apply ``updates`` in order in one change of the goal; a refused update gets its
-        error and the others still apply (a goal-level refusal fails them all)."""
+        error and the others still apply (a goal-level refusal fails them all). The audit
+        entry of each applied update's call is written with the change."""
         tenant, goal_id = key
         now = utc_now()
         outcomes: list[str | Exception] = []
@@ -241,13 +247,17 @@ class PlanService:
             if goal.state.ended:
                 raise _ended(goal)
             tasks = list(current.tasks)
-            for update in updates:
+            audited: list[CallAudit] = []
+            for update, call in updates:
                 try:
                     tasks = list(lifecycle.promote_ready(
                         apply_update(tasks, goal_id, update, now), now))
                     outcomes.append(update.task_id)
                 except CognitionError as refused:
                     outcomes.append(refused)
+                    continue
+                if call is not None:
+                    audited.append(call)
             changed = tuple(t for t, old in zip(tasks, current.tasks, strict=True) if t != old)
             goal_state = lifecycle.derive_goal_state(goal.state, tasks)
             reason = goal.state_reason
@@ -263,7 +273,7 @@ class PlanService:
                         if goal_state != goal.state or changed else None)
             final.clear()
             final.update((t.id, t) for t in tasks)
-            return GoalChange(goal=new_goal, tasks=changed)
+            return GoalChange(goal=new_goal, tasks=changed, audited=tuple(audited))
 
         await self._change(tenant, goal_id, mutation)
         return [outcome if isinstance(outcome, Exception) else final[outcome]

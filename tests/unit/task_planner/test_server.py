@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import pathlib
+import sqlite3
 from collections.abc import AsyncIterator
 
 import grpc
@@ -196,3 +197,21 @@ async def test_ready_tasks_of_every_tenant_are_for_internal_callers_only(
                                             ("x-cognos-subject", "tenants/acme/users/u"),
                                             ("x-cognos-scopes", "tasks.read")])
     assert no_scope.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_task_updates_written_together_are_each_audited_once(
+        stub: pb_grpc.PlannerServiceStub, tmp_path: pathlib.Path) -> None:
+    """Concurrent updates of one goal share a transaction, which carries the audit entries of
+    the applied ones; a refused update gets its entry from the RPC boundary."""
+    await stub.CreatePlan(pb.CreatePlanRequest(parent=GOAL, plan=plan_pb2.Plan(
+        complexity=2, tasks=[draft_task("a"), draft_task("b"), draft_task("c", "a")])))
+    outcomes = await asyncio.gather(
+        *(update(stub, task, task_pb2.TASK_STATE_RUNNING) for task in ("a", "b", "c")),
+        return_exceptions=True)
+    assert [isinstance(o, grpc.aio.AioRpcError) for o in outcomes] == [False, False, True]
+
+    with sqlite3.connect(tmp_path / "task_planner.db") as db:
+        entries = db.execute("SELECT outcome, resource FROM audit_outbox "
+                             "WHERE action = 'planner.update_task'").fetchall()
+    assert sorted(entries) == [("FAILURE", f"{GOAL}/tasks/c"), ("SUCCESS", f"{GOAL}/tasks/a"),
+                               ("SUCCESS", f"{GOAL}/tasks/b")]
