@@ -127,10 +127,14 @@ _LOCK_AGENTS = (
                    assignments.c.tenant == sa.bindparam("b_tenant"),
                    assignments.c.agent == agents.c.id,
                    assignments.c.state.in_(_LIVE)).scalar_subquery()))
+# A task is taken while one of its assignments is live, and for good once one succeeded: the
+# planner never makes a succeeded task READY again, but lists it READY until it hears of the
+# success (a slow report of the start or of the end), and it must not run twice.
+_TAKEN = (*_LIVE, AssignmentState.SUCCEEDED)
 _TAKEN_TASKS = sa.select(assignments.c.task).where(
     assignments.c.tenant == sa.bindparam("b_tenant"),
     assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
-    assignments.c.state.in_(_LIVE))
+    assignments.c.state.in_(_TAKEN))
 _INSERT_ASSIGNMENTS = sa.insert(assignments)
 _INSERT_EXECUTIONS = sa.insert(executions)
 # The tenant's agents of a role with their live assignment counts.
@@ -262,7 +266,8 @@ class AssignmentStore:
         """Insert ``assignment`` with its first RUNNING ``execution``, atomically.
 
         Refused (False, nothing written) when the agent is gone, not HEALTHY, at its
-        max_concurrency, or the task already has a live assignment. With ``replaces``, that
+        max_concurrency, or the task already has a live assignment or one that succeeded
+        (see ``_TAKEN``). With ``replaces``, that
         live assignment is REASSIGNED (and its running execution CANCELLED) in the same
         transaction; refused when it is no longer live at its attempt.
         """
@@ -282,6 +287,9 @@ class AssignmentStore:
                                        ExecutionState.CANCELLED, execution.start_time,
                                        "reassigned")
                 await self._check_capacity(conn, assignment)
+                if replaces is None and (await conn.execute(_TAKEN_TASKS, {
+                        "b_tenant": assignment.tenant, "b_tasks": [assignment.task]})).first():
+                    raise _Refused
                 await conn.execute(sa.insert(assignments), _row(assignment))
                 await conn.execute(sa.insert(executions), _row(execution))
         except (_Refused, IntegrityError):
@@ -296,7 +304,8 @@ class AssignmentStore:
         returns those started.
 
         A start is left out when its agent is gone, not HEALTHY or would go over its
-        max_concurrency, or its task already has a live assignment; a task started
+        max_concurrency, or its task already has a live assignment or one that succeeded; a
+        task started
         concurrently elsewhere (the unique index refuses it) makes this return nothing, so the
         caller tries each start on its own.
         """
@@ -312,8 +321,8 @@ class AssignmentStore:
                                                            "b_agents": wanted})
                 room: dict[str, int] = {agent_id: limit - active
                                         for agent_id, limit, active in locked.all()}
-                # Tasks started already (their start not yet known to the planner) are left
-                # out here rather than failing the whole batch on the unique index.
+                # Tasks started or done already (not yet known to the planner) are left out
+                # here rather than failing the whole batch on the unique index.
                 taken: set[str] = set((await conn.execute(_TAKEN_TASKS, {
                     "b_tenant": tenant, "b_tasks": [a.task for a, _ in starts]})).scalars())
                 accepted = []

@@ -71,6 +71,22 @@ async def test_a_task_with_a_live_assignment_is_not_assigned_again(
     assert len(await executions_of(db, "t1")) == 1
 
 
+async def test_a_task_that_succeeded_is_not_run_again_while_the_planner_lists_it_ready(
+        db: DatabaseConnection, clock: FakeClock) -> None:
+    """The planner hears of a start or an end late under load and offers the task again."""
+    await add_agent(db, "a1", max_concurrency=5)
+    first = scheduler(db, clock)
+    [(assignment, execution)] = (await first.schedule([task("t1")])).started
+    await first.complete("acme", execution.id, output="done")
+
+    batched = await scheduler(db, clock).schedule([task("t1"), task("t2")])
+    alone = await scheduler(db, clock)._assign(task("t1"))
+
+    assert [a.task for a, _ in batched.started] == ["tenants/acme/goals/g1/tasks/t2"]
+    assert alone is None
+    assert await executions_of(db, "t1") == [(1, "a1", "SUCCEEDED")]
+
+
 async def test_two_schedulers_given_the_same_ready_tasks_start_each_once(
         db: DatabaseConnection, clock: FakeClock) -> None:
     await add_agent(db, "a1", max_concurrency=10)
