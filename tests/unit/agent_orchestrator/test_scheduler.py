@@ -76,7 +76,7 @@ async def test_a_task_that_succeeded_is_not_run_again_while_the_planner_lists_it
     """The planner hears of a start or an end late under load and offers the task again."""
     await add_agent(db, "a1", max_concurrency=5)
     first = scheduler(db, clock)
-    [(assignment, execution)] = (await first.schedule([task("t1")])).started
+    [(_, execution)] = (await first.schedule([task("t1")])).started
     await first.complete("acme", execution.id, output="done")
 
     batched = await scheduler(db, clock).schedule([task("t1"), task("t2")])
