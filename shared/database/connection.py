@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pathlib
 import re
+import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -66,9 +67,15 @@ class DatabaseConnection:
         return engine
 
     async def ensure_schema(self) -> None:
-        """Create the service's PostgreSQL schema if it does not exist yet."""
+        """Create the service's PostgreSQL schema if it does not exist yet.
+
+        Replicas starting together take turns: two concurrent ``CREATE SCHEMA IF NOT EXISTS``
+        can both miss the other's and one then fails on the catalog's unique index.
+        """
         if self.schema:
+            key = zlib.crc32(f"cognos-schema:{self.schema}".encode())
             async with self.engine.begin() as conn:
+                await conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
                 await conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"'))
 
     @asynccontextmanager
