@@ -85,10 +85,11 @@ class AuditRecorder:
         return not is_idempotent(method) and not method.startswith("/grpc.")
 
     def entry(self, method: str, request: Message, response: Message | None,
-              error: BaseException | None, resource: str = "") -> OutboxEntry | None:
+              error: BaseException | None, resource: str = "",
+              ctx: context.CallContext | None = None) -> OutboxEntry | None:
         """The entry of one call (None when it names no tenant); ``resource`` overrides the
-        one found in the request and response."""
-        ctx = context.current()
+        one found in the request and response, ``ctx`` the current call's context."""
+        ctx = ctx or context.current()
         tenant = request_tenant(request) or ctx.tenant
         if not tenant:
             return None
@@ -153,12 +154,16 @@ class CallAudit:
         self._recorder = recorder
         self._method = method
         self._request = request
+        # The call's identity, kept: the transaction may run in another call's task (a
+        # group commit writes the batch of whoever submitted first).
+        self._context = context.current()
         self.written = False
 
     async def write_in(self, conn: AsyncConnection, resource: str = "") -> None:
         """Add the call's success entry to ``conn``'s transaction; ``resource`` is what the
         call acted on when its request does not name it."""
-        entry = self._recorder.entry(self._method, self._request, None, None, resource)
+        entry = self._recorder.entry(self._method, self._request, None, None, resource,
+                                     self._context)
         if entry is not None:
             await insert_entries(conn, [entry])
 

@@ -267,9 +267,9 @@ class AssignmentStore:
 
         Refused (False, nothing written) when the agent is gone, not HEALTHY, at its
         max_concurrency, or the task already has a live assignment or one that succeeded
-        (see ``_TAKEN``). With ``replaces``, that
-        live assignment is REASSIGNED (and its running execution CANCELLED) in the same
-        transaction; refused when it is no longer live at its attempt.
+        (see ``_TAKEN``). With ``replaces``, that live assignment is REASSIGNED (and its
+        running execution CANCELLED) in the same transaction; refused when it is no longer
+        live at its attempt.
         """
         try:
             async with self.db.transaction() as conn:
@@ -287,11 +287,11 @@ class AssignmentStore:
                                        ExecutionState.CANCELLED, execution.start_time,
                                        "reassigned")
                 await self._check_capacity(conn, assignment)
-                if replaces is None and (await conn.execute(_TAKEN_TASKS, {
+                if (await conn.execute(_TAKEN_TASKS, {
                         "b_tenant": assignment.tenant, "b_tasks": [assignment.task]})).first():
-                    raise _Refused
-                await conn.execute(sa.insert(assignments), _row(assignment))
-                await conn.execute(sa.insert(executions), _row(execution))
+                    raise _Refused  # (an assignment replaced is no longer live here)
+                await conn.execute(_INSERT_ASSIGNMENTS, _row(assignment))
+                await conn.execute(_INSERT_EXECUTIONS, _row(execution))
         except (_Refused, IntegrityError):
             # IntegrityError: another replica started the task first (one live assignment
             # per task is a unique index).
@@ -305,9 +305,8 @@ class AssignmentStore:
 
         A start is left out when its agent is gone, not HEALTHY or would go over its
         max_concurrency, or its task already has a live assignment or one that succeeded; a
-        task started
-        concurrently elsewhere (the unique index refuses it) makes this return nothing, so the
-        caller tries each start on its own.
+        task started concurrently elsewhere (the unique index refuses it) makes this return
+        nothing, so the caller tries each start on its own.
         """
         if not starts:
             return []
@@ -430,7 +429,7 @@ class AssignmentStore:
                     state=new.state, attempt=new.attempt, lease_expire_time=new.lease_expire_time,
                     update_time=now, etag=new.etag))
                 execution = new_execution(new, now)
-                await conn.execute(sa.insert(executions), _row(execution))
+                await conn.execute(_INSERT_EXECUTIONS, _row(execution))
                 claimed.append((new, execution))
         return claimed
 

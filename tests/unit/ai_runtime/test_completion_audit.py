@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from cognition.runtime.v1 import runtime_service_pb2 as pb
 from services.ai_runtime.core.models import Completion
 from services.ai_runtime.repository import completion_repository
-from shared import audit
+from shared import audit, context
 from shared.audit import AuditRecorder
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox, audit_outbox
@@ -53,3 +53,23 @@ async def test_a_completion_not_stored_leaves_the_entry_to_the_rpc_boundary(
     assert not call.written
     assert await outbox(db) == []
     assert audit.serving() is None
+
+
+async def test_the_entry_names_its_own_caller_when_another_task_writes_it(
+        db: DatabaseConnection) -> None:
+    """A group commit writes a batch in the task of whoever submitted first."""
+    recorder = AuditRecorder("runtime", AuditOutbox(db))
+    request = pb.CompleteRequest(parent="tenants/acme", role="executor", request_id="r-1")
+    caller = context.CallContext(tenant="acme", subject="tenants/acme/users/ann",
+                                 trace_id="a" * 32)
+    with context.bind(caller), recorder.serving(COMPLETE, request) as call:
+        pass
+    writer = context.CallContext(tenant="acme", subject="tenants/acme/users/bob",
+                                 trace_id="b" * 32)
+    with context.bind(writer):
+        async with db.transaction() as conn:
+            await call.write_in(conn, "tenants/acme/completions/c1")
+    async with db.connect() as conn:
+        row = (await conn.execute(sa.select(audit_outbox.c.actor, audit_outbox.c.trace_id))
+               ).one()
+    assert tuple(row) == ("tenants/acme/users/ann", "a" * 32)
