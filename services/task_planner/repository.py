@@ -182,6 +182,18 @@ class PlanRepository:
                     replan_reason=row["replan_reason"], create_time=row["create_time"],
                     tasks=tuple(_task_of(r) for r in rows))
 
+    async def create_goal(self, goal: Goal, plan: Plan) -> Goal:
+        """Insert a new goal with its first plan, in one transaction; returns the goal as
+        stored.
+
+        Raises:
+            AlreadyExists: The goal's id is taken (nothing is written).
+        """
+        async with self._db.transaction() as conn:
+            stored = await self._goals.create_in(conn, goal)
+            await self._write(conn, GoalChange(new_plan=plan))
+        return stored
+
     async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
         """Apply ``mutation`` to the goal and its current plan in one transaction.
 

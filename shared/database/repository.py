@@ -167,12 +167,17 @@ class Repository(Generic[E]):
             AlreadyExists: ``tenant``/``id`` is taken.
             NotFound: The entity belongs to another tenant than the caller's.
         """
+        async with self.db.transaction() as conn:
+            return await self.create_in(conn, entity)
+
+    async def create_in(self, conn: AsyncConnection, entity: E) -> E:
+        """:meth:`create` within the caller's transaction (which an error leaves to be
+        rolled back)."""
         self.check_tenant(entity.tenant)
         entity = dataclasses.replace(entity, etag=new_etag())
         try:
-            async with self.db.transaction() as conn:
-                await conn.execute(self._insert, self._to_row(entity))
-                await self._written(conn, entity)
+            await conn.execute(self._insert, self._to_row(entity))
+            await self._written(conn, entity)
         except IntegrityError as error:
             raise AlreadyExists(f"{self.kind} {entity.id!r} already exists",
                                 reason=f"{self.kind.upper()}_ALREADY_EXISTS",

@@ -24,6 +24,7 @@ from services.task_planner.core.models import (
     Task,
     TaskState,
 )
+from services.task_planner.core.readiness import ReadyWaiters, ready_after
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
 from shared import audit
@@ -41,6 +42,8 @@ class PlanStore(Protocol):
     async def current(self, tenant: str, goal_id: str) -> Plan | None: ...
 
     async def get(self, tenant: str, goal_id: str, plan_id: str) -> Plan: ...
+
+    async def create_goal(self, goal: Goal, plan: Plan) -> Goal: ...
 
     async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange: ...
 
@@ -81,7 +84,7 @@ class PlanService:
         self._validator = validator
         self._watch_interval = watch_interval
         self._max_replans = max_replans
-        self._may_be_ready = asyncio.Condition()  # notified when tasks may have become ready
+        self._waiters = ReadyWaiters()  # callers of ready() waiting for work
         self._watchers: dict[tuple[str, str], set[asyncio.Event]] = {}  # set on goal changes
         self._updates: GroupCommit[tuple[str, str], tuple[TaskUpdate, CallAudit | None],
                                    Task] = GroupCommit(
@@ -101,8 +104,8 @@ class PlanService:
         return await self._store_first(tenant, goal_id, draft)
 
     async def create_goal(self, goal: Goal, draft: PlanDraft) -> Goal:
-        """Store a new goal with ``draft`` as its first plan, validated before anything is
-        written; the planner agent is not asked. The goal is RUNNING.
+        """Store a new goal with ``draft`` as its first plan, in one transaction, validated
+        before anything is written; the planner agent is not asked. The goal is RUNNING.
 
         Raises:
             InvalidArgument: The plan is malformed.
@@ -110,10 +113,15 @@ class PlanService:
             AlreadyExists: The goal id is taken.
         """
         await self._validator.validate(goal.tenant, draft)
-        # Created PLANNING, the planning loop never claims it.
-        await self._goals.create(dataclasses.replace(goal, state=GoalState.PLANNING))
-        await self._store_first(goal.tenant, goal.id, draft)
-        return await self._goals.get(goal.tenant, goal.id)
+        now = utc_now()
+        plan = Plan(tenant=goal.tenant, goal_id=goal.id, id=plan_id_of(1), revision=1,
+                    complexity=draft.complexity, create_time=now,
+                    tasks=lifecycle.initial_states(draft.tasks, now))
+        running = dataclasses.replace(goal, state=GoalState.RUNNING, state_reason="",
+                                      plan=plan_name(goal.tenant, goal.id, plan.id))
+        stored = await self._plans.create_goal(running, plan)
+        self._waiters.offer(ready_after(stored, None, GoalChange(new_plan=plan)))
+        return stored
 
     async def _store_first(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
         now = utc_now()
@@ -351,27 +359,38 @@ class PlanService:
         ``tenant`` is None), oldest first, with their goals' descriptions and upstream results.
 
         When there are none, waits up to ``wait`` seconds for a change of this replica that
-        may have made some ready (changes through other replicas show at the end of the wait).
+        makes some ready, and returns them as that change wrote them (changes through other
+        replicas show at the end of the wait).
         """
         deadline = asyncio.get_running_loop().time() + wait
         while True:
-            async with self._may_be_ready:
+            # Waiting starts before the query: a change committing meanwhile is not missed.
+            pushed = self._waiters.register(tenant)
+            try:
                 work = await self._plans.ready(tenant, limit)
                 remaining = deadline - asyncio.get_running_loop().time()
                 if work or remaining <= 0:
                     return work
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._may_be_ready.wait(), remaining)
+                    return (await asyncio.wait_for(pushed, remaining))[:limit]
+            finally:
+                self._waiters.forget(pushed)
 
     async def _change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
-        """Apply ``mutation``, then wake the goal's watchers, and the waiters of :meth:`ready`
-        when tasks may have become ready."""
-        change = await self._plans.change(tenant, goal_id, mutation)
+        """Apply ``mutation``, then hand the tasks it made ready to the waiters of
+        :meth:`ready` and wake the goal's watchers."""
+        seen: list[tuple[Goal, Plan | None]] = []
+
+        def seeing(goal: Goal, current: Plan | None) -> GoalChange:
+            seen[:] = [(goal, current)]
+            return mutation(goal, current)
+
+        change = await self._plans.change(tenant, goal_id, seeing)
+        if _may_make_ready(change):
+            goal, current = seen[0]
+            self._waiters.offer(ready_after(goal, current, change))
         for changed in self._watchers.get((tenant, goal_id), ()):
             changed.set()
-        if _may_make_ready(change):
-            async with self._may_be_ready:
-                self._may_be_ready.notify_all()
         return change
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None:

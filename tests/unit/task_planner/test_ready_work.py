@@ -11,7 +11,7 @@ from services.task_planner.core.goals import GoalService
 from services.task_planner.core.models import Goal, GoalPriority, GoalState, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from shared import context
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from tests.unit.task_planner.conftest import TENANT, task
 
 
@@ -132,3 +132,54 @@ async def test_concurrent_updates_of_one_goal_each_get_their_own_outcome(
                                                    for i in range(10)]
     [end] = [w for w in await plans.ready(TENANT, 10)]
     assert end.task.id == "end" and end.upstream_results == {"t0": "r0"}
+
+
+async def test_a_waiter_is_handed_the_work_a_change_made_ready_as_the_store_lists_it(
+        goals: GoalService, plans: PlanService) -> None:
+    await planned(goals, plans, "g1", task("a"), task("b"), task("c", "a", "b"))
+    for task_id in ("a", "b"):
+        await plans.update_task(TENANT, "g1", task_id, TaskState.RUNNING)
+    await plans.update_task(TENANT, "g1", "a", TaskState.SUCCEEDED, "alpha")
+    mine = asyncio.create_task(plans.ready(TENANT, 10, wait=10))
+    others = asyncio.create_task(plans.ready("globex", 10, wait=0.3))
+    await asyncio.sleep(0.05)
+
+    await plans.update_task(TENANT, "g1", "b", TaskState.SUCCEEDED, "beta")
+    handed = await mine
+
+    assert [(w.task.id, w.upstream_results) for w in handed] == [
+        ("c", {"a": "alpha", "b": "beta"})]
+    assert handed == await plans.ready(TENANT, 10)
+    assert await others == []  # another tenant's waiter is not woken with it
+
+
+async def test_a_paused_goal_hands_no_work_to_waiters(goals: GoalService,
+                                                      plans: PlanService) -> None:
+    await planned(goals, plans, "g1", task("a"), task("b", "a"))
+    await plans.update_task(TENANT, "g1", "a", TaskState.RUNNING)
+    await plans.pause_goal(TENANT, "g1")
+    waiting = asyncio.create_task(plans.ready(TENANT, 10, wait=0.3))
+    await asyncio.sleep(0.05)
+
+    await plans.update_task(TENANT, "g1", "a", TaskState.SUCCEEDED, "done")
+
+    assert await waiting == []
+    await plans.resume_goal(TENANT, "g1")
+    assert [w.task.id for w in await plans.ready(TENANT, 10)] == ["b"]
+
+
+async def test_a_goal_submitted_with_its_plan_is_one_write(goals: GoalService,
+                                                          plans: PlanService) -> None:
+    waiting = asyncio.create_task(plans.ready(TENANT, 10, wait=10))
+    await asyncio.sleep(0.05)
+    draft = PlanDraft(tasks=(task("a"),), complexity=1)
+    goal = await plans.create_goal(Goal(tenant=TENANT, id="g1", description="given"), draft)
+    assert [(w.goal_id, w.task.id, w.goal_description) for w in await waiting] == [
+        ("g1", "a", "given")]
+
+    with pytest.raises(AlreadyExists):
+        await plans.create_goal(Goal(tenant=TENANT, id="g1", description="again"),
+                                PlanDraft(tasks=(task("x"), task("y")), complexity=2))
+
+    assert await goals.get(TENANT, "g1") == goal
+    assert [t.id for t in (await plans.current(TENANT, "g1")).tasks] == ["a"]
