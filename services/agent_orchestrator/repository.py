@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -115,18 +115,17 @@ _CHANGE_ATTEMPT = sa.update(assignments).where(
     assignments.c.tenant == sa.bindparam("b_tenant"),
     assignments.c.id == sa.bindparam("b_id"),
     assignments.c.attempt == sa.bindparam("b_attempt"))
-# start_many: lock the healthy agents wanted (returning each one's limit and live
+# start_placed: lock the tenant's healthy agents of a role (returning each one with its live
 # assignments), see which tasks are taken already, insert the starts.
-_LOCK_AGENTS = (
+_LOCK_ROLE = (
     sa.update(agents).where(agents.c.tenant == sa.bindparam("b_tenant"),
-                            agents.c.id.in_(sa.bindparam("b_agents", expanding=True)),
+                            agents.c.role == sa.bindparam("b_role"),
                             agents.c.state == AgentState.HEALTHY)
     .values(active_assignments=agents.c.active_assignments)
-    .returning(agents.c.id, agents.c.max_concurrency,
-               sa.select(sa.func.count()).where(
-                   assignments.c.tenant == sa.bindparam("b_tenant"),
-                   assignments.c.agent == agents.c.id,
-                   assignments.c.state.in_(_LIVE)).scalar_subquery()))
+    .returning(*agents.c, sa.select(sa.func.count()).where(
+        assignments.c.tenant == sa.bindparam("b_tenant"),
+        assignments.c.agent == agents.c.id,
+        assignments.c.state.in_(_LIVE)).scalar_subquery().label("load")))
 # A task is taken while one of its assignments is live, and for good once one succeeded: the
 # planner never makes a succeeded task READY again, but lists it READY until it hears of the
 # success (a slow report of the start or of the end), and it must not run twice.
@@ -298,28 +297,31 @@ class AssignmentStore:
             return False
         return True
 
-    async def start_many(self, starts: Sequence[tuple[Assignment, Execution]]
-                         ) -> list[tuple[Assignment, Execution]]:
-        """Insert assignments (of one tenant) with their first executions in one transaction;
-        returns those started.
+    async def start_placed(self, tenant: str, role: str,
+                           place: Callable[[list[AgentLoad]],
+                                           Sequence[tuple[Assignment, Execution]]]
+                           ) -> list[tuple[Assignment, Execution]]:
+        """Start tasks of one tenant and role on the agents ``place`` chooses, in one
+        transaction; returns those started.
 
-        A start is left out when its agent is gone, not HEALTHY or would go over its
-        max_concurrency, or its task already has a live assignment or one that succeeded; a
-        task started concurrently elsewhere (the unique index refuses it) makes this return
-        nothing, so the caller tries each start on its own.
+        ``place`` gets the tenant's HEALTHY agents of ``role`` with their live assignments,
+        locked until the end of the transaction, and returns the starts to insert (each an
+        assignment with its first execution). A start is left out when its agent would go
+        over its max_concurrency or its task already has a live assignment or one that
+        succeeded; a task started concurrently elsewhere (the unique index refuses it) makes
+        this return nothing, so the caller tries each start on its own.
         """
-        if not starts:
-            return []
-        tenant = starts[0][0].tenant
-        wanted = sorted({a.agent for a, _ in starts})
         try:
             async with self.db.transaction() as conn:
-                # Writing first locks the agents' rows (see start()); what it returns is
-                # each healthy agent's limit and live assignments.
-                locked = await conn.execute(_LOCK_AGENTS, {"b_tenant": tenant,
-                                                           "b_agents": wanted})
-                room: dict[str, int] = {agent_id: limit - active
-                                        for agent_id, limit, active in locked.all()}
+                # Writing first locks the agents' rows (see start()).
+                rows = (await conn.execute(_LOCK_ROLE, {"b_tenant": tenant, "b_role": role})
+                        ).mappings().all()
+                loads = [AgentLoad(_agent(r), int(r["load"])) for r in rows]
+                starts = place(loads) if loads else []
+                if not starts:
+                    return []
+                room = {load.agent.id: load.agent.max_concurrency - load.active
+                        for load in loads}
                 # Tasks started or done already (not yet known to the planner) are left out
                 # here rather than failing the whole batch on the unique index.
                 taken: set[str] = set((await conn.execute(_TAKEN_TASKS, {

@@ -108,9 +108,9 @@ class Scheduler:
     async def schedule(self, tasks: Sequence[ReadyTask]) -> ScheduleResult:
         """Assign each ready task to an agent and start its first execution.
 
-        The tasks of one tenant and role are placed together and started in one transaction;
-        when the store refuses some there (an agent filled up or left meanwhile, or a task got
-        a live assignment elsewhere), every task not started is tried again on its own. A task
+        The tasks of one tenant and role are placed together, on the agents' loads as locked by
+        the transaction that starts them; when the store refuses some there (a task got a live
+        assignment elsewhere), every task not started is tried again on its own. A task
         that already has a live assignment is not assigned again; a task no agent can take now
         is returned as waiting.
         """
@@ -120,9 +120,7 @@ class Scheduler:
         for task in tasks:
             groups.setdefault((tenant_of(task), task.role), []).append(task)
         for (tenant, role), group in groups.items():
-            placed, unplaced = self._place(group, await self._store.agents_with_load(tenant,
-                                                                                     role))
-            accepted = await self._store.start_many(placed) if placed else []
+            accepted, placed, unplaced = await self._start_group(tenant, role, group)
             started.extend(accepted)
             taken = {a.task for a, _ in accepted}
             if len(accepted) == len(placed):
@@ -137,6 +135,20 @@ class Scheduler:
                 else:
                     started.append(result)
         return ScheduleResult(started, waiting)
+
+    async def _start_group(self, tenant: str, role: str, group: Sequence[ReadyTask]
+                           ) -> tuple[list[Started], list[Started], list[ReadyTask]]:
+        """Place and start tasks of one tenant and role in one transaction; returns the
+        starts accepted, the starts planned and the tasks no agent had room for."""
+        planned: tuple[list[Started], list[ReadyTask]] = ([], list(group))
+
+        def place(loads: list[AgentLoad]) -> list[Started]:
+            nonlocal planned
+            planned = self._place(group, loads)
+            return planned[0]
+
+        accepted = await self._store.start_placed(tenant, role, place)
+        return accepted, *planned
 
     def _place(self, tasks: Sequence[ReadyTask], loads: Sequence[AgentLoad]
                ) -> tuple[list[Started], list[ReadyTask]]:
