@@ -116,11 +116,21 @@ def _task_of(row: sa.RowMapping) -> Task:
 # The statements of a goal's change, built once: building and caching a statement costs more
 # than running it. Names of bound parameters start with ``b_`` where a column's would clash.
 _GOAL = sa.and_(goals.c.tenant == sa.bindparam("b_tenant"), goals.c.id == sa.bindparam("b_goal"))
-_LOCK_GOAL = sa.update(goals).where(_GOAL).values(etag=goals.c.etag)
 _UPDATE_GOAL = sa.update(goals).where(_GOAL)
-_CURRENT_PLAN = (sa.select(plans).where(plans.c.tenant == sa.bindparam("b_tenant"),
-                                        plans.c.goal_id == sa.bindparam("b_goal"))
-                 .order_by(plans.c.revision.desc()).limit(1))
+_LATEST_REVISION = (sa.select(sa.func.max(plans.c.revision))
+                    .where(plans.c.tenant == sa.bindparam("b_tenant"),
+                           plans.c.goal_id == sa.bindparam("b_goal")).scalar_subquery())
+_PLAN_COLUMNS = {f"p_{c.name}": c for c in plans.c}
+# The goal's latest plan and its tasks in one query: a row per task (one with no task columns
+# for a plan without tasks), each carrying the plan's columns as ``p_*``.
+_CURRENT_PLAN_TASKS = (
+    sa.select(*(c.label(label) for label, c in _PLAN_COLUMNS.items()), tasks)
+    .select_from(plans.outerjoin(tasks, sa.and_(tasks.c.tenant == plans.c.tenant,
+                                                tasks.c.goal_id == plans.c.goal_id,
+                                                tasks.c.plan_id == plans.c.id)))
+    .where(plans.c.tenant == sa.bindparam("b_tenant"), plans.c.goal_id == sa.bindparam("b_goal"),
+           plans.c.revision == _LATEST_REVISION)
+    .order_by(tasks.c.position))
 _PLAN_TASKS = (sa.select(tasks).where(tasks.c.tenant == sa.bindparam("b_tenant"),
                                       tasks.c.goal_id == sa.bindparam("b_goal"),
                                       tasks.c.plan_id == sa.bindparam("b_plan"))
@@ -169,9 +179,17 @@ class PlanRepository:
             return await self._plan_of(conn, row)
 
     async def _current(self, conn: AsyncConnection, tenant: str, goal_id: str) -> Plan | None:
-        row = (await conn.execute(_CURRENT_PLAN, {"b_tenant": tenant, "b_goal": goal_id})
-               ).mappings().first()
-        return None if row is None else await self._plan_of(conn, row)
+        rows = (await conn.execute(_CURRENT_PLAN_TASKS, {"b_tenant": tenant, "b_goal": goal_id})
+                ).mappings().all()
+        if not rows:
+            return None
+        first = rows[0]
+        return Plan(tenant=first["p_tenant"], goal_id=first["p_goal_id"],
+                    id=first["p_id"], revision=first["p_revision"],
+                    complexity=first["p_complexity"],
+                    replan_reason=first["p_replan_reason"],
+                    create_time=first["p_create_time"],
+                    tasks=tuple(_task_of(r) for r in rows if r["id"] is not None))
 
     async def _plan_of(self, conn: AsyncConnection, row: sa.RowMapping) -> Plan:
         rows = (await conn.execute(_PLAN_TASKS, {
@@ -204,15 +222,9 @@ class PlanRepository:
             NotFound: No such goal in this tenant.
             Aborted: A plan of the same revision was stored concurrently.
         """
-        key = {"b_tenant": tenant, "b_goal": goal_id}
-        self._goals.check_tenant(tenant)
         try:
             async with self._db.transaction() as conn:
-                locked = await conn.execute(_LOCK_GOAL, key)
-                if locked.rowcount == 0:
-                    raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
-                                   metadata={"id": goal_id})
-                goal = await self._goals.get_in(conn, tenant, goal_id)
+                goal = await self._goals.lock_in(conn, tenant, goal_id)
                 current = await self._current(conn, tenant, goal_id)
                 change = mutation(goal, current)
                 if change.tasks and current is not None:

@@ -81,6 +81,8 @@ class Repository(Generic[E]):
         self._insert = sa.insert(table)
         self._select_by_key = sa.select(table).where(by_key)
         self._update_by_key = sa.update(table).where(by_key)
+        self._lock_by_key = (sa.update(table).where(by_key).values(etag=table.c.etag)
+                             .returning(*table.c))
         self._update_by_key_and_etag = sa.update(table).where(
             by_key, table.c.etag == sa.bindparam("key_etag"))
 
@@ -120,6 +122,17 @@ class Repository(Generic[E]):
         """Like :meth:`get`, on ``conn`` (inside the caller's transaction)."""
         self.check_tenant(tenant)
         row = (await conn.execute(self._select_by_key, {"key_tenant": tenant, "key_id": id_})
+               ).mappings().first()
+        if row is None:
+            raise self._not_found(id_)
+        return self._from_row(row)
+
+    async def lock_in(self, conn: AsyncConnection, tenant: str, id_: str) -> E:
+        """Like :meth:`get_in`, taking the row's write lock for the rest of the transaction
+        (the row's lock on PostgreSQL, the database's write lock on SQLite) in the same
+        statement."""
+        self.check_tenant(tenant)
+        row = (await conn.execute(self._lock_by_key, {"key_tenant": tenant, "key_id": id_})
                ).mappings().first()
         if row is None:
             raise self._not_found(id_)

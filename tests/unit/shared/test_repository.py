@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import enum
@@ -151,3 +152,26 @@ def test_bad_page_token_and_size_are_invalid_argument() -> None:
     assert negative.value.violations[0].field == "page_size"
     assert PageRequest.of(0, "").size == 50
     assert PageRequest.of(5000, "").size == 1000
+
+
+async def test_lock_in_reads_the_row_and_holds_writers_off_until_the_transaction_ends(
+        repo: Repository[Widget]) -> None:
+    created = await repo.create(Widget(tenant="a", id="w1", label="one", tags=["x"]))
+    async with repo.db.transaction() as conn:
+        assert await repo.lock_in(conn, "a", "w1") == created
+        with pytest.raises(NotFound):
+            await repo.lock_in(conn, "a", "missing")
+        writer = asyncio.create_task(repo.update(dataclasses.replace(created, label="two")))
+        await asyncio.sleep(0.2)
+        assert not writer.done()  # waits for the lock
+    assert (await writer).label == "two"
+
+
+async def test_create_in_rolls_back_with_the_callers_transaction(
+        repo: Repository[Widget]) -> None:
+    with pytest.raises(RuntimeError):
+        async with repo.db.transaction() as conn:
+            await repo.create_in(conn, Widget(tenant="a", id="w1", label="one"))
+            raise RuntimeError("the rest of the transaction failed")
+    with pytest.raises(NotFound):
+        await repo.get("a", "w1")
