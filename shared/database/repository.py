@@ -120,19 +120,19 @@ class Repository(Generic[E]):
 
     async def get_in(self, conn: AsyncConnection, tenant: str, id_: str) -> E:
         """Like :meth:`get`, on ``conn`` (inside the caller's transaction)."""
-        self.check_tenant(tenant)
-        row = (await conn.execute(self._select_by_key, {"key_tenant": tenant, "key_id": id_})
-               ).mappings().first()
-        if row is None:
-            raise self._not_found(id_)
-        return self._from_row(row)
+        return await self._one_in(conn, self._select_by_key, tenant, id_)
 
     async def lock_in(self, conn: AsyncConnection, tenant: str, id_: str) -> E:
         """Like :meth:`get_in`, taking the row's write lock for the rest of the transaction
         (the row's lock on PostgreSQL, the database's write lock on SQLite) in the same
         statement."""
+        return await self._one_in(conn, self._lock_by_key, tenant, id_)
+
+    async def _one_in(self, conn: AsyncConnection, statement: sa.Executable, tenant: str,
+                      id_: str) -> E:
+        """The entity ``statement`` returns for the key (``key_*`` parameters)."""
         self.check_tenant(tenant)
-        row = (await conn.execute(self._lock_by_key, {"key_tenant": tenant, "key_id": id_})
+        row = (await conn.execute(statement, {"key_tenant": tenant, "key_id": id_})
                ).mappings().first()
         if row is None:
             raise self._not_found(id_)
