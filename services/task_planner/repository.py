@@ -113,6 +113,15 @@ def _task_of(row: sa.RowMapping) -> Task:
     return Task(**values)
 
 
+def _plan_of(rows: Sequence[sa.RowMapping]) -> Plan:
+    """The plan of rows of ``_PLAN_WITH_TASKS`` (at least one)."""
+    first = rows[0]
+    return Plan(tenant=first["p_tenant"], goal_id=first["p_goal_id"], id=first["p_id"],
+                revision=first["p_revision"], complexity=first["p_complexity"],
+                replan_reason=first["p_replan_reason"], create_time=first["p_create_time"],
+                tasks=tuple(_task_of(r) for r in rows if r["id"] is not None))
+
+
 # The statements of a goal's change, built once: building and caching a statement costs more
 # than running it. Names of bound parameters start with ``b_`` where a column's would clash.
 _GOAL = sa.and_(goals.c.tenant == sa.bindparam("b_tenant"), goals.c.id == sa.bindparam("b_goal"))
@@ -121,20 +130,17 @@ _LATEST_REVISION = (sa.select(sa.func.max(plans.c.revision))
                     .where(plans.c.tenant == sa.bindparam("b_tenant"),
                            plans.c.goal_id == sa.bindparam("b_goal")).scalar_subquery())
 _PLAN_COLUMNS = {f"p_{c.name}": c for c in plans.c}
-# The goal's latest plan and its tasks in one query: a row per task (one with no task columns
-# for a plan without tasks), each carrying the plan's columns as ``p_*``.
-_CURRENT_PLAN_TASKS = (
+# A plan with its tasks in one query: a row per task (one with no task columns for a plan
+# without tasks), each carrying the plan's columns as ``p_*``.
+_PLAN_WITH_TASKS = (
     sa.select(*(c.label(label) for label, c in _PLAN_COLUMNS.items()), tasks)
     .select_from(plans.outerjoin(tasks, sa.and_(tasks.c.tenant == plans.c.tenant,
                                                 tasks.c.goal_id == plans.c.goal_id,
                                                 tasks.c.plan_id == plans.c.id)))
-    .where(plans.c.tenant == sa.bindparam("b_tenant"), plans.c.goal_id == sa.bindparam("b_goal"),
-           plans.c.revision == _LATEST_REVISION)
+    .where(plans.c.tenant == sa.bindparam("b_tenant"), plans.c.goal_id == sa.bindparam("b_goal"))
     .order_by(tasks.c.position))
-_PLAN_TASKS = (sa.select(tasks).where(tasks.c.tenant == sa.bindparam("b_tenant"),
-                                      tasks.c.goal_id == sa.bindparam("b_goal"),
-                                      tasks.c.plan_id == sa.bindparam("b_plan"))
-               .order_by(tasks.c.position))
+_CURRENT_PLAN_TASKS = _PLAN_WITH_TASKS.where(plans.c.revision == _LATEST_REVISION)
+_NAMED_PLAN_TASKS = _PLAN_WITH_TASKS.where(plans.c.id == sa.bindparam("b_plan"))
 _UPDATE_TASK = sa.update(tasks).where(
     tasks.c.tenant == sa.bindparam("b_tenant"), tasks.c.goal_id == sa.bindparam("b_goal"),
     tasks.c.plan_id == sa.bindparam("b_plan"), tasks.c.id == sa.bindparam("b_task"))
@@ -169,36 +175,18 @@ class PlanRepository:
             NotFound: No such plan in this tenant.
         """
         self._goals.check_tenant(tenant)
-        query = sa.select(plans).where(plans.c.tenant == tenant, plans.c.goal_id == goal_id,
-                                       plans.c.id == plan_id)
         async with self._db.connect() as conn:
-            row = (await conn.execute(query)).mappings().first()
-            if row is None:
-                raise NotFound(f"plan {plan_id!r} of goal {goal_id!r} not found",
-                               reason="PLAN_NOT_FOUND", metadata={"id": plan_id})
-            return await self._plan_of(conn, row)
+            rows = (await conn.execute(_NAMED_PLAN_TASKS, {
+                "b_tenant": tenant, "b_goal": goal_id, "b_plan": plan_id})).mappings().all()
+        if not rows:
+            raise NotFound(f"plan {plan_id!r} of goal {goal_id!r} not found",
+                           reason="PLAN_NOT_FOUND", metadata={"id": plan_id})
+        return _plan_of(rows)
 
     async def _current(self, conn: AsyncConnection, tenant: str, goal_id: str) -> Plan | None:
         rows = (await conn.execute(_CURRENT_PLAN_TASKS, {"b_tenant": tenant, "b_goal": goal_id})
                 ).mappings().all()
-        if not rows:
-            return None
-        first = rows[0]
-        return Plan(tenant=first["p_tenant"], goal_id=first["p_goal_id"],
-                    id=first["p_id"], revision=first["p_revision"],
-                    complexity=first["p_complexity"],
-                    replan_reason=first["p_replan_reason"],
-                    create_time=first["p_create_time"],
-                    tasks=tuple(_task_of(r) for r in rows if r["id"] is not None))
-
-    async def _plan_of(self, conn: AsyncConnection, row: sa.RowMapping) -> Plan:
-        rows = (await conn.execute(_PLAN_TASKS, {
-            "b_tenant": row["tenant"], "b_goal": row["goal_id"], "b_plan": row["id"]})
-                ).mappings().all()
-        return Plan(tenant=row["tenant"], goal_id=row["goal_id"], id=row["id"],
-                    revision=row["revision"], complexity=row["complexity"],
-                    replan_reason=row["replan_reason"], create_time=row["create_time"],
-                    tasks=tuple(_task_of(r) for r in rows))
+        return _plan_of(rows) if rows else None
 
     async def create_goal(self, goal: Goal, plan: Plan) -> Goal:
         """Insert a new goal with its first plan, in one transaction; returns the goal as

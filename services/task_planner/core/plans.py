@@ -7,6 +7,7 @@ import base64
 import binascii
 import contextlib
 import dataclasses
+import datetime as dt
 import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Protocol
@@ -62,6 +63,13 @@ def plan_name(tenant: str, goal_id: str, plan_id: str) -> str:
     return f"tenants/{tenant}/goals/{goal_id}/plans/{plan_id}"
 
 
+def _first_plan(tenant: str, goal_id: str, draft: PlanDraft, now: dt.datetime) -> Plan:
+    """Revision 1 of a goal's plan: ``draft``'s tasks in their initial states."""
+    return Plan(tenant=tenant, goal_id=goal_id, id=plan_id_of(1), revision=1,
+                complexity=draft.complexity, create_time=now,
+                tasks=lifecycle.initial_states(draft.tasks, now))
+
+
 def _ended(goal: Goal) -> FailedPrecondition:
     return FailedPrecondition(f"goal {goal.id!r} already ended ({goal.state})",
                               reason="GOAL_ENDED", metadata={"state": goal.state.value})
@@ -113,10 +121,7 @@ class PlanService:
             AlreadyExists: The goal id is taken.
         """
         await self._validator.validate(goal.tenant, draft)
-        now = utc_now()
-        plan = Plan(tenant=goal.tenant, goal_id=goal.id, id=plan_id_of(1), revision=1,
-                    complexity=draft.complexity, create_time=now,
-                    tasks=lifecycle.initial_states(draft.tasks, now))
+        plan = _first_plan(goal.tenant, goal.id, draft, utc_now())
         running = dataclasses.replace(goal, state=GoalState.RUNNING, state_reason="",
                                       plan=plan_name(goal.tenant, goal.id, plan.id))
         stored = await self._plans.create_goal(running, plan)
@@ -133,9 +138,7 @@ class PlanService:
                     reason="PLAN_EXISTS", metadata={"plan": goal.plan})
             if goal.state.ended:
                 raise _ended(goal)
-            plan = Plan(tenant=tenant, goal_id=goal_id, id=plan_id_of(1), revision=1,
-                        complexity=draft.complexity, create_time=now,
-                        tasks=lifecycle.initial_states(draft.tasks, now))
+            plan = _first_plan(tenant, goal_id, draft, now)
             paused = goal.state == GoalState.PAUSED
             return GoalChange(goal=dataclasses.replace(
                 goal, state=GoalState.PAUSED if paused else GoalState.RUNNING,
