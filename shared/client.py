@@ -24,6 +24,14 @@ S = TypeVar("S")
 
 _RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
 _RETRYABLE_IF_IDEMPOTENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+_CHANNEL_OPTIONS = [
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.enable_retries", 0),  # retries are this client's (with its breaker and budget)
+    # Peers are near (one host, one cluster): after a refused connection try again within a
+    # second, where gRPC's default backoff grows to two minutes.
+    ("grpc.initial_reconnect_backoff_ms", 100),
+    ("grpc.max_reconnect_backoff_ms", 1_000),
+]
 
 
 class ServiceClient(Generic[S]):
@@ -44,10 +52,7 @@ class ServiceClient(Generic[S]):
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
         self._channel = grpc.aio.insecure_channel(
-            address,
-            interceptors=tracing.client_interceptors(),
-            options=[("grpc.keepalive_time_ms", 30_000), ("grpc.enable_retries", 0)],
-        )
+            address, interceptors=tracing.client_interceptors(), options=_CHANNEL_OPTIONS)
         self.stub: S = stub_class(self._channel)  # type: ignore[call-arg]
 
     async def call(self, method: str, request: Any, *, timeout: float | None = None,
@@ -109,6 +114,16 @@ class ServiceClient(Generic[S]):
                 yield message
         except grpc.aio.AioRpcError as error:
             raise from_rpc_error(error) from error
+
+    async def reachable(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until the channel to the peer is connected; returns
+        whether it is. Not a call: the breaker does not count it, so a caller starting before
+        its peer can wait here instead of failing calls until the circuit opens."""
+        try:
+            await asyncio.wait_for(self._channel.channel_ready(), timeout)
+        except TimeoutError:
+            return False
+        return True
 
     async def close(self) -> None:
         """Close the channel."""

@@ -55,6 +55,9 @@ class MeshTaskBoard:
     def __init__(self, client: ServiceClient[planner_service_pb2_grpc.PlannerServiceStub]):
         self._client = client
 
+    async def reachable(self, timeout: float) -> bool:
+        return await self._client.reachable(timeout)
+
     async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
         request = planner_service_pb2.ListReadyTasksRequest(parent="tenants/-",
                                                             page_size=limit)

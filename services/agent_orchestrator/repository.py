@@ -314,9 +314,17 @@ class AssignmentStore:
         try:
             async with self.db.transaction() as conn:
                 # Writing first locks the agents' rows (see start()).
-                rows = (await conn.execute(_LOCK_ROLE, {"b_tenant": tenant, "b_role": role})
-                        ).mappings().all()
-                loads = [AgentLoad(_agent(r), int(r["load"])) for r in rows]
+                key = {"b_tenant": tenant, "b_role": role}
+                rows = (await conn.execute(_LOCK_ROLE, key)).mappings().all()
+                live = {r["id"]: r["load"] for r in rows}
+                if rows and conn.dialect.name != "sqlite":
+                    # READ COMMITTED: a statement that waited for a lock counts what was
+                    # committed when it began, not the starts of the transaction it waited
+                    # for; count again now the locks are held. (SQLite has one writer: a
+                    # write statement never waits on another's uncommitted starts.)
+                    live = {r["id"]: r["load"] for r in
+                            (await conn.execute(_AGENTS_WITH_LOAD, key)).mappings()}
+                loads = [AgentLoad(_agent(r), int(live[r["id"]])) for r in rows]
                 starts = place(loads) if loads else []
                 if not starts:
                     return []

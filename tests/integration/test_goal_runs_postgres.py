@@ -35,9 +35,9 @@ async def pg_mesh(postgres_url: str, tmp_path_factory: pytest.TempPathFactory
         replicas={"agent-orchestrator": 2},
         env={"COGNOS_DATABASE_URL": postgres_url,
              "COGNOS_AI_RUNTIME_OFFLINE_LATENCY_MS": "500",
-             # One replica alone would need four rounds of two parts (over 2 s), longer than
-             # the other's longest pause between dispatch rounds (1 s, after failed rounds
-             # while the mesh was starting).
+             # One replica alone would need four rounds of two parts (over 2 s); the other
+             # waits for the planner at start-up (no failed rounds, no open circuit) and
+             # takes its share from the first round.
              "COGNOS_AGENT_ORCHESTRATOR_BUILTIN_AGENT_CONCURRENCY": "2"}))
     try:
         await mesh.start(timeout=120)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import grpc
 import pytest
 
@@ -131,3 +133,28 @@ async def assert_closed_after_reset(peer: ServiceClient[pb_grpc.PlannerServiceSt
 
     await assert_eventually(trial_succeeds, timeout=10, interval=0.1,
                             message="breaker closes once the peer is back")
+
+
+async def test_a_client_started_before_its_peer_waits_for_it_without_opening_the_circuit(
+        ) -> None:
+    port = free_port()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=60)
+    peer = client(port, breaker)
+    try:
+        assert not await peer.reachable(timeout=0.3)  # nothing listens yet
+
+        async def start_late() -> RunningServer:
+            await asyncio.sleep(0.5)
+            return await start(FlakyPlanner(failures=0), port)
+
+        late = asyncio.create_task(start_late())
+        assert await peer.reachable(timeout=10)
+        running = await late
+        try:
+            assert breaker.state is BreakerState.CLOSED
+            response = await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/a/goals/g1"))
+            assert response.goal.name == "tenants/a/goals/g1"
+        finally:
+            await running.stop(0)
+    finally:
+        await peer.close()

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 1.0  # most seconds between rounds while they keep failing (a peer is down)
 START_REPORTS_WAIT = 1.0  # most seconds a round waits for the previous round's start reports
+PLANNER_WAIT = 30.0  # most seconds the first round waits for the planner to be reachable
 
 
 class Dispatcher:
@@ -137,6 +138,9 @@ class Dispatcher:
             self._wake.clear()
             try:
                 if not started_host:
+                    # Started before the planner, wait for it: failed rounds would open the
+                    # circuit to it and keep this replica idle for the circuit's reset time.
+                    await self._board.reachable(PLANNER_WAIT)
                     await self._host.start()
                     started_host = True
                 started = await self.dispatch_once()

@@ -27,6 +27,10 @@ class TaskBoard(Protocol):
     FailedPrecondition or NotFound.
     """
 
+    async def reachable(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until the planner can be reached; returns whether
+        it can."""
+
     async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
         """Up to ``limit`` ready tasks; when none is, waits up to ``wait`` seconds for one."""
 

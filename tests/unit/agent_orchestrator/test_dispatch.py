@@ -45,6 +45,9 @@ class Board:
         self.calls: list[tuple[str, str]] = []
         self.down = False
 
+    async def reachable(self, timeout: float) -> bool:
+        return not self.down
+
     async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
         return [t for t in self.waiting if self.states[t.name] == "READY"][:limit]
 

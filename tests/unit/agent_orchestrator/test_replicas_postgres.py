@@ -1,4 +1,5 @@
-"""Claiming due assignments with SELECT … FOR UPDATE SKIP LOCKED on a real PostgreSQL."""
+"""Orchestrator replicas sharing a real PostgreSQL: claiming due assignments with
+SELECT … FOR UPDATE SKIP LOCKED, and placing starts on agents whose rows another holds."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.agent_orchestrator.core.models import AssignmentState
-from services.agent_orchestrator.repository import AssignmentStore, assignments
+from services.agent_orchestrator.repository import AssignmentStore, agents, assignments
 from services.agent_orchestrator.server import MIGRATIONS
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
@@ -82,3 +83,43 @@ async def test_a_claimer_skips_rows_another_replica_has_locked(
         assert all(a.state is AssignmentState.RUNNING for a, _ in claimed)
     finally:
         await other.dispose()
+
+
+async def waiting_for_locks(db: DatabaseConnection, count: int) -> None:
+    """Until ``count`` sessions wait for a lock."""
+    for _ in range(500):
+        async with db.connect() as conn:
+            waiting = (await conn.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"))).scalar_one()
+        if waiting >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{count} sessions never waited for a lock")
+
+
+async def test_replicas_waiting_for_an_agent_count_the_starts_made_meanwhile(
+        pg: DatabaseConnection, postgres_url: str, postgres_schema: str, clock: FakeClock
+        ) -> None:
+    await add_agent(pg, "a0", max_concurrency=2)
+    replicas = [DatabaseConnection(postgres_url, schema=postgres_schema) for _ in range(2)]
+    try:
+        async with pg.transaction() as conn:
+            # Hold the agent's row so both replicas' placements wait for it; whichever goes
+            # first fills the agent, and the other must see that.
+            await conn.execute(sa.update(agents).values(
+                active_assignments=agents.c.active_assignments))
+            rounds = [asyncio.create_task(scheduler(db, clock).schedule(
+                [task(f"{n}-a"), task(f"{n}-b")])) for n, db in enumerate(replicas)]
+            await waiting_for_locks(pg, 2)
+        results = await asyncio.gather(*rounds)
+    finally:
+        for db in replicas:
+            await db.dispose()
+
+    assert sorted(len(r.started) for r in results) == [0, 2]
+    assert sorted(len(r.waiting) for r in results) == [0, 2]
+    async with pg.connect() as conn:
+        live = (await conn.execute(sa.select(sa.func.count()).select_from(assignments).where(
+            assignments.c.agent == "a0"))).scalar_one()
+    assert live == 2
