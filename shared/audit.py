@@ -130,9 +130,11 @@ class AuditRecorder:
             self._publisher.wake()
 
     @contextlib.contextmanager
-    def serving(self, method: str, request: Message) -> Iterator[CallAudit]:
-        """While the handler of ``method`` runs, :func:`serving` returns its :class:`CallAudit`."""
-        call = CallAudit(self, method, request)
+    def serving(self, method: str, request: Message,
+                error: BaseException | None = None) -> Iterator[CallAudit]:
+        """While the handler of ``method`` runs, :func:`serving` returns its :class:`CallAudit`
+        (``error``: the entry records a failed call)."""
+        call = CallAudit(self, method, request, error)
         token = _serving.set(call)
         try:
             yield call
@@ -141,8 +143,9 @@ class AuditRecorder:
 
 
 class CallAudit:
-    """The success entry of the mutating call being served, for the handler to write in the
-    transaction of the call's change (see the module's docstring).
+    """The entry of the mutating call being served (a success unless built with an error),
+    for the handler to write in the transaction of the call's change (see the module's
+    docstring).
 
     The handler writes it with :meth:`write_in` inside the transaction and calls
     :meth:`committed` once the transaction committed; the RPC boundary then writes no second
@@ -150,10 +153,12 @@ class CallAudit:
     usual, so an entry written in a transaction that rolled back is not lost.
     """
 
-    def __init__(self, recorder: AuditRecorder, method: str, request: Message) -> None:
+    def __init__(self, recorder: AuditRecorder, method: str, request: Message,
+                 error: BaseException | None = None) -> None:
         self._recorder = recorder
         self._method = method
         self._request = request
+        self._error = error
         # The call's identity, kept: the transaction may run in another call's task (a
         # group commit writes the batch of whoever submitted first).
         self._context = context.current()
@@ -162,8 +167,8 @@ class CallAudit:
     async def write_in(self, conn: AsyncConnection, resource: str = "") -> None:
         """Add the call's success entry to ``conn``'s transaction; ``resource`` is what the
         call acted on when its request does not name it."""
-        entry = self._recorder.entry(self._method, self._request, None, None, resource,
-                                     self._context)
+        entry = self._recorder.entry(self._method, self._request, None, self._error,
+                                     resource, self._context)
         if entry is not None:
             await insert_entries(conn, [entry])
 

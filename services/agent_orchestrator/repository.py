@@ -23,6 +23,7 @@ from services.agent_orchestrator.core.models import (
     FailureStrategy,
     new_execution,
 )
+from shared import audit
 from shared.database import (
     DatabaseConnection,
     Page,
@@ -388,10 +389,14 @@ class AssignmentStore:
         """End a RUNNING execution and change its assignment, atomically; returns both as
         written.
 
+        The audit entry of the call being served (``audit.serving()``: an agent's
+        CompleteExecution) is written in the same transaction.
+
         Returns None (nothing written) when that attempt is no longer running: it was already
         completed, or its lease expired and it was retried.
         """
         ended_etag, changed_etag = new_etag(), new_etag()
+        call = audit.serving()
         async with self.db.transaction() as conn:
             ended = await conn.execute(_END_EXECUTION, self._end(
                 execution.tenant, execution.assignment, execution.assignment_attempt, state,
@@ -402,6 +407,10 @@ class AssignmentStore:
                 b_tenant=execution.tenant, b_id=execution.assignment,
                 b_attempt=execution.assignment_attempt, update_time=now, etag=changed_etag,
                 **assignment_changes))
+            if call is not None:
+                await call.write_in(conn)
+        if call is not None:
+            call.committed()
         return (dataclasses.replace(execution, state=state, end_time=now, error=error,
                                     output=output, update_time=now, etag=ended_etag),
                 dataclasses.replace(assignment, update_time=now, etag=changed_etag,

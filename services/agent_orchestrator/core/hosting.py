@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from cognition.agents.v1 import agent_io_pb2
@@ -64,16 +64,42 @@ class ExecutionResult:
     """The pipeline's store step for a built-in agent: the result becomes the output of the
     execution, which succeeds (and is never completed twice)."""
 
-    def __init__(self, scheduler: Scheduler, assignment: Assignment,
-                 execution: Execution) -> None:
+    def __init__(self, scheduler: Scheduler, assignment: Assignment, execution: Execution,
+                 audit: AuditRecorder | None) -> None:
         self._scheduler = scheduler
+        self._audit = audit
         self.started = (assignment, execution)
         self.completion: Completion | None = None
 
     async def store(self, task: str, result: str) -> None:
+        await self.complete(output=result)
+
+    async def complete(self, *, output: str = "", error: str = "") -> Completion:
+        """End the execution (a failure when ``error``), audited as the agent's
+        CompleteExecution in the transaction that ends it."""
         assignment, execution = self.started
-        self.completion = await self._scheduler.complete(
-            assignment.tenant, execution.id, output=result, started=self.started)
+        with self._audited(output, error):
+            self.completion = await self._scheduler.complete(
+                assignment.tenant, execution.id, output=output, error=error,
+                started=self.started)
+        return self.completion
+
+    @contextlib.contextmanager
+    def _audited(self, output: str, error: str) -> Iterator[None]:
+        """The agent's CompleteExecution call is being served (its audit entry is written
+        with the execution's end)."""
+        if self._audit is None:
+            yield
+            return
+        assignment, execution = self.started
+        tenant = assignment.tenant
+        request = orchestrator_service_pb2.CompleteExecutionRequest(
+            name=f"tenants/{tenant}/executions/{execution.id}", output=output, error=error)
+        actor = context.CallContext(tenant=tenant,
+                                    subject=f"tenants/{tenant}/agents/{assignment.agent}")
+        failure = AgentFailure("ATTEMPT_FAILED", error) if error else None
+        with context.bind(actor), self._audit.serving(COMPLETE_EXECUTION, request, failure):
+            yield
 
 
 def is_builtin(agent_id: str) -> bool:
@@ -194,36 +220,19 @@ class AgentHost:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _run(self, assignment: Assignment, execution: Execution) -> None:
-        result = ExecutionResult(self._scheduler, assignment, execution)
+        result = ExecutionResult(self._scheduler, assignment, execution, self._audit)
         error = await self._attempt(assignment, execution, self._runners(result))
         done = result.completion
         if done is None:
             try:
-                done = await self._scheduler.complete(assignment.tenant, execution.id,
-                                                      error=error or "no result stored",
-                                                      started=result.started)
+                done = await result.complete(error=error or "no result stored")
             except FailedPrecondition:
                 return  # ended meanwhile (reassigned, or its lease ran out and was retried)
         await self._reporter.report(done.assignment, done.execution.output)
-        await self._record(done.assignment, done.execution)
         if done.replacement is not None:
             self.run(done.replacement, await self._store.executions.get(
                 done.replacement.tenant, execution_id(done.replacement)))
         self._on_done()
-
-    async def _record(self, assignment: Assignment, ended: Execution) -> None:
-        """The pipeline's audit step: the attempt's end, by the agent that ran it."""
-        if self._audit is None:
-            return
-        request = orchestrator_service_pb2.CompleteExecutionRequest(
-            name=f"tenants/{assignment.tenant}/executions/{ended.id}", output=ended.output,
-            error=ended.error)
-        actor = context.CallContext(tenant=assignment.tenant,
-                                    subject=f"tenants/{assignment.tenant}/agents/{ended.agent}")
-        with context.bind(actor):
-            await self._audit.record(COMPLETE_EXECUTION, request, None,
-                                     AgentFailure("ATTEMPT_FAILED", ended.error)
-                                     if ended.error else None)
 
     async def _attempt(self, assignment: Assignment, execution: Execution,
                        runner: AgentRunner) -> str:

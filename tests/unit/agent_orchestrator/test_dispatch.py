@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
+import pytest
+
 from cognition.agents.v1 import agent_io_pb2
 from services.agent_orchestrator.core.agents import AgentService
 from services.agent_orchestrator.core.dispatch import Dispatcher
-from services.agent_orchestrator.core.hosting import AgentHost, AgentRunner
+from services.agent_orchestrator.core.hosting import AgentHost, AgentRunner, ExecutionResult
 from services.agent_orchestrator.core.models import (
     Agent,
     AssignmentState,
@@ -23,7 +25,9 @@ from services.agent_orchestrator.core.scheduler import Scheduler
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from shared.agents import AgentFailure, AgentType
 from shared.agents.pipeline import AgentRun, ResultStore
+from shared.audit import AuditRecorder
 from shared.database import DatabaseConnection, PageRequest
+from shared.database.audit_outbox import AuditOutbox
 from shared.errors import FailedPrecondition, Unavailable
 
 GOAL = "tenants/acme/goals/g1"
@@ -134,14 +138,14 @@ class Wiring:
 
 
 def wire(db: DatabaseConnection, board: Board, pipeline: Pipeline,
-         host_id: str = "h1") -> Wiring:
+         host_id: str = "h1", audit: AuditRecorder | None = None) -> Wiring:
     store = AssignmentStore(db)
     agents = agent_repository(db)
     scheduler = Scheduler(store, agents)
     alerts = Alerts()
     reporter = Reporter(store, board, alerts)
     host = AgentHost(host_id, AgentService(agents, store), store, scheduler, reporter, pipeline,
-                     concurrency=8)
+                     concurrency=8, audit=audit)
     dispatcher = Dispatcher(board, scheduler, host, reporter, interval=0.01, upkeep_interval=1)
     return Wiring(store, board, alerts, pipeline, host, dispatcher)
 
@@ -274,3 +278,47 @@ async def test_the_sweep_leaves_a_report_under_way_alone(db: DatabaseConnection)
         await asyncio.sleep(0.01)
 
     assert board.calls == [("RUNNING", "a"), ("SUCCEEDED", "a")]
+
+
+async def test_each_attempt_is_audited_as_its_agents_call_with_the_executions_end(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"))
+    outbox = AuditOutbox(db)
+    wiring = wire(db, board, Pipeline(failing=frozenset({"critic"})),
+                  audit=AuditRecorder("orchestrator", outbox))
+    await settle(wiring)
+    review = ready("review", role="critic")
+    board.waiting.append(review)
+    board.states[review.name] = "READY"
+    await wiring.dispatcher.dispatch_once()  # the critic fails once (escalated: no retry)
+    while wiring.host.running:
+        await asyncio.sleep(0.01)
+
+    executions = {e.task.rsplit("/", 1)[-1]: e for e in
+                  (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items}
+    entries = await outbox.due(10)
+    assert sorted((e.resource, e.actor, e.action, e.outcome) for e in entries) == sorted([
+        (f"tenants/acme/executions/{executions['a'].id}",
+         "tenants/acme/agents/builtin-executor-h1", "orchestrator.complete_execution",
+         "SUCCESS"),
+        (f"tenants/acme/executions/{executions['review'].id}",
+         "tenants/acme/agents/builtin-critic-h1", "orchestrator.complete_execution",
+         "FAILURE"),
+    ])
+
+
+async def test_an_attempt_that_ended_meanwhile_writes_no_audit_entry(
+        db: DatabaseConnection) -> None:
+    outbox = AuditOutbox(db)
+    wiring = wire(db, Board(ready("a")), Pipeline(), audit=AuditRecorder("orchestrator", outbox))
+    await settle(wiring)
+    [execution] = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    [assignment] = (await wiring.store.list_assignments("acme", PageRequest.of(0, ""))).items
+    before = len(await outbox.due(10))
+
+    result = ExecutionResult(Scheduler(wiring.store, agent_repository(db)), assignment, execution,
+                             AuditRecorder("orchestrator", outbox))
+    with pytest.raises(FailedPrecondition):
+        await result.complete(output="again")
+
+    assert len(await outbox.due(10)) == before == 1
