@@ -25,7 +25,7 @@ from services.task_planner.core.models import (
     Task,
     TaskState,
 )
-from services.task_planner.core.readiness import ReadyWaiters, ready_after
+from services.task_planner.core.readiness import ReadyWaiters, plan_after, ready_after
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
 from shared import audit
@@ -93,7 +93,7 @@ class PlanService:
         self._watch_interval = watch_interval
         self._max_replans = max_replans
         self._waiters = ReadyWaiters()  # callers of ready() waiting for work
-        self._watchers: dict[tuple[str, str], set[asyncio.Event]] = {}  # set on goal changes
+        self._watchers: dict[tuple[str, str], set[_Watcher]] = {}  # handed goal changes
         self._updates: GroupCommit[tuple[str, str], tuple[TaskUpdate, CallAudit | None],
                                    Task] = GroupCommit(
             self._update_tasks)
@@ -389,11 +389,14 @@ class PlanService:
             return mutation(goal, current)
 
         change = await self._plans.change(tenant, goal_id, seeing)
+        goal, current = seen[0]
         if _may_make_ready(change):
-            goal, current = seen[0]
             self._waiters.offer(ready_after(goal, current, change))
-        for changed in self._watchers.get((tenant, goal_id), ()):
-            changed.set()
+        watchers = self._watchers.get((tenant, goal_id), ())
+        if watchers:
+            after = (change.goal or goal, plan_after(current, change))
+            for watcher in watchers:
+                watcher.hand(after)
         return change
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None:
@@ -411,26 +414,30 @@ class PlanService:
         Raises:
             NotFound: No such goal.
         """
-        changed = asyncio.Event()
+        watcher = _Watcher()
         watchers = self._watchers.setdefault((tenant, goal_id), set())
-        watchers.add(changed)
+        watchers.add(watcher)
         try:
-            async for event in self._watch(tenant, goal_id, changed):
+            async for event in self._watch(tenant, goal_id, watcher):
                 yield event
         finally:
-            watchers.discard(changed)
+            watchers.discard(watcher)
             if not watchers:
                 self._watchers.pop((tenant, goal_id), None)
 
-    async def _watch(self, tenant: str, goal_id: str, changed: asyncio.Event
+    async def _watch(self, tenant: str, goal_id: str, watcher: _Watcher
                      ) -> AsyncIterator[GoalEvent]:
-        """The events of :meth:`watch`; reads the goal again when ``changed`` is set (by a
-        change through this replica) or every watch interval (changes through others)."""
+        """The events of :meth:`watch`: of the goal and plan a change through this replica
+        hands ``watcher``, or as read again every watch interval (changes through others)."""
         seen_goal = ""
         seen_tasks: dict[tuple[str, str], Task] = {}
+        handed: tuple[Goal, Plan | None] | None = None
         while True:
-            goal = await self._goals.get(tenant, goal_id)
-            plan = await self._plans.current(tenant, goal_id)
+            if handed is None:
+                goal = await self._goals.get(tenant, goal_id)
+                plan = await self._plans.current(tenant, goal_id)
+            else:
+                goal, plan = handed
             goal_event = None
             if goal.etag != seen_goal:
                 seen_goal = goal.etag
@@ -451,8 +458,8 @@ class PlanService:
             if goal.state.ended:
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), self._watch_interval)
-            changed.clear()
+                await asyncio.wait_for(watcher.changed.wait(), self._watch_interval)
+            handed = watcher.take()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -482,6 +489,25 @@ class _TaskCursor:
             raise InvalidArgument.for_field(
                 "page_token", "the goal was replanned since this token; list again from the start")
         return cursor.offset
+
+
+class _Watcher:
+    """One watch of a goal: woken by each change through this replica, which hands over the
+    goal and its current plan as it wrote them (no read after the commit)."""
+
+    def __init__(self) -> None:
+        self.changed = asyncio.Event()
+        self._latest: tuple[Goal, Plan | None] | None = None
+
+    def hand(self, after: tuple[Goal, Plan | None]) -> None:
+        self._latest = after
+        self.changed.set()
+
+    def take(self) -> tuple[Goal, Plan | None] | None:
+        """The latest state handed over since the last take (None: none was)."""
+        self.changed.clear()
+        latest, self._latest = self._latest, None
+        return latest
 
 
 def _may_make_ready(change: GoalChange) -> bool:

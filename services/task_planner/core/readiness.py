@@ -9,6 +9,7 @@ every task's way to an agent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 
 from services.task_planner.core.models import (
@@ -21,6 +22,16 @@ from services.task_planner.core.models import (
 )
 
 
+def plan_after(current: Plan | None, change: GoalChange) -> Plan | None:
+    """The goal's current plan once ``change`` (made to the ``current`` plan) is written."""
+    if change.new_plan is not None:
+        return change.new_plan
+    if current is None or not change.tasks:
+        return current
+    changed = {t.id: t for t in change.tasks}
+    return dataclasses.replace(current, tasks=tuple(changed.get(t.id, t) for t in current.tasks))
+
+
 def ready_after(goal: Goal, current: Plan | None, change: GoalChange) -> list[ReadyWork]:
     """The READY tasks of the goal's current plan once ``change`` (made to ``goal`` and its
     ``current`` plan) is written, as the store's ready query would list them: none unless the
@@ -28,13 +39,10 @@ def ready_after(goal: Goal, current: Plan | None, change: GoalChange) -> list[Re
     after = change.goal or goal
     if after.state != GoalState.RUNNING:
         return []
-    plan = change.new_plan or current
+    plan = plan_after(current, change)
     if plan is None:
         return []
-    tasks = list(plan.tasks)
-    if change.new_plan is None and change.tasks:
-        changed = {t.id: t for t in change.tasks}
-        tasks = [changed.get(t.id, t) for t in tasks]
+    tasks = plan.tasks
     results = {t.id: t.result for t in tasks if t.state == TaskState.SUCCEEDED}
     ready = sorted((t for t in tasks if t.state == TaskState.READY),
                    key=lambda t: t.update_time)  # stable: plan order among equals

@@ -12,12 +12,15 @@ from services.task_planner.core.models import (
     Goal,
     GoalEvent,
     GoalState,
+    Plan,
     PlanDraft,
     Task,
     TaskState,
 )
 from services.task_planner.core.plans import PlanService
-from shared.database import utc_now
+from services.task_planner.core.validation import PlanValidator
+from services.task_planner.repository import PlanRepository, goal_repository
+from shared.database import DatabaseConnection, utc_now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from tests.unit.task_planner.conftest import TENANT, task
 
@@ -253,6 +256,48 @@ async def test_concurrent_replans_store_one_revision_each(plans: PlanService,
         *(plans.replan(TENANT, "g1", f"because {i}", DIAMOND) for i in range(3)))
     assert sorted(r.revision for r in results) == [2, 3, 4]
     assert (await plans.current(TENANT, "g1")).revision == 4
+
+
+class CountingPlans(PlanRepository):
+    """Counts reads of a goal's current plan."""
+
+    reads = 0
+
+    async def current(self, tenant: str, goal_id: str) -> Plan | None:
+        self.reads += 1
+        return await super().current(tenant, goal_id)
+
+
+async def test_a_watch_gets_each_change_as_written_without_reading_it_back(
+        db: DatabaseConnection, goal: Goal) -> None:
+    repository = goal_repository(db)
+    store = CountingPlans(db, repository)
+    plans = PlanService(repository, store, PlanValidator(), watch_interval=60)
+    await plans.create(TENANT, "g1", PlanDraft(tasks=(task("a"), task("b", "a"))))
+    events: list[GoalEvent] = []
+
+    async def watch() -> None:
+        async for event in plans.watch(TENANT, "g1"):
+            events.append(event)
+
+    watcher = asyncio.create_task(watch())
+    while len(events) < 3:
+        await asyncio.sleep(0.01)
+    for task_id in ("a", "b"):
+        await plans.update_task(TENANT, "g1", task_id, S.RUNNING)
+        await plans.update_task(TENANT, "g1", task_id, S.SUCCEEDED, f"{task_id} done")
+    await asyncio.wait_for(watcher, 5)
+
+    assert store.reads == 1  # the first event only; the changes were handed over
+    assert [(e.event_type, e.task.id if e.task else None) for e in events] == [
+        ("goal.running", None), ("task.ready", "a"), ("task.blocked", "b"),
+        ("task.running", "a"), ("goal.running", None), ("task.succeeded", "a"),
+        ("task.ready", "b"), ("goal.running", None), ("task.running", "b"),
+        ("goal.running", None), ("task.succeeded", "b"), ("goal.succeeded", None)]
+    stored = await plans.current(TENANT, "g1")
+    assert stored is not None
+    assert [e.task for e in events if e.task and e.task.id == "b"][-1] == stored.tasks[1]
+    assert events[-1].goal == await repository.get(TENANT, "g1")
 
 
 async def test_watch_yields_task_events(plans: PlanService, goal: Goal) -> None:
