@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 
 from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
 from services.task_planner.core.models import PlanDraft
@@ -20,19 +22,29 @@ class RuntimeBudget:
     task's role, fits in what remains of the tenant's budget; an unlimited tenant always fits.
 
     When the runtime cannot be reached the plan is let through: the runtime still refuses
-    every call over the budget.
+    every call over the budget. That a tenant is unlimited is remembered for ``unlimited_for``
+    seconds (limits are the runtime's configuration; they change when it restarts), so most
+    goals are created without asking.
 
     Args:
         runtime: A client of the ai-runtime service.
         service: This service's name, its identity towards the runtime.
+        unlimited_for: Seconds an unlimited tenant is not asked again.
+        clock: Monotonic clock, injectable for tests.
     """
 
     def __init__(self, runtime: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub],
-                 service: str) -> None:
+                 service: str, *, unlimited_for: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._runtime = runtime
         self._subject = f"services/{service}"
+        self._unlimited_for = unlimited_for
+        self._clock = clock
+        self._unlimited_until: dict[str, float] = {}
 
     async def __call__(self, tenant: str, draft: PlanDraft) -> bool:
+        if self._clock() < self._unlimited_until.get(tenant, 0.0):
+            return True
         identity = context.CallContext(tenant=tenant, subject=self._subject,
                                        scopes=COMPLETIONS_READ)
         try:
@@ -46,7 +58,9 @@ class RuntimeBudget:
                         error.message)
             return True
         if budget.limit_micros == 0:
+            self._unlimited_until[tenant] = self._clock() + self._unlimited_for
             return True
+        self._unlimited_until.pop(tenant, None)
         estimates = budget.call_estimate_micros
         fallback = max(estimates.values(), default=0)
         need: int = sum(estimates.get(task.agent_role, fallback) for task in draft.tasks)

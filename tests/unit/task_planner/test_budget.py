@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pathlib
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -70,3 +71,34 @@ async def test_an_unreachable_runtime_lets_the_plan_through() -> None:
                                                            PlanDraft(tasks=(task("a"),)))
     finally:
         await client.close()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_an_unlimited_tenant_is_remembered_a_while_and_a_capped_one_asked_every_time(
+        runtime: ServiceClient[pb_grpc.RuntimeServiceStub]) -> None:
+    clock = Clock()
+    fits = RuntimeBudget(runtime, "task-planner", unlimited_for=30, clock=clock)
+    asked: list[str] = []
+    call = runtime.call
+
+    async def counted(method: str, request: Any, **kwargs: Any) -> Any:
+        asked.append(request.name)
+        return await call(method, request, **kwargs)
+
+    runtime.call = counted  # type: ignore[method-assign]
+    plan = PlanDraft(tasks=(task("a"),))
+    for _ in range(3):
+        assert await fits("acme", plan)
+        assert await fits("capped", plan)
+    clock.now = 31
+    assert await fits("acme", plan)
+
+    assert asked == ["tenants/acme/budget"] + ["tenants/capped/budget"] * 3 + [
+        "tenants/acme/budget"]
