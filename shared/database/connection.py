@@ -2,12 +2,14 @@
 
 On PostgreSQL each service lives in its own schema (named after the service), selected through
 the connection's ``search_path``, so tables and the Alembic version table never mix. On SQLite
-each service has its own file, in WAL mode with a busy timeout so readers do not block writers,
-through aiosqlite with one trip to its thread per statement (:mod:`shared.database.sqlite_driver`).
+each service has its own file, in WAL mode so readers do not block writers, through aiosqlite
+with one trip to its thread per statement (:mod:`shared.database.sqlite_driver`); a process's
+transactions take turns on an asyncio lock, and a busy timeout covers other processes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import re
 import zlib
@@ -39,6 +41,7 @@ class DatabaseConnection:
         if self.schema is not None and not _SCHEMA.match(self.schema):
             raise ValueError(f"bad schema name {self.schema!r}")
         self.engine: AsyncEngine = self._create_engine(echo)
+        self._writers: _WriterTurns | None = _WriterTurns() if self.is_sqlite else None
 
     @property
     def is_postgresql(self) -> bool:
@@ -80,8 +83,17 @@ class DatabaseConnection:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
-        """A connection inside a transaction, committed on success, rolled back on error."""
-        async with self.engine.begin() as conn:
+        """A connection inside a transaction, committed on success, rolled back on error.
+
+        On SQLite the service's transactions take turns (SQLite has one writer at a time):
+        one that waits is woken as the one before it ends, where SQLite's busy handler would
+        sleep 1 ms, then 2, 5, 10 … between tries.
+        """
+        if self._writers is None:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._writers.turn(), self.engine.begin() as conn:
             yield conn
 
     @asynccontextmanager
@@ -102,3 +114,29 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+class _WriterTurns:
+    """One transaction at a time per process and database, in the order they asked; a
+    transaction opened inside another (same task) runs within its turn."""
+
+    def __init__(self) -> None:
+        self._lock: asyncio.Lock | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._holder: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and task is self._holder:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        if self._lock is None or self._loop is not loop:  # a lock serves one event loop
+            self._lock, self._loop = asyncio.Lock(), loop
+        async with self._lock:
+            self._holder = task
+            try:
+                yield
+            finally:
+                self._holder = None

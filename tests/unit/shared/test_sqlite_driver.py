@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -99,3 +100,41 @@ async def test_a_connection_that_only_read_is_reused_cleanly(db: DatabaseConnect
     async with db.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.count()).select_from(items))
                 ).scalar_one() == 1
+
+
+async def test_a_services_transactions_take_turns_and_a_waiting_one_starts_as_the_first_ends(
+        db: DatabaseConnection) -> None:
+    events: list[str] = []
+    first_wrote = asyncio.Event()
+
+    async def first() -> None:
+        async with db.transaction() as conn:
+            events.append("first in")
+            await conn.execute(sa.update(items).where(items.c.id == "a").values(n=10))
+            first_wrote.set()
+            await asyncio.sleep(0.2)  # holds SQLite's write lock meanwhile
+            events.append("first out")
+
+    async def second() -> None:
+        await first_wrote.wait()
+        async with db.transaction() as conn:
+            events.append("second in")
+            await conn.execute(sa.update(items).where(items.c.id == "a").values(n=items.c.n + 1))
+
+    await asyncio.gather(first(), second())
+
+    assert events == ["first in", "first out", "second in"]
+    async with db.connect() as conn:
+        assert (await conn.execute(sa.select(items.c.n).where(items.c.id == "a"))
+                ).scalar_one() == 11
+
+
+async def test_a_transaction_opened_inside_another_of_the_same_task_does_not_wait_for_it(
+        db: DatabaseConnection) -> None:
+    async with db.transaction() as outer:
+        await outer.execute(sa.select(items.c.id))
+        async with db.transaction() as inner:
+            await inner.execute(sa.insert(items), {"id": "c", "n": 3})
+    async with db.connect() as conn:
+        assert (await conn.execute(sa.select(sa.func.count()).select_from(items))
+                ).scalar_one() == 3
