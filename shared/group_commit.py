@@ -24,10 +24,13 @@ class GroupCommit(Generic[K, I, R]):
 
     Args:
         write: Writes one batch; raising fails every item of the batch with that error.
+        linger: Seconds the first batch of a key waits for more items (and lets more urgent
+            writes go first); 0 writes at once.
     """
 
-    def __init__(self, write: BatchWriter[K, I, R]) -> None:
+    def __init__(self, write: BatchWriter[K, I, R], linger: float = 0.0) -> None:
         self._write = write
+        self._linger = linger
         self._pending: dict[K, list[tuple[I, asyncio.Future[R]]]] = {}
         self._writers: dict[K, asyncio.Task[None]] = {}
 
@@ -44,6 +47,8 @@ class GroupCommit(Generic[K, I, R]):
 
     async def _drain(self, key: K) -> None:
         try:
+            if self._linger:
+                await asyncio.sleep(self._linger)
             while self._pending.get(key):
                 batch = self._pending.pop(key)
                 try:

@@ -104,6 +104,7 @@ executions = sa.Table(
 )
 
 _LIVE = (AssignmentState.PENDING, AssignmentState.RUNNING)
+MARK_LINGER = 0.02  # seconds reported marks wait to be written together
 
 # Statements of every execution's end, built once (building and caching a statement costs
 # more than running it); ``b_*`` parameters select the rows, the others are the values set.
@@ -198,7 +199,10 @@ class AssignmentStore:
         self.db = db
         self.assignments = assignment_repository(db)
         self.executions = execution_repository(db)
-        self._reported: GroupCommit[None, Assignment, None] = GroupCommit(self._mark_reported)
+        # Marks wait a little: the sweep is their only reader, and a task's start (made ready
+        # by the report just heard back) should not wait behind the mark of that report.
+        self._reported: GroupCommit[None, Assignment, None] = GroupCommit(
+            self._mark_reported, linger=MARK_LINGER)
 
     # Reads.
 

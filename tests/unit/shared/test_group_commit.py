@@ -58,3 +58,20 @@ async def test_a_submitter_that_gives_up_does_not_stop_its_batch() -> None:
         await asyncio.wait_for(commit.submit("k", 7), timeout=0.01)
     await asyncio.sleep(0.1)
     assert written == [7]
+
+
+async def test_a_lingering_commit_writes_what_arrives_meanwhile_in_its_first_batch() -> None:
+    batches: list[list[int]] = []
+
+    async def write(key: str, items: Sequence[int]) -> list[int]:
+        batches.append(list(items))
+        return list(items)
+
+    commit: GroupCommit[str, int, int] = GroupCommit(write, linger=0.05)
+
+    async def later(i: int) -> int:
+        await asyncio.sleep(0.01 * i)
+        return await commit.submit("k", i)
+
+    assert await asyncio.gather(*(later(i) for i in range(3))) == [0, 1, 2]
+    assert batches == [[0, 1, 2]]
