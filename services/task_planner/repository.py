@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
@@ -153,14 +154,24 @@ class PlanRepository:
     the goal's row, which takes the row's lock (PostgreSQL) or the database's write lock
     (SQLite) up front, so concurrent changes of one goal are serialized instead of lost.
 
+    A change keeps the plan it wrote, under the etag it gave the goal (every change of a plan
+    or its tasks changes the goal). The next change of the goal finds the goal's etag as it
+    locks it: unchanged, nothing else wrote the goal or its plan since, and the kept plan
+    serves instead of reading every task again (a cost that grows with the plan).
+
     Args:
         db: The service's database.
         goals: The goals' repository (for the tenant check and the goal's row).
+        kept_plans: How many goals' plans are kept.
     """
 
-    def __init__(self, db: DatabaseConnection, goals: Repository[Goal]) -> None:
+    def __init__(self, db: DatabaseConnection, goals: Repository[Goal],
+                 kept_plans: int = 1024) -> None:
         self._db = db
         self._goals = goals
+        self._kept: collections.OrderedDict[tuple[str, str], tuple[str, Plan | None]] = (
+            collections.OrderedDict())
+        self._kept_limit = kept_plans
 
     async def current(self, tenant: str, goal_id: str) -> Plan | None:
         """The goal's plan of the highest revision, or None before its first plan."""
@@ -198,6 +209,7 @@ class PlanRepository:
         async with self._db.transaction() as conn:
             stored = await self._goals.create_in(conn, goal)
             await self._write(conn, GoalChange(new_plan=plan))
+        self._keep(stored, plan)
         return stored
 
     async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
@@ -213,8 +225,10 @@ class PlanRepository:
         try:
             async with self._db.transaction() as conn:
                 goal = await self._goals.lock_in(conn, tenant, goal_id)
-                current = await self._current(conn, tenant, goal_id)
+                current = await self._current_of(conn, goal)
                 change = mutation(goal, current)
+                if (change.tasks or change.new_plan) and change.goal is None:
+                    change = dataclasses.replace(change, goal=goal)  # its etag changes too
                 if change.tasks and current is not None:
                     await self._write_tasks(conn, current, change.tasks)
                 written = await self._write(conn, change)
@@ -225,7 +239,26 @@ class PlanRepository:
                           reason="PLAN_CONFLICT") from error
         for call in change.audited:
             call.committed()
+        self._keep(written.goal or goal, change.plan_after(current))
         return written
+
+    async def _current_of(self, conn: AsyncConnection, goal: Goal) -> Plan | None:
+        """The locked ``goal``'s current plan: the one kept, if the goal is still as the
+        change that kept it wrote it; else read."""
+        key = (goal.tenant, goal.id)
+        kept = self._kept.get(key)
+        if kept is not None and kept[0] == goal.etag:
+            self._kept.move_to_end(key)
+            return kept[1]
+        return await self._current(conn, goal.tenant, goal.id)
+
+    def _keep(self, goal: Goal, plan: Plan | None) -> None:
+        """Keep ``plan`` as ``goal``'s current plan while the goal has its present etag."""
+        key = (goal.tenant, goal.id)
+        self._kept[key] = (goal.etag, plan)
+        self._kept.move_to_end(key)
+        while len(self._kept) > self._kept_limit:
+            self._kept.popitem(last=False)
 
     async def _write(self, conn: AsyncConnection, change: GoalChange) -> GoalChange:
         plan = change.new_plan
@@ -276,6 +309,7 @@ class PlanRepository:
                     table.c.tenant == tenant, table.c.goal_id == goal_id))
             result = await conn.execute(sa.delete(goals).where(
                 goals.c.tenant == tenant, goals.c.id == goal_id))
+            self._kept.pop((tenant, goal_id), None)
             if result.rowcount == 0:
                 raise NotFound(f"goal {goal_id!r} not found", reason="GOAL_NOT_FOUND",
                                metadata={"id": goal_id})

@@ -152,6 +152,17 @@ class GoalChange:
     tasks: tuple[Task, ...] = ()
     audited: tuple[CallAudit, ...] = ()
 
+    def plan_after(self, current: Plan | None) -> Plan | None:
+        """The goal's current plan once this change (made to the ``current`` plan) is
+        written."""
+        if self.new_plan is not None:
+            return self.new_plan
+        if current is None or not self.tasks:
+            return current
+        changed = {t.id: t for t in self.tasks}
+        return dataclasses.replace(current,
+                                   tasks=tuple(changed.get(t.id, t) for t in current.tasks))
+
 
 GoalMutation = Callable[[Goal, Plan | None], GoalChange]
 """``(goal, its current plan or None) -> the change to write``; may raise to write nothing."""

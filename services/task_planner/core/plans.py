@@ -25,7 +25,7 @@ from services.task_planner.core.models import (
     Task,
     TaskState,
 )
-from services.task_planner.core.readiness import ReadyWaiters, plan_after, ready_after
+from services.task_planner.core.readiness import ReadyWaiters, ready_after
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
 from shared import audit
@@ -394,7 +394,7 @@ class PlanService:
             self._waiters.offer(ready_after(goal, current, change))
         watchers = self._watchers.get((tenant, goal_id), ())
         if watchers:
-            after = (change.goal or goal, plan_after(current, change))
+            after = (change.goal or goal, change.plan_after(current))
             for watcher in watchers:
                 watcher.hand(after)
         return change

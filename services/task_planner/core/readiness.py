@@ -9,7 +9,6 @@ every task's way to an agent.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import Sequence
 
 from services.task_planner.core.models import (
@@ -22,16 +21,6 @@ from services.task_planner.core.models import (
 )
 
 
-def plan_after(current: Plan | None, change: GoalChange) -> Plan | None:
-    """The goal's current plan once ``change`` (made to the ``current`` plan) is written."""
-    if change.new_plan is not None:
-        return change.new_plan
-    if current is None or not change.tasks:
-        return current
-    changed = {t.id: t for t in change.tasks}
-    return dataclasses.replace(current, tasks=tuple(changed.get(t.id, t) for t in current.tasks))
-
-
 def ready_after(goal: Goal, current: Plan | None, change: GoalChange) -> list[ReadyWork]:
     """The READY tasks of the goal's current plan once ``change`` (made to ``goal`` and its
     ``current`` plan) is written, as the store's ready query would list them: none unless the
@@ -39,7 +28,7 @@ def ready_after(goal: Goal, current: Plan | None, change: GoalChange) -> list[Re
     after = change.goal or goal
     if after.state != GoalState.RUNNING:
         return []
-    plan = plan_after(current, change)
+    plan = change.plan_after(current)
     if plan is None:
         return []
     tasks = plan.tasks
