@@ -3,8 +3,9 @@
 On PostgreSQL each service lives in its own schema (named after the service), selected through
 the connection's ``search_path``, so tables and the Alembic version table never mix. On SQLite
 each service has its own file, in WAL mode so readers do not block writers, through aiosqlite
-with one trip to its thread per statement (:mod:`shared.database.sqlite_driver`); a process's
-transactions take turns on an asyncio lock, and a busy timeout covers other processes.
+with the statements on the event loop's thread (:mod:`shared.database.sqlite_driver`); a
+process's transactions take turns on an asyncio lock, and a statement that finds the write
+lock held by another process is tried again without blocking the loop.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from shared.database.sqlite_driver import OneTripDbapi
+from shared.database.sqlite_driver import DirectConnection, DirectDbapi
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -59,7 +60,7 @@ class DatabaseConnection:
                 pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30}
             if self.url.get_driver_name() == "aiosqlite":
-                kwargs["module"] = OneTripDbapi()
+                kwargs["module"] = DirectDbapi()
         elif self.is_postgresql:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
             if self.schema:
@@ -86,8 +87,8 @@ class DatabaseConnection:
         """A connection inside a transaction, committed on success, rolled back on error.
 
         On SQLite the service's transactions take turns (SQLite has one writer at a time):
-        one that waits is woken as the one before it ends, where SQLite's busy handler would
-        sleep 1 ms, then 2, 5, 10 … between tries.
+        one that waits is woken as the one before it ends, instead of trying its first write
+        again and again while the other holds SQLite's write lock.
         """
         if self._writers is None:
             async with self.engine.begin() as conn:
@@ -112,7 +113,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    if not isinstance(dbapi_connection, DirectConnection):  # it waits for locks itself
+        cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

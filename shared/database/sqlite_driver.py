@@ -1,12 +1,19 @@
-"""SQLAlchemy's aiosqlite driver with one trip to the SQLite thread per statement.
+"""SQLAlchemy's aiosqlite driver with its statements run on the event loop's thread.
 
 aiosqlite runs every call on its own worker thread; SQLAlchemy's adapter makes four such calls
 per statement (open a cursor, execute, fetch, close) and one more to roll back a connection
 that only read. Each trip wakes the worker thread and then the event loop, which costs more
-than the statement itself, and on a busy machine each wake-up waits for a core. This adapter
-runs a statement, its rows and its cursor's bookkeeping in one call on the same thread
-through the same queue, and skips commit and rollback when SQLite has no transaction open
-(a connection that only read). The SQL, the transactions and the errors are the driver's own.
+than a statement of a service's (a few rows by key, well under a millisecond), and on a busy
+machine each wake-up waits for a core. This adapter runs a statement, its rows and its
+cursor's bookkeeping, and commits and rollbacks, directly on the loop's thread, and skips
+commit and rollback when SQLite has no transaction open (a connection that only read).
+aiosqlite's thread still opens and closes connections.
+
+A statement never blocks the loop waiting for a lock: the connection's busy timeout is 0, and
+while another process holds the write lock the statement is tried again after a pause that
+lets the loop run (a service's own transactions take turns before they start, see
+:class:`~shared.database.connection.DatabaseConnection`). The SQL, the transactions and the
+errors are the driver's own.
 
 Used by :class:`~shared.database.connection.DatabaseConnection` for ``sqlite+aiosqlite`` URLs
 (``create_async_engine(module=...)``).
@@ -14,9 +21,12 @@ Used by :class:`~shared.database.connection.DatabaseConnection` for ``sqlite+aio
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import sqlite3
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import (
@@ -28,12 +38,17 @@ from sqlalchemy.util import EMPTY_DICT
 from sqlalchemy.util.concurrency import await_
 
 _Outcome = tuple[Any, list[Any], int, int | None, bool]
+_T = TypeVar("_T")
+
+BUSY_TIMEOUT = 30.0  # most seconds a statement waits for another connection's write lock
+_FIRST_PAUSE = 0.0005
+_LONGEST_PAUSE = 0.02
 
 
 def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters: Any
          ) -> _Outcome:
-    """On the worker thread: run one statement; return its description, all its rows, row
-    count, last row id, and whether a transaction is open afterwards."""
+    """Run one statement; return its description, all its rows, row count, last row id, and
+    whether a transaction is open afterwards."""
     cursor = connection.cursor()
     try:
         if many:
@@ -50,13 +65,13 @@ def _run(connection: sqlite3.Connection, many: bool, operation: str, parameters:
         cursor.close()
 
 
-class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
-    """A cursor whose statements each take one trip to aiosqlite's thread; it holds the
+class DirectCursor(AsyncAdapt_aiosqlite_cursor):
+    """A cursor whose statements run on the caller's thread, each in one call; it holds the
     results, not a driver cursor."""
 
     __slots__ = ("_description", "_lastrowid", "_rowcount")
 
-    def __init__(self, adapt_connection: OneTripConnection) -> None:
+    def __init__(self, adapt_connection: DirectConnection) -> None:
         self._adapt_connection = adapt_connection
         self._connection = adapt_connection._connection
         self._soft_closed_memoized = EMPTY_DICT
@@ -92,10 +107,9 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         self._run(True, operation, seq_of_parameters)
 
     def _run(self, many: bool, operation: Any, parameters: Any) -> None:
-        connection: OneTripConnection = self._adapt_connection  # type: ignore[assignment]
+        connection: DirectConnection = self._adapt_connection  # type: ignore[assignment]
         try:
-            outcome: _Outcome = await_(self._connection._execute(
-                _run, self._connection._conn, many, operation, parameters))
+            outcome: _Outcome = connection.run(_run, many, operation, parameters)
         except Exception as error:
             connection.in_transaction = True  # unknown: let rollback run
             connection._handle_exception(error)
@@ -110,35 +124,67 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return  # nothing is open between trips
 
 
-class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """aiosqlite's adapted connection with :class:`OneTripCursor` and no trip for a commit or
-    rollback when no transaction is open."""
+class DirectConnection(AsyncAdapt_aiosqlite_connection):
+    """aiosqlite's adapted connection whose statements, commits and rollbacks run on the
+    caller's thread (:class:`DirectCursor`); no commit or rollback when no transaction is
+    open."""
 
     __slots__ = ("in_transaction",)
 
-    _cursor_cls = OneTripCursor  # type: ignore[assignment]  # a subclass of the base's
+    _cursor_cls = DirectCursor  # type: ignore[assignment]  # a subclass of the base's
 
     def __init__(self, dbapi: Any, connection: Any) -> None:  # an aiosqlite.Connection
         super().__init__(dbapi, connection)
         self.in_transaction = True  # unknown until the first statement
 
+    def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(sqlite3 connection, *args)`` on this thread; while another connection
+        holds the write lock, wait for it without blocking the event loop and try again."""
+        return await_(self._run(function, *args))
+
+    async def _run(self, function: Callable[..., _T], *args: Any) -> _T:
+        # A coroutine that does not suspend unless it waits for a lock: SQLAlchemy requires
+        # an await per statement, and this one costs no trip through the event loop.
+        deadline: float | None = None
+        pause = _FIRST_PAUSE
+        while True:
+            try:
+                return function(self._connection._conn, *args)
+            except sqlite3.OperationalError as error:
+                if getattr(error, "sqlite_errorcode", 0) & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
+                now = time.monotonic()
+                deadline = deadline or now + BUSY_TIMEOUT
+                if now >= deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _LONGEST_PAUSE)
+
     def rollback(self) -> None:
         if self.in_transaction:
-            super().rollback()
+            try:
+                self.run(sqlite3.Connection.rollback)
+            except Exception as error:
+                self._handle_exception(error)
             self.in_transaction = False
 
     def commit(self) -> None:
         if self.in_transaction:
-            super().commit()
+            try:
+                self.run(sqlite3.Connection.commit)
+            except Exception as error:
+                self._handle_exception(error)
             self.in_transaction = False
 
 
-class OneTripDbapi(AsyncAdapt_aiosqlite_dbapi):
-    """The DBAPI module SQLAlchemy's aiosqlite dialect loads, making :class:`OneTripConnection`s."""
+class DirectDbapi(AsyncAdapt_aiosqlite_dbapi):
+    """The DBAPI module SQLAlchemy's aiosqlite dialect loads, making :class:`DirectConnection`s."""
 
     def __init__(self) -> None:
         super().__init__(aiosqlite, sqlite3)
 
-    def connect(self, *arg: Any, **kw: Any) -> OneTripConnection:
+    def connect(self, *arg: Any, **kw: Any) -> DirectConnection:
+        # Statements run on the event loop's thread, and lock waits are the connection's.
+        kw.update(check_same_thread=False, timeout=0)
         adapted = super().connect(*arg, **kw)
-        return OneTripConnection(self, adapted._connection)
+        return DirectConnection(self, adapted._connection)

@@ -1,4 +1,5 @@
-"""The one-trip aiosqlite driver: same results and transactions, fewer trips to the thread."""
+"""The aiosqlite driver with statements on the loop's thread: same results and transactions,
+no trips to aiosqlite's thread, lock waits that never block the loop."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from shared.database.connection import DatabaseConnection
-from shared.database.sqlite_driver import OneTripConnection
+from shared.database.sqlite_driver import DirectConnection
 
 metadata = sa.MetaData()
 items = sa.Table("items", metadata, sa.Column("id", sa.String, primary_key=True),
@@ -44,30 +45,59 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-async def test_the_engine_uses_the_one_trip_connection(db: DatabaseConnection) -> None:
+async def test_the_engine_uses_the_direct_connection(db: DatabaseConnection) -> None:
     async with db.connect() as conn:
         raw = await conn.get_raw_connection()
-        assert isinstance(raw.dbapi_connection, OneTripConnection)
+        assert isinstance(raw.dbapi_connection, DirectConnection)
 
 
-async def test_a_read_takes_one_trip_and_no_rollback(db: DatabaseConnection,
-                                                     trips: list[str]) -> None:
+async def test_reads_and_writes_take_no_trip_to_aiosqlites_thread(
+        db: DatabaseConnection, trips: list[str]) -> None:
     async with db.connect() as conn:
         rows = (await conn.execute(sa.select(items).order_by(items.c.id))).all()
     assert [tuple(r) for r in rows] == [("a", 1), ("b", 2)]
-    assert trips == ["_run"]
-
-
-async def test_a_write_transaction_takes_a_trip_per_statement_and_one_to_commit(
-        db: DatabaseConnection, trips: list[str]) -> None:
     async with db.transaction() as conn:
         updated = await conn.execute(sa.update(items).where(items.c.n >= 1).values(n=items.c.n + 1))
         inserted = await conn.execute(sa.insert(items).returning(items.c.id), {"id": "c", "n": 0})
         assert updated.rowcount == 2
         assert inserted.scalar_one() == "c"
-    assert trips == ["_run", "_run", "commit"]
+    assert trips == []
     async with db.connect() as conn:
         assert (await conn.execute(sa.select(sa.func.sum(items.c.n)))).scalar_one() == 5
+
+
+async def test_a_write_waits_for_another_processs_lock_without_blocking_the_loop(
+        db: DatabaseConnection) -> None:
+    other = DatabaseConnection(db.url.render_as_string(hide_password=False))  # own turns
+    ticks = 0
+
+    async def ticking() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.005)
+
+    ticker = asyncio.create_task(ticking())
+    try:
+        async with other.transaction() as holder:
+            await holder.execute(sa.update(items).where(items.c.id == "a").values(n=10))
+
+            async def write() -> None:
+                async with db.transaction() as conn:
+                    await conn.execute(sa.update(items).where(items.c.id == "b")
+                                       .values(n=items.c.n + 1))
+
+            waiting = asyncio.create_task(write())
+            await asyncio.sleep(0.2)
+            assert not waiting.done()  # it waits for the lock …
+            assert ticks >= 10  # … and the loop runs meanwhile
+        await asyncio.wait_for(waiting, 5)  # and it writes once the lock is free
+    finally:
+        ticker.cancel()
+        await other.dispose()
+    async with db.connect() as conn:
+        rows = (await conn.execute(sa.select(items.c.n).order_by(items.c.id))).scalars().all()
+    assert rows == [10, 3]
 
 
 async def test_executemany_updates_every_row(db: DatabaseConnection) -> None:
