@@ -23,6 +23,7 @@ from services.task_planner.core.models import (
     Task,
     TaskState,
 )
+from shared import audit, names
 from shared.database import (
     DatabaseConnection,
     Repository,
@@ -200,15 +201,20 @@ class PlanRepository:
         return _plan_of(rows) if rows else None
 
     async def create_goal(self, goal: Goal, plan: Plan) -> Goal:
-        """Insert a new goal with its first plan, in one transaction; returns the goal as
-        stored.
+        """Insert a new goal with its first plan, in one transaction, with the audit entry
+        of the call being served (CreateGoal); returns the goal as stored.
 
         Raises:
             AlreadyExists: The goal's id is taken (nothing is written).
         """
+        call = audit.serving()
         async with self._db.transaction() as conn:
             stored = await self._goals.create_in(conn, goal)
             await self._write(conn, GoalChange(new_plan=plan))
+            if call is not None:
+                await call.write_in(conn, names.format_name(goal.tenant, "goals", goal.id))
+        if call is not None:
+            call.committed()
         self._keep(stored, plan)
         return stored
 

@@ -7,12 +7,19 @@ import asyncio
 
 import pytest
 
+from cognition.planner.v1 import goal_pb2
+from cognition.planner.v1 import planner_service_pb2 as pb
 from services.task_planner.core.goals import GoalService
 from services.task_planner.core.models import Goal, GoalPriority, GoalState, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from shared import context
+from shared.audit import AuditRecorder
+from shared.database import DatabaseConnection
+from shared.database.audit_outbox import AuditOutbox
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from tests.unit.task_planner.conftest import TENANT, task
+
+CREATE_GOAL = "/cognition.planner.v1.PlannerService/CreateGoal"
 
 
 async def planned(goals: GoalService, plans: PlanService, goal_id: str, *tasks_: object,
@@ -183,3 +190,22 @@ async def test_a_goal_submitted_with_its_plan_is_one_write(goals: GoalService,
 
     assert await goals.get(TENANT, "g1") == goal
     assert [t.id for t in (await plans.current(TENANT, "g1")).tasks] == ["a"]
+
+
+async def test_a_submitted_goals_audit_entry_is_written_with_it_and_not_for_a_taken_id(
+        db: DatabaseConnection, plans: PlanService) -> None:
+    outbox = AuditOutbox(db)
+    recorder = AuditRecorder("planner", outbox)
+    request = pb.CreateGoalRequest(parent=f"tenants/{TENANT}",
+                                   goal=goal_pb2.Goal(description="given"))
+    draft = PlanDraft(tasks=(task("a"),), complexity=1)
+    with context.bind(context.CallContext(tenant=TENANT, subject="users/ada")):
+        with recorder.serving(CREATE_GOAL, request) as created:
+            await plans.create_goal(Goal(tenant=TENANT, id="g1", description="given"), draft)
+        with recorder.serving(CREATE_GOAL, request) as refused, pytest.raises(AlreadyExists):
+            await plans.create_goal(Goal(tenant=TENANT, id="g1", description="again"), draft)
+
+    assert created.written and not refused.written  # the RPC boundary records the refusal
+    [entry] = await outbox.due(10)
+    assert (entry.action, entry.resource, entry.actor, entry.outcome) == (
+        "planner.create_goal", f"tenants/{TENANT}/goals/g1", "users/ada", "SUCCESS")
