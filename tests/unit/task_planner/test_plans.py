@@ -258,6 +258,21 @@ async def test_concurrent_replans_store_one_revision_each(plans: PlanService,
     assert (await plans.current(TENANT, "g1")).revision == 4
 
 
+async def watching(plans: PlanService, first_events: int
+                   ) -> tuple[asyncio.Task[None], list[GoalEvent]]:
+    """A watch of goal g1 collecting its events, once the first ``first_events`` came."""
+    events: list[GoalEvent] = []
+
+    async def watch() -> None:
+        async for event in plans.watch(TENANT, "g1"):
+            events.append(event)
+
+    watcher = asyncio.create_task(watch())
+    while len(events) < first_events:
+        await asyncio.sleep(0.01)
+    return watcher, events
+
+
 class CountingPlans(PlanRepository):
     """Counts reads of a goal's current plan."""
 
@@ -274,15 +289,7 @@ async def test_a_watch_gets_each_change_as_written_without_reading_it_back(
     store = CountingPlans(db, repository)
     plans = PlanService(repository, store, PlanValidator(), watch_interval=60)
     await plans.create(TENANT, "g1", PlanDraft(tasks=(task("a"), task("b", "a"))))
-    events: list[GoalEvent] = []
-
-    async def watch() -> None:
-        async for event in plans.watch(TENANT, "g1"):
-            events.append(event)
-
-    watcher = asyncio.create_task(watch())
-    while len(events) < 3:
-        await asyncio.sleep(0.01)
+    watcher, events = await watching(plans, first_events=3)
     for task_id in ("a", "b"):
         await plans.update_task(TENANT, "g1", task_id, S.RUNNING)
         await plans.update_task(TENANT, "g1", task_id, S.SUCCEEDED, f"{task_id} done")
@@ -302,15 +309,7 @@ async def test_a_watch_gets_each_change_as_written_without_reading_it_back(
 
 async def test_watch_yields_task_events(plans: PlanService, goal: Goal) -> None:
     await plans.create(TENANT, "g1", PlanDraft(tasks=(task("a"),)))
-    events: list[GoalEvent] = []
-
-    async def watch() -> None:
-        async for event in plans.watch(TENANT, "g1"):
-            events.append(event)
-
-    watcher = asyncio.create_task(watch())
-    while len(events) < 2:
-        await asyncio.sleep(0.01)
+    watcher, events = await watching(plans, first_events=2)
     await plans.update_task(TENANT, "g1", "a", S.RUNNING)
     await plans.update_task(TENANT, "g1", "a", S.SUCCEEDED, "ok")
     await asyncio.wait_for(watcher, 5)
