@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from cognition.orchestrator.v1 import agent_pb2, assignment_pb2, execution_pb2
 from services.agent_orchestrator.core.models import (
     Agent,
@@ -16,6 +14,7 @@ from services.agent_orchestrator.core.models import (
 )
 from shared import names
 from shared.errors import InvalidArgument
+from shared.filters import filter_enum, parse_filter
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "agents"
@@ -127,41 +126,23 @@ def agent_id_of(tenant: str, agent: str, field: str = "agent") -> str:
     return agent_id
 
 
-_TERM = re.compile(r'^\s*(state|task|agent)\s*=\s*("([^"]*)"|[A-Z_]+)\s*$')
+_ASSIGNMENT_FILTER_USAGE = ('use state = ASSIGNMENT_STATE_X, task = "…" or agent = "…" '
+                            'joined by AND')
 
 
 def assignment_filter(text: str) -> dict[str, str]:
     """Parse a ListAssignments filter into ``{"state": …, "task": …, "agent": …}``.
 
     Raises:
-        InvalidArgument: A term is not one of the documented forms.
+        InvalidArgument: A term is not one of the documented forms, or is repeated.
     """
-    terms: dict[str, str] = {}
-    if not text.strip():
-        return terms
-    for part in re.split(r"\s+AND\s+", text.strip()):
-        match = _TERM.match(part)
-        if match is None:
-            raise InvalidArgument.for_field(
-                "filter", f"unsupported term {part!r}; use state = ASSIGNMENT_STATE_X, "
-                          'task = "…" or agent = "…" joined by AND')
-        terms[match.group(1)] = match.group(3) if match.group(3) is not None else match.group(2)
-    return terms
+    return parse_filter(text, "state|task|agent", {"state"}, _ASSIGNMENT_FILTER_USAGE)
 
 
 def assignment_state_of(value: str) -> AssignmentState | None:
     """``ASSIGNMENT_STATE_RUNNING`` -> RUNNING; empty -> None.
 
     Raises:
-        InvalidArgument: Not a state name.
+        InvalidArgument: Not a state name, or UNSPECIFIED.
     """
-    if not value:
-        return None
-    try:
-        number = assignment_pb2.AssignmentState.Value(value)
-    except ValueError as error:
-        raise InvalidArgument.for_field("filter", f"unknown state {value!r}") from error
-    if number == 0:
-        raise InvalidArgument.for_field("filter", "state must not be UNSPECIFIED")
-    return enum_from_proto(assignment_pb2.AssignmentState, number, AssignmentState,
-                           AssignmentState.PENDING)
+    return filter_enum(assignment_pb2.AssignmentState, value or None, AssignmentState)

@@ -14,7 +14,6 @@ import dataclasses
 import datetime as dt
 import json
 import logging
-import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
@@ -40,7 +39,7 @@ from services.ai_runtime.core.providers.base import (
 from services.ai_runtime.core.providers.replay import CassetteRecorder
 from services.ai_runtime.core.router import ProviderRouter, Routed
 from services.ai_runtime.core.schema import parse_schema, schema_errors
-from shared import names
+from shared import filters, names
 from shared.database import Page, PageRequest, utc_now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 
@@ -48,7 +47,7 @@ log = logging.getLogger(__name__)
 
 FILTER_FIELDS = ("role", "provider", "model", "prompt_version", "goal", "agent", "experiment",
                  "variant")
-_CLAUSE = re.compile(r'^\s*([a-z_]+)\s*=\s*"([^"]*)"\s*$')
+_FILTER_USAGE = f'use field = "value" joined by AND, fields: {", ".join(FILTER_FIELDS)}'
 
 
 class CompletionStore(Protocol):
@@ -103,19 +102,10 @@ def parse_filter(text: str) -> dict[str, str]:
     """``role = "critic" AND goal = "tenants/a/goals/g"`` -> ``{"role": ..., "goal": ...}``.
 
     Raises:
-        InvalidArgument: Not a conjunction of ``field = "value"`` on FILTER_FIELDS.
+        InvalidArgument: Not a conjunction of ``field = "value"`` on FILTER_FIELDS, or a
+            repeated field.
     """
-    equals: dict[str, str] = {}
-    if not text.strip():
-        return equals
-    for clause in re.split(r"\s+AND\s+", text.strip()):
-        match = _CLAUSE.match(clause)
-        if match is None or match.group(1) not in FILTER_FIELDS:
-            raise InvalidArgument.for_field(
-                "filter", f'expected field = "value" joined by AND, fields: '
-                          f'{", ".join(FILTER_FIELDS)}; got {clause!r}')
-        equals[match.group(1)] = match.group(2)
-    return equals
+    return filters.parse_filter(text, "|".join(FILTER_FIELDS), (), _FILTER_USAGE)
 
 
 # The prompt size of a typical agent call, for budget estimates before anything is rendered.

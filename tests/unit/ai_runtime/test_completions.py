@@ -12,7 +12,11 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from services.ai_runtime.config import DEFAULT_PROMPTS_DIR
-from services.ai_runtime.core.completions import CompletionRequest, CompletionService
+from services.ai_runtime.core.completions import (
+    CompletionRequest,
+    CompletionService,
+    parse_filter,
+)
 from services.ai_runtime.core.experiments import assign_variant
 from services.ai_runtime.core.models import (
     AttemptOutcome,
@@ -251,3 +255,12 @@ async def test_a_running_experiment_chooses_the_prompt_and_is_recorded(
                                      "tenants/acme/experiments/terse/variants/terse"}
     assert sum(r.completion_count for r in rows) == 13
     assert json.loads(again.output)["result"]
+
+
+def test_completion_filters_take_quoted_values_of_the_listed_fields() -> None:
+    assert parse_filter('role = "critic" AND goal = "tenants/a/goals/g\\"1"') == {
+        "role": "critic", "goal": 'tenants/a/goals/g"1'}
+    for bad in ('colour = "red"', "role = CRITIC", 'role = "a" AND role = "b"'):
+        with pytest.raises(InvalidArgument) as refused:
+            parse_filter(bad)
+        assert [v.field for v in refused.value.violations] == ["filter"]
