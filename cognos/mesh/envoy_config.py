@@ -23,6 +23,7 @@ from shared.resilience import is_idempotent
 
 SERVICE_HEADER = "x-cognos-service"
 RETRY_ON = "unavailable,reset,connect-failure,cancelled,refused-stream"
+UNHEALTHY_RECHECK_S = 0.2  # seconds between health checks of a replica marked unhealthy
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ def _cluster(spec: ServiceSpec, endpoints: Sequence[tuple[str, int]],
             "timeout": "1s",
             "interval": _duration(interval),
             "no_traffic_interval": _duration(interval),
+            # A replica marked unhealthy (stopped, restarting) is checked more often, so it
+            # takes traffic again within a fraction of the interval once it serves.
+            "unhealthy_interval": _duration(min(interval, UNHEALTHY_RECHECK_S)),
             "unhealthy_threshold": 2,
             "healthy_threshold": 1,
             "grpc_health_check": {"service_name": spec.full_service_name},

@@ -341,6 +341,20 @@ async def test_an_orchestrator_killed_mid_goal_finishes_it_after_restart_without
 
     done = await until_state(channel, goal, goal_pb2.GOAL_STATE_SUCCEEDED, timeout=90)
 
+    async def routed_again() -> bool:
+        """Envoy takes the restarted replica back once a health check passed (it may finish
+        the goal before that: it talks to the planner directly)."""
+        try:
+            await orchestrator(channel).ListExecutions(orch_pb.ListExecutionsRequest(
+                parent=f"tenants/{tenant}", page_size=1), timeout=5)
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE:
+                raise
+            return False
+        return True
+
+    await assert_eventually(routed_again, timeout=10, interval=0.1,
+                            message="Envoy routes to the restarted orchestrator")
     for task in (await tasks_of(channel, done)).values():
         attempts = await executions_of(channel, task)
         succeeded = [e for e in attempts if e.state == execution_pb2.EXECUTION_STATE_SUCCEEDED]
