@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.task_planner.core.models import (
+    ChangedGoal,
     Goal,
     GoalChange,
     GoalMutation,
@@ -218,11 +219,12 @@ class PlanRepository:
         self._keep(stored, plan)
         return stored
 
-    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
+    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> ChangedGoal:
         """Apply ``mutation`` to the goal and its current plan in one transaction.
 
         Returns:
-            The change written, with the goal as stored (new etag) when it changed.
+            The change written (with the goal as stored, new etag, when it changed), and the
+            goal and its current plan after it.
 
         Raises:
             NotFound: No such goal in this tenant.
@@ -245,8 +247,9 @@ class PlanRepository:
                           reason="PLAN_CONFLICT") from error
         for call in change.audited:
             call.committed()
-        self._keep(written.goal or goal, change.plan_after(current))
-        return written
+        after = ChangedGoal(written, written.goal or goal, change.plan_after(current))
+        self._keep(after.goal, after.plan)
+        return after
 
     async def _current_of(self, conn: AsyncConnection, goal: Goal) -> Plan | None:
         """The locked ``goal``'s current plan: the one kept, if the goal is still as the

@@ -58,9 +58,10 @@ class DatabaseConnection:
             database = self.url.database or ""
             if database and database != ":memory:":
                 pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": 30}
             if self.url.get_driver_name() == "aiosqlite":
-                kwargs["module"] = DirectDbapi()
+                kwargs["module"] = DirectDbapi()  # it waits for locks itself
+            else:
+                kwargs["connect_args"] = {"timeout": 30}
         elif self.is_postgresql:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
             if self.schema:

@@ -164,5 +164,14 @@ class GoalChange:
                                    tasks=tuple(changed.get(t.id, t) for t in current.tasks))
 
 
+@dataclasses.dataclass(frozen=True)
+class ChangedGoal:
+    """A change as written, with the goal and its current plan as they are after it."""
+
+    change: GoalChange
+    goal: Goal
+    plan: Plan | None
+
+
 GoalMutation = Callable[[Goal, Plan | None], GoalChange]
 """``(goal, its current plan or None) -> the change to write``; may raise to write nothing."""

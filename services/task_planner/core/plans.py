@@ -14,6 +14,7 @@ from typing import Protocol
 
 from services.task_planner.core import lifecycle
 from services.task_planner.core.models import (
+    ChangedGoal,
     Goal,
     GoalChange,
     GoalEvent,
@@ -46,7 +47,8 @@ class PlanStore(Protocol):
 
     async def create_goal(self, goal: Goal, plan: Plan) -> Goal: ...
 
-    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange: ...
+    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation
+                     ) -> ChangedGoal: ...
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None: ...
 
@@ -125,7 +127,7 @@ class PlanService:
         running = dataclasses.replace(goal, state=GoalState.RUNNING, state_reason="",
                                       plan=plan_name(goal.tenant, goal.id, plan.id))
         stored = await self._plans.create_goal(running, plan)
-        self._waiters.offer(ready_after(stored, None, GoalChange(new_plan=plan)))
+        self._waiters.offer(ready_after(stored, plan))
         return stored
 
     async def _store_first(self, tenant: str, goal_id: str, draft: PlanDraft) -> Plan:
@@ -382,22 +384,12 @@ class PlanService:
     async def _change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
         """Apply ``mutation``, then hand the tasks it made ready to the waiters of
         :meth:`ready` and wake the goal's watchers."""
-        seen: list[tuple[Goal, Plan | None]] = []
-
-        def seeing(goal: Goal, current: Plan | None) -> GoalChange:
-            seen[:] = [(goal, current)]
-            return mutation(goal, current)
-
-        change = await self._plans.change(tenant, goal_id, seeing)
-        goal, current = seen[0]
-        if _may_make_ready(change):
-            self._waiters.offer(ready_after(goal, current, change))
-        watchers = self._watchers.get((tenant, goal_id), ())
-        if watchers:
-            after = (change.goal or goal, change.plan_after(current))
-            for watcher in watchers:
-                watcher.hand(after)
-        return change
+        changed = await self._plans.change(tenant, goal_id, mutation)
+        if _may_make_ready(changed.change):
+            self._waiters.offer(ready_after(changed.goal, changed.plan))
+        for watcher in self._watchers.get((tenant, goal_id), ()):
+            watcher.hand((changed.goal, changed.plan))
+        return changed.change
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None:
         """Delete a goal with its plans and tasks.

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from services.task_planner.core.models import (
     Goal,
-    GoalChange,
     GoalState,
     Plan,
     ReadyWork,
@@ -21,22 +20,18 @@ from services.task_planner.core.models import (
 )
 
 
-def ready_after(goal: Goal, current: Plan | None, change: GoalChange) -> list[ReadyWork]:
-    """The READY tasks of the goal's current plan once ``change`` (made to ``goal`` and its
-    ``current`` plan) is written, as the store's ready query would list them: none unless the
-    goal is RUNNING, oldest ready first."""
-    after = change.goal or goal
-    if after.state != GoalState.RUNNING:
-        return []
-    plan = change.plan_after(current)
-    if plan is None:
+def ready_after(goal: Goal, plan: Plan | None) -> list[ReadyWork]:
+    """The READY tasks of ``plan``, the current plan of ``goal`` as a change wrote them, as
+    the store's ready query would list them: none unless the goal is RUNNING, oldest ready
+    first."""
+    if goal.state != GoalState.RUNNING or plan is None:
         return []
     tasks = plan.tasks
     results = {t.id: t.result for t in tasks if t.state == TaskState.SUCCEEDED}
     ready = sorted((t for t in tasks if t.state == TaskState.READY),
                    key=lambda t: t.update_time)  # stable: plan order among equals
-    return [ReadyWork(tenant=after.tenant, goal_id=after.id,
-                      goal_description=after.description, task=task,
+    return [ReadyWork(tenant=goal.tenant, goal_id=goal.id,
+                      goal_description=goal.description, task=task,
                       upstream_results={d: results[d] for d in task.depends_on if d in results})
             for task in ready]
 
