@@ -377,7 +377,10 @@ class PlanService:
                 if work or remaining <= 0:
                     return work
                 with contextlib.suppress(TimeoutError):
-                    return (await asyncio.wait_for(pushed, remaining))[:limit]
+                    # Awaited directly, not through wait_for: the dispatcher then resumes
+                    # before the caller whose change made the work ready is answered.
+                    async with asyncio.timeout(remaining):
+                        return (await pushed)[:limit]
             finally:
                 self._waiters.forget(pushed)
 

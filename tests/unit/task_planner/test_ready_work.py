@@ -160,6 +160,28 @@ async def test_a_waiter_is_handed_the_work_a_change_made_ready_as_the_store_list
     assert await others == []  # another tenant's waiter is not woken with it
 
 
+async def test_a_waiter_gets_the_work_before_the_update_that_made_it_ready_is_answered(
+        goals: GoalService, plans: PlanService) -> None:
+    # The dispatcher's long poll is on the way of the next task; the reporter's answer is not.
+    await planned(goals, plans, "g1", task("a"), task("b", "a"))
+    await plans.update_task(TENANT, "g1", "a", TaskState.RUNNING)
+    resumed: list[str] = []
+
+    async def dispatcher() -> None:
+        await plans.ready(TENANT, 10, wait=10)
+        resumed.append("ready work")
+
+    async def reporter() -> None:
+        await plans.update_task(TENANT, "g1", "a", TaskState.SUCCEEDED, "alpha")
+        resumed.append("update answered")
+
+    waiting = asyncio.create_task(dispatcher())
+    await asyncio.sleep(0.05)
+    await asyncio.gather(reporter(), waiting)
+
+    assert resumed == ["ready work", "update answered"]
+
+
 async def test_a_paused_goal_hands_no_work_to_waiters(goals: GoalService,
                                                       plans: PlanService) -> None:
     await planned(goals, plans, "g1", task("a"), task("b", "a"))
