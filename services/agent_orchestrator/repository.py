@@ -117,17 +117,6 @@ _CHANGE_ATTEMPT = sa.update(assignments).where(
     assignments.c.tenant == sa.bindparam("b_tenant"),
     assignments.c.id == sa.bindparam("b_id"),
     assignments.c.attempt == sa.bindparam("b_attempt"))
-# start_placed: lock the tenant's healthy agents of a role (returning each one with its live
-# assignments), see which tasks are taken already, insert the starts.
-_LOCK_ROLE = (
-    sa.update(agents).where(agents.c.tenant == sa.bindparam("b_tenant"),
-                            agents.c.role == sa.bindparam("b_role"),
-                            agents.c.state == AgentState.HEALTHY)
-    .values(active_assignments=agents.c.active_assignments)
-    .returning(*agents.c, sa.select(sa.func.count()).where(
-        assignments.c.tenant == sa.bindparam("b_tenant"),
-        assignments.c.agent == agents.c.id,
-        assignments.c.state.in_(_LIVE)).scalar_subquery().label("load")))
 # A task is taken while one of its assignments is live, and for good once one succeeded: the
 # planner never makes a succeeded task READY again, but lists it READY until it hears of the
 # success (a slow report of the start or of the end), and it must not run twice.
@@ -136,6 +125,24 @@ _TAKEN_TASKS = sa.select(assignments.c.task).where(
     assignments.c.tenant == sa.bindparam("b_tenant"),
     assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
     assignments.c.state.in_(_TAKEN))
+# Which of the tasks ``b_tasks`` are taken, as one string (task names hold no spaces).
+_TAKEN_AMONG = (sa.select(sa.func.aggregate_strings(assignments.c.task, " "))
+                .where(assignments.c.tenant == sa.bindparam("b_tenant"),
+                       assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
+                       assignments.c.state.in_(_TAKEN))
+                .scalar_subquery().label("taken"))
+# start_placed: lock the tenant's healthy agents of a role, returning each one with its live
+# assignments and (on every row) which of the tasks to start are taken already; then insert
+# the starts.
+_LOCK_ROLE = (
+    sa.update(agents).where(agents.c.tenant == sa.bindparam("b_tenant"),
+                            agents.c.role == sa.bindparam("b_role"),
+                            agents.c.state == AgentState.HEALTHY)
+    .values(active_assignments=agents.c.active_assignments)
+    .returning(*agents.c, sa.select(sa.func.count()).where(
+        assignments.c.tenant == sa.bindparam("b_tenant"),
+        assignments.c.agent == agents.c.id,
+        assignments.c.state.in_(_LIVE)).scalar_subquery().label("load"), _TAKEN_AMONG))
 _INSERT_ASSIGNMENTS = sa.insert(assignments)
 _INSERT_EXECUTIONS = sa.insert(executions)
 # The tenant's agents of a role with their live assignment counts.
@@ -145,6 +152,12 @@ _LIVE_BY_AGENT = (sa.select(assignments.c.agent, sa.func.count().label("active")
                   .group_by(assignments.c.agent).subquery())
 _AGENTS_WITH_LOAD = (
     sa.select(agents, sa.func.coalesce(_LIVE_BY_AGENT.c.active, 0).label("load"))
+    .outerjoin(_LIVE_BY_AGENT, _LIVE_BY_AGENT.c.agent == agents.c.id)
+    .where(agents.c.tenant == sa.bindparam("b_tenant"), agents.c.role == sa.bindparam("b_role")))
+# start_placed on PostgreSQL, once the agents are locked: their loads and the taken tasks again.
+_LOADS_AND_TAKEN = (
+    sa.select(agents.c.id, sa.func.coalesce(_LIVE_BY_AGENT.c.active, 0).label("load"),
+              _TAKEN_AMONG)
     .outerjoin(_LIVE_BY_AGENT, _LIVE_BY_AGENT.c.agent == agents.c.id)
     .where(agents.c.tenant == sa.bindparam("b_tenant"), agents.c.role == sa.bindparam("b_role")))
 _MARK_REPORTED = sa.update(assignments).where(
@@ -302,12 +315,12 @@ class AssignmentStore:
             return False
         return True
 
-    async def start_placed(self, tenant: str, role: str,
+    async def start_placed(self, tenant: str, role: str, tasks: Sequence[str],
                            place: Callable[[list[AgentLoad]],
                                            Sequence[tuple[Assignment, Execution]]]
                            ) -> list[tuple[Assignment, Execution]]:
-        """Start tasks of one tenant and role on the agents ``place`` chooses, in one
-        transaction; returns those started.
+        """Start some of ``tasks`` (of one tenant and role) on the agents ``place`` chooses,
+        in one transaction; returns those started.
 
         ``place`` gets the tenant's HEALTHY agents of ``role`` with their live assignments,
         locked until the end of the transaction, and returns the starts to insert (each an
@@ -319,16 +332,16 @@ class AssignmentStore:
         try:
             async with self.db.transaction() as conn:
                 # Writing first locks the agents' rows (see start()).
-                key = {"b_tenant": tenant, "b_role": role}
+                key = {"b_tenant": tenant, "b_role": role, "b_tasks": list(tasks)}
                 rows = (await conn.execute(_LOCK_ROLE, key)).mappings().all()
-                live = {r["id"]: r["load"] for r in rows}
+                counted = rows
                 if rows and conn.dialect.name != "sqlite":
                     # READ COMMITTED: a statement that waited for a lock counts what was
                     # committed when it began, not the starts of the transaction it waited
                     # for; count again now the locks are held. (SQLite has one writer: a
                     # write statement never waits on another's uncommitted starts.)
-                    live = {r["id"]: r["load"] for r in
-                            (await conn.execute(_AGENTS_WITH_LOAD, key)).mappings()}
+                    counted = (await conn.execute(_LOADS_AND_TAKEN, key)).mappings().all()
+                live = {r["id"]: r["load"] for r in counted}
                 loads = [AgentLoad(_agent(r), int(live[r["id"]])) for r in rows]
                 starts = place(loads) if loads else []
                 if not starts:
@@ -337,8 +350,7 @@ class AssignmentStore:
                         for load in loads}
                 # Tasks started or done already (not yet known to the planner) are left out
                 # here rather than failing the whole batch on the unique index.
-                taken: set[str] = set((await conn.execute(_TAKEN_TASKS, {
-                    "b_tenant": tenant, "b_tasks": [a.task for a, _ in starts]})).scalars())
+                taken = set((counted[0]["taken"] or "").split())
                 accepted = []
                 for assignment, execution in starts:
                     if room.get(assignment.agent, 0) <= 0 or assignment.task in taken:

@@ -147,7 +147,7 @@ class Scheduler:
             planned = self._place(group, loads)
             return planned[0]
 
-        accepted = await self._store.start_placed(tenant, role, place)
+        accepted = await self._store.start_placed(tenant, role, [t.name for t in group], place)
         return accepted, *planned
 
     def _place(self, tasks: Sequence[ReadyTask], loads: Sequence[AgentLoad]

@@ -123,3 +123,25 @@ async def test_replicas_waiting_for_an_agent_count_the_starts_made_meanwhile(
         live = (await conn.execute(sa.select(sa.func.count()).select_from(assignments).where(
             assignments.c.agent == "a0"))).scalar_one()
     assert live == 2
+
+
+async def test_a_batch_leaves_out_tasks_started_or_done_already(pg: DatabaseConnection,
+                                                                clock: FakeClock) -> None:
+    """A succeeded task has no live assignment for the unique index to refuse a second one."""
+    await add_agent(pg, "a1", max_concurrency=10)
+    first = scheduler(pg, clock)
+    [(_, done), _] = (await first.schedule([task("t1"), task("t2")])).started
+    await first.complete("acme", done.id, output="done")
+
+    again = scheduler(pg, clock)
+    succeeded_and_new = await again.schedule([task("t1"), task("t3")])
+    live_and_new = await again.schedule([task("t2"), task("t4")])
+
+    assert [a.task.rsplit("/", 1)[1] for a, _ in succeeded_and_new.started] == ["t3"]
+    assert [a.task.rsplit("/", 1)[1] for a, _ in live_and_new.started] == ["t4"]
+    async with pg.connect() as conn:
+        rows = (await conn.execute(sa.select(assignments.c.task, assignments.c.state)
+                                   .order_by(assignments.c.task))).all()
+    assert [(t.rsplit("/", 1)[1], s) for t, s in rows] == [
+        ("t1", AssignmentState.SUCCEEDED), ("t2", AssignmentState.RUNNING),
+        ("t3", AssignmentState.RUNNING), ("t4", AssignmentState.RUNNING)]
