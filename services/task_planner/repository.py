@@ -34,7 +34,7 @@ from shared.database import (
     utc_now,
 )
 from shared.database.repository import new_etag
-from shared.errors import Aborted, NotFound
+from shared.errors import Aborted, CognitionError, NotFound
 
 metadata = sa.MetaData()
 
@@ -129,6 +129,7 @@ def _plan_of(rows: Sequence[sa.RowMapping]) -> Plan:
 # than running it. Names of bound parameters start with ``b_`` where a column's would clash.
 _GOAL = sa.and_(goals.c.tenant == sa.bindparam("b_tenant"), goals.c.id == sa.bindparam("b_goal"))
 _UPDATE_GOAL = sa.update(goals).where(_GOAL)
+_UPDATE_GOAL_AS_KEPT = sa.update(goals).where(_GOAL, goals.c.etag == sa.bindparam("b_etag"))
 _LATEST_REVISION = (sa.select(sa.func.max(plans.c.revision))
                     .where(plans.c.tenant == sa.bindparam("b_tenant"),
                            plans.c.goal_id == sa.bindparam("b_goal")).scalar_subquery())
@@ -149,6 +150,13 @@ _UPDATE_TASK = sa.update(tasks).where(
     tasks.c.plan_id == sa.bindparam("b_plan"), tasks.c.id == sa.bindparam("b_task"))
 
 
+def _whole(change: GoalChange, goal: Goal) -> GoalChange:
+    """``change`` with the goal written too when its plan or tasks change (its etag must)."""
+    if (change.tasks or change.new_plan) and change.goal is None:
+        return dataclasses.replace(change, goal=goal)
+    return change
+
+
 class PlanRepository:
     """Plans and their tasks, tenant-scoped, changed together with their goal.
 
@@ -156,10 +164,13 @@ class PlanRepository:
     the goal's row, which takes the row's lock (PostgreSQL) or the database's write lock
     (SQLite) up front, so concurrent changes of one goal are serialized instead of lost.
 
-    A change keeps the plan it wrote, under the etag it gave the goal (every change of a plan
-    or its tasks changes the goal). The next change of the goal finds the goal's etag as it
-    locks it: unchanged, nothing else wrote the goal or its plan since, and the kept plan
-    serves instead of reading every task again (a cost that grows with the plan).
+    A change keeps the goal and plan it wrote (every write of a goal, its plan or its tasks
+    gives the goal a new etag). The next change of the goal starts from them: it writes the
+    goal's row first, on condition that the etag is still the one kept, and then the rest. When
+    something else wrote the goal since (another replica, a goal update), nothing is written
+    and the change starts again from the goal as locked and its plan as read (the kept plan
+    still serves when the goal's etag matches it). Either way a change reads neither the goal
+    nor every task of its plan (a cost that grows with the plan) when nothing else wrote them.
 
     Args:
         db: The service's database.
@@ -171,7 +182,7 @@ class PlanRepository:
                  kept_plans: int = 1024) -> None:
         self._db = db
         self._goals = goals
-        self._kept: collections.OrderedDict[tuple[str, str], tuple[str, Plan | None]] = (
+        self._kept: collections.OrderedDict[tuple[str, str], tuple[Goal, Plan | None]] = (
             collections.OrderedDict())
         self._kept_limit = kept_plans
 
@@ -211,7 +222,7 @@ class PlanRepository:
         call = audit.serving()
         async with self._db.transaction() as conn:
             stored = await self._goals.create_in(conn, goal)
-            await self._write(conn, GoalChange(new_plan=plan))
+            await self._write_plan(conn, GoalChange(new_plan=plan), None)
             if call is not None:
                 await call.write_in(conn, names.format_name(goal.tenant, "goals", goal.id))
         if call is not None:
@@ -230,24 +241,53 @@ class PlanRepository:
             NotFound: No such goal in this tenant.
             Aborted: A plan of the same revision was stored concurrently.
         """
+        self._goals.check_tenant(tenant)
         try:
-            async with self._db.transaction() as conn:
-                goal = await self._goals.lock_in(conn, tenant, goal_id)
-                current = await self._current_of(conn, goal)
-                change = mutation(goal, current)
-                if (change.tasks or change.new_plan) and change.goal is None:
-                    change = dataclasses.replace(change, goal=goal)  # its etag changes too
-                if change.tasks and current is not None:
-                    await self._write_tasks(conn, current, change.tasks)
-                written = await self._write(conn, change)
-                for call in change.audited:
-                    await call.write_in(conn)
+            kept = self._kept.get((tenant, goal_id))
+            changed = None if kept is None else await self._change_kept(*kept, mutation)
+            return changed or await self._change_locked(tenant, goal_id, mutation)
         except IntegrityError as error:
             raise Aborted(f"goal {goal_id!r} was replanned concurrently",
                           reason="PLAN_CONFLICT") from error
-        for call in change.audited:
+
+    async def _change_kept(self, goal: Goal, current: Plan | None, mutation: GoalMutation
+                           ) -> ChangedGoal | None:
+        """The change ``mutation`` makes of the goal and plan kept, written if the goal is
+        still as kept; None (nothing written) when it is not, when the change writes nothing
+        or when the mutation refuses: those are decided on the goal as stored."""
+        try:
+            change = _whole(mutation(goal, current), goal)
+        except CognitionError:
+            return None
+        if change.goal is None:
+            return None
+        async with self._db.transaction() as conn:
+            written = await self._write_goal(conn, change.goal, expected_etag=goal.etag)
+            if written is None:
+                return None
+            await self._write_plan(conn, change, current)
+            for call in change.audited:
+                await call.write_in(conn)
+        return self._changed(dataclasses.replace(change, goal=written), goal, current)
+
+    async def _change_locked(self, tenant: str, goal_id: str, mutation: GoalMutation
+                             ) -> ChangedGoal:
+        """The change ``mutation`` makes of the goal as locked and its current plan."""
+        async with self._db.transaction() as conn:
+            goal = await self._goals.lock_in(conn, tenant, goal_id)
+            current = await self._current_of(conn, goal)
+            change = _whole(mutation(goal, current), goal)
+            await self._write_plan(conn, change, current)
+            written = None if change.goal is None else await self._write_goal(conn, change.goal)
+            for call in change.audited:
+                await call.write_in(conn)
+        return self._changed(dataclasses.replace(change, goal=written), goal, current)
+
+    def _changed(self, written: GoalChange, goal: Goal, current: Plan | None) -> ChangedGoal:
+        """After the commit of ``written``, made of ``goal`` and plan ``current``."""
+        for call in written.audited:
             call.committed()
-        after = ChangedGoal(written, written.goal or goal, change.plan_after(current))
+        after = ChangedGoal(written, written.goal or goal, written.plan_after(current))
         self._keep(after.goal, after.plan)
         return after
 
@@ -256,20 +296,22 @@ class PlanRepository:
         change that kept it wrote it; else read."""
         key = (goal.tenant, goal.id)
         kept = self._kept.get(key)
-        if kept is not None and kept[0] == goal.etag:
+        if kept is not None and kept[0].etag == goal.etag:
             self._kept.move_to_end(key)
             return kept[1]
         return await self._current(conn, goal.tenant, goal.id)
 
     def _keep(self, goal: Goal, plan: Plan | None) -> None:
-        """Keep ``plan`` as ``goal``'s current plan while the goal has its present etag."""
+        """Keep ``goal`` and its current ``plan`` as a change of this replica wrote them."""
         key = (goal.tenant, goal.id)
-        self._kept[key] = (goal.etag, plan)
+        self._kept[key] = (goal, plan)
         self._kept.move_to_end(key)
         while len(self._kept) > self._kept_limit:
             self._kept.popitem(last=False)
 
-    async def _write(self, conn: AsyncConnection, change: GoalChange) -> GoalChange:
+    async def _write_plan(self, conn: AsyncConnection, change: GoalChange,
+                          current: Plan | None) -> None:
+        """Insert the change's new plan, or update the tasks it changed in ``current``."""
         plan = change.new_plan
         if plan is not None:
             await conn.execute(sa.insert(plans), dict(
@@ -279,13 +321,23 @@ class PlanRepository:
             await conn.execute(sa.insert(tasks), [
                 _task_row(plan.tenant, plan.goal_id, plan.id, i, t)
                 for i, t in enumerate(plan.tasks)])
-        goal = change.goal
-        if goal is not None:
-            goal = dataclasses.replace(goal, etag=new_etag(), update_time=utc_now())
-            await conn.execute(_UPDATE_GOAL, dict(
-                b_tenant=goal.tenant, b_goal=goal.id, state=goal.state, plan=goal.plan,
-                state_reason=goal.state_reason, etag=goal.etag, update_time=goal.update_time))
-        return dataclasses.replace(change, goal=goal)
+        if change.tasks and current is not None:
+            await self._write_tasks(conn, current, change.tasks)
+
+    @staticmethod
+    async def _write_goal(conn: AsyncConnection, goal: Goal, expected_etag: str = ""
+                          ) -> Goal | None:
+        """Write ``goal``'s state and plan with a new etag; returns it as written, or None
+        when ``expected_etag`` is given and the stored goal no longer has it."""
+        written = dataclasses.replace(goal, etag=new_etag(), update_time=utc_now())
+        values = dict(b_tenant=goal.tenant, b_goal=goal.id, state=written.state,
+                      plan=written.plan, state_reason=written.state_reason, etag=written.etag,
+                      update_time=written.update_time)
+        if not expected_etag:
+            await conn.execute(_UPDATE_GOAL, values)
+            return written
+        result = await conn.execute(_UPDATE_GOAL_AS_KEPT, {**values, "b_etag": expected_etag})
+        return written if result.rowcount else None
 
     @staticmethod
     async def _write_tasks(conn: AsyncConnection, plan: Plan, changed: Sequence[Task]) -> None:

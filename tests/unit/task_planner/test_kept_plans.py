@@ -1,12 +1,16 @@
-"""A goal's change uses the plan its replica's last change of the goal wrote, and reads the
-plan again once anything else wrote the goal (another replica, a goal update)."""
+"""A goal's change starts from the goal and plan its replica's last change of the goal wrote,
+and from the goal and plan as stored once anything else wrote the goal (another replica, a
+goal update)."""
 
 from __future__ import annotations
 
+import asyncio
+
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.task_planner.core.goals import GoalService
-from services.task_planner.core.models import Goal, Plan, PlanDraft, TaskState
+from services.task_planner.core.models import Goal, GoalState, Plan, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from services.task_planner.core.validation import PlanValidator
 from services.task_planner.repository import PlanRepository, goal_repository
@@ -70,3 +74,51 @@ async def test_a_change_through_another_replica_or_of_the_goal_is_read_again(
     await first.update_task(TENANT, "g1", "b", S.SUCCEEDED, "b done")
     assert first_store.reads == 2
     assert await states(first) == {"a": S.SUCCEEDED, "b": S.SUCCEEDED, "c": S.READY}
+
+
+async def test_a_change_of_the_goal_as_kept_writes_without_reading_the_goal_first(
+        db: DatabaseConnection, goal: Goal) -> None:
+    plans, _ = replica(db)
+    await plans.create(TENANT, "g1", CHAIN)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(" ".join(statement.split()[:2]))
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        await plans.update_task(TENANT, "g1", "a", S.RUNNING)
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+
+    # The goal's row first, on condition of the kept etag (which takes the lock), then the task.
+    assert statements == ["UPDATE goals", "UPDATE tasks"]
+    assert await states(plans) == {"a": S.RUNNING, "b": S.BLOCKED, "c": S.BLOCKED}
+
+
+async def test_a_refusal_on_the_kept_goal_is_decided_again_on_the_goal_as_stored(
+        db: DatabaseConnection, goal: Goal) -> None:
+    first, _ = replica(db)
+    second, _ = replica(db)
+    await first.create(TENANT, "g1", CHAIN)  # first keeps the goal RUNNING
+
+    await second.pause_goal(TENANT, "g1", "maintenance")
+    resumed = await first.resume_goal(TENANT, "g1")
+
+    assert resumed.state == GoalState.RUNNING
+    await first.update_task(TENANT, "g1", "a", S.RUNNING)
+    assert await states(second) == {"a": S.RUNNING, "b": S.BLOCKED, "c": S.BLOCKED}
+
+
+async def test_replicas_changing_one_goal_at_once_lose_no_change(
+        db: DatabaseConnection, goal: Goal) -> None:
+    first, _ = replica(db)
+    second, _ = replica(db)
+    await first.create(TENANT, "g1", PlanDraft(tasks=tuple(task(f"t{i}") for i in range(6))))
+    await second.update_task(TENANT, "g1", "t0", S.RUNNING)  # both replicas keep the goal now
+    await first.update_task(TENANT, "g1", "t1", S.RUNNING)
+
+    await asyncio.gather(*(replica_.update_task(TENANT, "g1", f"t{i}", S.RUNNING)
+                           for i, replica_ in ((2, first), (3, second), (4, first), (5, second))))
+
+    assert set((await states(first)).values()) == {S.RUNNING}
