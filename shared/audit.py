@@ -6,9 +6,9 @@ outcome, trace id and a digest of the request. ``AuditPublisher`` delivers the o
 audit-log service in the background, retrying with backoff while it is unreachable.
 
 A handler whose call makes one change in one transaction may write the call's entry in that
-transaction (:class:`CallAudit`, a transactional outbox): the entry then commits with the
-change or not at all, and the call costs one transaction less. Otherwise the RPC boundary
-writes the entry once the call is done.
+transaction (:class:`CallAudit`, a transactional outbox; :func:`transaction_with_entry`): the
+entry then commits with the change or not at all, and the call costs one transaction less.
+Otherwise the RPC boundary writes the entry once the call is done.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import hashlib
 import logging
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,6 +30,7 @@ from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2, audit_service
 from shared import context
 from shared.client import ServiceClient
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry, insert_entries
+from shared.database.connection import DatabaseConnection
 from shared.database.types import utc_now
 from shared.errors import CognitionError, PermissionDenied, Unauthenticated
 from shared.names import request_tenant
@@ -185,6 +186,21 @@ _serving: contextvars.ContextVar[CallAudit | None] = contextvars.ContextVar(
 def serving() -> CallAudit | None:
     """The audit entry of the unary mutating call this code serves, if any."""
     return _serving.get()
+
+
+@contextlib.asynccontextmanager
+async def transaction_with_entry(db: DatabaseConnection,
+                                 resource: str = "") -> AsyncIterator[AsyncConnection]:
+    """A transaction of ``db`` that ends by writing the entry of the call being served, if any
+    (``resource``: what the call acted on when its request does not name it). A body that
+    raises rolls back and writes none; the RPC boundary then records the failed call."""
+    call = serving()
+    async with db.transaction() as conn:
+        yield conn
+        if call is not None:
+            await call.write_in(conn, resource)
+    if call is not None:
+        call.committed()
 
 
 class AuditPublisher:

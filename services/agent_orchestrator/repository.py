@@ -181,7 +181,8 @@ def execution_repository(db: DatabaseConnection) -> Repository[Execution]:
 
 
 class _Refused(Exception):
-    """Rolls a transaction back when a start finds the agent full, gone or the task taken."""
+    """Rolls a transaction back when it finds nothing it may do: the agent of a start full or
+    gone or its task taken, or the execution to end no longer running."""
 
 
 def _row(entity: Assignment | Execution) -> dict[str, Any]:
@@ -412,21 +413,19 @@ class AssignmentStore:
         completed, or its lease expired and it was retried.
         """
         ended_etag, changed_etag = new_etag(), new_etag()
-        call = audit.serving()
-        async with self.db.transaction() as conn:
-            ended = await conn.execute(_END_EXECUTION, self._end(
-                execution.tenant, execution.assignment, execution.assignment_attempt, state,
-                now, error=error, output=output, etag=ended_etag))
-            if ended.rowcount == 0:
-                return None
-            await conn.execute(_CHANGE_ATTEMPT, dict(
-                b_tenant=execution.tenant, b_id=execution.assignment,
-                b_attempt=execution.assignment_attempt, update_time=now, etag=changed_etag,
-                **assignment_changes))
-            if call is not None:
-                await call.write_in(conn)
-        if call is not None:
-            call.committed()
+        try:
+            async with audit.transaction_with_entry(self.db) as conn:
+                ended = await conn.execute(_END_EXECUTION, self._end(
+                    execution.tenant, execution.assignment, execution.assignment_attempt,
+                    state, now, error=error, output=output, etag=ended_etag))
+                if ended.rowcount == 0:
+                    raise _Refused  # nothing to end, and no entry
+                await conn.execute(_CHANGE_ATTEMPT, dict(
+                    b_tenant=execution.tenant, b_id=execution.assignment,
+                    b_attempt=execution.assignment_attempt, update_time=now, etag=changed_etag,
+                    **assignment_changes))
+        except _Refused:
+            return None
         return (dataclasses.replace(execution, state=state, end_time=now, error=error,
                                     output=output, update_time=now, etag=ended_etag),
                 dataclasses.replace(assignment, update_time=now, etag=changed_etag,

@@ -267,16 +267,11 @@ class CompletionRepository(Repository[Completion]):
             AlreadyExists: The id is taken (never for a repeated request_id).
         """
         self.check_tenant(completion.tenant)
-        call = audit.serving()
+        name = names.format_name(completion.tenant, COMPLETIONS, completion.id)
         try:
-            async with self.db.transaction() as conn:
+            async with audit.transaction_with_entry(self.db, name) as conn:
                 await conn.execute(self._insert, self._to_row(completion))
                 await conn.execute(_INSERT_CHARGE, dataclasses.asdict(charge_of(completion)))
-                if call is not None:
-                    await call.write_in(conn, names.format_name(completion.tenant, COMPLETIONS,
-                                                                completion.id))
-            if call is not None:
-                call.committed()
         except IntegrityError as error:
             if completion.request_id:
                 first = await self.find_by_request_id(completion.tenant, completion.request_id)

@@ -219,14 +219,10 @@ class PlanRepository:
         Raises:
             AlreadyExists: The goal's id is taken (nothing is written).
         """
-        call = audit.serving()
-        async with self._db.transaction() as conn:
+        name = names.format_name(goal.tenant, "goals", goal.id)
+        async with audit.transaction_with_entry(self._db, name) as conn:
             stored = await self._goals.create_in(conn, goal)
             await self._write_plan(conn, GoalChange(new_plan=plan), None)
-            if call is not None:
-                await call.write_in(conn, names.format_name(goal.tenant, "goals", goal.id))
-        if call is not None:
-            call.committed()
         self._keep(stored, plan)
         return stored
 
@@ -266,8 +262,6 @@ class PlanRepository:
             if written is None:
                 return None
             await self._write_plan(conn, change, current)
-            for call in change.audited:
-                await call.write_in(conn)
         return self._changed(dataclasses.replace(change, goal=written), goal, current)
 
     async def _change_locked(self, tenant: str, goal_id: str, mutation: GoalMutation
@@ -277,10 +271,8 @@ class PlanRepository:
             goal = await self._goals.lock_in(conn, tenant, goal_id)
             current = await self._current_of(conn, goal)
             change = _whole(mutation(goal, current), goal)
-            await self._write_plan(conn, change, current)
             written = None if change.goal is None else await self._write_goal(conn, change.goal)
-            for call in change.audited:
-                await call.write_in(conn)
+            await self._write_plan(conn, change, current)
         return self._changed(dataclasses.replace(change, goal=written), goal, current)
 
     def _changed(self, written: GoalChange, goal: Goal, current: Plan | None) -> ChangedGoal:
@@ -311,7 +303,8 @@ class PlanRepository:
 
     async def _write_plan(self, conn: AsyncConnection, change: GoalChange,
                           current: Plan | None) -> None:
-        """Insert the change's new plan, or update the tasks it changed in ``current``."""
+        """Insert the change's new plan, or update the tasks it changed in ``current``; with
+        the audit entries of the calls it serves."""
         plan = change.new_plan
         if plan is not None:
             await conn.execute(sa.insert(plans), dict(
@@ -323,6 +316,8 @@ class PlanRepository:
                 for i, t in enumerate(plan.tasks)])
         if change.tasks and current is not None:
             await self._write_tasks(conn, current, change.tasks)
+        for call in change.audited:
+            await call.write_in(conn)
 
     @staticmethod
     async def _write_goal(conn: AsyncConnection, goal: Goal, expected_etag: str = ""
