@@ -192,6 +192,16 @@ class PlanRepository:
         async with self._db.connect() as conn:
             return await self._current(conn, tenant, goal_id)
 
+    async def goal_and_plan(self, tenant: str, goal_id: str) -> tuple[Goal, Plan | None]:
+        """The goal and its current plan as stored (the plan kept, while the goal is as the
+        change that kept it wrote it).
+
+        Raises:
+            NotFound: No such goal in this tenant.
+        """
+        goal = await self._goals.get(tenant, goal_id)
+        return goal, await self._current_of(goal)
+
     async def get(self, tenant: str, goal_id: str, plan_id: str) -> Plan:
         """Plan ``plan_id`` of the goal.
 
@@ -269,7 +279,7 @@ class PlanRepository:
         """The change ``mutation`` makes of the goal as locked and its current plan."""
         async with self._db.transaction() as conn:
             goal = await self._goals.lock_in(conn, tenant, goal_id)
-            current = await self._current_of(conn, goal)
+            current = await self._current_of(goal, conn)
             change = _whole(mutation(goal, current), goal)
             written = None if change.goal is None else await self._write_goal(conn, change.goal)
             await self._write_plan(conn, change, current)
@@ -283,14 +293,17 @@ class PlanRepository:
         self._keep(after.goal, after.plan)
         return after
 
-    async def _current_of(self, conn: AsyncConnection, goal: Goal) -> Plan | None:
-        """The locked ``goal``'s current plan: the one kept, if the goal is still as the
-        change that kept it wrote it; else read."""
+    async def _current_of(self, goal: Goal, conn: AsyncConnection | None = None
+                          ) -> Plan | None:
+        """The current plan of ``goal`` as read (on ``conn``, if given): the one kept, if the
+        goal is still as the change that kept it wrote it; else read."""
         key = (goal.tenant, goal.id)
         kept = self._kept.get(key)
         if kept is not None and kept[0].etag == goal.etag:
             self._kept.move_to_end(key)
             return kept[1]
+        if conn is None:
+            return await self.current(goal.tenant, goal.id)
         return await self._current(conn, goal.tenant, goal.id)
 
     def _keep(self, goal: Goal, plan: Plan | None) -> None:

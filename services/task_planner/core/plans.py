@@ -43,6 +43,8 @@ class PlanStore(Protocol):
 
     async def current(self, tenant: str, goal_id: str) -> Plan | None: ...
 
+    async def goal_and_plan(self, tenant: str, goal_id: str) -> tuple[Goal, Plan | None]: ...
+
     async def get(self, tenant: str, goal_id: str, plan_id: str) -> Plan: ...
 
     async def create_goal(self, goal: Goal, plan: Plan) -> Goal: ...
@@ -429,8 +431,7 @@ class PlanService:
         handed: tuple[Goal, Plan | None] | None = None
         while True:
             if handed is None:
-                goal = await self._goals.get(tenant, goal_id)
-                plan = await self._plans.current(tenant, goal_id)
+                goal, plan = await self._plans.goal_and_plan(tenant, goal_id)
             else:
                 goal, plan = handed
             goal_event = None

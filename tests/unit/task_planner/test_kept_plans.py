@@ -122,3 +122,21 @@ async def test_replicas_changing_one_goal_at_once_lose_no_change(
                            for i, replica_ in ((2, first), (3, second), (4, first), (5, second))))
 
     assert set((await states(first)).values()) == {S.RUNNING}
+
+
+async def test_a_watch_of_a_goal_written_elsewhere_starts_from_its_plan_as_read(
+        db: DatabaseConnection, goal: Goal) -> None:
+    first, first_store = replica(db)
+    second, _ = replica(db)
+    await first.create(TENANT, "g1", CHAIN)
+    await second.update_task(TENANT, "g1", "a", S.RUNNING)
+    first_store.reads = 0
+
+    watch = first.watch(TENANT, "g1")
+    events = [await anext(watch) for _ in range(4)]
+    await watch.aclose()
+
+    assert first_store.reads == 1
+    assert [(e.event_type, e.task.id if e.task else None) for e in events] == [
+        ("goal.running", None), ("task.running", "a"), ("task.blocked", "b"),
+        ("task.blocked", "c")]
