@@ -37,6 +37,14 @@ def replica(db: DatabaseConnection) -> tuple[PlanService, CountingPlans]:
     return PlanService(goals, store, PlanValidator()), store
 
 
+async def two_replicas(db: DatabaseConnection) -> tuple[PlanService, CountingPlans, PlanService]:
+    """Two replicas of the planner on one database; the first created goal g1's plan."""
+    first, first_store = replica(db)
+    second, _ = replica(db)
+    await first.create(TENANT, "g1", CHAIN)
+    return first, first_store, second
+
+
 async def states(plans: PlanService) -> dict[str, TaskState]:
     current = await plans.current(TENANT, "g1")
     assert current is not None
@@ -59,9 +67,7 @@ async def test_changes_in_a_row_use_the_plan_the_last_one_wrote(
 
 async def test_a_change_through_another_replica_or_of_the_goal_is_read_again(
         db: DatabaseConnection, goal: Goal) -> None:
-    first, first_store = replica(db)
-    second, _ = replica(db)
-    await first.create(TENANT, "g1", CHAIN)
+    first, first_store, second = await two_replicas(db)
     await first.update_task(TENANT, "g1", "a", S.RUNNING)
 
     await second.update_task(TENANT, "g1", "a", S.SUCCEEDED, "done elsewhere")
@@ -98,9 +104,7 @@ async def test_a_change_of_the_goal_as_kept_writes_without_reading_the_goal_firs
 
 async def test_a_refusal_on_the_kept_goal_is_decided_again_on_the_goal_as_stored(
         db: DatabaseConnection, goal: Goal) -> None:
-    first, _ = replica(db)
-    second, _ = replica(db)
-    await first.create(TENANT, "g1", CHAIN)  # first keeps the goal RUNNING
+    first, _, second = await two_replicas(db)  # first keeps the goal RUNNING
 
     await second.pause_goal(TENANT, "g1", "maintenance")
     resumed = await first.resume_goal(TENANT, "g1")
@@ -126,9 +130,7 @@ async def test_replicas_changing_one_goal_at_once_lose_no_change(
 
 async def test_a_watch_of_a_goal_written_elsewhere_starts_from_its_plan_as_read(
         db: DatabaseConnection, goal: Goal) -> None:
-    first, first_store = replica(db)
-    second, _ = replica(db)
-    await first.create(TENANT, "g1", CHAIN)
+    first, first_store, second = await two_replicas(db)
     await second.update_task(TENANT, "g1", "a", S.RUNNING)
     first_store.reads = 0
 
