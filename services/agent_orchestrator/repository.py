@@ -121,16 +121,13 @@ _CHANGE_ATTEMPT = sa.update(assignments).where(
 # planner never makes a succeeded task READY again, but lists it READY until it hears of the
 # success (a slow report of the start or of the end), and it must not run twice.
 _TAKEN = (*_LIVE, AssignmentState.SUCCEEDED)
-_TAKEN_TASKS = sa.select(assignments.c.task).where(
-    assignments.c.tenant == sa.bindparam("b_tenant"),
-    assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
-    assignments.c.state.in_(_TAKEN))
+_IS_TAKEN = (assignments.c.tenant == sa.bindparam("b_tenant"),
+             assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
+             assignments.c.state.in_(_TAKEN))
+_TAKEN_TASKS = sa.select(assignments.c.task).where(*_IS_TAKEN)
 # Which of the tasks ``b_tasks`` are taken, as one string (task names hold no spaces).
 _TAKEN_AMONG = (sa.select(sa.func.aggregate_strings(assignments.c.task, " "))
-                .where(assignments.c.tenant == sa.bindparam("b_tenant"),
-                       assignments.c.task.in_(sa.bindparam("b_tasks", expanding=True)),
-                       assignments.c.state.in_(_TAKEN))
-                .scalar_subquery().label("taken"))
+                .where(*_IS_TAKEN).scalar_subquery().label("taken"))
 # start_placed: lock the tenant's healthy agents of a role, returning each one with its live
 # assignments and (on every row) which of the tasks to start are taken already; then insert
 # the starts.
@@ -155,11 +152,7 @@ _AGENTS_WITH_LOAD = (
     .outerjoin(_LIVE_BY_AGENT, _LIVE_BY_AGENT.c.agent == agents.c.id)
     .where(agents.c.tenant == sa.bindparam("b_tenant"), agents.c.role == sa.bindparam("b_role")))
 # start_placed on PostgreSQL, once the agents are locked: their loads and the taken tasks again.
-_LOADS_AND_TAKEN = (
-    sa.select(agents.c.id, sa.func.coalesce(_LIVE_BY_AGENT.c.active, 0).label("load"),
-              _TAKEN_AMONG)
-    .outerjoin(_LIVE_BY_AGENT, _LIVE_BY_AGENT.c.agent == agents.c.id)
-    .where(agents.c.tenant == sa.bindparam("b_tenant"), agents.c.role == sa.bindparam("b_role")))
+_LOADS_AND_TAKEN = _AGENTS_WITH_LOAD.add_columns(_TAKEN_AMONG)
 _MARK_REPORTED = sa.update(assignments).where(
     assignments.c.tenant == sa.bindparam("b_tenant"), assignments.c.id == sa.bindparam("b_id"),
     assignments.c.etag == sa.bindparam("b_etag")).values(reported=True)

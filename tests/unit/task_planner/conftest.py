@@ -6,9 +6,10 @@ import pathlib
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.task_planner.core.goals import GoalService
-from services.task_planner.core.models import Goal, Task
+from services.task_planner.core.models import Goal, Plan, Task
 from services.task_planner.core.plans import PlanService
 from services.task_planner.core.validation import PlanValidator
 from services.task_planner.repository import PlanRepository, goal_repository
@@ -25,6 +26,16 @@ def task(id_: str, *depends_on: str, role: str = "executor", critical: bool = Tr
     return Task(id=id_, title=f"Task {id_}", instructions=f"do {id_}", agent_role=role,
                 depends_on=depends_on, tools=tools, critical=critical)
 
+
+
+class CountingPlans(PlanRepository):
+    """Counts the reads of a goal's current plan from the database."""
+
+    reads = 0
+
+    async def _current(self, conn: AsyncConnection, tenant: str, goal_id: str) -> Plan | None:
+        self.reads += 1
+        return await super()._current(conn, tenant, goal_id)
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def db(request: pytest.FixtureRequest,

@@ -7,28 +7,17 @@ from __future__ import annotations
 import asyncio
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.task_planner.core.goals import GoalService
-from services.task_planner.core.models import Goal, GoalState, Plan, PlanDraft, TaskState
+from services.task_planner.core.models import Goal, GoalState, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from services.task_planner.core.validation import PlanValidator
-from services.task_planner.repository import PlanRepository, goal_repository
+from services.task_planner.repository import goal_repository
 from shared.database import DatabaseConnection
-from tests.unit.task_planner.conftest import TENANT, task
+from tests.unit.task_planner.conftest import TENANT, CountingPlans, task
 
 S = TaskState
 CHAIN = PlanDraft(tasks=(task("a"), task("b", "a"), task("c", "b")))
-
-
-class CountingPlans(PlanRepository):
-    """Counts the reads of a current plan inside a goal's change."""
-
-    reads = 0
-
-    async def _current(self, conn: AsyncConnection, tenant: str, goal_id: str) -> Plan | None:
-        self.reads += 1
-        return await super()._current(conn, tenant, goal_id)
 
 
 def replica(db: DatabaseConnection) -> tuple[PlanService, CountingPlans]:

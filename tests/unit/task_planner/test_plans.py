@@ -12,17 +12,16 @@ from services.task_planner.core.models import (
     Goal,
     GoalEvent,
     GoalState,
-    Plan,
     PlanDraft,
     Task,
     TaskState,
 )
 from services.task_planner.core.plans import PlanService
 from services.task_planner.core.validation import PlanValidator
-from services.task_planner.repository import PlanRepository, goal_repository
+from services.task_planner.repository import goal_repository
 from shared.database import DatabaseConnection, utc_now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
-from tests.unit.task_planner.conftest import TENANT, task
+from tests.unit.task_planner.conftest import TENANT, CountingPlans, task
 
 S = TaskState
 DIAMOND = PlanDraft(tasks=(task("root"), task("left", "root"), task("right", "root"),
@@ -273,22 +272,13 @@ async def watching(plans: PlanService, first_events: int
     return watcher, events
 
 
-class CountingPlans(PlanRepository):
-    """Counts reads of a goal's current plan."""
-
-    reads = 0
-
-    async def current(self, tenant: str, goal_id: str) -> Plan | None:
-        self.reads += 1
-        return await super().current(tenant, goal_id)
-
-
 async def test_a_watch_gets_each_change_as_written_without_reading_it_back(
         db: DatabaseConnection, goal: Goal) -> None:
     repository = goal_repository(db)
     store = CountingPlans(db, repository)
     plans = PlanService(repository, store, PlanValidator(), watch_interval=60)
     await plans.create(TENANT, "g1", PlanDraft(tasks=(task("a"), task("b", "a"))))
+    store.reads = 0  # the plan's creation looked for an earlier plan
     watcher, events = await watching(plans, first_events=3)
     for task_id in ("a", "b"):
         await plans.update_task(TENANT, "g1", task_id, S.RUNNING)
