@@ -32,7 +32,7 @@ from shared.client import ServiceClient
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry, insert_entries
 from shared.database.connection import DatabaseConnection
 from shared.database.types import utc_now
-from shared.errors import CognitionError, PermissionDenied, Unauthenticated
+from shared.errors import CognitionError, InvalidArgument, PermissionDenied, Unauthenticated
 from shared.names import request_tenant
 from shared.resilience import RetryPolicy, is_idempotent
 from shared.sensitive import without_secrets
@@ -40,7 +40,24 @@ from shared.sensitive import without_secrets
 log = logging.getLogger(__name__)
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 AUDIT_WRITE = frozenset({"audit.write"})
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` as an audit entry can hold it: no NUL, at most ``limit`` characters (an entry
+    records what a refused call named, whatever it was; it must still be storable)."""
+    text = text.replace("\x00", "\ufffd")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _tenant_of(request: Message, ctx: context.CallContext) -> str:
+    """The tenant an entry belongs to: the one the request names if it is a tenant id at all
+    (a refused request may name anything), else the caller's."""
+    for tenant in (request_tenant(request), ctx.tenant):
+        if _TENANT_ID.match(tenant):
+            return tenant
+    return ""
 
 
 def action_name(domain: str, method: str) -> str:
@@ -91,7 +108,7 @@ class AuditRecorder:
         """The entry of one call (None when it names no tenant); ``resource`` overrides the
         one found in the request and response, ``ctx`` the current call's context."""
         ctx = ctx or context.current()
-        tenant = request_tenant(request) or ctx.tenant
+        tenant = _tenant_of(request, ctx)
         if not tenant:
             return None
         if error is None:
@@ -103,9 +120,9 @@ class AuditRecorder:
         return OutboxEntry(
             id=str(uuid.uuid4()),
             tenant=tenant,
-            actor=ctx.subject or "anonymous",
+            actor=_fit(ctx.subject or "anonymous", 256),
             action=action_name(self._domain, method),
-            resource=resource or resource_name(request, response, tenant),
+            resource=_fit(resource or resource_name(request, response, tenant), 1024),
             outcome=outcome,
             trace_id=ctx.trace_id if len(ctx.trace_id) == 32 else "",
             payload_digest=hashlib.sha256(
@@ -266,28 +283,53 @@ class AuditPublisher:
             by_tenant.setdefault(entry.tenant, []).append(entry)
         delivered = 0
         for tenant, batch in by_tenant.items():
-            identity = context.CallContext(tenant=tenant, subject=self._subject,
-                                           scopes=AUDIT_WRITE)
-            request = audit_service_pb2.BatchCreateAuditEntriesRequest(
-                parent=f"tenants/{tenant}", requests=[_request(e) for e in batch])
             try:
-                with context.bind(identity):
-                    # Safe to repeat: audit-log keeps each entry once, by its id.
-                    await self._client.call("BatchCreateAuditEntries", request,
-                                            idempotent=True)
+                await self._send(tenant, batch)
+            except InvalidArgument:
+                delivered += await self._deliver_one_by_one(tenant, batch)
+                continue
             except CognitionError as error:
-                self._failures += 1
-                delay = self._retry.delay(min(self._failures, 10))
-                log.warning("audit-log did not take %d entries (%s); retry in %.1fs",
-                            len(batch), error.reason, delay)
-                await self._outbox.retry_later([e.id for e in batch],
-                                               utc_now() + dt.timedelta(seconds=delay))
+                await self._retry_later(batch, error)
                 continue
             await self._outbox.delivered([e.id for e in batch])
             delivered += len(batch)
         if delivered:
             self._failures = 0
         return delivered
+
+    async def _send(self, tenant: str, batch: list[OutboxEntry]) -> None:
+        identity = context.CallContext(tenant=tenant, subject=self._subject, scopes=AUDIT_WRITE)
+        request = audit_service_pb2.BatchCreateAuditEntriesRequest(
+            parent=f"tenants/{tenant}", requests=[_request(e) for e in batch])
+        with context.bind(identity):
+            # Safe to repeat: audit-log keeps each entry once, by its id.
+            await self._client.call("BatchCreateAuditEntries", request, idempotent=True)
+
+    async def _deliver_one_by_one(self, tenant: str, batch: list[OutboxEntry]) -> int:
+        """Deliver a batch audit-log refused as invalid entry by entry, so that an entry it
+        can never take does not hold back the others; that one is dropped, loudly."""
+        delivered = 0
+        for entry in batch:
+            try:
+                await self._send(tenant, [entry])
+            except InvalidArgument as error:
+                log.error("audit-log refuses the entry %s of %s for good (%s); dropped",
+                          entry.action, tenant, error.message)
+            except CognitionError as error:
+                await self._retry_later([entry], error)
+                continue
+            else:
+                delivered += 1
+            await self._outbox.delivered([entry.id])
+        return delivered
+
+    async def _retry_later(self, batch: list[OutboxEntry], error: CognitionError) -> None:
+        self._failures += 1
+        delay = self._retry.delay(min(self._failures, 10))
+        log.warning("audit-log did not take %d entries (%s); retry in %.1fs",
+                    len(batch), error.reason, delay)
+        await self._outbox.retry_later([e.id for e in batch],
+                                       utc_now() + dt.timedelta(seconds=delay))
 
 
 def _request(entry: OutboxEntry) -> audit_service_pb2.CreateAuditEntryRequest:

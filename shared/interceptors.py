@@ -21,12 +21,19 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import grpc
+from google.protobuf.message import DecodeError
 from opentelemetry import trace
 
 from shared import context
 from shared.access import AccessPolicy, access_rule
 from shared.audit import AuditRecorder
-from shared.errors import CognitionError, DeadlineExceeded, Internal, Unimplemented
+from shared.errors import (
+    CognitionError,
+    DeadlineExceeded,
+    Internal,
+    InvalidArgument,
+    Unimplemented,
+)
 from shared.idempotent_calls import IdempotentCalls
 from shared.rpc_status import to_grpc_status
 from shared.validation import validate
@@ -34,6 +41,33 @@ from shared.validation import validate
 log = logging.getLogger(__name__)
 
 _UNCHECKED_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Undecodable:
+    """A request body that does not parse as the method's request message."""
+
+    why: str
+
+    def refuse(self) -> InvalidArgument:
+        return InvalidArgument.for_field("request", f"the body does not parse: {self.why}",
+                                         "request.decodable")
+
+
+def _tolerant(deserialize: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """``deserialize`` returning :class:`_Undecodable` instead of raising, so a malformed body
+    (corrupt wire format, a string that is not UTF-8) is refused as INVALID_ARGUMENT by the
+    boundary rather than as UNKNOWN by the gRPC runtime."""
+    if deserialize is None:
+        return None
+
+    def parse(raw: bytes) -> Any:
+        try:
+            return deserialize(raw)
+        except DecodeError as error:
+            return _Undecodable(str(error).rsplit(": ", 1)[-1])
+
+    return parse
 
 
 def _trace_id(metadata: tuple[tuple[str, Any], ...]) -> str:
@@ -87,16 +121,17 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         return wrapped
 
     def _wrap(self, handler: grpc.RpcMethodHandler, method: str) -> grpc.RpcMethodHandler:
+        deserializer = _tolerant(handler.request_deserializer)
         if handler.unary_unary:
             return grpc.unary_unary_rpc_method_handler(
                 self._wrap_unary(handler.unary_unary, method),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
                 self._wrap_stream(handler.unary_stream, method),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler  # client-streaming methods are not part of the contracts
@@ -131,6 +166,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 started = time.perf_counter()
                 outcome = "OK"
                 try:
+                    if isinstance(request, _Undecodable):
+                        raise request.refuse()
                     await self._admit(method, request)
                     validate(request)
                     async with asyncio.timeout(self._budget(ctx)):
@@ -183,6 +220,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
             with context.bind(self._call_context(method, ctx)):
                 try:
+                    if isinstance(request, _Undecodable):
+                        raise request.refuse()
                     await self._admit(method, request)
                     validate(request)
                     result = behavior(request, ctx)

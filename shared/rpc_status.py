@@ -1,4 +1,10 @@
-"""Conversion between :mod:`shared.errors` and ``google.rpc.Status`` with rich details."""
+"""Conversion between :mod:`shared.errors` and ``google.rpc.Status`` with rich details.
+
+A status travels in a trailer, and proxies refuse trailers past a few kilobytes (Envoy then
+answers 502 instead of the error), so what a status carries is bounded whatever the request
+was: at most :data:`MAX_VIOLATIONS` field violations (the message says how many more there
+were), and every text in it cut to a fixed length.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +28,37 @@ def _pack(message: object) -> any_pb2.Any:
     return packed
 
 
+MAX_VIOLATIONS = 20
+MAX_MESSAGE = 1024
+MAX_TEXT = 256
+MAX_METADATA = 16
+OMITTED_KEY = "violations_omitted"
+
+
+def _cut(text: str, limit: int = MAX_TEXT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def to_status(error: CognitionError, domain: str) -> status_pb2.Status:
     """The ``google.rpc.Status`` describing ``error``, with ErrorInfo and its details."""
-    status = status_pb2.Status(code=error.code.value[0], message=error.message)
-    info = error_details_pb2.ErrorInfo(reason=error.reason, domain=domain)
-    info.metadata.update(error.metadata)
+    message = error.message
+    violations = error.violations if isinstance(error, InvalidArgument) else ()
+    omitted = max(0, len(violations) - MAX_VIOLATIONS)
+    if omitted:
+        message = (f"invalid request: {len(violations)} fields are invalid; the first "
+                   f"{MAX_VIOLATIONS} are listed, {omitted} more are not")
+    status = status_pb2.Status(code=error.code.value[0], message=_cut(message, MAX_MESSAGE))
+    info = error_details_pb2.ErrorInfo(reason=_cut(error.reason), domain=domain)
+    for key, value in list(error.metadata.items())[:MAX_METADATA]:
+        info.metadata[_cut(key)] = _cut(value)
+    if omitted:
+        info.metadata[OMITTED_KEY] = str(omitted)
     status.details.append(_pack(info))
-    if isinstance(error, InvalidArgument) and error.violations:
+    if violations:
         bad = error_details_pb2.BadRequest()
-        for v in error.violations:
-            bad.field_violations.add(field=v.field, description=v.description, reason=v.reason)
+        for v in violations[:MAX_VIOLATIONS]:
+            bad.field_violations.add(field=_cut(v.field), description=_cut(v.description),
+                                     reason=_cut(v.reason))
         status.details.append(_pack(bad))
     if isinstance(error, _Retryable) and error.retry_after is not None:
         delay = duration_pb2.Duration()

@@ -1,17 +1,32 @@
-"""Request validation from the rules declared in the contracts (protovalidate).
+"""Request validation: the rules declared in the contracts (protovalidate), and the rules
+every request obeys whatever its contract says.
 
-Rules live in the .proto files as ``(buf.validate.field)`` options; this module turns their
-violations into :class:`shared.errors.InvalidArgument` with one field violation per bad field.
+Rules live in the .proto files as ``(buf.validate.field)`` options. Beside them, every field of
+every request, nested messages, lists and maps included, must be something each store can
+hold and each handler can read: no string contains U+0000 (PostgreSQL cannot store it, SQLite
+can: the profiles would disagree), no enum field holds a number its enum does not define, and
+every Timestamp and Duration is within the range its type documents. Violations become
+:class:`shared.errors.InvalidArgument` with one field violation per bad field.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import protovalidate
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from shared.errors import FieldViolation, InvalidArgument
 
 _validator = protovalidate.Validator()
+
+# Range of google.protobuf.Timestamp (0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z) and
+# Duration (about +-10,000 years), as their .proto files document.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
+_MAX_DURATION_SECONDS = 315_576_000_000
+_NANOS = 1_000_000_000
 
 
 def field_path(violation: protovalidate.Violation) -> str:
@@ -31,10 +46,67 @@ def field_path(violation: protovalidate.Violation) -> str:
 
 def violations_of(message: Message) -> list[FieldViolation]:
     """Every rule ``message`` breaks, as field violations (empty when valid)."""
-    return [
+    stored = list(unstorable(message, ""))
+    named = {v.field for v in stored}
+    return stored + [
         FieldViolation(field=field_path(v), description=v.proto.message, reason=v.proto.rule_id)
-        for v in _validator.collect_violations(message)
+        for v in _validator.collect_violations(message) if field_path(v) not in named
     ]
+
+
+def unstorable(message: Message, path: str = "") -> Iterator[FieldViolation]:
+    """Violations of the rules every request obeys, in ``message`` (found at ``path``)."""
+    full_name = message.DESCRIPTOR.full_name
+    if full_name == "google.protobuf.Timestamp":
+        yield from _timestamp_violation(message, path)
+        return
+    if full_name == "google.protobuf.Duration":
+        yield from _duration_violation(message, path)
+        return
+    for field, value in message.ListFields():
+        at = f"{path}.{field.name}" if path else field.name
+        entry = field.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            for key, item in value.items():
+                item_path = f'{at}["{key}"]' if isinstance(key, str) else f"{at}[{key}]"
+                yield from _text_violation(key, item_path)
+                yield from _value_violations(entry.fields_by_name["value"], item, item_path)
+        elif field.is_repeated:
+            for index, item in enumerate(value):
+                yield from _value_violations(field, item, f"{at}[{index}]")
+        else:
+            yield from _value_violations(field, value, at)
+
+
+def _value_violations(field: FieldDescriptor, value: Any, path: str) -> Iterator[FieldViolation]:
+    if field.type == FieldDescriptor.TYPE_STRING:
+        yield from _text_violation(value, path)
+    elif field.type == FieldDescriptor.TYPE_ENUM:
+        enum = field.enum_type
+        if enum is not None and value not in enum.values_by_number:
+            yield FieldViolation(path, f"{value} is not a value of {enum.full_name}",
+                                 "enum.defined_only")
+    elif field.type == FieldDescriptor.TYPE_MESSAGE:
+        yield from unstorable(value, path)
+
+
+def _text_violation(value: object, path: str) -> Iterator[FieldViolation]:
+    if isinstance(value, str) and "\x00" in value:
+        yield FieldViolation(path, "must not contain the NUL character (U+0000)", "string.no_nul")
+
+
+def _timestamp_violation(stamp: Any, path: str) -> Iterator[FieldViolation]:
+    if not (_MIN_SECONDS <= stamp.seconds <= _MAX_SECONDS and 0 <= stamp.nanos < _NANOS):
+        yield FieldViolation(path, "must be a time from 0001-01-01 to 9999-12-31 UTC with "
+                                   "nanos from 0 to 999999999", "timestamp.range")
+
+
+def _duration_violation(duration: Any, path: str) -> Iterator[FieldViolation]:
+    seconds, nanos = duration.seconds, duration.nanos
+    if (abs(seconds) > _MAX_DURATION_SECONDS or abs(nanos) >= _NANOS
+            or (seconds > 0 > nanos) or (seconds < 0 < nanos)):
+        yield FieldViolation(path, "must be within 10,000 years, with seconds and nanos of "
+                                   "the same sign", "duration.range")
 
 
 def _outside_update_mask(message: Message, violations: list[FieldViolation]

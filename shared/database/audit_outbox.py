@@ -97,10 +97,25 @@ class AuditOutbox:
         """Persist ``entry`` for delivery (concurrent adds share one transaction)."""
         await self._adds.submit(None, entry)
 
-    async def _insert(self, _key: None, entries: Sequence[OutboxEntry]) -> list[None]:
-        async with self._db.transaction() as conn:
-            await insert_entries(conn, entries)
+    async def _insert(self, _key: None, entries: Sequence[OutboxEntry]
+                      ) -> list[Exception | None]:
+        try:
+            async with self._db.transaction() as conn:
+                await insert_entries(conn, entries)
+        except Exception:
+            if len(entries) == 1:
+                raise
+            # One entry the store refuses must not cost the others of its batch their record.
+            return [await self._insert_alone(entry) for entry in entries]
         return [None] * len(entries)
+
+    async def _insert_alone(self, entry: OutboxEntry) -> Exception | None:
+        try:
+            async with self._db.transaction() as conn:
+                await insert_entries(conn, [entry])
+        except Exception as error:
+            return error
+        return None
 
     async def due(self, limit: int, now: dt.datetime | None = None) -> list[OutboxEntry]:
         """Up to ``limit`` entries due for (re)delivery, oldest first."""
