@@ -96,3 +96,47 @@ async def test_oversize_payload_over_grpc_and_rest(rest_api: Rest, envoy_channel
 async def test_malformed_json_over_rest_names_the_body(rest_api: Rest, tenant: str) -> None:
     status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/goals", raw=b"{not json")
     assert _rest_violations(status, reply)
+
+
+async def test_nul_in_any_string_over_grpc_and_rest(rest_api: Rest,
+                                                    envoy_channel: grpc.aio.Channel,
+                                                    tenant: str) -> None:
+    """PostgreSQL cannot hold U+0000 and SQLite can: one rule at the boundary for both."""
+    stub = GOAL.stub(envoy_channel)
+    request = GOAL.create_request(tenant)
+    request.goal.description = "ship\x00it"  # type: ignore[attr-defined]
+    assert await _grpc_violations(stub.CreateGoal, request) == ["goal.description"]
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/goals",
+                                   {"description": "ship\u0000it"})
+    assert _rest_violations(status, reply) == ["goal.description"]
+    status, reply = await rest_api("DELETE", f"/v1/tenants/{tenant}/goals/g%00")
+    assert _rest_violations(status, reply) == ["name"]
+    assert await _count(stub, GOAL, tenant) == 0
+
+
+async def test_a_body_that_does_not_parse_over_grpc(envoy_channel: grpc.aio.Channel,
+                                                    tokens: Any, tenant: str) -> None:
+    """A string that is not UTF-8, a corrupt wire format: INVALID_ARGUMENT, never UNKNOWN."""
+    create = envoy_channel.unary_unary("/cognition.planner.v1.PlannerService/CreateGoal")
+    metadata = await tokens.metadata(tenant)
+    parent = f"tenants/{tenant}".encode()
+    for body in (b"\x0a" + bytes([len(parent)]) + parent + b"\x12\x03\x0a\x01\xff",
+                 b"\xff\xff\xff\xff"):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            await create(body, metadata=metadata, timeout=10)
+        assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+        assert from_rpc_error(caught.value).violations[0].field == "request"  # type: ignore[attr-defined]
+
+
+async def test_hundreds_of_bad_fields_get_a_bounded_answer(rest_api: Rest,
+                                                          envoy_channel: grpc.aio.Channel,
+                                                          tenant: str) -> None:
+    """Envoy answered 502/503 when a status carried every violation of a huge request."""
+    labels = {f"{'k' * 70}{i}": "v" for i in range(600)}  # each key too long
+    status, reply = await rest_api("POST", f"/v1/tenants/{tenant}/goals",
+                                   {"description": "x", "labels": labels})
+    assert len(_rest_violations(status, reply)) == 20
+    assert "more" in reply["message"]
+    request = GOAL.create_request(tenant)
+    request.goal.labels.update(labels)  # type: ignore[attr-defined]
+    assert len(await _grpc_violations(GOAL.stub(envoy_channel).CreateGoal, request)) == 20
