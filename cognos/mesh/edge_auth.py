@@ -5,8 +5,9 @@ the auth service publishes at ``/v1/jwks``, issuer, expiry) and hands the verifi
 the services as ``x-cognos-subject``, ``x-cognos-tenant``, ``x-cognos-scopes`` and
 ``x-cognos-token-id`` headers; the same headers arriving from a client are removed first.
 Methods whose contract declares ``anonymous`` access (issuing tokens, publishing keys), health
-checks and reflection stay open. The filter runs after gRPC-JSON transcoding, so one set of
-rules, written in gRPC paths, covers REST too.
+checks, reflection and the answers to requests no method takes (:mod:`unrouted`) stay open.
+The filter runs after gRPC-JSON transcoding, so one set of rules, written in gRPC paths, covers
+REST too.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ def jwt_filter(auth: EdgeAuth, descriptor_set: pathlib.Path) -> dict[str, Any]:
                       {"match": {"prefix": "/"}, "requires": {"provider_name": PROVIDER}}],
         },
     }
+
+
+def token_check_off() -> dict[str, Any]:
+    """``typed_per_filter_config`` of a route the token check does not apply to."""
+    return {"envoy.filters.http.jwt_authn": {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
+        "disabled": True,
+    }}
 
 
 def jwks_cluster(auth: EdgeAuth) -> dict[str, Any]:

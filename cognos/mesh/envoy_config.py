@@ -1,10 +1,11 @@
 """Envoy's configuration, rendered from the service registry.
 
-One listener serves gRPC (routed by ``/cognition.<pkg>.``) and REST/JSON (gRPC-JSON
+One listener serves gRPC (a route per method of the contracts) and REST/JSON (gRPC-JSON
 transcoding with the generated descriptor set). Per cluster: HTTP/2 upstreams, active gRPC
 health checks, circuit-breaker thresholds and outlier detection. Idempotent methods get a
 retry policy that moves to another replica; other methods are never retried by Envoy.
-Health and reflection calls choose their service by the ``x-cognos-service`` header.
+Health and reflection calls choose their service by the ``x-cognos-service`` header. Requests
+no route takes are answered by the last routes (:mod:`unrouted`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,22 @@ from typing import Any
 
 from google.protobuf import descriptor_pb2
 
-from cognos.mesh.edge_auth import IDENTITY_HEADERS, EdgeAuth, jwks_cluster, jwt_filter
+from cognos.mesh.edge_auth import (
+    IDENTITY_HEADERS,
+    EdgeAuth,
+    jwks_cluster,
+    jwt_filter,
+    token_check_off,
+)
+from cognos.mesh.unrouted import unrouted_routes
 from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
 from shared.resilience import is_idempotent
 
 SERVICE_HEADER = "x-cognos-service"
 RETRY_ON = "unavailable,reset,connect-failure,cancelled,refused-stream"
 UNHEALTHY_RECHECK_S = 0.2  # seconds between health checks of a replica marked unhealthy
+INFRA_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
+                  "/grpc.reflection.v1.ServerReflection/")
 
 
 @dataclass(frozen=True)
@@ -59,24 +69,22 @@ def _duration(seconds: float) -> str:
 
 
 def _routes(spec: ServiceSpec, methods: Sequence[tuple[str, bool]]) -> list[dict[str, Any]]:
+    """A route per method (gRPC only: REST calls match once transcoded), then health and
+    reflection by the service header."""
     cluster = spec.name
     prefix = f"/{spec.full_service_name}/"
     routes: list[dict[str, Any]] = []
     for method, streaming in methods:
+        action: dict[str, Any] = {"cluster": cluster, "timeout": "30s"}
         if streaming:
-            routes.append({"match": {"path": prefix + method, "grpc": {}},
-                           "route": {"cluster": cluster, "timeout": "0s",
-                                     "idle_timeout": "3600s"}})
+            action.update(timeout="0s", idle_timeout="3600s")
         elif is_idempotent(method):
-            routes.append({"match": {"path": prefix + method, "grpc": {}},
-                           "route": {"cluster": cluster, "timeout": "30s",
-                                     "retry_policy": _retry_policy()}})
-    # Everything else of the service (mutations): routed, never retried by Envoy.
-    routes.append({"match": {"prefix": prefix}, "route": {"cluster": cluster, "timeout": "30s"}})
-    for infra in ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
-                  "/grpc.reflection.v1.ServerReflection/"):
+            action["retry_policy"] = _retry_policy()
+        # Other methods (mutations) are never retried by Envoy.
+        routes.append({"match": {"path": prefix + method, "grpc": {}}, "route": action})
+    for infra in INFRA_PREFIXES:
         routes.append({
-            "match": {"prefix": infra,
+            "match": {"prefix": infra, "grpc": {},
                       "headers": [{"name": SERVICE_HEADER,
                                    "string_match": {"exact": spec.name}}]},
             "route": {"cluster": cluster, "timeout": "0s"},
@@ -187,6 +195,9 @@ def render(options: EnvoyOptions) -> dict[str, Any]:
         endpoints = options.endpoints.get(spec.name) or [("127.0.0.1", spec.port)]
         routes.extend(_routes(spec, methods.get(spec.full_service_name, [])))
         clusters.append(_cluster(spec, endpoints, options.health_check_interval))
+    routes.extend(unrouted_routes(
+        [f"/{spec.full_service_name}/" for spec in SERVICES] + list(INFRA_PREFIXES),
+        token_check_off() if options.edge_auth else None))
     access_log = []
     if options.access_log is not None:
         access_log.append({
