@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.mesh_keys import MeshKeys
 from shared.registry import ServiceSpec
 
 
@@ -35,6 +36,9 @@ class MeshSettings(BaseSettings):
     peers: dict[str, str] = Field(default_factory=dict)
     # Refuse calls without an identity; unset means: only in the production profile.
     require_identity: bool | None = None
+    # The secret every process of the mesh shares (hex); unset: <data_dir>/secrets/mesh.key,
+    # created by the first process that starts.
+    mesh_secret: SecretStr | None = None
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
 
@@ -44,6 +48,12 @@ class MeshSettings(BaseSettings):
         if self.require_identity is None:
             return self.profile == "production"
         return self.require_identity
+
+    def mesh_keys(self) -> MeshKeys:
+        """The keys derived from the mesh secret."""
+        if self.mesh_secret is not None:
+            return MeshKeys.from_text(self.mesh_secret.get_secret_value())
+        return MeshKeys.from_file(self.data_dir)
 
     def peer_address(self, spec: ServiceSpec) -> str:
         """Where to reach service ``spec`` directly."""

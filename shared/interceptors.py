@@ -35,6 +35,7 @@ from shared.errors import (
     Unimplemented,
 )
 from shared.idempotent_calls import IdempotentCalls
+from shared.page_tokens import PageTokens, pages
 from shared.rpc_status import to_grpc_status
 from shared.validation import validate
 
@@ -90,13 +91,17 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
             the service keeps no idempotency keys.
         audit: Records every mutating call in the audit trail; None for the audit-log itself.
         access: Holds callers to the scopes their methods declare; None trusts every caller.
+        page_tokens: Seals the page tokens of List methods; None hands out the handlers'
+            cursors as they are (tests of a handler alone).
     """
 
     def __init__(self, domain: str, default_deadline: float,
                  idempotent_calls: IdempotentCalls | None = None,
                  audit: AuditRecorder | None = None,
-                 access: AccessPolicy | None = None) -> None:
+                 access: AccessPolicy | None = None,
+                 page_tokens: PageTokens | None = None) -> None:
         self._access = access
+        self._page_tokens = page_tokens
         self._domain = domain
         self._default_deadline = default_deadline
         self._idempotent_calls = idempotent_calls
@@ -161,6 +166,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         await ctx.abort_with_status(to_grpc_status(error, self._domain))
 
     def _wrap_unary(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+        page_tokens = self._page_tokens if pages(method) else None
+
         async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
             with context.bind(self._call_context(method, ctx)):
                 started = time.perf_counter()
@@ -169,9 +176,16 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                     if isinstance(request, _Undecodable):
                         raise request.refuse()
                     await self._admit(method, request)
-                    validate(request)
+                    if page_tokens is None:
+                        validate(request)
+                        async with asyncio.timeout(self._budget(ctx)):
+                            return await self._run(method, behavior, request, ctx)
+                    binding, bad_token = page_tokens.open_request(method, request)
+                    validate(request, bad_token)
                     async with asyncio.timeout(self._budget(ctx)):
-                        return await self._run(method, behavior, request, ctx)
+                        response = await self._run(method, behavior, request, ctx)
+                    page_tokens.seal_response(response, binding)
+                    return response
                 except grpc.aio.AbortError:
                     outcome = "ABORTED_BY_HANDLER"
                     raise

@@ -33,6 +33,7 @@ from shared.database.idempotency import IdempotencyStore
 from shared.database.migrate import run_migrations
 from shared.idempotent_calls import IdempotentCalls
 from shared.interceptors import RpcBoundaryInterceptor
+from shared.page_tokens import PageTokens
 from shared.registry import ServiceSpec, by_name
 from shared.token_check import TokenCheck
 
@@ -106,9 +107,11 @@ async def create_server(
     server = grpc.aio.server(
         interceptors=[
             tracing.server_interceptor(),
-            RpcBoundaryInterceptor(spec.error_domain, settings.default_deadline_seconds,
-                                   IdempotentCalls(idempotency) if idempotency else None,
-                                   audit, AccessPolicy(settings.mesh.identity_required, tokens)),
+            RpcBoundaryInterceptor(
+                spec.error_domain, settings.default_deadline_seconds,
+                IdempotentCalls(idempotency) if idempotency else None,
+                audit, AccessPolicy(settings.mesh.identity_required, tokens),
+                PageTokens(settings.mesh.mesh_keys().key(f"page-tokens/{spec.name}"))),
         ],
         options=options,
         maximum_concurrent_rpcs=settings.max_concurrent_rpcs,

@@ -11,7 +11,7 @@ every Timestamp and Duration is within the range its type documents. Violations 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import protovalidate
@@ -134,13 +134,14 @@ def _outside_update_mask(message: Message, violations: list[FieldViolation]
     return kept
 
 
-def validate(message: Message) -> None:
-    """Raise InvalidArgument naming every bad field of ``message``.
+def validate(message: Message, found: Sequence[FieldViolation] = ()) -> None:
+    """Raise InvalidArgument naming every bad field of ``message``, and those of ``found``
+    (what the caller found wrong with it besides).
 
     Raises:
         InvalidArgument: ``message`` breaks one or more of its declared rules.
     """
-    violations = _outside_update_mask(message, violations_of(message))
+    violations = [*found, *_outside_update_mask(message, violations_of(message))]
     if violations:
         summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
         raise InvalidArgument(f"invalid request: {summary}", violations)
