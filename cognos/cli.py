@@ -9,21 +9,22 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cognos import demo
-from cognos.credentials import issue_token, read_secret
-from cognos.mesh import health
+from cognos import demo, status_table
+from cognos.credentials import ensure_tenant, issue_token, read_secret
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
-from cognos.mesh.processes import rss_of
 from cognos.mesh.supervisor import Mesh, MeshLayout, read_state
-from shared.registry import ENVOY_LISTEN_PORT, by_name
+from cognos.rpc_errors import RpcErrorReportingGroup
+from shared.registry import ENVOY_LISTEN_PORT
 
-app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True)
+app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True,
+                  cls=RpcErrorReportingGroup)
 console = Console()
 
 # Relative to the repository root, where the reference configuration is run from.
@@ -33,41 +34,11 @@ VAR = typer.Option(pathlib.Path("var"), "--var", help="Folder for data, logs and
 
 def _status_table(var_dir: pathlib.Path) -> Table:
     state = read_state(var_dir)
-    table = Table(title="CognitionOS mesh")
-    for column in ("process", "pid", "address", "health", "via envoy", "rss"):
-        table.add_column(column)
     if state is None:
-        return table
+        return Table(title="no mesh is running here")
     envoy = state["envoy"]
     assert isinstance(envoy, dict)
-    services = state["services"]
-    assert isinstance(services, list)
-
-    async def probe() -> list[tuple[str, str]]:
-        checks = []
-        for entry in services:
-            spec = by_name(entry["service"])
-            checks.append(asyncio.gather(
-                health.check(f"127.0.0.1:{entry['port']}", spec),
-                health.check(envoy["address"], spec, via_envoy=True)))
-        return [tuple(r) for r in await asyncio.gather(*checks)]  # type: ignore[misc]
-
-    results = asyncio.run(probe())
-    for entry, (direct, via) in zip(services, results, strict=True):
-        table.add_row(entry["name"], str(entry["pid"]), f"127.0.0.1:{entry['port']}",
-                      _colour(direct), _colour(via), _rss(entry["pid"]))
-    table.add_row("envoy", str(envoy["pid"]), envoy["address"], "", f"admin {envoy['admin']}",
-                  _rss(envoy["pid"]))
-    return table
-
-
-def _colour(status: str) -> str:
-    return f"[green]{status}[/green]" if status == "SERVING" else f"[red]{status}[/red]"
-
-
-def _rss(pid: int | None) -> str:
-    resident = rss_of(pid) if pid else 0
-    return f"{resident / 2**20:.0f} MiB" if resident else "-"
+    return status_table.render(asyncio.run(status_table.probe(state)), envoy["admin"])
 
 
 @app.command()
@@ -149,7 +120,8 @@ def status(var: pathlib.Path = VAR) -> None:
 
 @app.command()
 def token(var: pathlib.Path = VAR,
-          tenant: str = typer.Option("", help="Act in this tenant (the platform key may)."),
+          tenant: str = typer.Option("", help="Act in this tenant (the platform key may; "
+                                                "created when it does not exist)."),
           scope: list[str] = typer.Option([], help="Scopes to ask for (default: all)."),
           address: str = typer.Option("", help="Envoy's address (default: the running "
                                                 "mesh's).")) -> None:
@@ -158,8 +130,17 @@ def token(var: pathlib.Path = VAR,
     if not key_file.exists():
         console.print(f"[red]no bootstrap key at {key_file}; is the mesh running here?[/red]")
         raise typer.Exit(1)
-    typer.echo(asyncio.run(issue_token(address or _envoy_of(var), read_secret(key_file),
-                                       tenant=tenant, scopes=scope)))
+    typer.echo(asyncio.run(_admin_token(address or _envoy_of(var), key_file, tenant, scope)))
+
+
+async def _admin_token(envoy: str, key_file: pathlib.Path, tenant: str,
+                       scopes: Sequence[str] = ()) -> str:
+    """A token bought with the bootstrap admin key, acting in ``tenant`` (created first, with
+    a note on stderr, when it does not exist)."""
+    secret = read_secret(key_file)
+    if tenant and await ensure_tenant(envoy, await issue_token(envoy, secret), tenant):
+        typer.echo(f"created tenants/{tenant}", err=True)
+    return await issue_token(envoy, secret, tenant=tenant, scopes=scopes)
 
 
 def _envoy_of(var: pathlib.Path) -> str:
@@ -174,7 +155,8 @@ def _envoy_of(var: pathlib.Path) -> str:
 @app.command("run")
 def run_goal(goal: str = typer.Argument(..., help="What you want done."),
              var: pathlib.Path = VAR,
-             tenant: str = typer.Option("default", help="The tenant the goal belongs to."),
+             tenant: str = typer.Option("default", help="The tenant the goal belongs to "
+                                                        "(created when it does not exist)."),
              address: str = typer.Option("", help="Envoy's address (default: the running "
                                                   "mesh's)."),
              timeout: float = typer.Option(600.0, help="Seconds to follow the goal."),
@@ -188,7 +170,7 @@ def run_goal(goal: str = typer.Argument(..., help="What you want done."),
 
     async def submit() -> bool:
         envoy = address or _envoy_of(var)
-        access = await issue_token(envoy, read_secret(key_file), tenant=tenant)
+        access = await _admin_token(envoy, key_file, tenant)
         outcome = await demo.run_goal(envoy, access, tenant, goal, console, timeout=timeout)
         return outcome.succeeded
 

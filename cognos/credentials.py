@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, tenant_pb2
 
 AUTHORIZATION = "authorization"
 
@@ -29,6 +29,22 @@ async def issue_token(address: str, secret: str, *, tenant: str = "",
                 tenant=f"tenants/{tenant}" if tenant else "", scopes=list(scopes)),
             timeout=10)
     return str(response.access_token)
+
+
+async def ensure_tenant(address: str, token: str, tenant: str) -> bool:
+    """Create ``tenants/{tenant}`` unless it exists, with a platform admin's ``token``;
+    whether it was created."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        try:
+            await auth_service_pb2_grpc.AuthServiceStub(channel).CreateTenant(
+                auth_service_pb2.CreateTenantRequest(
+                    tenant=tenant_pb2.Tenant(display_name=tenant), tenant_id=tenant),
+                metadata=[(AUTHORIZATION, f"Bearer {token}")], timeout=10)
+        except grpc.aio.AioRpcError as error:
+            if error.code() != grpc.StatusCode.ALREADY_EXISTS:
+                raise
+            return False
+    return True
 
 
 TokenFor = Callable[[Any], Awaitable[str | None]]

@@ -297,6 +297,7 @@ class Mesh:
                             process.restarts, MAX_RESTARTS)
                 await asyncio.sleep(min(2.0, 0.1 * 2 ** process.restarts))
                 process.start()
+                self._write_state()  # `cognos status` shows the new pid
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=0.5)
 
@@ -325,7 +326,10 @@ class Mesh:
                          for r in self.replicas],
         }
         path = self.var_dir / "run" / "mesh.json"
-        path.write_text(json.dumps(state, indent=2))
+        # Written aside and renamed into place: a reader never sees half a file.
+        written = path.with_name(f".{path.name}.{os.getpid()}")
+        written.write_text(json.dumps(state, indent=2))
+        written.replace(path)
 
 
 def read_state(var_dir: pathlib.Path) -> dict[str, object] | None:

@@ -1,0 +1,102 @@
+"""The table `cognos status` prints: each process of a running mesh (as its supervisor last
+recorded it, so a restarted one shows its new pid) with its health directly and through Envoy
+and its resident memory, then the total. Narrow columns, so it fits a 60-column terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from cognos.mesh import health
+from cognos.mesh.processes import rss_of
+from shared.registry import by_name
+
+# Short words for a failed health probe, so the two health columns stay narrow.
+HEALTH_WORDS = {"UNAVAILABLE": "DOWN", "DEADLINE_EXCEEDED": "TIMEOUT", "SERVICE_UNKNOWN": "UNKNOWN"}
+
+
+@dataclass(frozen=True)
+class ProcessRow:
+    """One process as the table shows it."""
+
+    name: str
+    pid: int | None
+    port: str
+    direct: str
+    via_envoy: str
+    rss: int  # bytes; 0 when the process is gone
+
+    @property
+    def alive(self) -> bool:
+        return self.rss > 0
+
+
+async def probe(state: Mapping[str, Any]) -> list[ProcessRow]:
+    """The rows of the mesh described by ``state`` (its supervisor's state file)."""
+    envoy = state["envoy"]
+    services: Sequence[Mapping[str, Any]] = state["services"]
+    direct = [health.check(f"127.0.0.1:{entry['port']}", by_name(entry["service"]))
+              for entry in services]
+    routed = [health.check(envoy["address"], by_name(entry["service"]), via_envoy=True)
+              for entry in services]
+    statuses, envoy_state = await asyncio.gather(
+        asyncio.gather(*direct, *routed), asyncio.to_thread(_envoy_ready, envoy["admin"]))
+    rows = [ProcessRow(entry["name"], entry["pid"], str(entry["port"]), statuses[index],
+                       statuses[len(services) + index], _rss(entry["pid"]))
+            for index, entry in enumerate(services)]
+    port = str(envoy["address"]).rpartition(":")[2]
+    rows.append(ProcessRow("envoy", envoy["pid"], port, envoy_state, "", _rss(envoy["pid"])))
+    return rows
+
+
+def render(rows: Sequence[ProcessRow], admin: str) -> Table:
+    """The table of ``rows`` with a total resident-memory row."""
+    table = Table(title="CognitionOS mesh on 127.0.0.1", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, collapse_padding=True,
+                  caption=f"Envoy admin {admin}", title_justify="left", caption_justify="left")
+    table.add_column("process", no_wrap=True)
+    table.add_column("pid", justify="right", no_wrap=True)
+    table.add_column("port", justify="right", no_wrap=True)
+    table.add_column("direct", overflow="fold")
+    table.add_column("envoy", overflow="fold")
+    table.add_column("MiB", justify="right", no_wrap=True)
+    for row in rows:
+        table.add_row(row.name, Text(str(row.pid or "-"), "" if row.alive else "red"), row.port,
+                      _health(row.direct), _health(row.via_envoy), _mib(row.rss))
+    table.add_section()
+    table.add_row("total", "", "", "", "", _mib(sum(row.rss for row in rows)), style="bold")
+    return table
+
+
+def _health(status: str) -> Text:
+    if not status:
+        return Text("")
+    healthy = status in ("SERVING", "LIVE")
+    return Text(HEALTH_WORDS.get(status, status), "green" if healthy else "red")
+
+
+def _envoy_ready(admin: str) -> str:
+    """Envoy's own state from its admin ``/ready`` (``LIVE`` when it serves)."""
+    try:
+        with urllib.request.urlopen(f"{admin}/ready", timeout=1) as reply:
+            return str(reply.read().decode().strip())
+    except urllib.error.HTTPError as error:  # 503 with the state while not yet live
+        return str(error.read().decode().strip()) or "DOWN"
+    except OSError:
+        return "DOWN"
+
+
+def _rss(pid: int | None) -> int:
+    return rss_of(pid) if pid else 0
+
+
+def _mib(resident: int) -> str:
+    return f"{resident / 2**20:.0f}" if resident else "-"
