@@ -2,13 +2,16 @@
 
 One channel per peer, reused for every call; a deadline on every call; retries with
 exponential backoff and jitter on UNAVAILABLE (and DEADLINE_EXCEEDED) for idempotent methods
-only; a circuit breaker that fails fast while the peer is down; the caller's identity and
-trace context carried in metadata; errors decoded back into :mod:`shared.errors`.
+only; a circuit breaker that fails fast while the peer cannot be reached and lets a trial call
+through as soon as the channel connects again; the caller's identity and trace context carried
+in metadata; errors decoded back into :mod:`shared.errors`, a peer that could not be reached
+with reason ``PEER_UNAVAILABLE`` (``CIRCUIT_OPEN`` while the circuit is open).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any, Generic, TypeVar
@@ -16,14 +19,25 @@ from typing import Any, Generic, TypeVar
 import grpc
 
 from shared import context, tracing
-from shared.errors import DeadlineExceeded, Unavailable
-from shared.resilience import CircuitBreaker, RetryPolicy, is_idempotent
+from shared.errors import CognitionError, DeadlineExceeded, Unavailable
+from shared.resilience import (
+    CIRCUIT_OPEN,
+    PEER_UNAVAILABLE,
+    BreakerState,
+    CircuitBreaker,
+    RetryPolicy,
+    is_idempotent,
+)
 from shared.rpc_status import from_rpc_error
 
 S = TypeVar("S")
 
-_RETRYABLE = {grpc.StatusCode.UNAVAILABLE}
 _RETRYABLE_IF_IDEMPOTENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+# Every service answers an error with google.rpc.Status details (the boundary interceptor):
+# an UNAVAILABLE or DEADLINE_EXCEEDED without them came from the transport, not the peer.
+_STATUS_DETAILS = "grpc-status-details-bin"
+# Seconds between looks at the breaker while waiting for the channel to connect again.
+_PROBE_RECHECK = 1.0
 _CHANNEL_OPTIONS = [
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.enable_retries", 0),  # retries are this client's (with its breaker and budget)
@@ -54,6 +68,7 @@ class ServiceClient(Generic[S]):
         self._channel = grpc.aio.insecure_channel(
             address, interceptors=tracing.client_interceptors(), options=_CHANNEL_OPTIONS)
         self.stub: S = stub_class(self._channel)  # type: ignore[call-arg]
+        self._probe: asyncio.Task[None] | None = None
 
     async def call(self, method: str, request: Any, *, timeout: float | None = None,
                    idempotent: bool | None = None) -> Any:
@@ -77,55 +92,127 @@ class ServiceClient(Generic[S]):
         give_up_at = time.monotonic() + budget
         rpc = getattr(self.stub, method)
         attempt = 0
+        unreached = False
         while True:
             attempt += 1
-            if not self.breaker.allow():
-                raise Unavailable(f"circuit open for {self.address}", reason="CIRCUIT_OPEN",
-                                  retry_after=self.breaker.reset_timeout)
             remaining = give_up_at - time.monotonic()
             if remaining <= 0:
-                raise DeadlineExceeded(f"{method}: deadline of {budget:.1f}s exceeded")
+                raise DeadlineExceeded(f"{method}: deadline of {budget:.1f}s exceeded",
+                                       reason=PEER_UNAVAILABLE if unreached else None,
+                                       metadata={"peer": self.address} if unreached else None)
+            trial = self._admit()
             try:
                 response = await rpc(request, timeout=remaining,
                                      metadata=context.outgoing_metadata())
             except grpc.aio.AioRpcError as error:
-                if error.code() in _RETRYABLE | {grpc.StatusCode.DEADLINE_EXCEEDED}:
-                    self.breaker.record_failure()
-                else:
-                    self.breaker.record_success()  # the peer answered; it is up
+                unreached = self._record(error)
                 delay = self.retry.delay(attempt)
                 if (error.code() in codes and attempt < self.retry.max_attempts
                         and time.monotonic() + delay < give_up_at):
                     await asyncio.sleep(delay)
                     continue
-                raise from_rpc_error(error) from error
+                raise self._decode(error, unreached) from error
+            except BaseException:
+                if trial:
+                    self.breaker.record_abandoned()
+                raise
             self.breaker.record_success()
             return response
 
     async def stream(self, method: str, request: Any, *,
                      timeout: float | None = None) -> AsyncIterator[Any]:
         """Call server-streaming RPC ``method`` and yield its messages (no retries)."""
-        if not self.breaker.allow():
-            raise Unavailable(f"circuit open for {self.address}", reason="CIRCUIT_OPEN")
+        trial = self._admit()
         call = getattr(self.stub, method)(request, timeout=timeout,
                                           metadata=context.outgoing_metadata())
+        settled = False  # whether the breaker heard how this call went
         try:
             async for message in call:
+                if not settled:
+                    settled = True
+                    self.breaker.record_success()
                 yield message
         except grpc.aio.AioRpcError as error:
-            raise from_rpc_error(error) from error
+            settled = True
+            raise self._decode(error, self._record(error)) from error
+        finally:
+            if not settled and trial:
+                self.breaker.record_abandoned()
+        if not settled:
+            self.breaker.record_success()
 
     async def reachable(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds until the channel to the peer is connected; returns
         whether it is. Not a call: the breaker does not count it, so a caller starting before
-        its peer can wait here instead of failing calls until the circuit opens."""
+        its peer can wait here instead of failing calls until the circuit opens. Once it is
+        connected, an open circuit lets a trial call through."""
         try:
             await asyncio.wait_for(self._channel.channel_ready(), timeout)
         except TimeoutError:
             return False
+        self.breaker.peer_reachable()
         return True
 
     async def close(self) -> None:
         """Close the channel."""
+        if self._probe is not None:
+            self._probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._probe
         await self._channel.close()
 
+    def _admit(self) -> bool:
+        """Let a call through the breaker; returns whether it is the half-open circuit's
+        trial call.
+
+        Raises:
+            Unavailable: The circuit is open (reason CIRCUIT_OPEN).
+        """
+        trial = self.breaker.state is BreakerState.HALF_OPEN
+        if not self.breaker.allow():
+            raise Unavailable(f"circuit open for {self.address}", reason=CIRCUIT_OPEN,
+                              retry_after=self.breaker.retry_after() or None,
+                              metadata={"peer": self.address})
+        return trial
+
+    def _record(self, error: grpc.aio.AioRpcError) -> bool:
+        """Tell the breaker how a failed call went; returns whether the peer could not be
+        reached (no process answered it, as opposed to an error the peer answered with)."""
+        code = error.code()
+        answered = any(key == _STATUS_DETAILS for key, _ in error.trailing_metadata() or ())
+        if answered or code not in _RETRYABLE_IF_IDEMPOTENT:
+            self.breaker.record_success()  # the peer answered; it is up
+            return False
+        self.breaker.record_failure()
+        if self.breaker.state is BreakerState.OPEN:
+            self._watch_for_reconnection()
+        connected = self._channel.get_state() is grpc.ChannelConnectivity.READY
+        # A deadline on a live connection is a slow peer, not a missing one.
+        return code is grpc.StatusCode.UNAVAILABLE or not connected
+
+    def _decode(self, error: grpc.aio.AioRpcError, unreached: bool) -> CognitionError:
+        decoded = from_rpc_error(error)
+        if unreached:
+            decoded.reason = PEER_UNAVAILABLE
+            decoded.metadata["peer"] = self.address
+        return decoded
+
+    def _watch_for_reconnection(self) -> None:
+        if self._probe is None or self._probe.done():
+            self._probe = asyncio.create_task(self._half_open_on_reconnection())
+
+    async def _half_open_on_reconnection(self) -> None:
+        """While the circuit is open, keep the channel connecting; once it connects again
+        after being down (the peer is back), let a trial call through at once instead of
+        waiting out the open time. A connection that never went down (a peer too slow to
+        answer) leaves the breaker to its open time."""
+        was_down = False
+        while self.breaker.state is BreakerState.OPEN:
+            state = self._channel.get_state(try_to_connect=True)
+            if state is grpc.ChannelConnectivity.READY and was_down:
+                self.breaker.peer_reachable()
+                return
+            was_down = was_down or state is not grpc.ChannelConnectivity.READY
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._channel.wait_for_state_change(state),
+                                       _PROBE_RECHECK)

@@ -31,6 +31,9 @@ class Settings(ServiceSettings):
     builtin_agent_concurrency: int = 32
     # Stable id of this replica's built-in agents; empty = derived from host name and port.
     host_id: str = ""
+    # Most seconds a built-in agent's attempt waits in all for peers of the mesh (memory, AI
+    # runtime, quality gate) that cannot be reached before it fails and counts as an attempt.
+    peer_wait_seconds: float = 120.0
 
     @property
     def heartbeat_timeout(self) -> dt.timedelta:

@@ -46,7 +46,7 @@ def ready_task(ready: planner_service_pb2.ReadyTask) -> ReadyTask:
         upstream_results=dict(ready.upstream_results))
     return ReadyTask(name=task.name, goal=goal, role=task.agent_role,
                      required_capabilities=tuple(task.tools), critical=task.critical,
-                     input=agent_input.SerializeToString())
+                     input=agent_input.SerializeToString(), attempts=task.attempts)
 
 
 class MeshTaskBoard:
@@ -67,32 +67,34 @@ class MeshTaskBoard:
                                                timeout=wait + READY_DEADLINE, idempotent=True)
         return [ready_task(r) for r in response.ready_tasks]
 
-    async def started(self, task: str) -> None:
-        await self._update(task, task_pb2.TASK_STATE_RUNNING)
+    async def started(self, task: str, attempts: int) -> None:
+        await self._update(task, task_pb2.TASK_STATE_RUNNING, attempts)
 
-    async def succeeded(self, task: str, result: str) -> None:
-        await self._update(task, task_pb2.TASK_STATE_SUCCEEDED, result)
+    async def succeeded(self, task: str, attempts: int, result: str) -> None:
+        await self._update(task, task_pb2.TASK_STATE_SUCCEEDED, attempts, result)
 
-    async def failed(self, task: str) -> None:
-        await self._update(task, task_pb2.TASK_STATE_FAILED)
+    async def failed(self, task: str, attempts: int) -> None:
+        await self._update(task, task_pb2.TASK_STATE_FAILED, attempts)
 
-    async def skipped(self, task: str) -> None:
-        await self._update(task, task_pb2.TASK_STATE_SKIPPED)
+    async def skipped(self, task: str, attempts: int) -> None:
+        await self._update(task, task_pb2.TASK_STATE_SKIPPED, attempts)
 
-    async def returned(self, task: str) -> None:
-        await self._update(task, task_pb2.TASK_STATE_READY)
+    async def returned(self, task: str, attempts: int) -> None:
+        await self._update(task, task_pb2.TASK_STATE_READY, attempts)
 
     async def pause_goal(self, goal: str, reason: str) -> None:
         with context.bind(_as(_tenant(goal), PLANNER_SCOPES)):
             await self._client.call("PauseGoal", planner_service_pb2.PauseGoalRequest(
                 name=goal, reason=reason[:2000]), idempotent=True)
 
-    async def _update(self, task: str, state: int, result: str | None = None) -> None:
-        paths = ["state"] if result is None else ["state", "result"]
+    async def _update(self, task: str, state: int, attempts: int,
+                      result: str | None = None) -> None:
+        paths = ["state", "attempts"] + ([] if result is None else ["result"])
         with context.bind(_as(_tenant(task), PLANNER_SCOPES)):
             # Moving a task to the state it has is a no-op, so a retried update is harmless.
             await self._client.call("UpdateTask", planner_service_pb2.UpdateTaskRequest(
-                task=task_pb2.Task(name=task, state=state, result=result or ""),  # type: ignore[arg-type]
+                task=task_pb2.Task(name=task, state=state, result=result or "",  # type: ignore[arg-type]
+                                   attempts=attempts),
                 update_mask=field_mask_pb2.FieldMask(paths=paths)), idempotent=True)
 
     async def close(self) -> None:

@@ -448,13 +448,14 @@ class AssignmentStore:
                     await conn.execute(_END_EXECUTION, self._end(
                         old.tenant, old.id, old.attempt, ExecutionState.TIMED_OUT, now,
                         error="lease expired"))
+                # The planner hears of every attempt (its Task.attempts counts them).
                 new = dataclasses.replace(old, state=AssignmentState.RUNNING,
                                           attempt=old.attempt + 1, lease_expire_time=now + lease,
-                                          update_time=now, etag=new_etag())
+                                          update_time=now, etag=new_etag(), reported=False)
                 await conn.execute(sa.update(assignments).where(
                     c.tenant == old.tenant, c.id == old.id, c.attempt == old.attempt).values(
                     state=new.state, attempt=new.attempt, lease_expire_time=new.lease_expire_time,
-                    update_time=now, etag=new.etag))
+                    update_time=now, etag=new.etag, reported=False))
                 execution = new_execution(new, now)
                 await conn.execute(_INSERT_EXECUTIONS, _row(execution))
                 claimed.append((new, execution))

@@ -3,6 +3,7 @@ plus the supervision and dispatch loops."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import pathlib
 import socket
@@ -79,6 +80,11 @@ class _Peers:
     def pipeline(self, results: ResultStore) -> AgentRunner:
         return AgentPipeline(self._context, self._models, self._gate, results)
 
+    async def pipeline_reachable(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until every peer of the pipeline can be reached."""
+        peers = (self.memory, self.runtime, self.quality)
+        return all(await asyncio.gather(*(peer.reachable(timeout) for peer in peers)))
+
     async def close(self) -> None:
         for peer in (self.planner, self.alerts, self.memory, self.runtime, self.quality):
             await peer.close()
@@ -118,7 +124,9 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
                              on_done=wake_dispatch,
                              # Delivered by the service's audit publisher with the rest.
                              audit=AuditRecorder(SPEC.error_domain.split(".")[0],
-                                                 AuditOutbox(db)))
+                                                 AuditOutbox(db)),
+                             peers_reachable=peers.pipeline_reachable,
+                             peer_wait=tuning.peer_wait_seconds)
             dispatchers.append(Dispatcher(
                 board, scheduler, host, reporter,
                 interval=tuning.dispatch_interval_seconds,

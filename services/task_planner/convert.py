@@ -126,6 +126,18 @@ def task_state_from_proto(value: int, field: str) -> TaskState:
     return enum_from_proto(task_pb2.TaskState, value, TaskState, TaskState.BLOCKED)
 
 
+def reported_attempts(value: int, paths: set[str]) -> int | None:
+    """The attempts an update reports, or None when it reports none (not in the mask, or 0:
+    an empty mask names every field, and a caller unaware of attempts leaves it 0).
+
+    Raises:
+        InvalidArgument: ``value`` is negative.
+    """
+    if value < 0:
+        raise InvalidArgument.for_field("task.attempts", "must not be negative")
+    return value if "attempts" in paths and value else None
+
+
 def _split(name: str, field: str, collection: str) -> tuple[str, str, str]:
     parts = name.split("/")
     if (len(parts) != 6 or parts[0] != "tenants" or parts[2] != COLLECTION

@@ -120,7 +120,8 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
         state = (convert.task_state_from_proto(request.task.state, "task.state")
                  if "state" in paths else None)
         result = request.task.result if "result" in paths else None
-        task = await self._plans.update_task(tenant, goal_id, task_id, state, result)
+        attempts = convert.reported_attempts(request.task.attempts, paths)
+        task = await self._plans.update_task(tenant, goal_id, task_id, state, result, attempts)
         return pb.UpdateTaskResponse(task=convert.task_to_proto(tenant, goal_id, task))
 
     async def PauseGoal(self, request: pb.PauseGoalRequest,

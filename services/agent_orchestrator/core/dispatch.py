@@ -86,7 +86,7 @@ class Dispatcher:
         await self._host.ensure_agents({(tenant_of(t), t.role) for t in ready})
         result = await self._scheduler.schedule(ready)
         for assignment, execution in result.started:
-            self._host.run(assignment, execution)
+            self._host.run(assignment, execution, report_start=False)
             report = asyncio.create_task(self._reporter.report(assignment))
             self._reports.add(report)
             self._round_reports.append(report)

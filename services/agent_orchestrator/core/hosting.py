@@ -7,6 +7,12 @@ type declares, and heartbeats it while the replica lives. Every RUNNING executio
 agents is run here: executions the scheduler just started, due retries and work moved here
 from agents that went away. After a restart with the same host id, the executions its agents
 were running before are found in the store and run again (an execution completes once).
+
+An attempt whose run fails only because a peer of the mesh could not be reached (memory, the
+AI runtime or the quality gate down or restarting: ``shared.resilience.peer_unavailable``)
+is not spent: the host waits until its peers are reachable and runs the pipeline again in the
+same execution (the model call keeps its request id, so the runtime answers and charges a call
+it completed once). Only after ``peer_wait`` seconds of that does the attempt fail.
 """
 
 from __future__ import annotations
@@ -15,7 +21,8 @@ import asyncio
 import contextlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from cognition.agents.v1 import agent_io_pb2
@@ -36,6 +43,7 @@ from shared.agents import AgentFailure, AgentType, agent_type, known_roles
 from shared.agents.pipeline import AgentRun, ResultStore
 from shared.audit import AuditRecorder
 from shared.errors import AlreadyExists, CognitionError, FailedPrecondition
+from shared.resilience import peer_unavailable
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore
@@ -58,6 +66,19 @@ class AgentRunner(Protocol):
 
 RunnerFactory = Callable[[ResultStore], AgentRunner]
 """Builds the pipeline around the store step of one execution."""
+
+PeersReachable = Callable[[float], Awaitable[bool]]
+"""Waits up to the given seconds until the pipeline's peers can be reached; whether they can."""
+
+DEFAULT_PEER_WAIT = 120.0
+# Pauses between runs again after a peer could not be reached (it may be up but not yet
+# serving, or a peer further on may be the one missing).
+FIRST_RERUN_PAUSE = 0.05
+MAX_RERUN_PAUSE = 2.0
+
+
+async def _always_reachable(timeout: float) -> bool:
+    return True
 
 
 class ExecutionResult:
@@ -125,12 +146,17 @@ class AgentHost:
         on_done: Called after each finished execution (wakes the dispatcher).
         audit: Records each finished attempt in the audit trail, as the agent's
             CompleteExecution (None: not audited).
+        peers_reachable: Waits until the pipeline's peers can be reached again.
+        peer_wait: Most seconds an attempt waits in all for unreachable peers before it
+            fails (and counts).
     """
 
     def __init__(self, host_id: str, agents: AgentService, store: AssignmentStore,
                  scheduler: Scheduler, reporter: Reporter, runners: RunnerFactory, *,
                  concurrency: int, on_done: Callable[[], None] = lambda: None,
-                 audit: AuditRecorder | None = None) -> None:
+                 audit: AuditRecorder | None = None,
+                 peers_reachable: PeersReachable = _always_reachable,
+                 peer_wait: float = DEFAULT_PEER_WAIT) -> None:
         self.host_id = host_id
         self._agents = agents
         self._store = store
@@ -140,9 +166,12 @@ class AgentHost:
         self._concurrency = concurrency
         self._on_done = on_done
         self._audit = audit
+        self._peers_reachable = peers_reachable
+        self._peer_wait = peer_wait
         self._hosted: set[tuple[str, str]] = set()  # (tenant, agent id)
         self._decided: set[tuple[str, str]] = set()  # (tenant, role) looked at already
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._start_reports: set[asyncio.Task[bool]] = set()
 
     def agent_id(self, role: str) -> str:
         """The id of this host's built-in agent of ``role``."""
@@ -186,10 +215,17 @@ class AgentHost:
                     failure_strategy=_strategy(agent)))
             self._hosted.add((tenant, self.agent_id(role)))
 
-    def run(self, assignment: Assignment, execution: Execution) -> None:
-        """Run ``execution`` in the background unless it runs already."""
+    def run(self, assignment: Assignment, execution: Execution, *,
+            report_start: bool = True) -> None:
+        """Run ``execution`` in the background unless it runs already; the planner hears of
+        its start (unless ``report_start`` is False: the caller tells it)."""
         if execution.id in self._running or not self.hosts(execution.agent):
             return
+        if report_start and not assignment.reported:
+            # A retry or a moved task: the planner hears of the attempt as it starts.
+            report = asyncio.create_task(self._reporter.report(assignment))
+            self._start_reports.add(report)
+            report.add_done_callback(self._start_reports.discard)
         task = asyncio.create_task(self._run(assignment, execution))
         self._running[execution.id] = task
         task.add_done_callback(lambda _: self._running.pop(execution.id, None))
@@ -214,7 +250,7 @@ class AgentHost:
 
     async def stop(self) -> None:
         """Stop running executions; the store keeps them RUNNING for the next life."""
-        tasks = list(self._running.values())
+        tasks = [*self._running.values(), *self._start_reports]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -236,7 +272,25 @@ class AgentHost:
 
     async def _attempt(self, assignment: Assignment, execution: Execution,
                        runner: AgentRunner) -> str:
-        """Run the pipeline once; returns why it failed ("" when it did not)."""
+        """Run the attempt's pipeline, again while a failure is only a peer that could not
+        be reached, for up to ``peer_wait`` seconds; returns why it failed ("" when it did
+        not)."""
+        give_up_at = time.monotonic() + self._peer_wait
+        pause = FIRST_RERUN_PAUSE
+        while True:
+            error, unreachable = await self._run_once(assignment, execution, runner)
+            remaining = give_up_at - time.monotonic()
+            if not unreachable or remaining <= 0:
+                return error
+            log.info("%s of %s waits for a peer: %s", execution.id, assignment.task, error)
+            await self._peers_reachable(remaining)
+            await asyncio.sleep(pause)
+            pause = min(MAX_RERUN_PAUSE, pause * 2)
+
+    async def _run_once(self, assignment: Assignment, execution: Execution,
+                        runner: AgentRunner) -> tuple[str, bool]:
+        """Run the pipeline once; returns why it failed ("" when it did not) and whether
+        only a peer that could not be reached failed it."""
         task = agent_io_pb2.AgentInput.FromString(assignment.input or b"")
         if not task.task:
             task.task = assignment.task
@@ -249,10 +303,10 @@ class AgentHost:
                     agent_name=f"tenants/{assignment.tenant}/agents/{assignment.agent}",
                     attempt=execution.attempt)
         except AgentFailure as failure:
-            return f"{failure.reason}: {failure}"
+            return f"{failure.reason}: {failure}", False
         except CognitionError as failure:
-            return f"{failure.reason}: {failure.message}"
+            return f"{failure.reason}: {failure.message}", peer_unavailable(failure)
         except Exception as failure:  # an agent bug fails the attempt, not the host
             log.exception("agent %s crashed on %s", assignment.agent, assignment.task)
-            return f"AGENT_CRASHED: {type(failure).__name__}: {failure}"
-        return ""
+            return f"AGENT_CRASHED: {type(failure).__name__}: {failure}", False
+        return "", False

@@ -100,6 +100,7 @@ class ReadyTask:
         required_capabilities: Tools/capabilities the agent must offer (capability matching).
         critical: Whether the goal cannot succeed without it (a non-critical task may be skipped).
         input: What the agent is given (a serialized ``cognition.agents.v1.AgentInput``).
+        attempts: Attempts the task has had (an escalated task, resumed, goes on counting).
     """
 
     name: str
@@ -108,6 +109,7 @@ class ReadyTask:
     required_capabilities: tuple[str, ...] = ()
     critical: bool = True
     input: bytes = b""
+    attempts: int = 0
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -144,7 +146,8 @@ class Assignment(Entity):
         """The task this assignment runs, to assign it again elsewhere."""
         return ReadyTask(name=self.task, goal=self.goal, role=self.role,
                          required_capabilities=tuple(self.required_capabilities),
-                         critical=self.critical, input=self.input or b"")
+                         critical=self.critical, input=self.input or b"",
+                         attempts=self.task_attempt)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

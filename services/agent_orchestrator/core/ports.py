@@ -22,9 +22,11 @@ class RaisedAlert:
 class TaskBoard(Protocol):
     """The task-planner: which tasks may start, and what became of them.
 
-    Changing a task to the state it already has is a no-op; a change the planner refuses
-    (the goal ended or was deleted, the transition is not allowed) raises the mesh's
-    FailedPrecondition or NotFound.
+    Every change names the task's ``attempts``: the number of its latest execution, which
+    the planner's Task.attempts follows. Changing a task to the state it already has
+    changes only its attempts; a change the planner refuses (the goal ended or was
+    deleted, the transition is not allowed) raises the mesh's FailedPrecondition or
+    NotFound.
     """
 
     async def reachable(self, timeout: float) -> bool:
@@ -34,15 +36,16 @@ class TaskBoard(Protocol):
     async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
         """Up to ``limit`` ready tasks; when none is, waits up to ``wait`` seconds for one."""
 
-    async def started(self, task: str) -> None: ...
+    async def started(self, task: str, attempts: int) -> None:
+        """The task runs its attempt number ``attempts`` (a retry too)."""
 
-    async def succeeded(self, task: str, result: str) -> None: ...
+    async def succeeded(self, task: str, attempts: int, result: str) -> None: ...
 
-    async def failed(self, task: str) -> None: ...
+    async def failed(self, task: str, attempts: int) -> None: ...
 
-    async def skipped(self, task: str) -> None: ...
+    async def skipped(self, task: str, attempts: int) -> None: ...
 
-    async def returned(self, task: str) -> None:
+    async def returned(self, task: str, attempts: int) -> None:
         """The task is READY again (it waits for an operator, then another attempt)."""
 
     async def pause_goal(self, goal: str, reason: str) -> None: ...

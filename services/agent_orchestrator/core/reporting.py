@@ -1,8 +1,9 @@
 """``Reporter``: tells the task-planner what became of each assignment, durably.
 
 Every state change of an assignment the planner must hear of clears its ``reported`` flag in
-the same transaction as the change (an outbox): a task started, succeeded, was skipped, failed
-for good or was escalated. The reporter tells the planner and sets the flag again, right after
+the same transaction as the change (an outbox): a task started (each attempt, retries
+included), succeeded, was skipped, failed for good or was escalated. The reporter tells the
+planner, with the number of the task's latest attempt, and sets the flag again, right after
 the change on the fast path and in a periodic sweep for whatever a crash or an unreachable
 planner left behind. Telling twice is harmless: a task moved to the state it has is a no-op.
 """
@@ -76,9 +77,9 @@ class Reporter:
         return told
 
     async def _tell(self, assignment: Assignment, output: str | None) -> None:
-        state, task = assignment.state, assignment.task
+        state, task, attempts = assignment.state, assignment.task, assignment.task_attempt
         if state.live:
-            await self._board.started(task)
+            await self._board.started(task, attempts)
         elif state in _ENDS_REPORTED:
             try:
                 await self._end(assignment, output)
@@ -86,21 +87,21 @@ class Reporter:
                 if refused.metadata.get("from") != "READY":
                     raise
                 # The start was never reported (a crash in between): report it first.
-                await self._board.started(task)
+                await self._board.started(task, attempts)
                 await self._end(assignment, output)
         elif state is AssignmentState.ESCALATED:
             await self._escalate(assignment)
 
     async def _end(self, assignment: Assignment, output: str | None) -> None:
-        task = assignment.task
+        task, attempts = assignment.task, assignment.task_attempt
         if assignment.state is AssignmentState.SUCCEEDED:
             if output is None:
                 output = await self._store.succeeded_output(assignment)
-            await self._board.succeeded(task, output)
+            await self._board.succeeded(task, attempts, output)
         elif assignment.state is AssignmentState.SKIPPED:
-            await self._board.skipped(task)
+            await self._board.skipped(task, attempts)
         else:
-            await self._board.failed(task)
+            await self._board.failed(task, attempts)
 
     async def _escalate(self, assignment: Assignment) -> None:
         """Pause the goal first, so the task made READY again is not picked up at once."""
@@ -108,7 +109,7 @@ class Reporter:
         await self._board.pause_goal(assignment.goal,
                                      f"task {assignment.task} escalated: {error}")
         try:
-            await self._board.returned(assignment.task)
+            await self._board.returned(assignment.task, assignment.task_attempt)
         except FailedPrecondition as refused:
             if refused.metadata.get("from") != "READY":
                 raise

@@ -162,19 +162,19 @@ class Scheduler:
             if chosen is None:
                 unplaced.append(task)
                 continue
-            placed.append(self._new_start(task, chosen.agent.id, 0, self._clock()))
+            placed.append(self._new_start(task, chosen.agent.id, self._clock()))
             current = [AgentLoad(c.agent, c.active + 1) if c.agent.id == chosen.agent.id else c
                        for c in current]
         return placed, unplaced
 
-    def _new_start(self, task: ReadyTask, agent_id: str, prior_attempts: int,
-                   now: dt.datetime) -> Started:
-        """A RUNNING assignment of ``task`` to ``agent_id`` with its first execution."""
+    def _new_start(self, task: ReadyTask, agent_id: str, now: dt.datetime) -> Started:
+        """A RUNNING assignment of ``task`` to ``agent_id`` with its first execution, which
+        counts on from the attempts the task has had."""
         assignment = Assignment(
             tenant=tenant_of(task), id=names.new_id(), task=task.name, goal=task.goal,
             agent=agent_id, role=task.role,
             required_capabilities=list(task.required_capabilities), critical=task.critical,
-            state=AssignmentState.RUNNING, attempt=1, prior_attempts=prior_attempts,
+            state=AssignmentState.RUNNING, attempt=1, prior_attempts=task.attempts,
             not_before=now, lease_expire_time=now + self._lease, create_time=now,
             update_time=now, etag=new_etag(), input=task.input or None, reported=False)
         return assignment, new_execution(assignment, now)
@@ -190,8 +190,7 @@ class Scheduler:
         """
         moved: list[Started] = []
         for old in orphans:
-            result = await self._assign(old.ready_task, exclude={old.agent},
-                                        prior_attempts=old.task_attempt, replaces=old)
+            result = await self._assign(old.ready_task, exclude={old.agent}, replaces=old)
             if result is not None:
                 moved.append(result)
         return moved
@@ -241,7 +240,7 @@ class Scheduler:
                                ) -> tuple[FailureDecision, Assignment | None]:
         pending = await self._store.assignments.get(tenant, assignment_id)
         result = await self._assign(pending.ready_task, exclude=decision.exclude,
-                                    prior_attempts=pending.task_attempt, replaces=pending)
+                                    replaces=pending)
         if result is not None:
             return decision, result[0]
         # No other agent can take it now: the assignment stays a due retry on the same agent
@@ -269,7 +268,7 @@ class Scheduler:
         return self._policies[strategy]
 
     async def _assign(self, task: ReadyTask, *, exclude: Collection[str] = (),
-                      prior_attempts: int = 0, replaces: Assignment | None = None
+                      replaces: Assignment | None = None
                       ) -> Started | None:
         tenant = tenant_of(task)
         loads = await self._store.agents_with_load(tenant, task.role)
@@ -279,8 +278,7 @@ class Scheduler:
             chosen = self._policy(loads).choose(task, loads, excluded)
             if chosen is None:
                 return None
-            assignment, execution = self._new_start(task, chosen.agent.id, prior_attempts,
-                                                    self._clock())
+            assignment, execution = self._new_start(task, chosen.agent.id, self._clock())
             if await self._store.start(assignment, execution, replaces):
                 return assignment, execution
             excluded.add(chosen.agent.id)

@@ -3,7 +3,7 @@
 Task transitions (anything else is FAILED_PRECONDITION)::
 
     BLOCKED  -> READY (automatic, when every dependency SUCCEEDED or SKIPPED)
-    READY    -> RUNNING                         (attempts + 1, start_time set)
+    READY    -> RUNNING                         (a start: attempts + 1, start_time set)
     RUNNING  -> SUCCEEDED | FAILED | READY      (READY = retry after a transient failure)
     FAILED   -> SKIPPED                         (non-critical tasks only)
     BLOCKED | READY | RUNNING -> SKIPPED        (non-critical tasks only)
@@ -11,6 +11,10 @@ Task transitions (anything else is FAILED_PRECONDITION)::
 
 The goal follows its tasks: a critical task FAILED for good fails it; once every task is
 SUCCEEDED or SKIPPED (or FAILED but not critical, with nothing waiting on it) it succeeded.
+
+A task's ``attempts`` are the orchestrator's: every update it makes names the number of its
+latest execution of the task (:func:`attempts_made`), retries the planner does not see as
+starts included. A start by a caller that names none counts one.
 """
 
 from __future__ import annotations
@@ -67,6 +71,12 @@ def transition(task: Task, state: TaskState, now: dt.datetime) -> Task:
     elif state.ended:
         changes["end_time"] = now
     return dataclasses.replace(task, **changes)  # type: ignore[arg-type]
+
+
+def attempts_made(task: Task, reported: int) -> int:
+    """The attempts of ``task`` once a caller reported ``reported`` of them: the caller's
+    count, never fewer than already known (reports may arrive out of order)."""
+    return max(task.attempts, reported)
 
 
 def promote_ready(tasks: Sequence[Task], now: dt.datetime) -> tuple[Task, ...]:

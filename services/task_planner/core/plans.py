@@ -35,7 +35,7 @@ from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import CognitionError, FailedPrecondition, InvalidArgument, NotFound
 from shared.group_commit import GroupCommit
 
-UPDATABLE_TASK_FIELDS = ("state", "result")
+UPDATABLE_TASK_FIELDS = ("state", "result", "attempts")
 
 
 class PlanStore(Protocol):
@@ -228,9 +228,11 @@ class PlanService:
         return Page(items, _TaskCursor(plan.id, offset + size).encode() if more else "")
 
     async def update_task(self, tenant: str, goal_id: str, task_id: str,
-                          state: TaskState | None = None, result: str | None = None) -> Task:
-        """Move a task of the current plan to ``state`` and/or set its ``result``; dependents
-        whose dependencies are now done become READY and the goal's state follows.
+                          state: TaskState | None = None, result: str | None = None,
+                          attempts: int | None = None) -> Task:
+        """Move a task of the current plan to ``state``, set its ``result`` and/or the
+        ``attempts`` made at it (the orchestrator's count); dependents whose dependencies are
+        now done become READY and the goal's state follows.
 
         Concurrent updates of one goal's tasks are written together (one transaction per
         round), each getting its own outcome.
@@ -242,7 +244,8 @@ class PlanService:
         """
         self._goals.check_tenant(tenant)
         return await self._updates.submit((tenant, goal_id),
-                                          (TaskUpdate(task_id, state, result), audit.serving()))
+                                          (TaskUpdate(task_id, state, result, attempts),
+                                           audit.serving()))
 
     async def _update_tasks(self, key: tuple[str, str],
                             updates: Sequence[tuple[TaskUpdate, CallAudit | None]]

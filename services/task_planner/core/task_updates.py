@@ -1,4 +1,4 @@
-"""One update of a task (its state and/or result), applied to a plan's tasks."""
+"""One update of a task (its state, result and/or attempts), applied to a plan's tasks."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ from shared.errors import FailedPrecondition, NotFound
 
 @dataclasses.dataclass(frozen=True)
 class TaskUpdate:
-    """Move task ``task_id`` to ``state`` and/or set its ``result`` (None: unchanged)."""
+    """Move task ``task_id`` to ``state``, set its ``result`` and/or the number of
+    ``attempts`` made at it (None: unchanged)."""
 
     task_id: str
     state: TaskState | None = None
     result: str | None = None
+    attempts: int | None = None
 
 
 def apply_update(tasks: Sequence[Task], goal_id: str, update: TaskUpdate,
@@ -26,8 +28,8 @@ def apply_update(tasks: Sequence[Task], goal_id: str, update: TaskUpdate,
 
     Raises:
         NotFound: The plan has no such task (TASK_NOT_FOUND).
-        FailedPrecondition: The transition is not allowed, or the result of an ended task
-            would change (TASK_ENDED).
+        FailedPrecondition: The transition is not allowed, or the result or attempts of an
+            ended task would change (TASK_ENDED).
     """
     task = next((t for t in tasks if t.id == update.task_id), None)
     if task is None:
@@ -41,4 +43,11 @@ def apply_update(tasks: Sequence[Task], goal_id: str, update: TaskUpdate,
             raise FailedPrecondition(f"task {task.id!r} already ended ({task.state})",
                                      reason="TASK_ENDED")
         updated = dataclasses.replace(updated, result=update.result, update_time=now)
+    if update.attempts is not None:
+        attempts = lifecycle.attempts_made(task, update.attempts)
+        if attempts != updated.attempts:
+            if task.state.ended:
+                raise FailedPrecondition(f"task {task.id!r} already ended ({task.state})",
+                                         reason="TASK_ENDED")
+            updated = dataclasses.replace(updated, attempts=attempts, update_time=now)
     return [updated if t.id == task.id else t for t in tasks]

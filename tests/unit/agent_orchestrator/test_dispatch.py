@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from cognition.agents.v1 import agent_io_pb2
 from services.agent_orchestrator.core.agents import AgentService
 from services.agent_orchestrator.core.dispatch import Dispatcher
-from services.agent_orchestrator.core.hosting import AgentHost, AgentRunner, ExecutionResult
+from services.agent_orchestrator.core.failure import (
+    FailurePolicy,
+    Reassign,
+    RetryWithBackoff,
+    failure_policy,
+)
+from services.agent_orchestrator.core.hosting import (
+    AgentHost,
+    AgentRunner,
+    ExecutionResult,
+    PeersReachable,
+    RunnerFactory,
+)
 from services.agent_orchestrator.core.models import (
     Agent,
     AssignmentState,
@@ -28,7 +43,8 @@ from shared.agents.pipeline import AgentRun, ResultStore
 from shared.audit import AuditRecorder
 from shared.database import DatabaseConnection, PageRequest
 from shared.database.audit_outbox import AuditOutbox
-from shared.errors import FailedPrecondition, Unavailable
+from shared.errors import DeadlineExceeded, FailedPrecondition, Unavailable
+from shared.resilience import CIRCUIT_OPEN, PEER_UNAVAILABLE
 
 GOAL = "tenants/acme/goals/g1"
 
@@ -40,11 +56,13 @@ def ready(task_id: str, role: str = "executor") -> ReadyTask:
 
 
 class Board:
-    """The planner's side: task states with its transition rules, and the calls it got."""
+    """The planner's side: task states with its transition rules, the attempts it was
+    told of, and the calls it got."""
 
     def __init__(self, *tasks: ReadyTask) -> None:
         self.waiting = list(tasks)
         self.states: dict[str, str] = {t.name: "READY" for t in tasks}
+        self.attempts: dict[str, int] = {}
         self.results: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
         self.down = False
@@ -53,35 +71,36 @@ class Board:
         return not self.down
 
     async def ready(self, limit: int, wait: float = 0.0) -> list[ReadyTask]:
-        return [t for t in self.waiting if self.states[t.name] == "READY"][:limit]
+        return [dataclasses.replace(t, attempts=self.attempts.get(t.name, 0)) for t in self.waiting
+                if self.states[t.name] == "READY"][:limit]
 
-    async def _move(self, task: str, state: str, allowed_from: tuple[str, ...]) -> None:
+    async def _move(self, task: str, state: str, attempts: int,
+                    allowed_from: tuple[str, ...]) -> None:
         if self.down:
             raise Unavailable("planner down")
         self.calls.append((state, task.rsplit("/", 1)[-1]))
         current = self.states[task]
-        if current == state:
-            return
-        if current not in allowed_from:
+        if current != state and current not in allowed_from:
             raise FailedPrecondition("not allowed", reason="TASK_TRANSITION_NOT_ALLOWED",
                                      metadata={"from": current, "to": state})
         self.states[task] = state
+        self.attempts[task] = max(self.attempts.get(task, 0), attempts)
 
-    async def started(self, task: str) -> None:
-        await self._move(task, "RUNNING", ("READY",))
+    async def started(self, task: str, attempts: int) -> None:
+        await self._move(task, "RUNNING", attempts, ("READY",))
 
-    async def succeeded(self, task: str, result: str) -> None:
-        await self._move(task, "SUCCEEDED", ("RUNNING",))
+    async def succeeded(self, task: str, attempts: int, result: str) -> None:
+        await self._move(task, "SUCCEEDED", attempts, ("RUNNING",))
         self.results[task] = result
 
-    async def failed(self, task: str) -> None:
-        await self._move(task, "FAILED", ("RUNNING",))
+    async def failed(self, task: str, attempts: int) -> None:
+        await self._move(task, "FAILED", attempts, ("RUNNING",))
 
-    async def skipped(self, task: str) -> None:
-        await self._move(task, "SKIPPED", ("RUNNING", "FAILED"))
+    async def skipped(self, task: str, attempts: int) -> None:
+        await self._move(task, "SKIPPED", attempts, ("RUNNING", "FAILED"))
 
-    async def returned(self, task: str) -> None:
-        await self._move(task, "READY", ("RUNNING",))
+    async def returned(self, task: str, attempts: int) -> None:
+        await self._move(task, "READY", attempts, ("RUNNING",))
 
     async def pause_goal(self, goal: str, reason: str) -> None:
         self.calls.append(("PAUSE", reason))
@@ -127,25 +146,35 @@ class Pipeline:
         return Runner()
 
 
+def at_once_failures(strategy: FailureStrategy) -> FailurePolicy:
+    """The declared policies, with retries due at once."""
+    if strategy in (FailureStrategy.RETRY, FailureStrategy.REASSIGN):
+        retry = RetryWithBackoff(base_delay=dt.timedelta(0), max_delay=dt.timedelta(0))
+        return retry if strategy is FailureStrategy.RETRY else Reassign(backoff=retry)
+    return failure_policy(strategy)
+
+
 @dataclasses.dataclass
 class Wiring:
     store: AssignmentStore
     board: Board
     alerts: Alerts
-    pipeline: Pipeline
+    pipeline: Any
     host: AgentHost
     dispatcher: Dispatcher
 
 
-def wire(db: DatabaseConnection, board: Board, pipeline: Pipeline,
-         host_id: str = "h1", audit: AuditRecorder | None = None) -> Wiring:
+def wire(db: DatabaseConnection, board: Board, pipeline: RunnerFactory,
+         host_id: str = "h1", audit: AuditRecorder | None = None,
+         peers: PeersReachable | None = None, peer_wait: float = 30.0) -> Wiring:
     store = AssignmentStore(db)
     agents = agent_repository(db)
-    scheduler = Scheduler(store, agents)
+    scheduler = Scheduler(store, agents, failure=at_once_failures)
     alerts = Alerts()
     reporter = Reporter(store, board, alerts)
     host = AgentHost(host_id, AgentService(agents, store), store, scheduler, reporter, pipeline,
-                     concurrency=8, audit=audit)
+                     concurrency=8, audit=audit, peer_wait=peer_wait,
+                     **({} if peers is None else {"peers_reachable": peers}))
     dispatcher = Dispatcher(board, scheduler, host, reporter, interval=0.01, upkeep_interval=1)
     return Wiring(store, board, alerts, pipeline, host, dispatcher)
 
@@ -259,9 +288,9 @@ class SlowBoard(Board):
         super().__init__(*tasks)
         self.answer = asyncio.Event()
 
-    async def started(self, task: str) -> None:
+    async def started(self, task: str, attempts: int) -> None:
         await self.answer.wait()
-        await super().started(task)
+        await super().started(task, attempts)
 
 
 async def test_the_sweep_leaves_a_report_under_way_alone(db: DatabaseConnection) -> None:
@@ -322,3 +351,172 @@ async def test_an_attempt_that_ended_meanwhile_writes_no_audit_entry(
         await result.complete(output="again")
 
     assert len(await outbox.due(10)) == before == 1
+
+
+class Failing:
+    """A pipeline whose runs raise ``errors`` in turn (an error's factory), then succeed."""
+
+    def __init__(self, *errors: Callable[[], Exception]) -> None:
+        self.errors = list(errors)
+        self.runs = 0
+
+    def __call__(self, results: ResultStore) -> AgentRunner:
+        pipeline = self
+
+        class Runner:
+            async def run(self, agent: AgentType, task: agent_io_pb2.AgentInput, *,
+                          tenant: str, agent_name: str, attempt: int) -> AgentRun:
+                pipeline.runs += 1
+                if pipeline.errors:
+                    raise pipeline.errors.pop(0)()
+                await results.store(task.task, f"{task.title} done")
+                return AgentRun(output=agent_io_pb2.ExecutorOutput(), result="", completion="",
+                                prompt_version="v1")
+
+        return Runner()
+
+
+def peer_down() -> Exception:
+    return Unavailable("127.0.0.1:1 unreachable", reason=PEER_UNAVAILABLE)
+
+
+def circuit_open() -> Exception:
+    return Unavailable("circuit open for 127.0.0.1:1", reason=CIRCUIT_OPEN)
+
+
+def peer_timed_out() -> Exception:
+    return DeadlineExceeded("deadline exceeded", reason=PEER_UNAVAILABLE)
+
+
+class Peers:
+    """The pipeline's peers: reachable once ``back`` is set; counts the waits."""
+
+    def __init__(self, back: bool = True) -> None:
+        self.back = asyncio.Event()
+        if back:
+            self.back.set()
+        self.waits = 0
+
+    async def __call__(self, timeout: float) -> bool:
+        self.waits += 1
+        try:
+            await asyncio.wait_for(self.back.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+async def run_until_quiet(wiring: Wiring, scheduler: Scheduler) -> None:
+    """Dispatch, start due retries and report until nothing runs or is due."""
+    for _ in range(50):
+        await settle(wiring)
+        claimed = await scheduler.claim_due()
+        await wiring.host.recover()
+        while wiring.host.running:
+            await asyncio.sleep(0.01)
+        await wiring.dispatcher.upkeep()
+        if not claimed:
+            return
+
+
+async def test_an_attempt_failed_only_by_unreachable_peers_runs_again_once_they_are_back(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"))
+    peers = Peers(back=False)
+    pipeline = Failing(peer_down, circuit_open, peer_timed_out)
+    wiring = wire(db, board, pipeline, peers=peers)
+
+    await wiring.dispatcher.dispatch_once()
+    while not peers.waits:
+        await asyncio.sleep(0.01)
+    assert wiring.host.running == 1  # waiting for the peers, the attempt not ended
+    peers.back.set()  # the restarted peer is reachable again
+    while wiring.host.running:
+        await asyncio.sleep(0.01)
+    await wiring.dispatcher.upkeep()
+
+    assert pipeline.runs == 4
+    [execution] = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert (execution.state, execution.attempt) == (ExecutionState.SUCCEEDED, 1)
+    assert board.states[f"{GOAL}/tasks/a"] == "SUCCEEDED"
+    assert board.attempts[f"{GOAL}/tasks/a"] == 1
+
+
+@pytest.mark.parametrize("error", [
+    lambda: Unavailable("every provider failed"),  # the runtime answered: the model's error
+    lambda: DeadlineExceeded("the model took too long"),
+    lambda: AgentFailure("OUTPUT_INVALID", "not JSON"),
+])
+async def test_a_failure_the_peers_answered_with_spends_the_attempt(
+        db: DatabaseConnection, error: Callable[[], Exception]) -> None:
+    board = Board(ready("a"))
+    peers = Peers()
+    pipeline = Failing(error)
+    wiring = wire(db, board, pipeline, peers=peers)
+    scheduler = Scheduler(wiring.store, agent_repository(db), failure=at_once_failures)
+
+    await run_until_quiet(wiring, scheduler)
+
+    assert pipeline.runs == 2 and peers.waits == 0
+    executions = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert sorted((e.attempt, e.state) for e in executions) == [
+        (1, ExecutionState.FAILED), (2, ExecutionState.SUCCEEDED)]
+    assert board.attempts[f"{GOAL}/tasks/a"] == 2
+
+
+async def test_an_attempt_waits_for_unreachable_peers_only_so_long(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"))
+    pipeline = Failing(*[peer_down] * 1000)
+    wiring = wire(db, board, pipeline, peers=Peers(back=False), peer_wait=0.3)
+
+    await wiring.dispatcher.dispatch_once()
+    while wiring.host.running:
+        await asyncio.sleep(0.01)
+
+    [execution] = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert execution.state is ExecutionState.FAILED
+    assert execution.error.startswith(PEER_UNAVAILABLE)
+
+
+async def test_the_planner_hears_of_every_attempt_retries_included(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("a"))
+    rejected = lambda: AgentFailure("QUALITY_REJECTED", "too short")  # noqa: E731
+    wiring = wire(db, board, Failing(rejected, rejected))
+    scheduler = Scheduler(wiring.store, agent_repository(db), failure=at_once_failures)
+    heard: list[tuple[str, int]] = []
+    told = board._move
+
+    async def move(task: str, state: str, attempts: int, allowed: tuple[str, ...]) -> None:
+        heard.append((state, attempts))
+        await told(task, state, attempts, allowed)
+
+    board._move = move  # type: ignore[method-assign]
+
+    await run_until_quiet(wiring, scheduler)
+
+    executions = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert sorted(e.attempt for e in executions) == [1, 2, 3]
+    assert ("RUNNING", 2) in heard and ("RUNNING", 3) in heard  # each retry's start
+    assert heard[-1] == ("SUCCEEDED", 3)
+    assert board.attempts[f"{GOAL}/tasks/a"] == 3
+
+
+async def test_an_escalated_task_resumed_goes_on_counting_its_attempts(
+        db: DatabaseConnection) -> None:
+    board = Board(ready("review", role="critic"))
+    pipeline = Pipeline(failing=frozenset({"critic"}))
+    wiring = wire(db, board, pipeline)
+    await wiring.dispatcher.dispatch_once()
+    while wiring.host.running:
+        await asyncio.sleep(0.01)
+    name = f"{GOAL}/tasks/review"
+    assert (board.states[name], board.attempts[name]) == ("READY", 1)  # escalated
+
+    pipeline.failing = frozenset()  # the operator dealt with it and resumed the goal
+    await settle(wiring)
+
+    executions = (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items
+    assert sorted(e.attempt for e in executions) == [1, 2]
+    assert (board.states[name], board.attempts[name]) == ("SUCCEEDED", 2)

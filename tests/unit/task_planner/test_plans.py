@@ -113,6 +113,24 @@ async def test_a_retry_goes_back_to_ready_and_counts_attempts(plans: PlanService
     assert again.attempts == 2
 
 
+async def test_attempts_are_the_orchestrators_count_retries_it_made_without_a_start_included(
+        plans: PlanService, goal: Goal) -> None:
+    await plans.create(TENANT, "g1", PlanDraft(tasks=(task("a"), task("b", "a"))))
+    started = await plans.update_task(TENANT, "g1", "a", S.RUNNING, attempts=1)
+    assert started.attempts == 1
+    # Attempts 2 and 3 are retries of the orchestrator's own: the task stays RUNNING.
+    await plans.update_task(TENANT, "g1", "a", S.RUNNING, attempts=2)
+    await plans.update_task(TENANT, "g1", "a", S.RUNNING, attempts=3)
+    late = await plans.update_task(TENANT, "g1", "a", S.RUNNING, attempts=2)  # out of order
+    assert late.attempts == 3
+    done = await plans.update_task(TENANT, "g1", "a", S.SUCCEEDED, "done", attempts=3)
+    assert (done.state, done.attempts) == (S.SUCCEEDED, 3)
+    assert (await plans.update_task(TENANT, "g1", "a", S.SUCCEEDED, attempts=3)) == done
+    with pytest.raises(FailedPrecondition) as ended:
+        await plans.update_task(TENANT, "g1", "a", attempts=4)
+    assert ended.value.reason == "TASK_ENDED"
+
+
 async def test_a_critical_failure_sends_the_goal_back_to_planning_then_fails_it(
         plans: PlanService, goals: GoalService, goal: Goal) -> None:
     await plans.create(TENANT, "g1", DIAMOND)

@@ -54,6 +54,39 @@ async def update(stub: pb_grpc.PlannerServiceStub, task: str, state: task_pb2.Ta
     return updated
 
 
+async def test_update_task_sets_the_attempts_the_orchestrator_made(
+        stub: pb_grpc.PlannerServiceStub) -> None:
+    await stub.CreatePlan(pb.CreatePlanRequest(parent=GOAL, plan=plan_pb2.Plan(
+        complexity=1, tasks=[draft_task("only")])))
+    name = f"{GOAL}/tasks/only"
+
+    async def report(state: task_pb2.TaskState, attempts: int) -> task_pb2.Task:
+        response = await stub.UpdateTask(pb.UpdateTaskRequest(
+            task=task_pb2.Task(name=name, state=state, attempts=attempts),
+            update_mask=field_mask_pb2.FieldMask(paths=["state", "attempts"])))
+        reported: task_pb2.Task = response.task
+        return reported
+
+    assert (await report(task_pb2.TASK_STATE_RUNNING, 1)).attempts == 1
+    assert (await report(task_pb2.TASK_STATE_RUNNING, 3)).attempts == 3  # two retries later
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await report(task_pb2.TASK_STATE_RUNNING, -1)
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    decoded = from_rpc_error(caught.value)
+    assert isinstance(decoded, InvalidArgument)
+    assert [v.field for v in decoded.violations] == ["task.attempts"]
+    listed = await stub.ListTasks(pb.ListTasksRequest(parent=GOAL))
+    assert [t.attempts for t in listed.tasks] == [3]
+
+
+async def test_a_start_without_attempts_counts_one(stub: pb_grpc.PlannerServiceStub) -> None:
+    await stub.CreatePlan(pb.CreatePlanRequest(parent=GOAL, plan=plan_pb2.Plan(
+        complexity=1, tasks=[draft_task("only")])))
+    response = await stub.UpdateTask(pb.UpdateTaskRequest(  # an empty mask names every field
+        task=task_pb2.Task(name=f"{GOAL}/tasks/only", state=task_pb2.TASK_STATE_RUNNING)))
+    assert response.task.attempts == 1
+
+
 async def test_create_plan_list_tasks_and_run_them(stub: pb_grpc.PlannerServiceStub) -> None:
     plan = (await stub.CreatePlan(pb.CreatePlanRequest(parent=GOAL, plan=plan_pb2.Plan(
         complexity=3, tasks=[
