@@ -73,7 +73,7 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognition.runtime.v1 import runtime_service_pb2 as rt_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as rt_grpc
-from cognos.credentials import BearerCredentials, issue_token, read_secret
+from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES
@@ -136,8 +136,10 @@ async def mesh_session(var: pathlib.Path, env: dict[str, str]) -> AsyncIterator[
     mesh = Mesh(MeshLayout.ephemeral(var, env=env))
     await mesh.start(timeout=120)
     try:
-        token = await issue_token(mesh.envoy_address, read_secret(mesh.layout.bootstrap_key_file),
-                                  tenant=TENANT)
+        secret = read_secret(mesh.layout.bootstrap_key_file)
+        await ensure_tenant(mesh.envoy_address, await issue_token(mesh.envoy_address, secret),
+                            TENANT)
+        token = await issue_token(mesh.envoy_address, secret, tenant=TENANT)
 
         async def bearer(_request: object) -> str:
             return token

@@ -22,7 +22,7 @@ from bench.envoy_overhead import latencies, percentile
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognos.credentials import BearerCredentials, issue_token, read_secret
+from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.registry import by_name
 
@@ -40,9 +40,11 @@ async def run(calls: int, rounds: int) -> None:
         await open_mesh.start()
         await secured.start()
         try:
-            token = await issue_token(secured.envoy_address,
-                                      read_secret(secured.layout.bootstrap_key_file),
-                                      tenant=TENANT, scopes=("goals.read", "goals.write"))
+            secret = read_secret(secured.layout.bootstrap_key_file)
+            await ensure_tenant(secured.envoy_address,
+                                await issue_token(secured.envoy_address, secret), TENANT)
+            token = await issue_token(secured.envoy_address, secret, tenant=TENANT,
+                                      scopes=("goals.read", "goals.write"))
 
             async def bearer(_request: object) -> str:
                 return token

@@ -26,6 +26,7 @@ from cognos.mesh import health
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
 from cognos.mesh.processes import ManagedProcess, venv_binary
+from shared.private_files import private_directory
 from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ def free_port() -> int:
         _handed_out.add(port)
         return port
     raise OSError(f"no free port in {_PORT_RANGE}")
+
+
+def make_private_var(var_dir: pathlib.Path) -> None:
+    """Create ``var_dir`` and its data, log and run folders 0700, or tighten them to 0700: the
+    mesh's data, logs and run files (the bootstrap key among them) are their owner's only."""
+    for folder in (var_dir, *(var_dir / name for name in ("data", "log", "run"))):
+        private_directory(folder)
 
 
 def descriptor_set_path() -> pathlib.Path:
@@ -177,6 +185,7 @@ class Mesh:
         }
 
     def _plan(self) -> None:
+        make_private_var(self.var_dir)
         plan = {spec: self.layout.replica_ports(spec) for spec in self.layout.services}
         peers = {spec.name: f"127.0.0.1:{ports[0]}" for spec, ports in plan.items()}
         for spec, ports in plan.items():

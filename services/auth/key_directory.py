@@ -4,11 +4,13 @@ Layout of the directory (``COGNOS_AUTH_KEY_DIR``, by default ``<COGNOS_DATA_DIR>
 
     <kid>.pem    the Ed25519 private key, PKCS#8 PEM, mode 0600
     <kid>.json   {"kid": ..., "created": ISO-8601, "retired_at": ISO-8601 or null}, mode 0600
-    .lock        flock'ed while keys are generated or rotated
+    .lock        flock'ed while keys are generated or rotated, mode 0600
 
-Files are written to a temporary name and renamed, so a reader never sees half a key; the
-metadata is written after the PEM and a key without metadata is ignored. Replicas share the
-directory (a mounted volume or secret store) and serialise changes through the lock.
+The directory is 0700 and every file 0600, whatever the umask; looser ones are tightened when
+the keys are loaded. Files are written to a temporary name and renamed, so a reader never sees
+half a key; the metadata is written after the PEM and a key without metadata is ignored.
+Replicas share the directory (a mounted volume or secret store) and serialise changes through
+the lock.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ import logging
 import os
 import pathlib
 import re
-import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -28,6 +29,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.auth.core.signing_keys import SigningKey
+from shared.private_files import FILE_MODE, open_private, private_directory, tighten
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +47,17 @@ class KeyDirectory:
         self.path = path
 
     def _ensure(self) -> None:
-        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_directory(self.path)
 
     def load(self) -> list[SigningKey]:
-        """Every complete key in the directory; unreadable ones are skipped with a warning."""
+        """Every complete key in the directory; unreadable ones are skipped with a warning.
+        The directory and its files are tightened to 0700 and 0600 on the way."""
         if not self.path.is_dir():
             return []
+        self._ensure()
+        for file in self.path.iterdir():
+            if file.is_file():
+                tighten(file, FILE_MODE)
         keys = []
         for meta in sorted(self.path.glob("*.json")):
             try:
@@ -65,8 +72,6 @@ class KeyDirectory:
         if not _KID.match(kid) or meta.stem != kid:
             raise ValueError(f"bad kid {kid!r}")
         pem = self.path / f"{kid}.pem"
-        if stat.S_IMODE(pem.stat().st_mode) & 0o077:
-            log.warning("signing key %s is readable by other users; chmod 600 it", pem)
         private_key = serialization.load_pem_private_key(pem.read_bytes(), password=None)
         if not isinstance(private_key, Ed25519PrivateKey):
             raise ValueError("not an Ed25519 private key")
@@ -99,7 +104,7 @@ class KeyDirectory:
 
     def _write(self, target: pathlib.Path, content: bytes) -> None:
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = open_private(temporary, os.O_WRONLY | os.O_TRUNC)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
@@ -114,7 +119,7 @@ class KeyDirectory:
     def exclusive(self) -> Iterator[None]:
         """Hold the directory's lock (blocking) for the duration of the block."""
         self._ensure()
-        fd = os.open(self.path / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        fd = open_private(self.path / ".lock", os.O_WRONLY)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

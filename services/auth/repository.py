@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.auth.core.missing_tenant import tenant_not_found
 from services.auth.core.models import (
     ApiKey,
     RefreshToken,
@@ -22,6 +23,7 @@ from services.auth.core.models import (
 )
 from shared.database import (
     DatabaseConnection,
+    Entity,
     Page,
     PageRequest,
     Repository,
@@ -127,12 +129,33 @@ login_failures = sa.Table(
 )
 
 
+E = TypeVar("E", bound=Entity)
+
+
+class _InExistingTenant(Repository[E]):
+    """Resources of a tenant, created only in a tenant that exists."""
+
+    async def create_in(self, conn: AsyncConnection, entity: E) -> E:
+        """:meth:`Repository.create_in`, in an existing tenant only.
+
+        Raises:
+            NotFound: The tenant is not the caller's, or does not exist (TENANT_NOT_FOUND).
+        """
+        self.check_tenant(entity.tenant)  # another tenant's is not found, with nothing more said
+        c = tenants.c
+        found = (await conn.execute(sa.select(c.id).where(
+            c.tenant == entity.tenant, c.id == entity.tenant))).first()
+        if found is None:
+            raise tenant_not_found(entity.tenant)
+        return await super().create_in(conn, entity)
+
+
 def _email_taken(email: str) -> AlreadyExists:
     return AlreadyExists(f"a user with email {email!r} already exists",
                          reason="EMAIL_ALREADY_EXISTS", metadata={"email": email})
 
 
-class UserRepository(Repository[User]):
+class UserRepository(_InExistingTenant[User]):
     """Users, tenant-scoped; an email taken in the tenant is reported as such."""
 
     async def create(self, entity: User) -> User:
@@ -140,6 +163,7 @@ class UserRepository(Repository[User]):
 
         Raises:
             AlreadyExists: The id, or the email, is taken in the tenant.
+            NotFound: The tenant does not exist.
         """
         try:
             return await super().create(entity)
@@ -185,8 +209,9 @@ class TenantRepository(Repository[Tenant]):
         return await self.fetch_page(self.newest_first(sa.select(self.table), page), page)
 
 
-class ApiKeyRepository(Repository[ApiKey]):
-    """API keys, tenant-scoped; found across tenants only by the hash of their secret."""
+class ApiKeyRepository(_InExistingTenant[ApiKey]):
+    """API keys, tenant-scoped, created only in an existing tenant; found across tenants only
+    by the hash of their secret."""
 
     async def find_by_secret_hash(self, secret_hash: str) -> ApiKey | None:
         """The key whose secret hashes to ``secret_hash``, whatever its tenant (the secret

@@ -32,6 +32,7 @@ from services.auth.servicer import AuthServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
 from shared.database.migrate import run_migrations
+from shared.private_files import FILE_MODE, tighten
 from shared.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
@@ -85,12 +86,16 @@ def build_domain(db: DatabaseConnection, settings: Settings, *, clock: Clock = s
 async def bootstrap(settings: Settings) -> None:
     """On a fresh mesh, create the bootstrap API key (see :mod:`core.bootstrap`).
 
-    Does nothing unless ``bootstrap_key_file`` is set and missing. Runs before the server
-    serves (with its own short-lived connection, as the shared bootstrap wires servicers
-    synchronously), so once the service reports SERVING the file is there.
+    Does nothing unless ``bootstrap_key_file`` is set and missing (an existing one is
+    tightened to 0600). Runs before the server serves (with its own short-lived connection, as
+    the shared bootstrap wires servicers synchronously), so once the service reports SERVING
+    the file is there.
     """
     path = settings.bootstrap_key_file
-    if path is None or path.exists():
+    if path is None:
+        return
+    if path.exists():
+        tighten(path, FILE_MODE)
         return
     db = DatabaseConnection(settings.resolved_database_url(SPEC), schema=SPEC.package)
     try:

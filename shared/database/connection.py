@@ -2,10 +2,12 @@
 
 On PostgreSQL each service lives in its own schema (named after the service), selected through
 the connection's ``search_path``, so tables and the Alembic version table never mix. On SQLite
-each service has its own file, in WAL mode so readers do not block writers, through aiosqlite
-with the statements on the event loop's thread (:mod:`shared.database.sqlite_driver`); a
-process's transactions take turns on an asyncio lock, and a statement that finds the write
-lock held by another process is tried again without blocking the loop.
+each service has its own file (0600, in a 0700 folder, whatever the umask; SQLite gives its
+-wal and -shm files the database's mode), in WAL mode so readers do not block writers,
+through aiosqlite with the statements on the event loop's thread
+(:mod:`shared.database.sqlite_driver`); a process's transactions take turns on an asyncio
+lock, and a statement that finds the write lock held by another process is tried again
+without blocking the loop.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from shared.database.sqlite_driver import DirectConnection, DirectDbapi
+from shared.private_files import FILE_MODE, private_directory, private_file, tighten
 
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -57,7 +60,7 @@ class DatabaseConnection:
         if self.is_sqlite:
             database = self.url.database or ""
             if database and database != ":memory:":
-                pathlib.Path(database).parent.mkdir(parents=True, exist_ok=True)
+                _private_sqlite_files(pathlib.Path(database))
             if self.url.get_driver_name() == "aiosqlite":
                 kwargs["module"] = DirectDbapi()  # it waits for locks itself
             else:
@@ -107,6 +110,16 @@ class DatabaseConnection:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def _private_sqlite_files(database: pathlib.Path) -> None:
+    """The database's folder 0700 and its files 0600: created so, or tightened."""
+    private_directory(database.parent)
+    private_file(database)
+    for suffix in ("-wal", "-shm", "-journal"):
+        companion = database.with_name(database.name + suffix)
+        if companion.exists():
+            tighten(companion, FILE_MODE)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

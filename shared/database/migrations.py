@@ -24,6 +24,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from shared.database.connection import DatabaseConnection
+from shared.private_files import open_private
 
 
 def alembic_config(script_location: pathlib.Path) -> Config:
@@ -60,7 +61,8 @@ async def _sqlite_migration_lock(db: DatabaseConnection) -> AsyncIterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate.lock", "a") as handle:
+    lock = open_private(pathlib.Path(f"{database}.migrate.lock"), os.O_WRONLY)
+    with open(lock, "a") as handle:
         await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
         try:
             yield

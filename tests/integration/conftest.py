@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from cognos import rest
-from cognos.credentials import BearerCredentials, issue_token, read_secret
+from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.names import request_tenant
 
@@ -27,9 +27,12 @@ class Tokens:
         self._cache: dict[tuple[str, tuple[str, ...]], str] = {}
 
     async def for_tenant(self, tenant: str, scopes: tuple[str, ...] = ()) -> str:
-        """A token acting in ``tenant`` with ``scopes`` (empty: every scope)."""
+        """A token acting in ``tenant`` (created if need be) with ``scopes`` (empty: every
+        scope); an empty ``tenant`` is the platform's own."""
         key = (tenant, scopes)
         if key not in self._cache:
+            if tenant:
+                await ensure_tenant(self._address, await self.for_tenant(""), tenant)
             self._cache[key] = await issue_token(self._address, self._secret, tenant=tenant,
                                                  scopes=scopes)
         return self._cache[key]

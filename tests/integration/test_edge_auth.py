@@ -1,7 +1,8 @@
 """Authentication at the edge, over a real Envoy and real servers, on SQLite and PostgreSQL:
 no token, an expired, tampered or revoked token or key are UNAUTHENTICATED; a token without
-the method's scope is PERMISSION_DENIED; signing-key rotation keeps old tokens working only
-inside the overlap window; repeated bad sign-ins are throttled."""
+the method's scope is PERMISSION_DENIED; a token is issued only for scopes its principal holds
+and in a tenant that exists; signing-key rotation keeps old tokens working only inside the
+overlap window; repeated bad sign-ins are throttled."""
 
 from __future__ import annotations
 
@@ -23,10 +24,12 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos import rest
+from cognos.credentials import ensure_tenant, issue_token
 from cognos.mesh import health
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from services.auth.key_directory import KeyDirectory
 from shared.registry import by_name
+from shared.rpc_status import from_rpc_error
 from tests.helpers import assert_eventually
 
 AUTH, PLANNER, AUDIT = by_name("auth"), by_name("task-planner"), by_name("audit-log")
@@ -70,6 +73,14 @@ async def channel(secured_mesh: Mesh) -> AsyncIterator[grpc.aio.Channel]:
 @pytest.fixture
 async def platform_key(secured_mesh: Mesh) -> str:
     return secured_mesh.layout.bootstrap_key_file.read_text().strip()
+
+
+@pytest.fixture
+async def tenant(secured_mesh: Mesh, platform_key: str, tenant: str) -> str:
+    """A fresh tenant, created in the secured mesh."""
+    address = secured_mesh.envoy_address
+    await ensure_tenant(address, await issue_token(address, platform_key), tenant)
+    return tenant
 
 
 async def list_goals(channel: grpc.aio.Channel, tenant: str,
@@ -232,3 +243,33 @@ async def test_rotation_keeps_old_tokens_only_inside_the_overlap(
 
     await assert_eventually(old_token_refused, timeout=OVERLAP_SECONDS + 45, interval=0.5,
                             message="the old key's tokens fail after the overlap")
+
+
+async def test_a_token_for_scopes_the_key_does_not_hold_is_refused_naming_them(
+        secured_mesh: Mesh, channel: grpc.aio.Channel, platform_key: str, tenant: str) -> None:
+    admin = await issue(channel, platform_key, tenant, ("apiKeys.write",))
+    created = await auth_grpc.AuthServiceStub(channel).CreateApiKey(auth_pb.CreateApiKeyRequest(
+        parent=f"tenants/{tenant}", api_key=api_key_pb2.ApiKey(
+            display_name="reader", scopes=["goals.read"])), timeout=10, metadata=bearer(admin))
+
+    error = await expect_code(grpc.StatusCode.PERMISSION_DENIED,
+                              issue(channel, created.secret, scopes=("goals.read", "goals.write")))
+    status, body = await asyncio.to_thread(
+        rest.call, f"http://{secured_mesh.envoy_address}", "POST", "/v1/tokens",
+        {"apiKey": {"secret": created.secret}, "scopes": ["goals.write"]})
+
+    assert from_rpc_error(error).metadata == {"scopes": "goals.write"}
+    assert status == 403 and "goals.write" in body["message"], body
+    assert body["details"][0]["reason"] == "SCOPES_NOT_HELD", body
+    assert body["details"][0]["metadata"] == {"scopes": "goals.write"}, body
+
+
+async def test_no_token_acts_in_a_tenant_that_does_not_exist(
+        channel: grpc.aio.Channel, platform_key: str, tenant: str) -> None:
+    missing = f"{tenant}-missing"
+
+    error = await expect_code(grpc.StatusCode.NOT_FOUND, issue(channel, platform_key, missing))
+
+    refused = from_rpc_error(error)
+    assert (refused.reason, refused.metadata) == ("TENANT_NOT_FOUND",
+                                                  {"tenant": f"tenants/{missing}"})

@@ -30,7 +30,7 @@ from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
 from cognition.runtime.v1 import completion_pb2
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
-from cognos.credentials import BearerCredentials, issue_token, read_secret
+from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.names import request_tenant
 from tests.helpers import assert_eventually
@@ -66,6 +66,8 @@ async def channel(runs: Mesh) -> AsyncIterator[grpc.aio.Channel]:
     async def token_for(request: Any) -> str | None:
         tenant = request_tenant(request)
         if tenant and tenant not in cache:
+            await ensure_tenant(runs.envoy_address, await issue_token(runs.envoy_address, secret),
+                                tenant)
             cache[tenant] = await issue_token(runs.envoy_address, secret, tenant=tenant)
         return cache.get(tenant)
 

@@ -15,7 +15,7 @@ from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as orch_grpc
 from cognition.planner.v1 import goal_pb2, plan_pb2, task_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognos.credentials import BearerCredentials, issue_token, read_secret
+from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES
@@ -49,8 +49,10 @@ async def pg_mesh(postgres_url: str, tmp_path_factory: pytest.TempPathFactory
 
 async def test_two_orchestrators_share_a_goal_on_postgres_without_running_a_task_twice(
         pg_mesh: Mesh) -> None:
-    token = await issue_token(pg_mesh.envoy_address,
-                              read_secret(pg_mesh.layout.bootstrap_key_file), tenant=TENANT)
+    secret = read_secret(pg_mesh.layout.bootstrap_key_file)
+    await ensure_tenant(pg_mesh.envoy_address, await issue_token(pg_mesh.envoy_address, secret),
+                        TENANT)
+    token = await issue_token(pg_mesh.envoy_address, secret, tenant=TENANT)
 
     async def bearer(_request: object) -> str:
         return token

@@ -4,8 +4,8 @@ A fresh mesh has no users and no keys, and every call but sign-in needs a token.
 start the auth service therefore creates the platform tenant and, in it, an API key holding
 every scope, and writes the key's secret to a file only the service's user can read. The
 operator exchanges it for tokens (in any tenant: it is a platform key) to create tenants, users
-and narrower keys, then revokes it. While the file exists nothing is done, so restarts never
-rotate the key; deleting the file makes the next start create a new one.
+and narrower keys, then revokes it. While the file exists nothing is done but tightening it to
+0600, so restarts never rotate the key; deleting the file makes the next start create a new one.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from services.auth.core.models import ApiKey, Tenant
 from services.auth.core.scopes import ALL_SCOPES
 from services.auth.core.tenants import TenantService
 from shared.errors import AlreadyExists, NotFound
+from shared.private_files import FILE_MODE, private_directory, tighten
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,15 @@ def write_secret(path: pathlib.Path, secret: str) -> None:
     """Write ``secret`` to ``path`` atomically, readable by its owner only (0600).
 
     The secret goes to a temporary file of the same directory (created 0600), which then
-    replaces ``path``: readers see no file or the whole secret, never a part of it.
+    replaces ``path``: readers see no file or the whole secret, never a part of it. A missing
+    directory is created 0700.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.exists():
+        private_directory(path.parent)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="ascii") as file:
-            os.fchmod(file.fileno(), 0o600)
+            os.fchmod(file.fileno(), FILE_MODE)
             file.write(secret)
             file.flush()
             os.fsync(file.fileno())
@@ -68,7 +71,8 @@ class BootstrapKey:
 
     async def ensure(self, path: pathlib.Path) -> ApiKey | None:
         """Unless ``path`` exists: make sure the platform tenant exists, create an API key in
-        it with every scope, and write the key's secret to ``path`` (0600).
+        it with every scope, and write the key's secret to ``path`` (0600). An existing
+        ``path`` is only tightened to 0600.
 
         Returns:
             The created key, or None when ``path`` already existed.
@@ -77,6 +81,7 @@ class BootstrapKey:
             OSError: ``path`` cannot be written; the key just created is revoked.
         """
         if path.exists():
+            tighten(path, FILE_MODE)
             return None
         await self._ensure_platform_tenant()
         key, secret = await self._create_key()

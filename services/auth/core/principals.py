@@ -6,8 +6,8 @@ verification all ask here, so disabling a user, revoking a key or suspending a t
 effect on tokens already issued too.
 
 A principal acts in its own tenant, except the principals of the platform tenant (the
-operators of the mesh), which may act in any tenant: their tokens then name that tenant while
-the subject stays theirs.
+operators of the mesh), which may act in any tenant that exists: their tokens then name that
+tenant while the subject stays theirs.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Protocol
 
 from services.auth.core.access_tokens import TOKEN_REVOKED
 from services.auth.core.api_keys import ApiKeyService
+from services.auth.core.missing_tenant import tenant_not_found
 from services.auth.core.models import ApiKey, Tenant, TenantState, User, UserState
 from services.auth.core.scopes import scopes_for_roles
 from shared import names
@@ -90,13 +91,13 @@ class Principals:
 
     async def check_tenant(self, tenant: str) -> None:
         """Raises:
-        FailedPrecondition: The tenant is suspended (TENANT_SUSPENDED). A tenant without a
-            record (users can be created before it) is not.
+        NotFound: The tenant does not exist (TENANT_NOT_FOUND).
+        FailedPrecondition: The tenant is suspended (TENANT_SUSPENDED).
         """
         try:
             record = await self._tenants.get(tenant, tenant)
         except NotFound:
-            return
+            raise tenant_not_found(tenant) from None
         if record.state == TenantState.SUSPENDED:
             raise FailedPrecondition(f"tenant {tenant!r} is suspended", reason=TENANT_SUSPENDED)
 
@@ -105,6 +106,7 @@ class Principals:
 
         Raises:
             FailedPrecondition: The user is disabled (USER_DISABLED) or the tenant suspended.
+            NotFound: The tenant does not exist.
         """
         if user.state == UserState.DISABLED:
             raise FailedPrecondition("the user is disabled", reason=USER_DISABLED)
@@ -118,6 +120,7 @@ class Principals:
         Raises:
             Unauthenticated: The key is revoked or expired.
             FailedPrecondition: The tenant is suspended.
+            NotFound: The tenant does not exist.
         """
         self._api_keys.check_usable(key)
         await self.check_tenant(key.tenant)
@@ -130,7 +133,8 @@ class Principals:
         Raises:
             PermissionDenied: Only platform principals may act in another tenant
                 (OTHER_TENANT_DENIED).
-            FailedPrecondition: That tenant is suspended. A tenant without a record is not.
+            NotFound: That tenant does not exist (TENANT_NOT_FOUND).
+            FailedPrecondition: That tenant is suspended.
         """
         if not tenant or tenant == grant.tenant:
             return grant
@@ -144,8 +148,8 @@ class Principals:
         """The current grant of the principal named ``subject``, acting in ``tenant``.
 
         Raises:
-            Unauthenticated: It no longer exists (PRINCIPAL_NOT_FOUND), is a revoked or expired
-                key, or may not act in ``tenant``.
+            Unauthenticated: It or a tenant no longer exists (PRINCIPAL_NOT_FOUND), is a
+                revoked or expired key, or may not act in ``tenant``.
             FailedPrecondition: A disabled user, or a suspended tenant.
         """
         home, collection, id_ = _split(subject)

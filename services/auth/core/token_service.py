@@ -4,8 +4,10 @@ A sign-in returns an access token (a short-lived JWT, see :mod:`access_tokens`) 
 refresh token (``cogr_`` + 32 random bytes; only its SHA-256 is stored). Refresh tokens rotate:
 each is single use, and presenting one a second time revokes its whole family.
 
-A sign-in may name the tenant its tokens act in (``acting_tenant``): only platform principals
-may name another than their own (see :mod:`principals`); refreshes keep acting there.
+A sign-in may narrow its tokens to some of the scopes its principal holds (asking for one it
+does not hold is refused), and may name the tenant they act in (``acting_tenant``): only
+platform principals may name another than their own (see :mod:`principals`). Refreshes keep
+acting there, with the scopes of the sign-in that the principal still holds.
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from services.auth.core.login_throttle import LoginThrottle
 from services.auth.core.models import RefreshToken, TokenPair, User
 from services.auth.core.passwords import PasswordHashing
 from services.auth.core.principals import Grant, Principals
-from services.auth.core.scopes import unknown_scopes
-from shared.errors import FieldViolation, InvalidArgument, Unauthenticated
+from services.auth.core.scopes import format_scope, unknown_scopes
+from shared.errors import FieldViolation, InvalidArgument, PermissionDenied, Unauthenticated
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ REFRESH_TOKEN_INVALID = "REFRESH_TOKEN_INVALID"
 REFRESH_TOKEN_EXPIRED = "REFRESH_TOKEN_EXPIRED"
 REFRESH_TOKEN_REVOKED = "REFRESH_TOKEN_REVOKED"
 REFRESH_TOKEN_REUSED = "REFRESH_TOKEN_REUSED"
+SCOPES_NOT_HELD = "SCOPES_NOT_HELD"
 
 
 class UserByEmail(Protocol):
@@ -96,6 +99,22 @@ def _requested(scopes: Sequence[str]) -> frozenset[str] | None:
     return frozenset(scopes) if scopes else None
 
 
+def _held(grant: Grant, requested: frozenset[str] | None) -> frozenset[str]:
+    """The scopes a sign-in's tokens carry: every one ``grant`` holds, or those requested.
+
+    Raises:
+        PermissionDenied: A requested scope is not held (SCOPES_NOT_HELD, naming them in the
+            message and in ErrorInfo ``scopes``, space-separated).
+    """
+    if requested is None:
+        return grant.scopes
+    missing = format_scope(requested - grant.scopes)
+    if missing:
+        raise PermissionDenied(f"{grant.subject} does not hold the scopes {missing}",
+                               reason=SCOPES_NOT_HELD, metadata={"scopes": missing})
+    return requested
+
+
 class TokenService:
     """Issues, refreshes and revokes tokens.
 
@@ -143,7 +162,9 @@ class TokenService:
             Unauthenticated: Wrong email or password (INVALID_CREDENTIALS; which one is not
                 revealed).
             FailedPrecondition: The user is disabled or a tenant suspended.
-            PermissionDenied: A user outside the platform tenant names another tenant.
+            PermissionDenied: A user outside the platform tenant names another tenant, or a
+                requested scope is not the user's (SCOPES_NOT_HELD).
+            NotFound: ``acting_tenant`` does not exist.
         """
         requested = _requested(scopes)
         email = email.lower()
@@ -154,8 +175,9 @@ class TokenService:
             await self._throttle.failed(tenant, email)
             raise Unauthenticated("wrong email or password", reason=INVALID_CREDENTIALS)
         await self._throttle.succeeded(tenant, email)
-        grant = await self._principals.for_user(user)
-        return await self._issue(await self._principals.act_in(grant, acting_tenant), requested)
+        grant = await self._principals.act_in(await self._principals.for_user(user),
+                                              acting_tenant)
+        return await self._issue(grant, _held(grant, requested))
 
     async def sign_in_with_api_key(self, secret: str, scopes: Sequence[str] = (),
                                    acting_tenant: str = "") -> TokenPair:
@@ -167,12 +189,15 @@ class TokenService:
             Unauthenticated: No such key (API_KEY_INVALID), or it is revoked (API_KEY_REVOKED)
                 or expired (API_KEY_EXPIRED).
             FailedPrecondition: A tenant is suspended.
-            PermissionDenied: A key outside the platform tenant names another tenant.
+            PermissionDenied: A key outside the platform tenant names another tenant, or a
+                requested scope is not the key's (SCOPES_NOT_HELD).
+            NotFound: ``acting_tenant`` does not exist.
         """
         requested = _requested(scopes)
         key = await self._api_keys.authenticate(secret)
-        grant = await self._principals.for_api_key(key)
-        return await self._issue(await self._principals.act_in(grant, acting_tenant), requested)
+        grant = await self._principals.act_in(await self._principals.for_api_key(key),
+                                              acting_tenant)
+        return await self._issue(grant, _held(grant, requested))
 
     async def refresh(self, refresh_token: str) -> TokenPair:
         """A new token pair for a refresh token, which stops working.
@@ -203,7 +228,8 @@ class TokenService:
         if stored.expire_time <= now:
             raise Unauthenticated("the refresh token expired", reason=REFRESH_TOKEN_EXPIRED)
         grant = await self._principals.resolve(stored.tenant, stored.subject)
-        return await self._issue(grant, frozenset(stored.scopes), stored.family)
+        # The principal may have lost some of the scopes since: the new tokens carry the rest.
+        return await self._issue(grant, grant.scopes & frozenset(stored.scopes), stored.family)
 
     async def revoke(self, token: str) -> None:
         """Revoke an access token (until it expires) or a refresh token (with its family).
@@ -236,9 +262,8 @@ class TokenService:
         """Revoke every refresh token family of a principal (e.g. a deleted user)."""
         await self._refresh_tokens.revoke_subject(tenant, subject, self._clock())
 
-    async def _issue(self, grant: Grant, requested: frozenset[str] | None,
+    async def _issue(self, grant: Grant, scopes: frozenset[str],
                      family: str | None = None) -> TokenPair:
-        scopes = grant.scopes if requested is None else grant.scopes & requested
         access = self._signer.sign(grant.subject, grant.tenant, scopes, grant.not_after)
         now = self._clock()
         expire = now + self._refresh_ttl

@@ -1,5 +1,6 @@
 """Fixtures of the auth service's unit tests: a migrated SQLite database, a clock the tests
-move, and the auth domain wired to both (with cheap password hashing)."""
+move, and the auth domain wired to both (with cheap password hashing), with or without the
+tenants the tests use."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from services.auth.core.passwords import PasswordHashing
 from services.auth.server import MIGRATIONS, AuthDomain, build_domain
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
-from tests.unit.auth.support import HASHER, FakeClock
+from tests.unit.auth.support import HASHER, TENANTS, FakeClock, add_tenants
 
 
 @pytest.fixture
@@ -36,5 +37,13 @@ def settings(tmp_path: pathlib.Path) -> Settings:
 
 
 @pytest.fixture
-def domain(db: DatabaseConnection, settings: Settings, clock: FakeClock) -> AuthDomain:
+def bare_domain(db: DatabaseConnection, settings: Settings, clock: FakeClock) -> AuthDomain:
+    """The domain over a database without tenants."""
     return build_domain(db, settings, clock=clock, passwords=PasswordHashing(HASHER))
+
+
+@pytest.fixture
+async def domain(bare_domain: AuthDomain, db: DatabaseConnection) -> AuthDomain:
+    """The domain over a database with the TENANTS."""
+    await add_tenants(db, *TENANTS)
+    return bare_domain

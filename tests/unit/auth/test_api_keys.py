@@ -74,11 +74,13 @@ async def test_create_refuses_unknown_scopes_and_past_expiry(domain: AuthDomain,
 async def test_the_api_key_grant_issues_a_token_with_the_keys_scopes(domain: AuthDomain) -> None:
     _, secret = await domain.api_keys.create(new_key())
 
-    pair = await domain.tokens.sign_in_with_api_key(secret, ["goals.read", "goals.write"])
+    every = await domain.tokens.sign_in_with_api_key(secret)
+    narrowed = await domain.tokens.sign_in_with_api_key(secret, ["goals.read"])
 
-    principal = await domain.verifier.verify(pair.access_token)
+    principal = await domain.verifier.verify(every.access_token)
     assert principal.subject == "tenants/acme/apiKeys/ci"
-    assert (principal.tenant, principal.scopes) == ("acme", frozenset({"goals.read"}))
+    assert (principal.tenant, principal.scopes) == ("acme", frozenset(SCOPES))
+    assert (await domain.verifier.verify(narrowed.access_token)).scopes == {"goals.read"}
 
 
 async def test_wrong_secrets_are_refused(domain: AuthDomain) -> None:

@@ -23,7 +23,9 @@ def mode_of(path: pathlib.Path) -> int:
 
 
 async def test_the_first_start_creates_the_platform_tenant_and_an_all_scope_key(
-        domain: AuthDomain, tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture) -> None:
+        bare_domain: AuthDomain, tmp_path: pathlib.Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    domain = bare_domain
     caplog.set_level(logging.DEBUG)
     path = tmp_path / "secrets" / "nested" / "bootstrap.key"
 

@@ -15,7 +15,7 @@ from services.auth.server import MIGRATIONS, AuthDomain, build_domain
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
 from shared.errors import ResourceExhausted, Unauthenticated
-from tests.unit.auth.support import HASHER, PASSWORD, FakeClock, add_user
+from tests.unit.auth.support import HASHER, PASSWORD, TENANTS, FakeClock, add_tenants, add_user
 
 pytestmark = pytest.mark.postgres
 
@@ -25,6 +25,7 @@ async def pg_domain(postgres_url: str, postgres_schema: str, tmp_path: pathlib.P
                     clock: FakeClock) -> AsyncIterator[AuthDomain]:
     db = DatabaseConnection(postgres_url, schema=postgres_schema)
     await upgrade(db, MIGRATIONS)
+    await add_tenants(db, *TENANTS)
     yield build_domain(db, Settings(mesh={"data_dir": str(tmp_path)}), clock=clock,
                        passwords=PasswordHashing(HASHER))
     await db.dispose()

@@ -7,14 +7,13 @@ import time
 import jwt
 import pytest
 
-from services.auth.core.models import ApiKey, Role, Tenant, TenantState
+from services.auth.core.models import ApiKey, Role
 from services.auth.core.scopes import ALL_SCOPES
 from services.auth.core.signing_keys import ALGORITHM
-from services.auth.repository import tenant_repository
 from services.auth.server import AuthDomain
 from shared.database import DatabaseConnection
 from shared.errors import FailedPrecondition, PermissionDenied, Unauthenticated
-from tests.unit.auth.support import PASSWORD, add_user
+from tests.unit.auth.support import PASSWORD, add_user, suspend
 
 
 async def new_key(domain: AuthDomain, tenant: str, key_id: str = "ops") -> str:
@@ -81,8 +80,7 @@ async def test_a_suspended_tenant_cannot_be_acted_in_even_by_the_platform(
     secret = await new_key(domain, "system")
     pair = await domain.tokens.sign_in_with_api_key(secret, acting_tenant="acme")
 
-    await tenant_repository(db).create(Tenant(tenant="acme", id="acme", display_name="Acme",
-                                              state=TenantState.SUSPENDED))
+    await suspend(db, "acme")
 
     with pytest.raises(FailedPrecondition) as refused:
         await domain.tokens.sign_in_with_api_key(secret, acting_tenant="acme")

@@ -94,6 +94,8 @@ async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCapt
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuthServiceStub(channel)
+            await stub.CreateTenant(pb.CreateTenantRequest(
+                tenant_id="acme", tenant=tenant_pb2.Tenant(display_name="Acme")))
             await stub.CreateUser(pb.CreateUserRequest(
                 parent="tenants/acme", user_id="ada", password=PASSWORD,
                 user=user_pb2.User(display_name="Ada", email="ada@example.com",
@@ -192,7 +194,9 @@ async def test_a_fresh_mesh_is_usable_with_the_bootstrap_key(tmp_path: pathlib.P
             assert (principal.subject, principal.tenant, set(principal.scopes)) == (
                 "tenants/system/apiKeys/bootstrap-admin", "system", ALL_SCOPES)
 
-            # The platform key mints a token acting in tenant acme.
+            # The platform key mints a token acting in tenant acme, once it exists.
+            await stub.CreateTenant(pb.CreateTenantRequest(
+                tenant_id="acme", tenant=tenant_pb2.Tenant(display_name="Acme")))
             acme = await stub.IssueToken(pb.IssueTokenRequest(
                 api_key=pb.ApiKeyGrant(secret=secret), tenant="tenants/acme",
                 scopes=["goals.write"]))

@@ -10,13 +10,12 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from services.auth.core.models import Role, Tenant, TenantState, User, UserState
+from services.auth.core.models import Role, User, UserState
 from services.auth.core.scopes import scopes_for_roles
-from services.auth.repository import tenant_repository
 from services.auth.server import AuthDomain
 from shared.database import DatabaseConnection
 from shared.errors import FailedPrecondition, InvalidArgument, Unauthenticated
-from tests.unit.auth.support import PASSWORD, FakeClock, add_user
+from tests.unit.auth.support import PASSWORD, FakeClock, add_user, suspend
 
 
 async def sign_in(domain: AuthDomain, email: str = "ada@example.com", password: str = PASSWORD,
@@ -59,7 +58,7 @@ async def test_the_password_grant_issues_a_token_the_verifier_accepts(
 async def test_requested_scopes_narrow_the_token(domain: AuthDomain) -> None:
     await add_user(domain, roles=(Role.VIEWER,))
 
-    token = await sign_in(domain, scopes=("goals.read", "goals.write"))
+    token = await sign_in(domain, scopes=("goals.read",))
 
     assert (await domain.verifier.verify(token)).scopes == {"goals.read"}
     with pytest.raises(InvalidArgument) as error:
@@ -103,8 +102,7 @@ async def test_a_disabled_user_or_suspended_tenant_gets_no_token(
 
     await domain.users.update("acme", "ada", {"state": UserState.ACTIVE})
     token = await sign_in(domain)
-    await tenant_repository(db).create(Tenant(tenant="acme", id="acme", display_name="Acme",
-                                              state=TenantState.SUSPENDED))
+    await suspend(db, "acme")
     with pytest.raises(FailedPrecondition) as suspended:
         await sign_in(domain)
     assert suspended.value.reason == "TENANT_SUSPENDED"

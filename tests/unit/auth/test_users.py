@@ -11,6 +11,7 @@ from services.auth.core.users import UserService
 from services.auth.repository import user_repository
 from shared.database import DatabaseConnection, PageRequest
 from shared.errors import Aborted, AlreadyExists, NotFound
+from tests.unit.auth.support import add_tenants
 
 # Cheap parameters: the tests check what is stored, not argon2's cost.
 HASHER = argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -25,7 +26,8 @@ def make_user(user_id: str = "u1", tenant: str = "acme", **fields: object) -> Us
 
 
 @pytest.fixture
-def service(db: DatabaseConnection) -> UserService:
+async def service(db: DatabaseConnection) -> UserService:
+    await add_tenants(db, "acme", "other")
     return UserService(user_repository(db), PasswordHashing(HASHER))
 
 

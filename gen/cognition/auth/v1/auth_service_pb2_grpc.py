@@ -143,7 +143,8 @@ class AuthServiceServicer:
 
     def CreateUser(self, request, context):
         """Creates a user. Returns INVALID_ARGUMENT for a bad user or password, ALREADY_EXISTS when
-        user_id or the email is taken.
+        user_id or the email is taken, NOT_FOUND (reason TENANT_NOT_FOUND) when the parent tenant
+        does not exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -205,7 +206,8 @@ class AuthServiceServicer:
 
     def CreateApiKey(self, request, context):
         """Creates an API key; the response carries the secret, which is never shown again.
-        Returns INVALID_ARGUMENT for a bad key, ALREADY_EXISTS when api_key_id is taken.
+        Returns INVALID_ARGUMENT for a bad key, ALREADY_EXISTS when api_key_id is taken, NOT_FOUND
+        (reason TENANT_NOT_FOUND) when the parent tenant does not exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -239,7 +241,10 @@ class AuthServiceServicer:
         API_KEY_REVOKED, API_KEY_EXPIRED), FAILED_PRECONDITION for a disabled user or a suspended
         tenant, INVALID_ARGUMENT for an unknown scope, RESOURCE_EXHAUSTED (with google.rpc.RetryInfo)
         after 5 failed password attempts for one user within 5 minutes, until that window passes,
-        PERMISSION_DENIED when a principal outside the platform tenant names another tenant.
+        PERMISSION_DENIED when a principal outside the platform tenant names another tenant or when
+        it asks for scopes it does not hold (reason SCOPES_NOT_HELD, the scopes in ErrorInfo
+        metadata `scopes`), NOT_FOUND (reason TENANT_NOT_FOUND) when the tenant it names does not
+        exist.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
