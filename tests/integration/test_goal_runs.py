@@ -188,6 +188,7 @@ async def test_retry_a_task_that_fails_twice_then_succeeds(
                                            execution_pb2.EXECUTION_STATE_FAILED,
                                            execution_pb2.EXECUTION_STATE_SUCCEEDED]
     assert [e.attempt for e in attempts] == [1, 2, 3]
+    assert work.attempts == 3  # the planner's count is the executions'
     assert attempts[1].start_time.ToDatetime() > attempts[0].end_time.ToDatetime()  # backoff
     assert work.result == "three lines"
 
