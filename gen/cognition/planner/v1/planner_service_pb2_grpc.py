@@ -221,12 +221,13 @@ class PlannerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdateTask(self, request, context):
-        """Updates a task of the goal's current plan: its state and/or result, named in update_mask.
-        Only the allowed transitions are accepted (READY -> RUNNING, RUNNING -> SUCCEEDED, FAILED or
-        READY for a retry, FAILED -> SKIPPED, any unfinished state -> CANCELLED, SKIPPED only for
-        non-critical tasks); dependents become READY and the goal's state follows its tasks.
-        Returns INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for a transition that is not
-        allowed (reason TASK_TRANSITION_NOT_ALLOWED, or TASK_CRITICAL for skipping a critical task).
+        """Updates a task of the goal's current plan: its state, result and/or attempts, named in
+        update_mask. Only the allowed transitions are accepted (READY -> RUNNING, RUNNING ->
+        SUCCEEDED, FAILED or READY for a retry, FAILED -> SKIPPED, any unfinished state ->
+        CANCELLED, SKIPPED only for non-critical tasks); dependents become READY and the goal's
+        state follows its tasks. Returns INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION for a
+        transition that is not allowed (reason TASK_TRANSITION_NOT_ALLOWED, or TASK_CRITICAL for
+        skipping a critical task) or a change of an ended task's result or attempts (TASK_ENDED).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
