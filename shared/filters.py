@@ -1,85 +1,372 @@
-"""List filters of the contracts, a small subset of AIP-160: ``field = "text"`` or
-``field = ENUM_VALUE`` terms joined by ``AND``, each field at most once; inside quotes a
-backslash escapes the next character (``\\"``, ``\\\\``). Every problem is an INVALID_ARGUMENT
-naming ``filter``."""
+"""List filters: the one implementation of the grammar every List's ``filter`` takes.
+
+The grammar, a subset of AIP-160: terms joined by ``AND`` (no OR, NOT or parentheses), each
+field at most once. A term is ``field = value`` or ``field != value``, or ``field:value``
+("has") on a repeated field; a map field is filtered by key, ``labels.team = "sre"``. A value
+is ``"quoted text"`` (a backslash escapes the next character: ``\\"``, ``\\\\``), an
+``ENUM_VALUE`` or ``true``/``false``, as the field's kind requires.
+
+Each List declares its fields once, in a :class:`FilterSpec`; ``spec.parse(text, tenant)``
+gives a :class:`Filter`, which becomes SQLAlchemy where-clauses (:meth:`Filter.where`) or
+matches objects in memory (:meth:`Filter.matches`). Every problem is an INVALID_ARGUMENT
+naming ``filter``: a filter is never ignored.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import enum
+import json
 import re
-from collections.abc import Collection
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+import sqlalchemy as sa
 
 from shared.errors import InvalidArgument
-from shared.protos import enum_from_proto
 
-D = TypeVar("D", bound=enum.Enum)
+_TERM = re.compile(
+    r'\s*(?P<field>[A-Za-z_][A-Za-z0-9_]*)(?:\.(?P<key>[^\s=!:"]+))?\s*(?P<op>!=|=|:)\s*'
+    r'(?:"(?P<text>(?:[^"\\]|\\.)*)"|(?P<word>[A-Za-z_][A-Za-z0-9_]*))\s*', re.DOTALL)
+_AND = re.compile(r"AND(?=\s)\s*")
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_EQUALITY = ("=", "!=")
 
-_AND = re.compile(r"AND(?=\s)")
-_ESCAPE = re.compile(r"\\(.)")
-_VALUE = r'\s*=\s*(?:"(?P<text>(?:[^"\\]|\\.)*)"|(?P<enum>[A-Z][A-Z0-9_]*))\s*'
+
+def _refuse(problem: str) -> InvalidArgument:
+    return InvalidArgument.for_field("filter", problem)
 
 
-def parse_filter(text: str, fields: str, enum_fields: Collection[str], usage: str
-                 ) -> dict[str, str]:
-    """The terms of ``text`` as ``{field: value}``.
+@dataclasses.dataclass(frozen=True)
+class Literal:
+    """A value as written in a term: quoted text, or a bare word (an enum value, true, false)."""
+
+    text: str
+    quoted: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Term:
+    """One parsed term: ``field`` as declared, the map ``key`` (else empty), the operator and
+    the value as the field's kind typed it."""
+
+    field: str
+    kind: FieldKind
+    key: str
+    operator: str
+    value: Any
+
+    @property
+    def column(self) -> str:
+        return self.kind.column or self.field
+
+
+class FieldKind(Protocol):
+    """How one filterable field is written and compared."""
+
+    @property
+    def column(self) -> str:
+        """The column (and attribute) compared; empty means the field's name."""
+        ...
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        """The operators the field takes."""
+        ...
+
+    @property
+    def keyed(self) -> bool:
+        """Whether the field is written ``field.<key>`` (a map)."""
+        ...
+
+    def accepts_key(self, key: str) -> bool:
+        """Whether ``field.<key>`` may be written with ``key`` (empty: no key)."""
+        ...
+
+    def describe(self, name: str) -> str:
+        """The term's form for usage messages (``state = GOAL_STATE_…``)."""
+        ...
+
+    def value(self, literal: Literal, tenant: str, name: str) -> Any:
+        """The typed value; raises InvalidArgument (naming ``filter``) when it does not fit."""
+        ...
+
+    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
+        """The where-clause of ``term`` on ``column`` (the table's column)."""
+        ...
+
+    def test(self, actual: Any, term: Term) -> bool:
+        """Whether ``actual`` (the object's attribute) satisfies ``term``."""
+        ...
+
+
+def _text(literal: Literal, name: str) -> str:
+    if not literal.quoted:
+        raise _refuse(f'{name} takes quoted text, e.g. {name} = "{literal.text}"')
+    return literal.text
+
+
+class _Compared:
+    """Kinds compared by equality (``=``) or its negation (``!=``), without a key."""
+
+    keyed = False
+
+    def accepts_key(self, key: str) -> bool:
+        return not key
+
+    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
+        result: sa.ColumnElement[bool] = (column == term.value if term.operator == "="
+                                          else column != term.value)
+        return result
+
+    def test(self, actual: Any, term: Term) -> bool:
+        return bool(actual == term.value) == (term.operator == "=")
+
+
+@dataclasses.dataclass(frozen=True)
+class Text(_Compared):
+    """A string field compared whole: ``role = "executor"``."""
+
+    column: str = ""
+    operators: tuple[str, ...] = _EQUALITY
+
+    def describe(self, name: str) -> str:
+        return f'{name} = "…"'
+
+    def value(self, literal: Literal, tenant: str, name: str) -> str:
+        return _text(literal, name)
+
+
+def _enum_value(proto_enum: Any, domain_enum: type[enum.Enum], literal: Literal,
+                name: str) -> enum.Enum:
+    """``GOAL_STATE_RUNNING`` -> ``GoalState.RUNNING``."""
+    prefix = _enum_prefix(proto_enum)
+    known = [v.name for v in proto_enum.DESCRIPTOR.values if v.number != 0]
+    expected = f"one of {', '.join(known)}"
+    if literal.quoted:
+        raise _refuse(f"{name} takes an enum value, not quoted text: {expected}")
+    if literal.text not in known:
+        raise _refuse(f"{literal.text} is not a value of {name}; expected {expected}")
+    try:
+        return domain_enum(literal.text.removeprefix(prefix))
+    except ValueError as error:
+        raise _refuse(f"{literal.text} is not a value of {name}; expected {expected}") from error
+
+
+def _enum_prefix(proto_enum: Any) -> str:
+    """``GoalState`` -> ``GOAL_STATE_``."""
+    name: str = proto_enum.DESCRIPTOR.name
+    return "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper() + "_"
+
+
+@dataclasses.dataclass(frozen=True)
+class EnumValue(_Compared):
+    """An enum field, written with the contract's value names: ``state = GOAL_STATE_RUNNING``
+    (UNSPECIFIED, which no resource has, is refused).
 
     Args:
-        text: The filter; empty means no terms.
-        fields: A regular expression of the field names allowed (``state|labels\\.[a-z]+``).
-        enum_fields: Fields whose value is an enum value; the others take quoted text.
-        usage: How to write a filter, appended to every complaint.
-
-    Raises:
-        InvalidArgument: A term of another form, a repeated field, or a missing AND.
+        proto_enum: The generated enum (``goal_pb2.GoalState``).
+        domain_enum: The domain enum the column holds; its values are the proto names
+            without their prefix.
     """
-    term_pattern = re.compile(rf"\s*(?P<field>{fields}){_VALUE}")
-    terms: dict[str, str] = {}
-    position, text = 0, text.strip()
-    while position < len(text):
-        if terms:
-            joiner = _AND.match(text, position)
-            if joiner is None:
-                raise InvalidArgument.for_field("filter", f"expected AND at {position}; {usage}")
-            position = joiner.end()
-        term = term_pattern.match(text, position)
-        if term is None or (term["field"] in enum_fields) != (term["enum"] is not None):
-            raise InvalidArgument.for_field("filter",
-                                            f"unsupported term at {position}; {usage}")
-        if term["field"] in terms:
-            raise InvalidArgument.for_field("filter", f"{term['field']} is given twice")
-        terms[term["field"]] = term["enum"] or _ESCAPE.sub(r"\1", term["text"])
-        position = term.end()
-    return terms
+
+    proto_enum: Any
+    domain_enum: type[enum.Enum]
+    column: str = ""
+    operators: tuple[str, ...] = _EQUALITY
+
+    def describe(self, name: str) -> str:
+        return f"{name} = {_enum_prefix(self.proto_enum)}…"
+
+    def value(self, literal: Literal, tenant: str, name: str) -> enum.Enum:
+        return _enum_value(self.proto_enum, self.domain_enum, literal, name)
 
 
-def filter_enum(proto_enum: Any, name: str | None, domain_enum: type[D]) -> D | None:
-    """``ALERT_STATE_FIRING`` -> ``AlertState.FIRING``; None stays None.
+@dataclasses.dataclass(frozen=True)
+class ResourceName(_Compared):
+    """A reference to a resource of the parent tenant, written as its name and compared by
+    id: ``policy = "tenants/acme/policies/p1"`` compares the column with ``p1``."""
 
-    Raises:
-        InvalidArgument: An unknown value, or UNSPECIFIED (which matches nothing).
+    collection: str
+    column: str = ""
+    operators: tuple[str, ...] = _EQUALITY
+
+    def describe(self, name: str) -> str:
+        return f'{name} = "tenants/{{tenant}}/{self.collection}/{{id}}"'
+
+    def value(self, literal: Literal, tenant: str, name: str) -> str:
+        prefix = f"tenants/{tenant}/{self.collection}/"
+        text = _text(literal, name)
+        resource_id = text.removeprefix(prefix)
+        if not tenant or resource_id == text or not resource_id or "/" in resource_id:
+            raise _refuse(f"{name} must look like {prefix}{{id}}")
+        return resource_id
+
+
+@dataclasses.dataclass(frozen=True)
+class IsSet(_Compared):
+    """A bool field true when ``column`` holds a value: ``revoked = true`` for a set
+    ``revoke_time``."""
+
+    column: str
+    operators: tuple[str, ...] = _EQUALITY
+
+    def describe(self, name: str) -> str:
+        return f"{name} = true|false"
+
+    def value(self, literal: Literal, tenant: str, name: str) -> bool:
+        if literal.quoted or literal.text not in ("true", "false"):
+            raise _refuse(f"{name} takes true or false")
+        return literal.text == "true"
+
+    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
+        wanted = bool(term.value) == (term.operator == "=")
+        result: sa.ColumnElement[bool] = column.is_not(None) if wanted else column.is_(None)
+        return result
+
+    def test(self, actual: Any, term: Term) -> bool:
+        return (actual is not None) == (bool(term.value) == (term.operator == "="))
+
+
+@dataclasses.dataclass(frozen=True)
+class MapEntry:
+    """One key of a string map: ``labels.team = "sre"``; ``!=`` also matches a missing key.
+
+    Args:
+        key_pattern: The keys the map can hold; another key is refused.
     """
-    if name is None:
-        return None
-    try:
-        number = proto_enum.Value(name)
-    except ValueError as error:
-        raise InvalidArgument.for_field("filter", f"unknown value {name!r}") from error
-    if number == 0:
-        raise InvalidArgument.for_field("filter", f"{name} matches nothing; leave it out")
-    # Never UNSPECIFIED here, so the default is not used.
-    return enum_from_proto(proto_enum, number, domain_enum, next(iter(domain_enum)))
+
+    column: str = ""
+    key_pattern: str = r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,62}"
+    operators: tuple[str, ...] = _EQUALITY
+    keyed = True
+
+    def accepts_key(self, key: str) -> bool:
+        return re.fullmatch(self.key_pattern, key) is not None
+
+    def describe(self, name: str) -> str:
+        return f'{name}.<key> = "…"'
+
+    def value(self, literal: Literal, tenant: str, name: str) -> str:
+        return _text(literal, name)
+
+    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
+        entry = column[term.key].as_string()
+        if term.operator == "=":
+            equal: sa.ColumnElement[bool] = entry == term.value
+            return equal
+        return sa.or_(entry.is_(None), entry != term.value)
+
+    def test(self, actual: Any, term: Term) -> bool:
+        entries: Mapping[str, str] = actual or {}
+        return bool(entries.get(term.key) == term.value) == (term.operator == "=")
 
 
-def filter_resource_id(tenant: str, collection: str, name: str, field: str) -> str:
-    """The id of a resource a filter names, which must be one of ``tenant``'s
-    ``collection``: ``tenants/acme/policies/p1`` -> ``p1``.
+@dataclasses.dataclass(frozen=True)
+class RepeatedEnum:
+    """A repeated enum field (stored as a JSON list of domain values), tested for one value
+    with the has operator: ``roles:ROLE_ADMIN``."""
 
-    Raises:
-        InvalidArgument: The name is of another form or tenant.
+    proto_enum: Any
+    domain_enum: type[enum.Enum]
+    column: str = ""
+    operators: tuple[str, ...] = (":",)
+    keyed = False
+
+    def accepts_key(self, key: str) -> bool:
+        return not key
+
+    def describe(self, name: str) -> str:
+        return f"{name}:{_enum_prefix(self.proto_enum)}…"
+
+    def value(self, literal: Literal, tenant: str, name: str) -> enum.Enum:
+        return _enum_value(self.proto_enum, self.domain_enum, literal, name)
+
+    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
+        # The JSON text holds each value quoted; enum values have no quote or backslash, so
+        # the quoted value occurs in the text exactly when the list holds it.
+        quoted = json.dumps(term.value.value)
+        result: sa.ColumnElement[bool] = sa.cast(column, sa.Text).contains(quoted,
+                                                                           autoescape=True)
+        return result
+
+    def test(self, actual: Any, term: Term) -> bool:
+        return term.value in (actual or ())
+
+
+@dataclasses.dataclass(frozen=True)
+class Filter:
+    """A parsed filter: every term must hold (AND). The empty filter matches everything."""
+
+    terms: tuple[Term, ...] = ()
+
+    def where(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
+        """The where-clauses of the terms on ``table`` (whose columns the spec names)."""
+        return [term.kind.sql(table.c[term.column], term) for term in self.terms]
+
+    def matches(self, item: object) -> bool:
+        """Whether ``item`` (an object with the columns as attributes) passes every term."""
+        return all(term.kind.test(getattr(item, term.column), term) for term in self.terms)
+
+
+MATCH_ALL = Filter()
+
+
+class FilterSpec:
+    """The fields one List's filter may use, each with its kind.
+
+    Args:
+        fields: Field name (as written in filters and documented in the contract) -> kind.
     """
-    prefix = f"tenants/{tenant}/{collection}/"
-    resource_id = name.removeprefix(prefix)
-    if resource_id == name or not resource_id or "/" in resource_id:
-        raise InvalidArgument.for_field("filter", f"{field} must look like {prefix}{{id}}")
-    return resource_id
+
+    def __init__(self, **fields: FieldKind) -> None:
+        self.fields: dict[str, FieldKind] = fields
+        forms = ", ".join(kind.describe(name) for name, kind in fields.items())
+        self.usage = (f"a filter is terms joined by AND, each field at most once; the "
+                      f"fields are {forms} (= or !=; : on a repeated field)")
+
+    def parse(self, text: str, tenant: str = "") -> Filter:
+        """The filter ``text`` (empty: match everything) of a List in ``tenant``.
+
+        Raises:
+            InvalidArgument: On ``filter``, for anything but the terms this spec allows,
+                with where and why.
+        """
+        terms: list[Term] = []
+        seen: set[str] = set()
+        position, text = 0, text.strip()
+        while position < len(text):
+            if terms:
+                joiner = _AND.match(text, position)
+                if joiner is None:
+                    raise _refuse(f"expected AND at character {position}; {self.usage}")
+                position = joiner.end()
+            match = _TERM.match(text, position)
+            if match is None:
+                raise _refuse(f"cannot read a term at character {position}; {self.usage}")
+            term = self._term(match, tenant)
+            written = f"{term.field}.{term.key}" if term.key else term.field
+            if written in seen:
+                raise _refuse(f"{written} is given twice")
+            seen.add(written)
+            terms.append(term)
+            position = match.end()
+        return Filter(tuple(terms))
+
+    def _term(self, match: re.Match[str], tenant: str) -> Term:
+        name, key, operator = match["field"], match["key"] or "", match["op"]
+        kind = self.fields.get(name)
+        if kind is None:
+            raise _refuse(f"{name} is not a field this filter knows; {self.usage}")
+        if kind.keyed != bool(key):
+            raise _refuse(f"{name} is written {kind.describe(name)}")
+        if not kind.accepts_key(key):
+            raise _refuse(f"{name}.{key}: not a key {name} can hold")
+        if operator not in kind.operators:
+            raise _refuse(f"{name} takes {' or '.join(kind.operators)}, not {operator}")
+        if match["text"] is not None:
+            literal = Literal(_ESCAPE.sub(r"\1", match["text"]), quoted=True)
+        else:
+            literal = Literal(match["word"], quoted=False)
+        return Term(name, kind, key, operator, kind.value(literal, tenant, name))
+

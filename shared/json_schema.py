@@ -2,15 +2,17 @@
 runtime's response schemas, the quality gate's JSON_SCHEMA rules; the project takes no JSON
 Schema dependency). Understood keywords: ``type`` (a name or a list of names), ``properties``,
 ``required``, ``additionalProperties`` (false or a schema), ``items``, ``minItems``,
-``maxItems``, ``enum``, ``const``, ``minLength``, ``maxLength``, ``pattern``, ``minimum``,
-``maximum``. Others are ignored, so a schema using them is checked less strictly, never
-wrongly refused. Paths in messages are JSONPath-like: ``$.items[2].name``.
+``maxItems``, ``enum``, ``const``, ``minLength``, ``maxLength``, ``pattern`` (RE2 syntax, see
+:mod:`shared.patterns`), ``minimum``, ``maximum``. Others are ignored, so a schema using them is
+checked less strictly, never wrongly refused. Paths in messages are JSONPath-like:
+``$.items[2].name``.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
+
+from shared.patterns import PatternError, compile_pattern
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
@@ -72,9 +74,9 @@ def _pattern_problems(pattern: Any, path: str) -> list[str]:
     if not isinstance(pattern, str):
         return [f"{path}: must be a string"]
     try:
-        re.compile(pattern)
-    except re.error as error:
-        return [f"{path}: not a valid regular expression ({error})"]
+        compile_pattern(pattern)
+    except PatternError as error:
+        return [f"{path}: {error}"]
     return []
 
 
@@ -150,6 +152,6 @@ def _string_errors(value: str, schema: dict[str, Any], path: str) -> list[str]:
     if _is_count(schema.get("maxLength")) and len(value) > schema["maxLength"]:
         errors.append(f"{path}: longer than {schema['maxLength']} characters")
     if ("pattern" in schema and not _pattern_problems(schema["pattern"], path)
-            and re.search(schema["pattern"], value) is None):
+            and compile_pattern(schema["pattern"]).search(value) is None):
         errors.append(f"{path}: does not match {schema['pattern']!r}")
     return errors

@@ -14,12 +14,19 @@ from services.agent_orchestrator.core.models import (
 )
 from shared import names
 from shared.errors import InvalidArgument
-from shared.filters import filter_enum, parse_filter
+from shared.filters import EnumValue, FilterSpec, ResourceName, Text
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "agents"
 ASSIGNMENTS = "assignments"
 EXECUTIONS = "executions"
+
+# The fields of the List filters, as their contracts document them.
+AGENT_FILTER = FilterSpec(role=Text(), state=EnumValue(agent_pb2.AgentState, AgentState))
+ASSIGNMENT_FILTER = FilterSpec(
+    state=EnumValue(assignment_pb2.AssignmentState, AssignmentState),
+    task=Text(),
+    agent=ResourceName(COLLECTION))
 
 
 def agent_to_proto(agent: Agent) -> agent_pb2.Agent:
@@ -125,24 +132,3 @@ def agent_id_of(tenant: str, agent: str, field: str = "agent") -> str:
         raise InvalidArgument.for_field(field, "must be an agent of the parent tenant")
     return agent_id
 
-
-_ASSIGNMENT_FILTER_USAGE = ('use state = ASSIGNMENT_STATE_X, task = "…" or agent = "…" '
-                            'joined by AND')
-
-
-def assignment_filter(text: str) -> dict[str, str]:
-    """Parse a ListAssignments filter into ``{"state": …, "task": …, "agent": …}``.
-
-    Raises:
-        InvalidArgument: A term is not one of the documented forms, or is repeated.
-    """
-    return parse_filter(text, "state|task|agent", {"state"}, _ASSIGNMENT_FILTER_USAGE)
-
-
-def assignment_state_of(value: str) -> AssignmentState | None:
-    """``ASSIGNMENT_STATE_RUNNING`` -> RUNNING; empty -> None.
-
-    Raises:
-        InvalidArgument: Not a state name, or UNSPECIFIED.
-    """
-    return filter_enum(assignment_pb2.AssignmentState, value or None, AssignmentState)

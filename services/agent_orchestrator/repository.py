@@ -34,6 +34,7 @@ from shared.database import (
     enum_column,
 )
 from shared.database.repository import new_etag
+from shared.filters import MATCH_ALL, Filter
 from shared.group_commit import GroupCommit
 
 metadata = sa.MetaData()
@@ -221,15 +222,13 @@ class AssignmentStore:
         return [AgentLoad(_agent(r), int(r["load"])) for r in rows]
 
     async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
-                               agent: str = "", state: AssignmentState | None = None
+                               agent: str = "", matching: Filter = MATCH_ALL
                                ) -> Page[Assignment]:
-        where: list[sa.ColumnElement[bool]] = []
+        where = matching.where(assignments)
         if task:
             where.append(assignments.c.task == task)
         if agent:
             where.append(assignments.c.agent == agent)
-        if state is not None:
-            where.append(assignments.c.state == state)
         return await self.assignments.list(tenant, page, where)
 
     async def list_executions(self, tenant: str, page: PageRequest, *, task: str = "",

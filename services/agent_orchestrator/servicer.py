@@ -49,8 +49,10 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
     async def ListAgents(self, request: pb.ListAgentsRequest,
                          context: grpc.aio.ServicerContext) -> pb.ListAgentsResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.AGENT_FILTER.parse(request.filter, tenant)
         page = await self._agents.list(tenant,
-                                       PageRequest.of(request.page_size, request.page_token))
+                                       PageRequest.of(request.page_size, request.page_token),
+                                       matching)
         return pb.ListAgentsResponse(agents=[convert.agent_to_proto(a) for a in page.items],
                                      next_page_token=page.next_page_token)
 
@@ -84,12 +86,11 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
     async def ListAssignments(self, request: pb.ListAssignmentsRequest,
                               context: grpc.aio.ServicerContext) -> pb.ListAssignmentsResponse:
         tenant = names.parse_parent(request.parent)
-        terms = convert.assignment_filter(request.filter)
+        matching = convert.ASSIGNMENT_FILTER.parse(request.filter, tenant)
         page = await self._executions.list_assignments(
             tenant, PageRequest.of(request.page_size, request.page_token),
-            task=request.task or terms.get("task", ""),
-            agent=convert.agent_id_of(tenant, request.agent or terms.get("agent", "")),
-            state=convert.assignment_state_of(terms.get("state", "")))
+            task=request.task, agent=convert.agent_id_of(tenant, request.agent),
+            matching=matching)
         return pb.ListAssignmentsResponse(
             assignments=[convert.assignment_to_proto(a) for a in page.items],
             next_page_token=page.next_page_token)

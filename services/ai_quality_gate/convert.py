@@ -11,16 +11,21 @@ from services.ai_quality_gate.core.models import (
     Rule,
     RuleKind,
     Validation,
-    ValidationFilter,
     Verdict,
 )
 from shared import names
 from shared.errors import InvalidArgument, NotFound
-from shared.filters import filter_enum, filter_resource_id, parse_filter
+from shared.filters import EnumValue, FilterSpec, ResourceName, Text
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "policies"
 VALIDATIONS = "validations"
+
+# The fields of the List filters, as their contracts document them.
+POLICY_FILTER = FilterSpec(mode=EnumValue(policy_pb2.PolicyMode, PolicyMode))
+VALIDATION_FILTER = FilterSpec(verdict=EnumValue(validation_pb2.Verdict, Verdict),
+                               policy=ResourceName(COLLECTION),
+                               subject=Text())
 
 
 def policy_to_proto(policy: Policy) -> policy_pb2.Policy:
@@ -107,20 +112,3 @@ def validation_to_proto(validation: Validation) -> validation_pb2.Validation:
         mode=enum_to_proto(policy_pb2.PolicyMode, validation.mode),
     )
 
-
-_FILTER_USAGE = 'use verdict = VERDICT_X, policy = "..." or subject = "..." joined by AND'
-
-
-def validation_filter(tenant: str, text: str) -> ValidationFilter:
-    """Parse a ListValidations filter, e.g. ``verdict = VERDICT_FAIL AND subject = "…"``.
-
-    Raises:
-        InvalidArgument: On ``filter``, for a term not of the documented forms, a repeated
-            term, an unknown or UNSPECIFIED verdict, or a policy of another tenant.
-    """
-    terms = parse_filter(text, "verdict|policy|subject", {"verdict"}, _FILTER_USAGE)
-    return ValidationFilter(
-        policy=(filter_resource_id(tenant, COLLECTION, terms["policy"], "policy")
-                if "policy" in terms else None),
-        subject=terms.get("subject"),
-        verdict=filter_enum(validation_pb2.Verdict, terms.get("verdict"), Verdict))

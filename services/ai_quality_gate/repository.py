@@ -14,13 +14,10 @@ from services.ai_quality_gate.core.models import (
     RuleKind,
     Severity,
     Validation,
-    ValidationFilter,
     Verdict,
 )
 from shared.database import (
     DatabaseConnection,
-    Page,
-    PageRequest,
     Repository,
     entity_columns,
     enum_column,
@@ -102,21 +99,7 @@ validations = sa.Table(
 
 
 class ValidationRepository(Repository[Validation]):
-    """Validations, tenant-scoped, with the filters of ListValidations."""
+    """Validations, tenant-scoped."""
 
     def __init__(self, db: DatabaseConnection) -> None:
         super().__init__(db, validations, Validation, "validation")
-
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: ValidationFilter) -> Page[Validation]:
-        """A page of ``tenant``'s validations, newest first, matching every part of
-        ``matching``."""
-        c = self.table.c
-        where: list[sa.ColumnElement[bool]] = []
-        if matching.policy is not None:
-            where.append(c.policy == matching.policy)
-        if matching.subject is not None:
-            where.append(c.subject == matching.subject)
-        if matching.verdict is not None:
-            where.append(c.verdict == matching.verdict)
-        return await self.list(tenant, page, where)

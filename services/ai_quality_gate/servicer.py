@@ -38,8 +38,10 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
     async def ListPolicies(self, request: pb.ListPoliciesRequest,
                            context: grpc.aio.ServicerContext) -> pb.ListPoliciesResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.POLICY_FILTER.parse(request.filter, tenant)
         page = await self._policies.list(tenant,
-                                         PageRequest.of(request.page_size, request.page_token))
+                                         PageRequest.of(request.page_size, request.page_token),
+                                         matching)
         return pb.ListPoliciesResponse(
             policies=[convert.policy_to_proto(p) for p in page.items],
             next_page_token=page.next_page_token)
@@ -77,9 +79,9 @@ class QualityServicer(pb_grpc.QualityServiceServicer):
     async def ListValidations(self, request: pb.ListValidationsRequest,
                               context: grpc.aio.ServicerContext) -> pb.ListValidationsResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.VALIDATION_FILTER.parse(request.filter, tenant)
         page = await self._validations.list(
-            tenant, PageRequest.of(request.page_size, request.page_token),
-            convert.validation_filter(tenant, request.filter))
+            tenant, PageRequest.of(request.page_size, request.page_token), matching)
         return pb.ListValidationsResponse(
             validations=[convert.validation_to_proto(v) for v in page.items],
             next_page_token=page.next_page_token)

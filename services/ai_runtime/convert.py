@@ -30,9 +30,16 @@ from services.ai_runtime.core.models import (
 )
 from shared import names
 from shared.errors import InvalidArgument
+from shared.filters import EnumValue, FilterSpec, Text
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "experiments"
+
+# The fields of the List filters, as their contracts document them.
+EXPERIMENT_FILTER = FilterSpec(
+    role=Text(), state=EnumValue(experiment_pb2.ExperimentState, ExperimentState))
+COMPLETION_FILTER = FilterSpec(**{field: Text() for field in (
+    "role", "provider", "model", "prompt_version", "goal", "agent", "experiment", "variant")})
 
 
 def experiment_to_proto(experiment: Experiment) -> experiment_pb2.Experiment:

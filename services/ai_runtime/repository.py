@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,7 +27,6 @@ from services.ai_runtime.core.models import (
 from shared import audit, names
 from shared.database import (
     DatabaseConnection,
-    Page,
     PageRequest,
     Repository,
     UtcDateTime,
@@ -288,12 +286,6 @@ class CompletionRepository(Repository[Completion]):
             row = (await conn.execute(_BY_REQUEST_ID, {
                 "b_tenant": tenant, "b_request_id": request_id})).mappings().first()
         return None if row is None else self._from_row(row)
-
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            equals: Mapping[str, str]) -> Page[Completion]:
-        """A page of completions whose fields (of FILTER_FIELDS) equal ``equals``."""
-        c = self.table.c
-        return await self.list(tenant, page, [c[name] == value for name, value in equals.items()])
 
 
 class UsageRepository:

@@ -41,8 +41,9 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
     async def ListExperiments(self, request: pb.ListExperimentsRequest,
                               context: grpc.aio.ServicerContext) -> pb.ListExperimentsResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.EXPERIMENT_FILTER.parse(request.filter, tenant)
         page = await self._experiments.list(
-            tenant, PageRequest.of(request.page_size, request.page_token))
+            tenant, PageRequest.of(request.page_size, request.page_token), matching)
         return pb.ListExperimentsResponse(
             experiments=[convert.experiment_to_proto(e) for e in page.items],
             next_page_token=page.next_page_token)
@@ -96,8 +97,9 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
     async def ListCompletions(self, request: pb.ListCompletionsRequest,
                               context: grpc.aio.ServicerContext) -> pb.ListCompletionsResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.COMPLETION_FILTER.parse(request.filter, tenant)
         page = await self._completions.list_completions(
-            tenant, PageRequest.of(request.page_size, request.page_token), request.filter)
+            tenant, PageRequest.of(request.page_size, request.page_token), matching)
         return pb.ListCompletionsResponse(
             completions=[convert.completion_to_proto(c) for c in page.items],
             next_page_token=page.next_page_token)

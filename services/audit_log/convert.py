@@ -17,10 +17,16 @@ from services.audit_log.core.models import (
 )
 from shared import names
 from shared.errors import InvalidArgument
+from shared.filters import EnumValue, FilterSpec, Text
 from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "auditEntries"
 POLICY = "retentionPolicy"
+
+# The fields of ListAuditEntries' filter, as its contract documents them.
+AUDIT_ENTRY_FILTER = FilterSpec(actor=Text(), action=Text(), resource=Text(),
+                                outcome=EnumValue(audit_entry_pb2.Outcome, Outcome),
+                                trace_id=Text())
 
 
 def entry_to_proto(entry: AuditEntry) -> audit_entry_pb2.AuditEntry:
@@ -73,23 +79,20 @@ def batch_entries(tenant: str, request: pb.BatchCreateAuditEntriesRequest) -> li
     return entries
 
 
-def audit_query(request: pb.ListAuditEntriesRequest) -> AuditQuery:
-    """The explicit filters of a ListAuditEntries request.
+def audit_query(tenant: str, request: pb.ListAuditEntriesRequest) -> AuditQuery:
+    """What a ListAuditEntries request selects: its explicit filters and ``filter``.
 
     Raises:
-        InvalidArgument: ``filter`` is set (not supported yet) or end_time is not after
+        InvalidArgument: ``filter`` is not of the documented terms, or end_time is not after
             start_time.
     """
-    if request.filter:
-        raise InvalidArgument.for_field(
-            "filter", "filter expressions are not supported yet; use resource, actor, trace_id, "
-            "start_time and end_time")
+    matching = AUDIT_ENTRY_FILTER.parse(request.filter, tenant)
     start = datetime_of(request.start_time, request.HasField("start_time"))
     end = datetime_of(request.end_time, request.HasField("end_time"))
     if start is not None and end is not None and end <= start:
         raise InvalidArgument.for_field("end_time", "must be after start_time")
     return AuditQuery(resource=request.resource, actor=request.actor, trace_id=request.trace_id,
-                      start_time=start, end_time=end)
+                      start_time=start, end_time=end, matching=matching)
 
 
 def verdict_to_proto(tenant: str, verdict: ChainVerdict) -> pb.VerifyChainResponse:

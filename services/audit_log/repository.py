@@ -240,7 +240,7 @@ class AuditEntryRepository(Repository[AuditEntry]):
 
     def _filters(self, query: AuditQuery) -> list[sa.ColumnElement[bool]]:
         c = self.table.c
-        where: list[sa.ColumnElement[bool]] = []
+        where = query.matching.where(self.table)
         for column, value in ((c.resource, query.resource), (c.actor, query.actor),
                               (c.trace_id, query.trace_id)):
             if value:

@@ -45,7 +45,7 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
     async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest,
                                context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:
         tenant = names.parse_parent(request.parent)
-        query = convert.audit_query(request)
+        query = convert.audit_query(tenant, request)
         page = await self._log.list(tenant, query,
                                     PageRequest.of(request.page_size, request.page_token))
         return pb.ListAuditEntriesResponse(

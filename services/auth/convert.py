@@ -21,9 +21,16 @@ from services.auth.core.models import (
 from services.auth.core.signing_keys import PublicJwk
 from shared import names
 from shared.errors import InvalidArgument
+from shared.filters import EnumValue, FilterSpec, IsSet, RepeatedEnum
 from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "users"
+
+# The fields of the List filters, as their contracts document them.
+USER_FILTER = FilterSpec(state=EnumValue(user_pb2.UserState, UserState),
+                         roles=RepeatedEnum(user_pb2.Role, Role))
+TENANT_FILTER = FilterSpec(state=EnumValue(tenant_pb2.TenantState, TenantState))
+API_KEY_FILTER = FilterSpec(revoked=IsSet("revoke_time"))
 
 
 def user_to_proto(user: User) -> user_pb2.User:

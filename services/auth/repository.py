@@ -32,6 +32,7 @@ from shared.database import (
     enum_column,
 )
 from shared.errors import AlreadyExists
+from shared.filters import MATCH_ALL, Filter
 
 metadata = sa.MetaData()
 
@@ -204,9 +205,10 @@ class TenantRepository(Repository[Tenant]):
 
     cross_tenant = True
 
-    async def list_all(self, page: PageRequest) -> Page[Tenant]:
-        """One page of every tenant, newest first."""
-        return await self.fetch_page(self.newest_first(sa.select(self.table), page), page)
+    async def list_all(self, page: PageRequest, matching: Filter = MATCH_ALL) -> Page[Tenant]:
+        """One page of every tenant that ``matching`` selects, newest first."""
+        query = sa.select(self.table).where(*matching.where(self.table))
+        return await self.fetch_page(self.newest_first(query, page), page)
 
 
 class ApiKeyRepository(_InExistingTenant[ApiKey]):

@@ -50,7 +50,9 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def ListUsers(self, request: pb.ListUsersRequest,
                         context: grpc.aio.ServicerContext) -> pb.ListUsersResponse:
         tenant = names.parse_parent(request.parent)
-        page = await self._users.list(tenant, PageRequest.of(request.page_size, request.page_token))
+        matching = convert.USER_FILTER.parse(request.filter, tenant)
+        page = await self._users.list(tenant, PageRequest.of(request.page_size, request.page_token),
+                                      matching)
         return pb.ListUsersResponse(users=[convert.user_to_proto(u) for u in page.items],
                                     next_page_token=page.next_page_token)
 
@@ -84,8 +86,9 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
 
     async def ListTenants(self, request: pb.ListTenantsRequest,
                           context: grpc.aio.ServicerContext) -> pb.ListTenantsResponse:
+        matching = convert.TENANT_FILTER.parse(request.filter)
         page = await self._tenants.list(PageRequest.of(request.page_size, request.page_token),
-                                        call_context.current().tenant)
+                                        call_context.current().tenant, matching)
         return pb.ListTenantsResponse(tenants=[convert.tenant_to_proto(t) for t in page.items],
                                       next_page_token=page.next_page_token)
 
@@ -106,8 +109,10 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
     async def ListApiKeys(self, request: pb.ListApiKeysRequest,
                           context: grpc.aio.ServicerContext) -> pb.ListApiKeysResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.API_KEY_FILTER.parse(request.filter, tenant)
         page = await self._api_keys.list(tenant,
-                                         PageRequest.of(request.page_size, request.page_token))
+                                         PageRequest.of(request.page_size, request.page_token),
+                                         matching)
         return pb.ListApiKeysResponse(api_keys=[convert.api_key_to_proto(k) for k in page.items],
                                       next_page_token=page.next_page_token)
 

@@ -7,11 +7,21 @@ import datetime as dt
 
 from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2
 from cognition.explain.v1 import explanation_pb2
-from services.explainability.core.models import AuditRecord, Evidence, Explanation
+from services.explainability.core.models import (
+    AuditRecord,
+    Evidence,
+    Explanation,
+    ExplanationState,
+)
 from shared import names
+from shared.filters import EnumValue, FilterSpec, Text
 from shared.protos import enum_to_proto, timestamp
 
 COLLECTION = "explanations"
+
+# The fields of ListExplanations' filter, as its contract documents them.
+EXPLANATION_FILTER = FilterSpec(
+    subject=Text(), state=EnumValue(explanation_pb2.ExplanationState, ExplanationState))
 
 
 def evidence_to_proto(evidence: Evidence) -> explanation_pb2.Evidence:

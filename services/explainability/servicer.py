@@ -36,8 +36,9 @@ class ExplainServicer(pb_grpc.ExplainServiceServicer):
     async def ListExplanations(self, request: pb.ListExplanationsRequest,
                                context: grpc.aio.ServicerContext) -> pb.ListExplanationsResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.EXPLANATION_FILTER.parse(request.filter, tenant)
         page = await self._explanations.list(
-            tenant, PageRequest.of(request.page_size, request.page_token))
+            tenant, PageRequest.of(request.page_size, request.page_token), matching)
         return pb.ListExplanationsResponse(
             explanations=[convert.explanation_to_proto(e) for e in page.items],
             next_page_token=page.next_page_token)

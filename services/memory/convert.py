@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 from cognition.memory.v1 import memory_pb2, namespace_pb2
 from services.memory.core.models import Memory, MemoryKind, Namespace
 from shared import names
-from shared.errors import InvalidArgument
+from shared.filters import EnumValue, FilterSpec, MapEntry, Text
 from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "memories"
 NAMESPACES = "namespaces"
 
-_NAMESPACE_FILTER = re.compile(r'^\s*namespace\s*=\s*"([a-z0-9][a-z0-9._-]{0,127})"\s*$')
+# The fields of ListMemories' filter, as its contract documents them.
+MEMORY_FILTER = FilterSpec(namespace=Text(),
+                           kind=EnumValue(memory_pb2.MemoryKind, MemoryKind),
+                           metadata=MapEntry())
 
 
 def memory_to_proto(memory: Memory) -> memory_pb2.Memory:
@@ -60,22 +61,6 @@ def memory_changes(message: memory_pb2.Memory, paths: set[str]) -> dict[str, obj
         "expire_time": datetime_of(message.expire_time, message.HasField("expire_time")),
     }
     return {path: values[path] for path in paths}
-
-
-def namespace_of_filter(text: str) -> str | None:
-    """The namespace a ListMemories filter selects, or None when the filter is empty.
-
-    Only ``namespace = "agents.executor"`` is understood yet.
-
-    Raises:
-        InvalidArgument: The filter is anything else.
-    """
-    if not text.strip():
-        return None
-    match = _NAMESPACE_FILTER.match(text)
-    if match is None:
-        raise InvalidArgument.for_field("filter", 'only namespace = "<id>" is supported')
-    return match.group(1)
 
 
 def namespace_to_proto(namespace: Namespace) -> namespace_pb2.Namespace:

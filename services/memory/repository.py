@@ -17,6 +17,7 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
+from shared.filters import MATCH_ALL, Filter
 
 # Namespace ids follow the contract's `^[a-z0-9][a-z0-9._-]{0,127}$`, longer than other ids.
 NAMESPACE_ID_LENGTH = 128
@@ -58,12 +59,12 @@ class MemoryRepository(Repository[Memory]):
     """Memories, tenant-scoped, listable without the expired ones."""
 
     async def list_live(self, tenant: str, page: PageRequest, now: dt.datetime,
-                        namespace: str | None = None) -> Page[Memory]:
-        """One page of ``tenant``'s memories not expired at ``now``, newest first."""
+                        matching: Filter = MATCH_ALL) -> Page[Memory]:
+        """One page of ``tenant``'s memories not expired at ``now`` that ``matching``
+        selects, newest first."""
         c = self.table.c
-        where = [sa.or_(c.expire_time.is_(None), c.expire_time > now)]
-        if namespace is not None:
-            where.append(c.namespace == namespace)
+        where = [sa.or_(c.expire_time.is_(None), c.expire_time > now),
+                 *matching.where(self.table)]
         return await self.list(tenant, page, where)
 
 

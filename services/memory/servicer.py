@@ -38,9 +38,10 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
     async def ListMemories(self, request: pb.ListMemoriesRequest,
                            context: grpc.aio.ServicerContext) -> pb.ListMemoriesResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.MEMORY_FILTER.parse(request.filter, tenant)
         page = await self._memories.list(tenant,
                                          PageRequest.of(request.page_size, request.page_token),
-                                         convert.namespace_of_filter(request.filter))
+                                         matching)
         return pb.ListMemoriesResponse(memories=[convert.memory_to_proto(m) for m in page.items],
                                        next_page_token=page.next_page_token)
 

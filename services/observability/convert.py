@@ -11,7 +11,6 @@ from google.protobuf import duration_pb2
 from cognition.observability.v1 import alert_pb2, alert_rule_pb2
 from services.observability.core.models import (
     Alert,
-    AlertFilter,
     AlertRule,
     AlertRuleState,
     AlertState,
@@ -19,11 +18,23 @@ from services.observability.core.models import (
     Severity,
 )
 from shared import names
-from shared.filters import filter_enum, filter_resource_id, parse_filter
+from shared.filters import EnumValue, FilterSpec, MapEntry, ResourceName, Text
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "alertRules"
 ALERTS = "alerts"
+
+# The fields of the List filters, as their contracts document them.
+ALERT_RULE_FILTER = FilterSpec(
+    state=EnumValue(alert_rule_pb2.AlertRuleState, AlertRuleState),
+    severity=EnumValue(alert_rule_pb2.Severity, Severity),
+    metric=Text())
+ALERT_FILTER = FilterSpec(
+    state=EnumValue(alert_pb2.AlertState, AlertState),
+    severity=EnumValue(alert_rule_pb2.Severity, Severity),
+    rule=ResourceName(COLLECTION),
+    source=Text(),
+    labels=MapEntry(key_pattern=r"[a-z][a-z0-9_]{0,62}"))
 
 D = TypeVar("D", bound=enum.Enum)
 
@@ -121,25 +132,3 @@ def new_alert(tenant: str, alert_id: str, message: alert_pb2.Alert) -> Alert:
         description=message.description,
     )
 
-
-_FILTER_USAGE = ('use state = ALERT_STATE_X, severity = SEVERITY_X, rule = "...", source = "..." '
-                 'or labels.<key> = "..." joined by AND')
-
-
-def alert_filter(tenant: str, text: str) -> AlertFilter:
-    """Parse a ListAlerts filter, e.g. ``state = ALERT_STATE_FIRING AND labels.goal = "…"``.
-
-    Raises:
-        InvalidArgument: On ``filter``, for a term not of the documented forms, a repeated
-            term, an unknown or UNSPECIFIED enum value, or a rule of another tenant.
-    """
-    terms = parse_filter(text, r"state|severity|rule|source|labels\.[a-z][a-z0-9_]{0,62}",
-                         {"state", "severity"}, _FILTER_USAGE)
-    return AlertFilter(
-        state=filter_enum(alert_pb2.AlertState, terms.get("state"), AlertState),
-        severity=filter_enum(alert_rule_pb2.Severity, terms.get("severity"), Severity),
-        rule=(filter_resource_id(tenant, COLLECTION, terms["rule"], "rule")
-              if "rule" in terms else None),
-        source=terms.get("source"),
-        labels={k.removeprefix("labels."): v for k, v in terms.items()
-                if k.startswith("labels.")})

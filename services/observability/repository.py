@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from services.observability.core.models import (
     Alert,
-    AlertFilter,
     AlertRule,
     AlertRuleState,
     AlertState,
@@ -17,8 +16,6 @@ from services.observability.core.models import (
 )
 from shared.database import (
     DatabaseConnection,
-    Page,
-    PageRequest,
     Repository,
     UtcDateTime,
     entity_columns,
@@ -67,26 +64,10 @@ def alert_rule_repository(db: DatabaseConnection) -> Repository[AlertRule]:
 
 
 class AlertRepository(Repository[Alert]):
-    """Alerts, tenant-scoped, with the filters of ListAlerts and a race-free resolve."""
+    """Alerts, tenant-scoped, with a race-free resolve."""
 
     def __init__(self, db: DatabaseConnection) -> None:
         super().__init__(db, alerts, Alert, "alert")
-
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: AlertFilter) -> Page[Alert]:
-        """A page of ``tenant``'s alerts, newest first, that match every part of ``matching``."""
-        c = self.table.c
-        where: list[sa.ColumnElement[bool]] = []
-        if matching.state is not None:
-            where.append(c.state == matching.state)
-        if matching.severity is not None:
-            where.append(c.severity == matching.severity)
-        if matching.rule is not None:
-            where.append(c.rule == matching.rule)
-        if matching.source is not None:
-            where.append(c.source == matching.source)
-        where += [c.labels[key].as_string() == value for key, value in matching.labels.items()]
-        return await self.list(tenant, page, where)
 
     async def resolve(self, tenant: str, alert_id: str, now: dt.datetime) -> Alert | None:
         """Mark a FIRING alert RESOLVED at ``now``; None when it is missing or not FIRING."""

@@ -38,7 +38,9 @@ class ObservabilityServicer(pb_grpc.ObservabilityServiceServicer):
     async def ListAlertRules(self, request: pb.ListAlertRulesRequest,
                              context: grpc.aio.ServicerContext) -> pb.ListAlertRulesResponse:
         tenant = names.parse_parent(request.parent)
-        page = await self._rules.list(tenant, PageRequest.of(request.page_size, request.page_token))
+        matching = convert.ALERT_RULE_FILTER.parse(request.filter, tenant)
+        page = await self._rules.list(tenant, PageRequest.of(request.page_size, request.page_token),
+                                      matching)
         return pb.ListAlertRulesResponse(alert_rules=[convert.rule_to_proto(r) for r in page.items],
                                          next_page_token=page.next_page_token)
 
@@ -68,7 +70,7 @@ class ObservabilityServicer(pb_grpc.ObservabilityServiceServicer):
     async def ListAlerts(self, request: pb.ListAlertsRequest,
                          context: grpc.aio.ServicerContext) -> pb.ListAlertsResponse:
         tenant = names.parse_parent(request.parent)
-        matching = convert.alert_filter(tenant, request.filter)
+        matching = convert.ALERT_FILTER.parse(request.filter, tenant)
         page = await self._alerts.list(
             tenant, PageRequest.of(request.page_size, request.page_token), matching)
         return pb.ListAlertsResponse(alerts=[convert.alert_to_proto(a) for a in page.items],

@@ -17,9 +17,15 @@ from services.task_planner.core.models import (
 from services.task_planner.core.plans import plan_name
 from shared import names
 from shared.errors import InvalidArgument
+from shared.filters import EnumValue, FilterSpec, MapEntry
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "goals"
+
+# The fields of ListGoals' filter, as its contract documents them.
+GOAL_FILTER = FilterSpec(state=EnumValue(goal_pb2.GoalState, GoalState),
+                         priority=EnumValue(goal_pb2.GoalPriority, GoalPriority),
+                         labels=MapEntry())
 
 
 def goal_to_proto(goal: Goal) -> goal_pb2.Goal:

@@ -51,7 +51,9 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
     async def ListGoals(self, request: pb.ListGoalsRequest,
                         context: grpc.aio.ServicerContext) -> pb.ListGoalsResponse:
         tenant = names.parse_parent(request.parent)
-        page = await self._goals.list(tenant, PageRequest.of(request.page_size, request.page_token))
+        matching = convert.GOAL_FILTER.parse(request.filter, tenant)
+        page = await self._goals.list(tenant, PageRequest.of(request.page_size, request.page_token),
+                                      matching)
         return pb.ListGoalsResponse(goals=[convert.goal_to_proto(g) for g in page.items],
                                     next_page_token=page.next_page_token)
 

@@ -9,9 +9,14 @@ from google.protobuf import duration_pb2
 from cognition.tools.v1 import tool_pb2
 from services.tool_runner.core.models import Tool, ToolRuntime, ToolState
 from shared import names
+from shared.filters import EnumValue, FilterSpec
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "tools"
+
+# The fields of ListTools' filter, as its contract documents them.
+TOOL_FILTER = FilterSpec(runtime=EnumValue(tool_pb2.ToolRuntime, ToolRuntime),
+                         state=EnumValue(tool_pb2.ToolState, ToolState))
 
 
 def _duration(value: dt.timedelta | None) -> duration_pb2.Duration | None:

@@ -35,7 +35,9 @@ class ToolServicer(pb_grpc.ToolServiceServicer):
     async def ListTools(self, request: pb.ListToolsRequest,
                         context: grpc.aio.ServicerContext) -> pb.ListToolsResponse:
         tenant = names.parse_parent(request.parent)
-        page = await self._tools.list(tenant, PageRequest.of(request.page_size, request.page_token))
+        matching = convert.TOOL_FILTER.parse(request.filter, tenant)
+        page = await self._tools.list(tenant, PageRequest.of(request.page_size, request.page_token),
+                                      matching)
         return pb.ListToolsResponse(tools=[convert.tool_to_proto(t) for t in page.items],
                                     next_page_token=page.next_page_token)
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 from cognition.workflow.v1 import workflow_pb2
 from services.workflow_engine.core.models import Workflow, WorkflowState
 from shared import names
+from shared.filters import EnumValue, FilterSpec
 from shared.protos import enum_from_proto, enum_to_proto, timestamp
 
 COLLECTION = "workflows"
+
+# The fields of ListWorkflows' filter, as its contract documents them.
+WORKFLOW_FILTER = FilterSpec(state=EnumValue(workflow_pb2.WorkflowState, WorkflowState))
 
 
 def workflow_to_proto(workflow: Workflow) -> workflow_pb2.Workflow:

@@ -36,8 +36,9 @@ class WorkflowServicer(pb_grpc.WorkflowServiceServicer):
     async def ListWorkflows(self, request: pb.ListWorkflowsRequest,
                             context: grpc.aio.ServicerContext) -> pb.ListWorkflowsResponse:
         tenant = names.parse_parent(request.parent)
+        matching = convert.WORKFLOW_FILTER.parse(request.filter, tenant)
         page = await self._workflows.list(
-            tenant, PageRequest.of(request.page_size, request.page_token))
+            tenant, PageRequest.of(request.page_size, request.page_token), matching)
         return pb.ListWorkflowsResponse(
             workflows=[convert.workflow_to_proto(w) for w in page.items],
             next_page_token=page.next_page_token)

@@ -22,6 +22,7 @@ from shared.database.connection import DatabaseConnection
 from shared.database.pagination import Cursor, Page, PageRequest
 from shared.database.types import UtcDateTime, utc_now
 from shared.errors import Aborted, AlreadyExists, NotFound
+from shared.filters import Filter
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -144,6 +145,10 @@ class Repository(Generic[E]):
         self.check_tenant(tenant)
         query = sa.select(self.table).where(self.table.c.tenant == tenant, *where)
         return await self.fetch_page(self.newest_first(query, page), page)
+
+    async def list_matching(self, tenant: str, page: PageRequest, matching: Filter) -> Page[E]:
+        """One page of ``tenant``'s entities that pass the List filter ``matching``."""
+        return await self.list(tenant, page, matching.where(self.table))
 
     def newest_first(self, query: sa.Select[Any], page: PageRequest) -> sa.Select[Any]:
         """``query`` ordered by (create_time, id) descending, resumed after ``page``'s cursor."""

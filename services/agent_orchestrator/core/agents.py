@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from services.agent_orchestrator.core.models import Agent, AgentState
 from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import Aborted
+from shared.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore
@@ -47,8 +48,10 @@ class AgentService:
     async def get(self, tenant: str, agent_id: str) -> Agent:
         return await self._agents.get(tenant, agent_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Agent]:
-        return await self._agents.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Agent]:
+        """One page of the tenant's agents that ``matching`` selects, newest first."""
+        return await self._agents.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, agent_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Agent:

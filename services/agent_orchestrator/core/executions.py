@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING
 
 from services.agent_orchestrator.core.models import (
     Assignment,
-    AssignmentState,
     Execution,
     ExecutionState,
 )
 from shared.database import Page, PageRequest
+from shared.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore
@@ -34,11 +34,12 @@ class ExecutionService:
         return await self._store.assignments.get(tenant, assignment_id)
 
     async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
-                               agent: str = "", state: AssignmentState | None = None
+                               agent: str = "", matching: Filter = MATCH_ALL
                                ) -> Page[Assignment]:
-        """The tenant's assignments, newest first, optionally of one task, agent or state."""
+        """The tenant's assignments that ``matching`` selects, newest first, optionally of
+        one task or agent."""
         return await self._store.list_assignments(tenant, page, task=task, agent=agent,
-                                                  state=state)
+                                                  matching=matching)
 
     async def get_execution(self, tenant: str, execution_id: str) -> Execution:
         return await self._store.executions.get(tenant, execution_id)

@@ -80,12 +80,3 @@ class Validation(Entity):
     findings: list[Finding] = dataclasses.field(default_factory=list)
     score: float = 0.0
     mode: PolicyMode = PolicyMode.ENFORCE
-
-
-@dataclasses.dataclass(frozen=True)
-class ValidationFilter:
-    """What ListValidations keeps; None matches anything."""
-
-    policy: str | None = None
-    subject: str | None = None
-    verdict: Verdict | None = None

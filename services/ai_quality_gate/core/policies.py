@@ -6,35 +6,28 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.core.models import Policy, Rule
-from services.ai_quality_gate.core.rules import RuleConfigError, compile_rule
 from shared.database import Page, PageRequest, Repository
 from shared.errors import FieldViolation, InvalidArgument
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "rules", "mode")
 
 
-def check_rules(rules: Sequence[Rule], field: str = "policy.rules") -> None:
-    """Check that every rule's config fits its kind (see :mod:`.rules` for the formats).
+async def check_rules(rules: Sequence[Rule], evaluator: RuleEvaluator,
+                      field: str = "policy.rules") -> None:
+    """Check that every rule's config fits its kind (see :mod:`.rules` for the formats),
+    compiling them in ``evaluator``'s workers.
 
     Raises:
         InvalidArgument: Naming each bad ``<field>[i].config``.
     """
-    violations = [FieldViolation(f"{field}[{i}].config", problem)
-                  for i, rule in enumerate(rules)
-                  if (problem := config_problem(rule))]
+    violations = [FieldViolation(f"{field}[{p.index}].config", p.problem)
+                  for p in await evaluator.check(rules)]
     if violations:
         summary = "; ".join(f"{v.field}: {v.description}" for v in violations)
         raise InvalidArgument(f"invalid rule config: {summary}", violations)
-
-
-def config_problem(rule: Rule) -> str:
-    """Why ``rule``'s config does not fit its kind; empty when it does."""
-    try:
-        compile_rule(rule)
-    except RuleConfigError as error:
-        return str(error)
-    return ""
 
 
 class PolicyService:
@@ -42,10 +35,12 @@ class PolicyService:
 
     Args:
         policies: Repository of policies.
+        evaluator: Compiles rules to check them.
     """
 
-    def __init__(self, policies: Repository[Policy]) -> None:
+    def __init__(self, policies: Repository[Policy], evaluator: RuleEvaluator) -> None:
         self._policies = policies
+        self._evaluator = evaluator
 
     async def create(self, policy: Policy) -> Policy:
         """Store a new policy.
@@ -53,14 +48,16 @@ class PolicyService:
         Raises:
             InvalidArgument: A rule's config does not fit its kind.
         """
-        check_rules(policy.rules)
+        await check_rules(policy.rules, self._evaluator)
         return await self._policies.create(policy)
 
     async def get(self, tenant: str, policy_id: str) -> Policy:
         return await self._policies.get(tenant, policy_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Policy]:
-        return await self._policies.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Policy]:
+        """One page of the tenant's policies that ``matching`` selects, newest first."""
+        return await self._policies.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, policy_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Policy:
@@ -70,7 +67,7 @@ class PolicyService:
             InvalidArgument: A new rule's config does not fit its kind.
         """
         if "rules" in changes:
-            check_rules(changes["rules"])
+            await check_rules(changes["rules"], self._evaluator)
         current = await self._policies.get(tenant, policy_id)
         return await self._policies.update(dataclasses.replace(current, **changes), etag)
 

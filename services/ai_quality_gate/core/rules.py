@@ -7,8 +7,10 @@ Configs (a JSON object per rule; the proto's RuleKind documents the same):
 - MAX_LENGTH: ``{"max": N}``, N a positive integer; at most N characters (code points).
 - REQUIRED_KEYWORDS: ``{"keywords": [...], "case_sensitive": false}``; each keyword must
   occur as a substring; ``case_sensitive`` is optional and false by default.
-- FORBIDDEN_PATTERNS: ``{"patterns": [...]}``, Python regular expressions searched anywhere;
-  none may match. A pattern that matches the empty string would fail everything: refused.
+- FORBIDDEN_PATTERNS: ``{"patterns": [...]}``, regular expressions in RE2 syntax
+  (:mod:`shared.patterns`: linear time, no backreferences or lookarounds) searched anywhere;
+  none may match; at most MAX_PATTERNS. A pattern that matches the empty string would fail
+  everything: refused.
 - MIN_SCORE: ``{"min": x}``, 0 <= x <= 1; the score of :mod:`.scoring` must be at least x.
 
 Keys other than these are refused (except in a schema), so a misspelt key is not silently
@@ -18,16 +20,18 @@ ignored. Every problem a check finds becomes one error finding of its rule.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from services.ai_quality_gate.core.models import Finding, Rule, RuleKind
 from services.ai_quality_gate.core.scoring import quality_score
 from shared.json_schema import schema_errors, schema_problems
+from shared.patterns import Pattern, PatternError, compile_pattern
 
 MAX_PROBLEMS_PER_RULE = 10
+MAX_PATTERNS = 100  # per FORBIDDEN_PATTERNS rule: each is one pass over the output
 _EXCERPT = 40
 
 
@@ -41,6 +45,15 @@ class Output:
 
     text: str
     score: float
+
+    @functools.cached_property
+    def json(self) -> Any:
+        """The output parsed as JSON (once for all rules).
+
+        Raises:
+            ValueError: It is not JSON, or is nested too deeply.
+        """
+        return _parse_json(self.text)
 
 
 class RuleCheck(Protocol):
@@ -106,7 +119,7 @@ class JsonSchemaCheck:
 
     def problems(self, output: Output) -> list[str]:
         try:
-            value = _parse_json(output.text)
+            value = output.json
         except ValueError as error:
             return [f"output is not valid JSON ({error})"]
         return [f"output does not match the JSON schema: {e}"
@@ -158,17 +171,20 @@ class RequiredKeywordsCheck:
 class ForbiddenPatternsCheck:
     """No pattern matches anywhere in the output."""
 
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[Pattern, ...]
 
     @classmethod
     def parse(cls, text: str) -> ForbiddenPatternsCheck:
         compiled = []
-        for i, pattern in enumerate(_strings(_config(text, ("patterns",)), "patterns")):
+        patterns = _strings(_config(text, ("patterns",)), "patterns")
+        if len(patterns) > MAX_PATTERNS:
+            raise RuleConfigError(f"`patterns` has {len(patterns)} patterns, at most "
+                                  f"{MAX_PATTERNS}")
+        for i, pattern in enumerate(patterns):
             try:
-                regex = re.compile(pattern)
-            except re.error as error:
-                raise RuleConfigError(
-                    f"`patterns[{i}]` is not a valid regular expression ({error})") from error
+                regex = compile_pattern(pattern)
+            except PatternError as error:
+                raise RuleConfigError(f"`patterns[{i}]`: {error}") from error
             if regex.fullmatch("") is not None:
                 raise RuleConfigError(f"`patterns[{i}]` matches the empty string, so it would "
                                       "reject every output")

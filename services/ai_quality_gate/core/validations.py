@@ -7,21 +7,20 @@ its rules can be tried on live traffic before they reject anything.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Protocol
 
+from services.ai_quality_gate.core.evaluation import Evaluation, RuleEvaluator
 from services.ai_quality_gate.core.models import (
     Policy,
     PolicyMode,
     Severity,
     Validation,
-    ValidationFilter,
     Verdict,
 )
-from services.ai_quality_gate.core.rules import RuleCheck, RuleConfigError, compile_rule, evaluate
 from shared import names
 from shared.database import Page, PageRequest, Repository
 from shared.errors import FailedPrecondition, InvalidArgument
+from shared.filters import MATCH_ALL, Filter
 
 MAX_CONTENT_BYTES = 1 << 20
 
@@ -32,26 +31,22 @@ class ValidationStore(Protocol):
     async def create(self, validation: Validation) -> Validation: ...
     async def get(self, tenant: str, id_: str) -> Validation: ...
     async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: ValidationFilter) -> Page[Validation]: ...
+                            matching: Filter) -> Page[Validation]: ...
 
 
-def _checks(policy: Policy) -> list[RuleCheck]:
-    """The compiled rules of ``policy``.
+def _check_compiled(policy: Policy, evaluation: Evaluation) -> None:
+    """Refuse a policy whose stored rules no longer compile.
 
     Raises:
         FailedPrecondition: A stored config no longer fits its kind (stored before configs
             were checked this strictly); the policy must be fixed with UpdatePolicy.
     """
-    checks = []
-    for index, rule in enumerate(policy.rules):
-        try:
-            checks.append(compile_rule(rule))
-        except RuleConfigError as error:
-            raise FailedPrecondition(
-                f"policy {policy.id!r} has an invalid config in rules[{index}] ({error}); "
-                "fix it with UpdatePolicy", reason="INVALID_POLICY",
-                metadata={"policy": policy.id, "rule_index": str(index)}) from error
-    return checks
+    if evaluation.problems:
+        first = evaluation.problems[0]
+        raise FailedPrecondition(
+            f"policy {policy.id!r} has an invalid config in rules[{first.index}] "
+            f"({first.problem}); fix it with UpdatePolicy", reason="INVALID_POLICY",
+            metadata={"policy": policy.id, "rule_index": str(first.index)})
 
 
 class ValidationService:
@@ -60,36 +55,41 @@ class ValidationService:
     Args:
         policies: Repository of policies.
         validations: Where validations are kept.
+        evaluator: Compiles and runs the rules, off the server's process.
     """
 
-    def __init__(self, policies: Repository[Policy], validations: ValidationStore) -> None:
+    def __init__(self, policies: Repository[Policy], validations: ValidationStore,
+                 evaluator: RuleEvaluator) -> None:
         self._policies = policies
         self._validations = validations
+        self._evaluator = evaluator
 
     async def validate(self, tenant: str, policy_id: str, content: str,
                        subject: str = "") -> Validation:
         """Check ``content`` against policy ``policy_id`` of ``tenant`` and record the verdict.
 
-        The rules run in a worker thread: a large output or a slow regular expression does
-        not stall the server's other calls.
+        The rules run in a worker process: a large output or a costly pattern does not stall
+        the server's other calls.
 
         Raises:
             InvalidArgument: ``content`` is empty or larger than MAX_CONTENT_BYTES.
             NotFound: No such policy in this tenant (reason POLICY_NOT_FOUND).
             FailedPrecondition: A stored rule config no longer fits its kind.
+            Unavailable: The evaluation workers stopped.
         """
         if not content:
             raise InvalidArgument.for_field("content", "must not be empty")
         if len(content.encode()) > MAX_CONTENT_BYTES:
             raise InvalidArgument.for_field("content", f"larger than {MAX_CONTENT_BYTES} bytes")
         policy = await self._policies.get(tenant, policy_id)
-        checks = _checks(policy)
-        findings, score = await asyncio.to_thread(evaluate, checks, content)
-        failed = any(f.severity is Severity.ERROR for f in findings)
+        evaluation = await self._evaluator.evaluate(policy.rules, content)
+        _check_compiled(policy, evaluation)
+        failed = any(f.severity is Severity.ERROR for f in evaluation.findings)
         verdict = Verdict.FAIL if failed and policy.mode is PolicyMode.ENFORCE else Verdict.PASS
         return await self._validations.create(Validation(
             tenant=tenant, id=names.new_id(), policy=policy.id, subject=subject,
-            verdict=verdict, findings=findings, score=score, mode=policy.mode))
+            verdict=verdict, findings=evaluation.findings, score=evaluation.score,
+            mode=policy.mode))
 
     async def get(self, tenant: str, validation_id: str) -> Validation:
         """The validation ``validation_id`` of ``tenant``.
@@ -100,7 +100,6 @@ class ValidationService:
         return await self._validations.get(tenant, validation_id)
 
     async def list(self, tenant: str, page: PageRequest,
-                   matching: ValidationFilter | None = None) -> Page[Validation]:
-        """One page of ``tenant``'s validations that match ``matching``, newest first."""
-        return await self._validations.list_matching(tenant, page,
-                                                     matching or ValidationFilter())
+                   matching: Filter = MATCH_ALL) -> Page[Validation]:
+        """One page of ``tenant``'s validations that ``matching`` selects, newest first."""
+        return await self._validations.list_matching(tenant, page, matching)

@@ -9,6 +9,7 @@ or charged twice.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import datetime as dt
@@ -39,16 +40,12 @@ from services.ai_runtime.core.providers.base import (
 from services.ai_runtime.core.providers.replay import CassetteRecorder
 from services.ai_runtime.core.router import ProviderRouter, Routed
 from services.ai_runtime.core.schema import parse_schema, schema_errors
-from shared import filters, names
+from shared import names
 from shared.database import Page, PageRequest, utc_now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.filters import MATCH_ALL, Filter
 
 log = logging.getLogger(__name__)
-
-FILTER_FIELDS = ("role", "provider", "model", "prompt_version", "goal", "agent", "experiment",
-                 "variant")
-_FILTER_USAGE = f'use field = "value" joined by AND, fields: {", ".join(FILTER_FIELDS)}'
-
 
 class CompletionStore(Protocol):
     """Where completions (and, with them, their charges) are kept."""
@@ -57,7 +54,7 @@ class CompletionStore(Protocol):
     async def find_by_request_id(self, tenant: str, request_id: str) -> Completion | None: ...
     async def get(self, tenant: str, id_: str) -> Completion: ...
     async def list_matching(self, tenant: str, page: PageRequest,
-                            equals: dict[str, str]) -> Page[Completion]: ...
+                            matching: Filter) -> Page[Completion]: ...
 
 
 class UsageStore(Protocol):
@@ -96,16 +93,6 @@ class _Prepared:
     request: ProviderRequest
     experiment: Experiment | None
     variant: str
-
-
-def parse_filter(text: str) -> dict[str, str]:
-    """``role = "critic" AND goal = "tenants/a/goals/g"`` -> ``{"role": ..., "goal": ...}``.
-
-    Raises:
-        InvalidArgument: Not a conjunction of ``field = "value"`` on FILTER_FIELDS, or a
-            repeated field.
-    """
-    return filters.parse_filter(text, "|".join(FILTER_FIELDS), (), _FILTER_USAGE)
 
 
 # The prompt size of a typical agent call, for budget estimates before anything is rendered.
@@ -195,7 +182,9 @@ class CompletionService:
                       routed: Routed) -> Completion:
         response = routed.response
         if prepared.request.response_schema is not None:
-            check_output(response.output, prepared.request.response_schema)
+            # Off the event loop: patterns run in RE2, which releases the GIL as it matches.
+            await asyncio.to_thread(check_output, response.output,
+                                    prepared.request.response_schema)
         cost = self._prices.cost(routed.provider, response.model, response.input_tokens,
                                  response.output_tokens)
         experiment = prepared.experiment
@@ -272,8 +261,9 @@ class CompletionService:
         return await self._completions.get(tenant, completion_id)
 
     async def list_completions(self, tenant: str, page: PageRequest,
-                               filter_: str = "") -> Page[Completion]:
-        return await self._completions.list_matching(tenant, page, parse_filter(filter_))
+                               matching: Filter = MATCH_ALL) -> Page[Completion]:
+        """One page of the tenant's completions that ``matching`` selects, newest first."""
+        return await self._completions.list_matching(tenant, page, matching)
 
     async def usage(self, tenant: str, group_by: UsageGroupBy, start: dt.datetime | None,
                     end: dt.datetime | None) -> list[UsageRow]:

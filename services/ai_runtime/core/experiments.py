@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from services.ai_runtime.core.models import Experiment, ExperimentState, Variant
 from shared.database import Page, PageRequest
 from shared.errors import FailedPrecondition, InvalidArgument
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "variants")
 
@@ -19,7 +20,8 @@ class ExperimentStore(Protocol):
 
     async def create(self, entity: Experiment) -> Experiment: ...
     async def get(self, tenant: str, id_: str) -> Experiment: ...
-    async def list(self, tenant: str, page: PageRequest) -> Page[Experiment]: ...
+    async def list_matching(self, tenant: str, page: PageRequest,
+                            matching: Filter) -> Page[Experiment]: ...
     async def update(self, entity: Experiment, expected_etag: str = "") -> Experiment: ...
     async def delete(self, tenant: str, id_: str) -> None: ...
     async def count_running(self, tenant: str, role: str) -> int: ...
@@ -69,8 +71,10 @@ class ExperimentService:
     async def get(self, tenant: str, experiment_id: str) -> Experiment:
         return await self._experiments.get(tenant, experiment_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Experiment]:
-        return await self._experiments.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Experiment]:
+        """One page of the tenant's experiments that ``matching`` selects, newest first."""
+        return await self._experiments.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, experiment_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Experiment:

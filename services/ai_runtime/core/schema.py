@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from shared.errors import InvalidArgument
-from shared.json_schema import schema_errors
+from shared.json_schema import schema_errors, schema_problems
 
 __all__ = ["conform", "parse_schema", "schema_errors"]
 
@@ -15,7 +15,8 @@ def parse_schema(text: str, field: str = "response_schema") -> dict[str, Any] | 
     """The schema in ``text``; None when empty.
 
     Raises:
-        InvalidArgument: ``text`` is not a JSON object.
+        InvalidArgument: ``text`` is not a JSON object, or misuses a keyword the checker
+            understands (a ``pattern`` RE2 cannot compile, a wrong type name, …).
     """
     if not text.strip():
         return None
@@ -25,6 +26,9 @@ def parse_schema(text: str, field: str = "response_schema") -> dict[str, Any] | 
         raise InvalidArgument.for_field(field, f"not valid JSON: {error}") from error
     if not isinstance(schema, dict):
         raise InvalidArgument.for_field(field, "must be a JSON object")
+    problems = schema_problems(schema)
+    if problems:
+        raise InvalidArgument.for_field(field, "; ".join(problems[:5]))
     return schema
 
 

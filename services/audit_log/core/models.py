@@ -7,6 +7,7 @@ import datetime as dt
 import enum
 
 from shared.database import Entity
+from shared.filters import MATCH_ALL, Filter
 
 
 class Outcome(enum.StrEnum):
@@ -99,6 +100,7 @@ class AuditQuery:
         trace_id: Only entries of this trace.
         start_time: Only entries created at or after this time.
         end_time: Only entries created before this time.
+        matching: Only entries the List filter selects.
     """
 
     resource: str = ""
@@ -106,6 +108,7 @@ class AuditQuery:
     trace_id: str = ""
     start_time: dt.datetime | None = None
     end_time: dt.datetime | None = None
+    matching: Filter = MATCH_ALL
 
 
 @dataclasses.dataclass(frozen=True)

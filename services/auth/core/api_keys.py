@@ -12,6 +12,7 @@ from services.auth.core.models import ApiKey
 from services.auth.core.scopes import unknown_scopes
 from shared.database import Page, PageRequest
 from shared.errors import FailedPrecondition, FieldViolation, InvalidArgument, Unauthenticated
+from shared.filters import MATCH_ALL, Filter
 
 SECRET_PREFIX = "cog_"
 # Characters of the random part shown in ``key_prefix``: enough to tell keys apart, while the
@@ -50,7 +51,8 @@ class ApiKeyStore(Protocol):
 
     async def create(self, entity: ApiKey) -> ApiKey: ...
     async def get(self, tenant: str, id_: str) -> ApiKey: ...
-    async def list(self, tenant: str, page: PageRequest) -> Page[ApiKey]: ...
+    async def list_matching(self, tenant: str, page: PageRequest,
+                            matching: Filter) -> Page[ApiKey]: ...
     async def update(self, entity: ApiKey, expected_etag: str = "") -> ApiKey: ...
     async def find_by_secret_hash(self, secret_hash: str) -> ApiKey | None: ...
 
@@ -92,8 +94,10 @@ class ApiKeyService:
     async def get(self, tenant: str, key_id: str) -> ApiKey:
         return await self._keys.get(tenant, key_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[ApiKey]:
-        return await self._keys.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[ApiKey]:
+        """One page of the tenant's keys that ``matching`` selects, newest first."""
+        return await self._keys.list_matching(tenant, page, matching)
 
     async def revoke(self, tenant: str, key_id: str) -> ApiKey:
         """Revoke a key: it can no longer get tokens, and the tokens it got stop verifying.

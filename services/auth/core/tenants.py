@@ -13,6 +13,7 @@ from typing import Protocol
 from services.auth.core.models import Tenant, TenantState
 from shared.database import Page, PageRequest
 from shared.errors import NotFound, PermissionDenied
+from shared.filters import MATCH_ALL, Filter
 
 PLATFORM_ONLY = "PLATFORM_ONLY"
 
@@ -22,8 +23,9 @@ class TenantStore(Protocol):
 
     async def create(self, entity: Tenant) -> Tenant: ...
     async def get(self, tenant: str, id_: str) -> Tenant: ...
-    async def list(self, tenant: str, page: PageRequest) -> Page[Tenant]: ...
-    async def list_all(self, page: PageRequest) -> Page[Tenant]: ...
+    async def list_matching(self, tenant: str, page: PageRequest,
+                            matching: Filter) -> Page[Tenant]: ...
+    async def list_all(self, page: PageRequest, matching: Filter) -> Page[Tenant]: ...
 
 
 class TenantService:
@@ -68,9 +70,10 @@ class TenantService:
             raise NotFound("resource not found", reason="NOT_FOUND")
         return await self._tenants.get(tenant_id, tenant_id)
 
-    async def list(self, page: PageRequest, caller_tenant: str = "") -> Page[Tenant]:
-        """One page of the tenants a caller may see, newest first: every tenant for the
-        platform and internal calls, only its own for any other caller."""
+    async def list(self, page: PageRequest, caller_tenant: str = "",
+                   matching: Filter = MATCH_ALL) -> Page[Tenant]:
+        """One page of the tenants a caller may see that ``matching`` selects, newest first:
+        every tenant for the platform and internal calls, only its own for any other caller."""
         if self._sees_every_tenant(caller_tenant):
-            return await self._tenants.list_all(page)
-        return await self._tenants.list(caller_tenant, page)
+            return await self._tenants.list_all(page, matching)
+        return await self._tenants.list_matching(caller_tenant, page, matching)

@@ -10,6 +10,7 @@ from services.auth.core.models import User
 from services.auth.core.passwords import PasswordHashing
 from shared import names
 from shared.database import Page, PageRequest, Repository
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "email", "roles", "state")
 COLLECTION = "users"
@@ -53,8 +54,10 @@ class UserService:
     async def get(self, tenant: str, user_id: str) -> User:
         return await self._users.get(tenant, user_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[User]:
-        return await self._users.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[User]:
+        """One page of the tenant's users that ``matching`` selects, newest first."""
+        return await self._users.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, user_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> User:

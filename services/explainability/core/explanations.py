@@ -9,6 +9,7 @@ from services.explainability.core import narrative
 from services.explainability.core.models import AuditRecord, Explanation, ExplanationState
 from shared.database import Page, PageRequest, Repository
 from shared.errors import InvalidArgument
+from shared.filters import MATCH_ALL, Filter
 
 
 class AuditTrail(Protocol):
@@ -57,8 +58,10 @@ class ExplanationService:
     async def get(self, tenant: str, explanation_id: str) -> Explanation:
         return await self._explanations.get(tenant, explanation_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Explanation]:
-        return await self._explanations.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Explanation]:
+        """One page of the tenant's explanations that ``matching`` selects, newest first."""
+        return await self._explanations.list_matching(tenant, page, matching)
 
     async def delete(self, tenant: str, explanation_id: str) -> None:
         await self._explanations.delete(tenant, explanation_id)

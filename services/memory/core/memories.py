@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from services.memory.core.models import Memory
 from shared.database import Page, PageRequest, utc_now
 from shared.errors import InvalidArgument, NotFound
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("content", "kind", "importance", "metadata", "expire_time")
 
@@ -22,7 +23,7 @@ class MemoryStore(Protocol):
     async def update(self, entity: Memory, expected_etag: str = "") -> Memory: ...
     async def delete(self, tenant: str, id_: str) -> None: ...
     async def list_live(self, tenant: str, page: PageRequest, now: dt.datetime,
-                        namespace: str | None = None) -> Page[Memory]: ...
+                        matching: Filter) -> Page[Memory]: ...
 
 
 def _check_expire_time(expire_time: dt.datetime | None, now: dt.datetime) -> None:
@@ -65,9 +66,9 @@ class MemoryService:
         return memory
 
     async def list(self, tenant: str, page: PageRequest,
-                   namespace: str | None = None) -> Page[Memory]:
-        """One page of live memories, newest first, of one namespace or all."""
-        return await self._memories.list_live(tenant, page, utc_now(), namespace)
+                   matching: Filter = MATCH_ALL) -> Page[Memory]:
+        """One page of the live memories that ``matching`` selects, newest first."""
+        return await self._memories.list_live(tenant, page, utc_now(), matching)
 
     async def update(self, tenant: str, memory_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Memory:

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.observability.core.models import AlertRule, AlertRuleState
 from shared.database import Page, PageRequest, Repository
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "metric", "comparison", "threshold", "for_duration",
                     "severity")
@@ -30,8 +31,10 @@ class AlertRuleService:
     async def get(self, tenant: str, rule_id: str) -> AlertRule:
         return await self._rules.get(tenant, rule_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[AlertRule]:
-        return await self._rules.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[AlertRule]:
+        """One page of the tenant's rules that ``matching`` selects, newest first."""
+        return await self._rules.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, rule_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> AlertRule:

@@ -7,9 +7,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from services.observability.core.models import Alert, AlertFilter, AlertState
+from services.observability.core.models import Alert, AlertState
 from shared.database import Page, PageRequest, utc_now
 from shared.errors import FailedPrecondition
+from shared.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.observability.repository import AlertRepository
@@ -39,9 +40,9 @@ class AlertService:
         return await self._alerts.get(tenant, alert_id)
 
     async def list(self, tenant: str, page: PageRequest,
-                   matching: AlertFilter | None = None) -> Page[Alert]:
-        """A page of the tenant's alerts matching ``matching`` (None: all), newest first."""
-        return await self._alerts.list_matching(tenant, page, matching or AlertFilter())
+                   matching: Filter = MATCH_ALL) -> Page[Alert]:
+        """A page of the tenant's alerts that ``matching`` selects, newest first."""
+        return await self._alerts.list_matching(tenant, page, matching)
 
     async def resolve(self, tenant: str, alert_id: str) -> Alert:
         """Mark a firing alert RESOLVED, ending it now.

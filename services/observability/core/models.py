@@ -71,14 +71,3 @@ class Alert(Entity):
     state: AlertState = AlertState.FIRING
     start_time: dt.datetime = dataclasses.field(default_factory=utc_now)
     end_time: dt.datetime | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class AlertFilter:
-    """What a ListAlerts call selects; every set part must match (AND)."""
-
-    state: AlertState | None = None
-    severity: Severity | None = None
-    rule: str | None = None
-    source: str | None = None
-    labels: dict[str, str] = dataclasses.field(default_factory=dict)

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.task_planner.core.models import Goal, GoalState
 from shared.database import Page, PageRequest, Repository
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("description", "priority", "labels")
 
@@ -30,8 +31,10 @@ class GoalService:
     async def get(self, tenant: str, goal_id: str) -> Goal:
         return await self._goals.get(tenant, goal_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Goal]:
-        return await self._goals.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Goal]:
+        """One page of the tenant's goals that ``matching`` selects, newest first."""
+        return await self._goals.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, goal_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Goal:

@@ -7,13 +7,16 @@ import urllib.parse
 
 from services.tool_runner.core.models import Tool, ToolRuntime
 from shared.errors import InvalidArgument
+from shared.json_schema import schema_problems
 
 
 def check_input_schema(text: str) -> None:
-    """An input schema, when set, must be a JSON object.
+    """An input schema, when set, must be a JSON object that :mod:`shared.json_schema`
+    accepts (its patterns in RE2 syntax), since runs' input is checked against it.
 
     Raises:
-        InvalidArgument: On ``tool.input_schema``, with the parser's line and column.
+        InvalidArgument: On ``tool.input_schema``, with the parser's line and column or the
+            schema's problems.
     """
     if not text:
         return
@@ -26,6 +29,9 @@ def check_input_schema(text: str) -> None:
         ) from error
     if not isinstance(schema, dict):
         raise InvalidArgument.for_field("tool.input_schema", "must be a JSON object")
+    problems = schema_problems(schema)
+    if problems:
+        raise InvalidArgument.for_field("tool.input_schema", "; ".join(problems[:5]))
 
 
 def check_entrypoint(runtime: ToolRuntime, entrypoint: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from services.tool_runner.core.models import Tool, ToolState
 from services.tool_runner.core.rules import check_tool
 from shared.database import Page, PageRequest, Repository
+from shared.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "description", "runtime", "entrypoint", "input_schema",
                     "timeout", "allowed_hosts")
@@ -37,8 +38,10 @@ class ToolService:
     async def get(self, tenant: str, tool_id: str) -> Tool:
         return await self._tools.get(tenant, tool_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Tool]:
-        return await self._tools.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Tool]:
+        """One page of the tenant's tools that ``matching`` selects, newest first."""
+        return await self._tools.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, tool_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Tool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from services.workflow_engine.core.models import Workflow
 from services.workflow_engine.core.rules import check_schedule, parse_definition
 from shared.database import Page, PageRequest
+from shared.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.workflow_engine.repository import WorkflowRepository
@@ -40,8 +41,10 @@ class WorkflowService:
     async def get(self, tenant: str, workflow_id: str) -> Workflow:
         return await self._workflows.get(tenant, workflow_id)
 
-    async def list(self, tenant: str, page: PageRequest) -> Page[Workflow]:
-        return await self._workflows.list(tenant, page)
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Workflow]:
+        """One page of the tenant's workflows that ``matching`` selects, newest first."""
+        return await self._workflows.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, workflow_id: str, changes: Mapping[str, Any],
                      etag: str = "") -> Workflow:

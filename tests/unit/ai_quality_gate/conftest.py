@@ -1,4 +1,5 @@
-"""Fixtures of the ai-quality-gate's unit tests: a migrated SQLite database."""
+"""Fixtures of the ai-quality-gate's unit tests: a migrated SQLite database and the rule
+evaluator's worker processes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.server import MIGRATIONS
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
@@ -18,3 +20,11 @@ async def db(tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
     await upgrade(database, MIGRATIONS)
     yield database
     await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def evaluator() -> AsyncIterator[RuleEvaluator]:
+    """One pool of worker processes for the session (each takes a moment to start)."""
+    workers = RuleEvaluator()
+    yield workers
+    await workers.close()

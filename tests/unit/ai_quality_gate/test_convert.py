@@ -1,11 +1,11 @@
-"""Parsing ValidateOutput's policy name and ListValidations' filter."""
+"""Parsing ValidateOutput's policy name and the List filters."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.ai_quality_gate.convert import policy_id_of, validation_filter
-from services.ai_quality_gate.core.models import ValidationFilter, Verdict
+from services.ai_quality_gate.convert import POLICY_FILTER, VALIDATION_FILTER, policy_id_of
+from services.ai_quality_gate.core.models import PolicyMode, Verdict
 from shared.errors import InvalidArgument, NotFound
 
 
@@ -26,11 +26,14 @@ def test_malformed_policy_names_the_field() -> None:
 
 
 def test_filter_terms_joined_by_and() -> None:
-    assert validation_filter("acme", "") == ValidationFilter()
-    assert validation_filter(
-        "acme", 'verdict = VERDICT_FAIL AND policy = "tenants/acme/policies/p1" AND '
-                'subject="tenants/acme/tasks/t \\"1\\""') == ValidationFilter(
-        policy="p1", subject='tenants/acme/tasks/t "1"', verdict=Verdict.FAIL)
+    assert VALIDATION_FILTER.parse("", "acme").terms == ()
+    parsed = VALIDATION_FILTER.parse(
+        'verdict = VERDICT_FAIL AND policy = "tenants/acme/policies/p1" AND '
+        'subject="tenants/acme/tasks/t \\"1\\""', "acme")
+    assert {t.field: t.value for t in parsed.terms} == {
+        "verdict": Verdict.FAIL, "policy": "p1", "subject": 'tenants/acme/tasks/t "1"'}
+    assert POLICY_FILTER.parse("mode != POLICY_MODE_AUDIT", "acme").terms[0].value is (
+        PolicyMode.AUDIT)
 
 
 @pytest.mark.parametrize("text", [
@@ -45,5 +48,5 @@ def test_filter_terms_joined_by_and() -> None:
 ])
 def test_bad_filters_name_the_filter(text: str) -> None:
     with pytest.raises(InvalidArgument) as error:
-        validation_filter("acme", text)
+        VALIDATION_FILTER.parse(text, "acme")
     assert [v.field for v in error.value.violations] == ["filter"]

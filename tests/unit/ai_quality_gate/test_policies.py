@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.core.models import Policy, PolicyMode, Rule, RuleKind
 from services.ai_quality_gate.core.policies import PolicyService, check_rules
 from services.ai_quality_gate.repository import policy_repository
@@ -20,15 +21,15 @@ def make_policy(policy_id: str = "p1", tenant: str = "acme", **fields: object) -
 
 
 @pytest.fixture
-def service(db: DatabaseConnection) -> PolicyService:
-    return PolicyService(policy_repository(db))
+def service(db: DatabaseConnection, evaluator: RuleEvaluator) -> PolicyService:
+    return PolicyService(policy_repository(db), evaluator)
 
 
-def test_check_rules_names_every_bad_config() -> None:
+async def test_check_rules_names_every_bad_config(evaluator: RuleEvaluator) -> None:
     rules = [MAX_2000, Rule(RuleKind.MIN_SCORE, "{min: 1"), Rule(RuleKind.JSON_SCHEMA, "[1]")]
 
     with pytest.raises(InvalidArgument) as error:
-        check_rules(rules)
+        await check_rules(rules, evaluator)
 
     assert [v.field for v in error.value.violations] == ["policy.rules[1].config",
                                                          "policy.rules[2].config"]
@@ -40,7 +41,10 @@ def test_check_rules_names_every_bad_config() -> None:
     (RuleKind.MAX_LENGTH, '{"max_chars": 10}', "unknown key `max_chars`"),
     (RuleKind.JSON_SCHEMA, '{"type": "text"}', "$.type"),
     (RuleKind.REQUIRED_KEYWORDS, '{"keywords": []}', "non-empty list"),
-    (RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["[a-"]}', "not a valid regular expression"),
+    (RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["[a-"]}', "not valid RE2 syntax"),
+    (RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["(a)\\\\1"]}', "backreferences"),
+    (RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["a(?=b)"]}', "lookaround"),
+    (RuleKind.JSON_SCHEMA, '{"pattern": "(?<!a)b"}', "$.pattern: lookaround"),
     (RuleKind.MIN_SCORE, '{"min": 7}', "number from 0 to 1"),
 ])
 async def test_create_refuses_a_config_that_does_not_fit_its_kind(

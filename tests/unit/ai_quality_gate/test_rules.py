@@ -8,6 +8,7 @@ import pytest
 
 from services.ai_quality_gate.core.models import Finding, Rule, RuleKind, Severity
 from services.ai_quality_gate.core.rules import (
+    MAX_PATTERNS,
     MAX_PROBLEMS_PER_RULE,
     RuleConfigError,
     compile_rule,
@@ -109,6 +110,27 @@ def test_required_keywords_config() -> None:
         RuleKind.REQUIRED_KEYWORDS, '{"keywords": ["x"], "case_sensitive": "no"}')
 
 
+@pytest.mark.parametrize(("pattern", "why"), [
+    (r"(\w+)\s+\1", "backreferences (\\1…) are not supported"),
+    (r"(?P<w>\w+) (?P=w)", "backreferences ((?P=name)) are not supported"),
+    (r"secret(?=:)", "lookaround assertions"),
+    (r"(?<!not )allowed", "lookaround assertions"),
+    (r"end\Z", "use \\z"),
+    (r"a{1001}", "repetition counts are limited to 1000"),
+    (r"(?:\w+\s*){1,1000}z", "too complex"),
+])
+def test_a_pattern_re2_cannot_run_is_refused_saying_why(pattern: str, why: str) -> None:
+    problem = config_error(RuleKind.FORBIDDEN_PATTERNS, json.dumps({"patterns": ["ok", pattern]}))
+    assert problem.startswith("`patterns[1]`: ") and why in problem
+
+
+def test_a_pattern_that_backtracks_in_python_runs_in_linear_time() -> None:
+    # Python's engine takes about 2**n steps on this; RE2 one pass.
+    text = "a" * 200_000 + "!"
+    assert findings(RuleKind.FORBIDDEN_PATTERNS, {"patterns": [r"(a+)+$"]}, text) == []
+    assert findings(RuleKind.FORBIDDEN_PATTERNS, {"patterns": [r"(a|aa)+!"]}, text)
+
+
 def test_forbidden_patterns_name_each_matching_pattern() -> None:
     config = {"patterns": [r"(?i)as an ai", r"\bpassword\s*[:=]", r"lorem"]}
 
@@ -123,8 +145,10 @@ def test_forbidden_patterns_name_each_matching_pattern() -> None:
 
 
 def test_forbidden_patterns_config() -> None:
-    assert "`patterns[1]` is not a valid regular expression" in config_error(
+    assert "`patterns[1]`: not valid RE2 syntax" in config_error(
         RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["ok", "(unclosed"]}')
+    too_many = json.dumps({"patterns": [f"p{i}" for i in range(MAX_PATTERNS + 1)]})
+    assert f"at most {MAX_PATTERNS}" in config_error(RuleKind.FORBIDDEN_PATTERNS, too_many)
     assert "matches the empty string" in config_error(
         RuleKind.FORBIDDEN_PATTERNS, '{"patterns": ["x*"]}')
     assert "non-empty list" in config_error(RuleKind.FORBIDDEN_PATTERNS, '{"patterns": [1]}')

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from services.ai_quality_gate.convert import VALIDATION_FILTER
+from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.core.models import (
     Finding,
     Policy,
     PolicyMode,
     Rule,
     RuleKind,
-    ValidationFilter,
     Verdict,
 )
 from services.ai_quality_gate.core.validations import ValidationService
@@ -26,12 +27,12 @@ BAD = "Lorem ipsum dolor sit amet, consectetur adipiscing elit."
 
 
 @pytest.fixture
-async def service(db: DatabaseConnection) -> ValidationService:
+async def service(db: DatabaseConnection, evaluator: RuleEvaluator) -> ValidationService:
     policies = policy_repository(db)
     for policy_id, mode in (("strict", PolicyMode.ENFORCE), ("trial", PolicyMode.AUDIT)):
         await policies.create(Policy(tenant="acme", id=policy_id, display_name=policy_id,
                                      rules=RULES, mode=mode))
-    return ValidationService(policies, ValidationRepository(db))
+    return ValidationService(policies, ValidationRepository(db), evaluator)
 
 
 async def test_enforce_fails_output_with_error_findings(service: ValidationService) -> None:
@@ -73,14 +74,14 @@ async def test_validations_are_stored_and_listed_newest_first(
     assert [v.id for v in page.items + rest.items] == [third.id, second.id, first.id]
     assert rest.next_page_token == ""
 
-    async def ids(matching: ValidationFilter) -> list[str]:
+    async def ids(text: str) -> list[str]:
+        matching = VALIDATION_FILTER.parse(text, "acme")
         return [v.id for v in (await service.list("acme", PageRequest(), matching)).items]
 
-    assert await ids(ValidationFilter(verdict=Verdict.FAIL)) == [first.id]
-    assert await ids(ValidationFilter(policy="strict")) == [third.id, first.id]
-    assert await ids(ValidationFilter(subject="s2", verdict=Verdict.PASS)) == [third.id,
-                                                                              second.id]
-    assert await ids(ValidationFilter(policy="trial", subject="s1")) == []
+    assert await ids("verdict = VERDICT_FAIL") == [first.id]
+    assert await ids('policy = "tenants/acme/policies/strict"') == [third.id, first.id]
+    assert await ids('subject = "s2" AND verdict = VERDICT_PASS') == [third.id, second.id]
+    assert await ids('policy = "tenants/acme/policies/trial" AND subject = "s1"') == []
 
 
 async def test_unknown_policy_or_tenant_is_not_found(service: ValidationService) -> None:

@@ -17,6 +17,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime.config import Price, Settings
 from services.ai_runtime.server import create_server
 from shared.config import MeshSettings
+from shared.rpc_status import from_rpc_error
 
 USER = completion_pb2.MESSAGE_ROLE_USER
 USER_MESSAGE = completion_pb2.Message(role=USER, content="task")
@@ -104,6 +105,21 @@ async def test_bad_requests_are_refused_with_the_field(stub: pb_grpc.RuntimeServ
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await stub.Complete(request)
         assert error.value.code() == code
+
+
+@pytest.mark.parametrize(("pattern", "why"), [("(a)\\1", "backreferences"),
+                                              ("x(?!y)", "lookaround"), ("[", "RE2 syntax")])
+async def test_a_response_schema_pattern_re2_cannot_run_is_refused(
+        stub: pb_grpc.RuntimeServiceStub, pattern: str, why: str) -> None:
+    schema = {"type": "object", "properties": {"answer": {"type": "string",
+                                                          "pattern": pattern}}}
+    with pytest.raises(grpc.aio.AioRpcError) as error:
+        await stub.Complete(ask("x", response_schema=json.dumps(schema)))
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    [violation] = from_rpc_error(error.value).violations  # type: ignore[attr-defined]
+    assert violation.field == "response_schema"
+    assert "$.properties.answer.pattern" in violation.description
+    assert why in violation.description
 
 
 async def test_response_schema_is_honoured(stub: pb_grpc.RuntimeServiceStub) -> None:

@@ -12,11 +12,8 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 
 from services.ai_runtime.config import DEFAULT_PROMPTS_DIR
-from services.ai_runtime.core.completions import (
-    CompletionRequest,
-    CompletionService,
-    parse_filter,
-)
+from services.ai_runtime.convert import COMPLETION_FILTER
+from services.ai_runtime.core.completions import CompletionRequest, CompletionService
 from services.ai_runtime.core.experiments import assign_variant
 from services.ai_runtime.core.models import (
     AttemptOutcome,
@@ -258,9 +255,10 @@ async def test_a_running_experiment_chooses_the_prompt_and_is_recorded(
 
 
 def test_completion_filters_take_quoted_values_of_the_listed_fields() -> None:
-    assert parse_filter('role = "critic" AND goal = "tenants/a/goals/g\\"1"') == {
+    parsed = COMPLETION_FILTER.parse('role = "critic" AND goal = "tenants/a/goals/g\\"1"')
+    assert {t.field: t.value for t in parsed.terms} == {
         "role": "critic", "goal": 'tenants/a/goals/g"1'}
     for bad in ('colour = "red"', "role = CRITIC", 'role = "a" AND role = "b"'):
         with pytest.raises(InvalidArgument) as refused:
-            parse_filter(bad)
+            COMPLETION_FILTER.parse(bad)
         assert [v.field for v in refused.value.violations] == ["filter"]

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from services.memory.convert import MEMORY_FILTER
 from services.memory.core.memories import MemoryService
 from services.memory.core.models import Memory, MemoryKind
 from services.memory.repository import memory_repository
@@ -69,10 +70,11 @@ async def test_list_filters_by_namespace_and_pages(service: MemoryService) -> No
     await service.create(make_memory("p1", namespace="agents.planner"))
     await service.create(make_memory("o1", tenant="other"))
 
-    first = await service.list("acme", PageRequest(size=2), "agents.executor")
-    rest = await service.list("acme", PageRequest.of(2, first.next_page_token),
-                              "agents.executor")
-    planner = await service.list("acme", PageRequest(), "agents.planner")
+    executor = MEMORY_FILTER.parse('namespace = "agents.executor"', "acme")
+    first = await service.list("acme", PageRequest(size=2), executor)
+    rest = await service.list("acme", PageRequest.of(2, first.next_page_token), executor)
+    planner = await service.list("acme", PageRequest(),
+                                 MEMORY_FILTER.parse('namespace = "agents.planner"', "acme"))
 
     assert [m.id for m in first.items] == ["m3", "m2"]
     assert [m.id for m in rest.items] == ["m1"]

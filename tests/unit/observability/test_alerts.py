@@ -21,7 +21,7 @@ from cognition.observability.v1 import observability_service_pb2_grpc as pb_grpc
 from services.observability import convert
 from services.observability.config import Settings
 from services.observability.core.alerts import AlertService
-from services.observability.core.models import Alert, AlertFilter, AlertState, Severity
+from services.observability.core.models import Alert, AlertState, Severity
 from services.observability.repository import AlertRepository, metadata
 from services.observability.server import MIGRATIONS, create_server
 from shared.database import DatabaseConnection, PageRequest
@@ -91,17 +91,18 @@ async def test_list_is_newest_first_paged_filtered_and_tenant_scoped(
     rest = await service.list("acme", PageRequest.of(2, page.next_page_token))
     assert [a.id for a in rest.items] == ["a1"] and rest.next_page_token == ""
 
-    async def ids(matching: AlertFilter) -> list[str]:
+    async def ids(text: str) -> list[str]:
+        matching = convert.ALERT_FILTER.parse(text, "acme")
         return [a.id for a in (await service.list("acme", PageRequest(), matching)).items]
 
-    assert await ids(AlertFilter(labels={"goal": GOAL})) == ["a3", "a1"]
-    assert await ids(AlertFilter(state=AlertState.FIRING, labels={"goal": GOAL})) == ["a3"]
-    assert await ids(AlertFilter(state=AlertState.RESOLVED)) == ["a1"]
-    assert await ids(AlertFilter(severity=Severity.INFO)) == ["a3"]
-    assert await ids(AlertFilter(labels={"goal": GOAL, "task": "t2"})) == []
-    assert await ids(AlertFilter(labels={"agent": "x"})) == []
-    assert await ids(AlertFilter(source="services/agent-orchestrator", rule="")) == [
-        "a3", "a2", "a1"]
+    assert await ids(f'labels.goal = "{GOAL}"') == ["a3", "a1"]
+    assert await ids(f'state = ALERT_STATE_FIRING AND labels.goal = "{GOAL}"') == ["a3"]
+    assert await ids("state = ALERT_STATE_RESOLVED") == ["a1"]
+    assert await ids("severity = SEVERITY_INFO") == ["a3"]
+    assert await ids(f'labels.goal = "{GOAL}" AND labels.task = "t2"') == []
+    assert await ids('labels.agent = "x"') == []
+    assert await ids(f'labels.goal != "{GOAL}"') == ["a2"]
+    assert await ids('source = "services/agent-orchestrator"') == ["a3", "a2", "a1"]
 
 
 async def test_resolve_ends_a_firing_alert_once(service: AlertService) -> None:
@@ -121,16 +122,15 @@ async def test_resolve_ends_a_firing_alert_once(service: AlertService) -> None:
 
 
 def test_filter_parses_every_documented_term() -> None:
-    parsed = convert.alert_filter("acme", (
+    parsed = convert.ALERT_FILTER.parse(
         'state = ALERT_STATE_FIRING AND severity=SEVERITY_CRITICAL AND labels.goal = "a AND b" '
         'AND rule = "tenants/acme/alertRules/errors" AND source = "services/x" '
-        'AND labels.task = ""'))
-    assert parsed == AlertFilter(state=AlertState.FIRING, severity=Severity.CRITICAL,
-                                 rule="errors", source="services/x",
-                                 labels={"goal": "a AND b", "task": ""})
-    assert convert.alert_filter("acme", "  ") == AlertFilter()
-    assert convert.alert_filter("acme", "state = ALERT_STATE_RESOLVED").state is (
-        AlertState.RESOLVED)
+        'AND labels.task = ""', "acme")
+    assert [(t.field, t.key, t.value) for t in parsed.terms] == [
+        ("state", "", AlertState.FIRING), ("severity", "", Severity.CRITICAL),
+        ("labels", "goal", "a AND b"), ("rule", "", "errors"), ("source", "", "services/x"),
+        ("labels", "task", "")]
+    assert convert.ALERT_FILTER.parse("  ", "acme").terms == ()
 
 
 @pytest.mark.parametrize("text", [
@@ -150,7 +150,7 @@ def test_filter_parses_every_documented_term() -> None:
 ])
 def test_bad_filters_are_invalid_arguments_naming_filter(text: str) -> None:
     with pytest.raises(InvalidArgument) as caught:
-        convert.alert_filter("acme", text)
+        convert.ALERT_FILTER.parse(text, "acme")
     assert [v.field for v in caught.value.violations] == ["filter"]
 
 

@@ -22,6 +22,14 @@ def test_schema_that_is_not_json_names_line_and_column() -> None:
     assert "line 2, column 11" in violation.description
 
 
+def test_a_schema_pattern_re2_cannot_run_is_refused_saying_why() -> None:
+    with pytest.raises(InvalidArgument) as error:
+        check_input_schema('{"properties": {"q": {"type": "string", "pattern": "(a)\\\\1"}}}')
+    [violation] = error.value.violations
+    assert violation.field == "tool.input_schema"
+    assert "$.properties.q.pattern: backreferences" in violation.description
+
+
 @pytest.mark.parametrize("text", ["[]", '"object"', "42", "null"])
 def test_schema_must_be_an_object(text: str) -> None:
     with pytest.raises(InvalidArgument, match="must be a JSON object"):

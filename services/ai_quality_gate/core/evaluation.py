@@ -1,0 +1,157 @@
+"""Compiling and running a policy's rules in worker processes, so that no policy and no output
+holds the server.
+
+A thread is not enough: parsing a 1 MB output as JSON or scoring it are single C calls that
+keep the GIL for hundreds of milliseconds, and compiling a policy's patterns takes seconds of
+it, so the event loop (and its health checks) would stall. A worker process has its own GIL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import functools
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from services.ai_quality_gate.core.models import Finding, Rule
+from services.ai_quality_gate.core.rules import RuleCheck, RuleConfigError, compile_rule, evaluate
+from shared.errors import Unavailable
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleProblem:
+    """Why the rule at ``index`` of a policy does not compile."""
+
+    index: int
+    problem: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """The findings and score of an output, or the rules that do not compile (then nothing
+    was evaluated)."""
+
+    findings: list[Finding] = dataclasses.field(default_factory=list)
+    score: float = 0.0
+    problems: list[RuleProblem] = dataclasses.field(default_factory=list)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(rule: Rule) -> RuleCheck:
+    return compile_rule(rule)
+
+
+def _compile_all(rules: Sequence[Rule]) -> tuple[list[RuleCheck], list[RuleProblem]]:
+    checks, problems = [], []
+    for index, rule in enumerate(rules):
+        try:
+            checks.append(_compiled(rule))
+        except RuleConfigError as error:
+            problems.append(RuleProblem(index, str(error)))
+    return checks, problems
+
+
+# Workers yield the CPU to the server's own threads when cores are short, so that a
+# saturated machine still answers health checks and small calls promptly.
+WORKER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    os.nice(WORKER_NICENESS)
+
+
+def _started() -> bool:
+    """Run once in each worker as it starts, so that it has imported this module."""
+    return True
+
+
+def check_in_worker(rules: tuple[Rule, ...]) -> list[RuleProblem]:
+    """What is wrong with each rule (run in a worker process)."""
+    return _compile_all(rules)[1]
+
+
+def evaluate_in_worker(rules: tuple[Rule, ...], text: str) -> Evaluation:
+    """Compile ``rules`` and run them on ``text`` (run in a worker process)."""
+    checks, problems = _compile_all(rules)
+    if problems:
+        return Evaluation(problems=problems)
+    findings, score = evaluate(checks, text)
+    return Evaluation(findings, score)
+
+
+class RuleEvaluator:
+    """Compiles and runs rules in a pool of ``workers`` processes; further calls wait their
+    turn.
+
+    The pool starts in a thread (:meth:`start`, or the first call): starting processes takes
+    a few hundred milliseconds of the starting thread, which must not be the event loop's.
+
+    Args:
+        workers: Processes, so at most this many validations run at once.
+    """
+
+    def __init__(self, workers: int = 2) -> None:
+        self._workers = workers
+        self._pool: asyncio.Task[concurrent.futures.ProcessPoolExecutor] | None = None
+
+    def start(self) -> None:
+        """Start the workers in the background, unless they are started or starting."""
+        if self._pool is None:
+            self._pool = asyncio.get_running_loop().create_task(asyncio.to_thread(self._spawn))
+
+    def _spawn(self) -> concurrent.futures.ProcessPoolExecutor:
+        pool = concurrent.futures.ProcessPoolExecutor(
+            self._workers, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_lower_priority)
+        try:
+            for started in [pool.submit(_started) for _ in range(self._workers)]:
+                started.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        return pool
+
+    async def check(self, rules: Sequence[Rule]) -> list[RuleProblem]:
+        """Why each rule that does not compile does not (empty: all compile).
+
+        Raises:
+            Unavailable: The workers stopped (one was killed); the next call starts new ones.
+        """
+        return await self._run(check_in_worker, tuple(rules))
+
+    async def evaluate(self, rules: Sequence[Rule], text: str) -> Evaluation:
+        """Compile ``rules`` and run them on ``text``.
+
+        Raises:
+            Unavailable: The workers stopped (one was killed); the next call starts new ones.
+        """
+        return await self._run(evaluate_in_worker, tuple(rules), text)
+
+    async def _run(self, function: Callable[..., T], *args: Any) -> T:
+        self.start()
+        starting = self._pool
+        assert starting is not None
+        try:
+            # Shielded: a call cancelled while the pool starts does not stop the start.
+            pool = await asyncio.shield(starting)
+            return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
+        except concurrent.futures.process.BrokenProcessPool as error:
+            if self._pool is starting:
+                self._pool = None
+                if not starting.cancelled() and starting.exception() is None:
+                    starting.result().shutdown(wait=False, cancel_futures=True)
+            raise Unavailable("the rule evaluation workers stopped; try again",
+                              reason="EVALUATOR_RESTARTING") from error
+
+    async def close(self) -> None:
+        """Stop the workers (a running evaluation is finished first)."""
+        starting, self._pool = self._pool, None
+        if starting is not None:
+            pool = await starting
+            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
