@@ -14,6 +14,8 @@ import dataclasses
 import functools
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -60,10 +62,21 @@ def _compile_all(rules: Sequence[Rule]) -> tuple[list[RuleCheck], list[RuleProbl
 # Workers yield the CPU to the server's own threads when cores are short, so that a
 # saturated machine still answers health checks and small calls promptly.
 WORKER_NICENESS = 10
+_PARENT_CHECK_SECONDS = 0.5
 
 
-def _lower_priority() -> None:
+def _start_worker() -> None:
+    """In each worker: lower its priority, and end it when the server dies (a killed server
+    cannot shut its pool down, and its workers would live on)."""
     os.nice(WORKER_NICENESS)
+    parent = os.getppid()
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, name="exit-with-parent", daemon=True).start()
 
 
 def _started() -> bool:
@@ -108,7 +121,7 @@ class RuleEvaluator:
     def _spawn(self) -> concurrent.futures.ProcessPoolExecutor:
         pool = concurrent.futures.ProcessPoolExecutor(
             self._workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_lower_priority)
+            initializer=_start_worker)
         try:
             for started in [pool.submit(_started) for _ in range(self._workers)]:
                 started.result()
