@@ -24,8 +24,10 @@ from pydantic import SecretStr
 from cognition.audit.v1 import audit_entry_pb2
 from cognition.audit.v1 import audit_service_pb2 as pb
 from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
+from cognos.credentials import bearer_credentials
 from services.audit_log.config import Settings
 from services.audit_log.server import create_server
+from shared.credentials import mesh_call_credential
 from shared.database.admin import drop_schemas
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -68,8 +70,17 @@ async def batched(stubs: list[pb_grpc.AuditServiceStub], batches: int, size: int
 
 async def run(url: str, count: int, batches: int, size: int, clients: int) -> None:
     schema = f"bench_audit_{secrets.token_hex(4)}"
-    running = await create_server(Settings(port=0, database_url=SecretStr(url)), schema=schema)
-    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") for _ in range(clients)]
+    settings = Settings(port=0, database_url=SecretStr(url))
+    running = await create_server(settings, schema=schema)
+    credential = mesh_call_credential(settings.mesh.mesh_keys(), "bench",
+                                      ["audit.write", "audit.read"])
+
+    async def bearer(_request: object) -> str:
+        return credential
+
+    channels = [grpc.aio.insecure_channel(f"127.0.0.1:{running.port}",
+                                          interceptors=bearer_credentials(bearer))
+                for _ in range(clients)]
     try:
         stubs = [pb_grpc.AuditServiceStub(channel) for channel in channels]
         await singles(stubs[0], 100, "tenants/warmup")  # connections, caches, JIT-free paths

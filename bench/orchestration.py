@@ -73,7 +73,7 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognition.runtime.v1 import runtime_service_pb2 as rt_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as rt_grpc
-from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
+from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES
@@ -145,7 +145,7 @@ async def mesh_session(var: pathlib.Path, env: dict[str, str]) -> AsyncIterator[
             return token
 
         async with grpc.aio.insecure_channel(
-                mesh.envoy_address, interceptors=[BearerCredentials(bearer)]) as channel:
+                mesh.envoy_address, interceptors=bearer_credentials(bearer)) as channel:
             yield Stubs(pb_grpc.PlannerServiceStub(channel),
                         orch_grpc.OrchestratorServiceStub(channel),
                         rt_grpc.RuntimeServiceStub(channel),

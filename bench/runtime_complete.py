@@ -24,8 +24,10 @@ import grpc
 from cognition.runtime.v1 import completion_pb2
 from cognition.runtime.v1 import runtime_service_pb2 as pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
+from cognos.credentials import bearer_credentials
 from services.ai_runtime.config import Settings
 from services.ai_runtime.server import create_server
+from shared.credentials import mesh_call_credential
 
 GOAL = "Compare PostgreSQL, SQLite and DuckDB for analytics workloads"
 
@@ -46,11 +48,18 @@ async def timed(call: Callable[[], Awaitable[object]], calls: int) -> list[float
 
 async def run(calls: int, latency_ms: int) -> None:
     with tempfile.TemporaryDirectory() as var:
-        running = await create_server(Settings(
-            port=0, mesh={"data_dir": str(pathlib.Path(var))},  # type: ignore[arg-type]
-            offline_latency_ms=latency_ms))
+        settings = Settings(port=0, mesh={"data_dir": str(pathlib.Path(var))},  # type: ignore[arg-type]
+                            offline_latency_ms=latency_ms)
+        running = await create_server(settings)
+        credential = mesh_call_credential(settings.mesh.mesh_keys(), "bench",
+                                          ["completions.write", "prompts.read"])
+
+        async def bearer(_request: object) -> str:
+            return credential
+
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}",
+                                             interceptors=bearer_credentials(bearer)) as channel:
                 stub = pb_grpc.RuntimeServiceStub(channel)
                 message = completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
                                                  content=GOAL)

@@ -22,7 +22,7 @@ from bench.envoy_overhead import latencies, percentile
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
+from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.registry import by_name
 
@@ -51,7 +51,7 @@ async def run(calls: int, rounds: int) -> None:
 
             async with grpc.aio.insecure_channel(open_mesh.envoy_address) as plain, \
                     grpc.aio.insecure_channel(secured.envoy_address,
-                                              interceptors=[BearerCredentials(bearer)]) as authed:
+                                              interceptors=bearer_credentials(bearer)) as authed:
                 stubs = {"no token": pb_grpc.PlannerServiceStub(plain),
                          "verified token": pb_grpc.PlannerServiceStub(authed)}
                 requests = {}

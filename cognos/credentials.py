@@ -50,13 +50,8 @@ async def ensure_tenant(address: str, token: str, tenant: str) -> bool:
 TokenFor = Callable[[Any], Awaitable[str | None]]
 
 
-class BearerCredentials(grpc.aio.UnaryUnaryClientInterceptor,
-                        grpc.aio.UnaryStreamClientInterceptor):
-    """Adds ``authorization: Bearer …`` to every call that does not carry one already.
-
-    Args:
-        token_for: Given the request, the token to send (None: send none).
-    """
+class _Bearer:
+    """Adds ``authorization: Bearer …`` to every call that does not carry one already."""
 
     def __init__(self, token_for: TokenFor) -> None:
         self._token_for = token_for
@@ -69,8 +64,18 @@ class BearerCredentials(grpc.aio.UnaryUnaryClientInterceptor,
                 metadata.append((AUTHORIZATION, f"Bearer {token}"))
         return details._replace(metadata=metadata)
 
+
+class _BearerUnary(_Bearer, grpc.aio.UnaryUnaryClientInterceptor):
     async def intercept_unary_unary(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(await self._with_token(details, request), request)
 
+
+class _BearerStream(_Bearer, grpc.aio.UnaryStreamClientInterceptor):
     async def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
         return await continuation(await self._with_token(details, request), request)
+
+
+def bearer_credentials(token_for: TokenFor) -> list[grpc.aio.ClientInterceptor]:
+    """Interceptors adding the token ``token_for`` gives for each request (None: none) to
+    unary and server-streaming calls alike (a channel takes an interceptor for one kind)."""
+    return [_BearerUnary(token_for), _BearerStream(token_for)]

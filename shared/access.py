@@ -1,19 +1,22 @@
 """Access rules declared in the contracts, enforced at every server's RPC boundary.
 
 Each method of the contracts carries ``(cognition.options.v1.access)``: the scope a caller's
-token must have (``goals.write``), or ``anonymous`` for the few methods that need no identity
-(issuing tokens, publishing signing keys). The caller's identity and scopes arrive in metadata:
-set by Envoy from a verified token at the edge, carried on by ``ServiceClient`` between services.
+credential must grant (``goals.write``), or ``anonymous`` for the few methods that need no
+identity (issuing tokens, publishing signing keys). Every other call must present a credential
+the server verifies itself (:mod:`shared.credentials`), whether it came through Envoy, from
+another service, or straight to the port: a call with none is UNAUTHENTICATED.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 from google.protobuf import descriptor_pool
 
 from cognition.options.v1 import access_pb2
 from shared.context import CallContext
+from shared.credentials import CallerVerifier
 from shared.errors import PermissionDenied, Unauthenticated
 from shared.token_check import TokenCheck
 
@@ -34,43 +37,56 @@ def access_rule(method: str) -> access_pb2.AccessRule | None:
 
 
 class AccessPolicy:
-    """Decides whether a call may proceed.
+    """Decides who is calling and whether they may.
 
     Args:
-        identity_required: Refuse calls that carry no identity (UNAUTHENTICATED). When False,
-            such calls are trusted as internal; calls that do carry an identity are always
-            held to their method's scope.
-        tokens: Re-checks forwarded bearer tokens for revocation (None: not checked).
+        verifier: Verifies credentials.
+        tokens: Re-checks access tokens for revocation (None: not checked).
     """
 
-    def __init__(self, identity_required: bool, tokens: TokenCheck | None = None) -> None:
-        self.identity_required = identity_required
+    def __init__(self, verifier: CallerVerifier, tokens: TokenCheck | None = None) -> None:
+        self._verifier = verifier
         self._tokens = tokens
 
-    async def admit(self, method: str, ctx: CallContext) -> None:
-        """:meth:`check`, then make sure a forwarded token has not been revoked since.
+    async def identify(self, method: str, call: CallContext, credential: str) -> CallContext:
+        """``call`` with the identity ``credential`` proves (unchanged for an anonymous method,
+        which proves identity through its request, if at all).
 
         Raises:
-            Unauthenticated: No identity where one is required, or a revoked token.
+            Unauthenticated: No credential, or one that does not verify.
+            Unavailable: The credential cannot be checked now (auth's keys unreachable).
+        """
+        rule = access_rule(method)
+        if rule is not None and rule.anonymous:
+            return call
+        if not credential:
+            raise Unauthenticated(f"{method} needs a credential: a bearer token",
+                                  reason="CREDENTIAL_MISSING")
+        caller = await self._verifier.verify(credential)
+        return dataclasses.replace(call, tenant=caller.tenant, subject=caller.subject,
+                                   scopes=caller.scopes, token=caller.token,
+                                   on_behalf_of=caller.on_behalf_of)
+
+    async def admit(self, method: str, ctx: CallContext) -> None:
+        """:meth:`check`, then make sure an access token has not been revoked since.
+
+        Raises:
             PermissionDenied: The caller's scopes lack the method's scope.
+            Unauthenticated: A revoked token.
         """
         rule = self.check(method, ctx)
         if self._tokens is not None and ctx.token and rule is not None and not rule.anonymous:
             await self._tokens.check(ctx.token)
 
-    def check(self, method: str, ctx: CallContext) -> access_pb2.AccessRule | None:
-        """Raise unless the caller of ``method`` may call it; returns the method's rule.
+    @staticmethod
+    def check(method: str, ctx: CallContext) -> access_pb2.AccessRule | None:
+        """Raise unless the identified caller of ``method`` holds its scope; returns the rule.
 
         Raises:
-            Unauthenticated: No identity where one is required.
             PermissionDenied: The caller's scopes lack the method's scope.
         """
         rule = access_rule(method)
         if rule is None or rule.anonymous:
-            return rule
-        if not ctx.subject:
-            if self.identity_required:
-                raise Unauthenticated(f"{method} needs a token", reason="IDENTITY_MISSING")
             return rule
         if rule.scope and rule.scope not in ctx.scopes:
             raise PermissionDenied(f"this needs the scope {rule.scope}", reason="SCOPE_MISSING",

@@ -57,11 +57,15 @@ class ServiceClient(Generic[S]):
         deadline: Seconds allowed per call, retries included.
         retry: Backoff policy for retryable failures.
         breaker: Circuit breaker shared by every call to this peer.
+        credentials: Mints this service's credential for calls made on its own account
+            (None: only an access token of the call being served is carried on).
     """
 
     def __init__(self, address: str, stub_class: type[S], *, deadline: float = 5.0,
-                 retry: RetryPolicy | None = None, breaker: CircuitBreaker | None = None) -> None:
+                 retry: RetryPolicy | None = None, breaker: CircuitBreaker | None = None,
+                 credentials: context.CredentialSource | None = None) -> None:
         self.address = address
+        self.credentials = credentials
         self.deadline = deadline
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
@@ -103,7 +107,7 @@ class ServiceClient(Generic[S]):
             trial = self._admit()
             try:
                 response = await rpc(request, timeout=remaining,
-                                     metadata=context.outgoing_metadata())
+                                     metadata=self._metadata())
             except grpc.aio.AioRpcError as error:
                 unreached = self._record(error)
                 delay = self.retry.delay(attempt)
@@ -124,7 +128,7 @@ class ServiceClient(Generic[S]):
         """Call server-streaming RPC ``method`` and yield its messages (no retries)."""
         trial = self._admit()
         call = getattr(self.stub, method)(request, timeout=timeout,
-                                          metadata=context.outgoing_metadata())
+                                          metadata=self._metadata())
         settled = False  # whether the breaker heard how this call went
         try:
             async for message in call:
@@ -140,6 +144,9 @@ class ServiceClient(Generic[S]):
                 self.breaker.record_abandoned()
         if not settled:
             self.breaker.record_success()
+
+    def _metadata(self) -> list[tuple[str, str]]:
+        return context.outgoing_metadata(None, self.credentials)
 
     async def reachable(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds until the channel to the peer is connected; returns

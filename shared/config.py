@@ -34,20 +34,13 @@ class MeshSettings(BaseSettings):
     # Service name -> host:port, for peers not at peer_host and their registry port
     # (COGNOS_PEERS='{"audit-log": "10.0.0.7:50059"}').
     peers: dict[str, str] = Field(default_factory=dict)
-    # Refuse calls without an identity; unset means: only in the production profile.
-    require_identity: bool | None = None
+    # The issuer (``iss``) of the access tokens the auth service signs.
+    token_issuer: str = "cognitionos"
     # The secret every process of the mesh shares (hex); unset: <data_dir>/secrets/mesh.key,
     # created by the first process that starts.
     mesh_secret: SecretStr | None = None
     log_format: Literal["json", "text"] = "text"
     log_level: str = "INFO"
-
-    @property
-    def identity_required(self) -> bool:
-        """Whether servers refuse calls that carry no identity."""
-        if self.require_identity is None:
-            return self.profile == "production"
-        return self.require_identity
 
     def mesh_keys(self) -> MeshKeys:
         """The keys derived from the mesh secret."""

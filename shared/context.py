@@ -1,7 +1,9 @@
 """Per-call context: who is calling, for which tenant, under which trace.
 
-Set by the server interceptor from gRPC metadata, read by domain code and logging through
-context variables, and copied into outgoing metadata by the shared client.
+Set by the server interceptor from the caller's verified credential and the call's metadata,
+read by domain code and logging through context variables, and carried on to the next hop by
+the shared client: the caller's own access token, or a credential of the calling service
+(:mod:`shared.credentials`).
 """
 
 from __future__ import annotations
@@ -10,12 +12,11 @@ import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
-TENANT_HEADER = "x-cognos-tenant"
-SUBJECT_HEADER = "x-cognos-subject"
-SCOPES_HEADER = "x-cognos-scopes"
 REQUEST_ID_HEADER = "x-request-id"
 AUTHORIZATION_HEADER = "authorization"
+SERVICE_PREFIX = "services/"  # the subjects of the mesh's own services
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,16 @@ class CallContext:
     trace_id: str = ""
     request_id: str = ""
     method: str = ""
-    # The caller's bearer token, forwarded by the edge; never logged or shown.
+    # The caller's access token, to forward and to check for revocation; empty for a service
+    # of the mesh. Never logged or shown.
     token: str = field(default="", repr=False)
+    # For a service of the mesh acting for someone (a built-in agent), that principal.
+    on_behalf_of: str = ""
+
+    @property
+    def is_service(self) -> bool:
+        """Whether a service of the mesh is calling (with its service credential)."""
+        return not self.token and self.subject.startswith(SERVICE_PREFIX)
 
 
 _current: contextvars.ContextVar[CallContext] = contextvars.ContextVar(
@@ -54,23 +63,40 @@ def bind(ctx: CallContext) -> Iterator[CallContext]:
 
 def from_metadata(metadata: Iterable[tuple[str, str | bytes]] | None, method: str,
                   trace_id: str) -> CallContext:
-    """Build a context from incoming invocation metadata."""
-    values = {k: v for k, v in (metadata or ()) if isinstance(v, str)}
-    return CallContext(
-        tenant=values.get(TENANT_HEADER, ""),
-        subject=values.get(SUBJECT_HEADER, ""),
-        scopes=frozenset(values.get(SCOPES_HEADER, "").split()),
-        trace_id=trace_id,
-        request_id=values.get(REQUEST_ID_HEADER, ""),
-        method=method,
-        token=values.get(AUTHORIZATION_HEADER, "").removeprefix("Bearer ").strip(),
-    )
+    """The context of an incoming call before its caller is verified: no identity yet."""
+    request_id = next((v for k, v in (metadata or ()) if k == REQUEST_ID_HEADER
+                       and isinstance(v, str)), "")
+    return CallContext(trace_id=trace_id, request_id=request_id, method=method)
 
 
-def outgoing_metadata(ctx: CallContext | None = None) -> list[tuple[str, str]]:
-    """Metadata that carries identity on to the next hop."""
+def bearer_token(metadata: Iterable[tuple[str, str | bytes]] | None) -> str:
+    """The credential an incoming call presents (``authorization: Bearer …``), or empty."""
+    for key, value in metadata or ():
+        if key == AUTHORIZATION_HEADER and isinstance(value, str):
+            scheme, _, token = value.strip().partition(" ")
+            return token.strip() if scheme.lower() == "bearer" else ""
+    return ""
+
+
+class CredentialSource(Protocol):
+    """Mints the credentials of a service's own calls (:class:`shared.credentials.
+    ServiceCredentials`)."""
+
+    subject: str
+
+    def mint(self, tenant: str, scopes: Iterable[str], on_behalf_of: str = "") -> str: ...
+
+
+def outgoing_metadata(ctx: CallContext | None = None,
+                      credentials: CredentialSource | None = None) -> list[tuple[str, str]]:
+    """Metadata that carries identity on to the next hop: the caller's access token when the
+    context has one, else a credential of this service acting as the context says."""
     ctx = ctx or current()
-    pairs = [(TENANT_HEADER, ctx.tenant), (SUBJECT_HEADER, ctx.subject),
-             (SCOPES_HEADER, " ".join(sorted(ctx.scopes))), (REQUEST_ID_HEADER, ctx.request_id),
-             (AUTHORIZATION_HEADER, f"Bearer {ctx.token}" if ctx.token else "")]
+    pairs = [(REQUEST_ID_HEADER, ctx.request_id)]
+    if ctx.token:
+        pairs.append((AUTHORIZATION_HEADER, f"Bearer {ctx.token}"))
+    elif credentials is not None:
+        principal = ctx.on_behalf_of or ctx.subject
+        pairs.append((AUTHORIZATION_HEADER, "Bearer " + credentials.mint(
+            ctx.tenant, ctx.scopes, principal if principal != credentials.subject else "")))
     return [(k, v) for k, v in pairs if v]

@@ -1,7 +1,8 @@
 """The server-side RPC boundary: one interceptor every service installs.
 
-For each call it binds the caller's context (tenant, subject, scopes, trace id) for logging and
-domain code, holds the caller to the scope the method declares in its contract, validates the
+For each call it verifies the caller's credential and binds the call's context (tenant, subject,
+scopes, trace id) for logging and domain code, holds the caller to the scope the method
+declares in its contract, validates the
 request against the rules in its contract, applies a default deadline to calls that arrived
 without one, replays mutations retried with the same ``request_id``, records every mutating
 call in the audit trail, and maps errors: a :class:`shared.errors.CognitionError` becomes a
@@ -25,7 +26,7 @@ from google.protobuf.message import DecodeError
 from opentelemetry import trace
 
 from shared import context
-from shared.access import AccessPolicy, access_rule
+from shared.access import AccessPolicy
 from shared.audit import AuditRecorder
 from shared.errors import (
     CognitionError,
@@ -90,7 +91,8 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         idempotent_calls: Replays mutations retried with the same ``request_id``; None when
             the service keeps no idempotency keys.
         audit: Records every mutating call in the audit trail; None for the audit-log itself.
-        access: Holds callers to the scopes their methods declare; None trusts every caller.
+        access: Verifies callers and holds them to the scopes their methods declare; None
+            trusts every caller (a handler tested alone).
         page_tokens: Seals the page tokens of List methods; None hands out the handlers'
             cursors as they are (tests of a handler alone).
     """
@@ -141,15 +143,17 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler  # client-streaming methods are not part of the contracts
 
-    def _call_context(self, method: str, ctx: grpc.aio.ServicerContext) -> context.CallContext:
+    async def _call_context(self, method: str, ctx: grpc.aio.ServicerContext
+                            ) -> context.CallContext | CognitionError:
+        """The context of the call, its caller verified; or why the caller is refused."""
         metadata = tuple(ctx.invocation_metadata() or ())
         call = context.from_metadata(metadata, method, _trace_id(metadata))
-        rule = access_rule(method)
-        if rule is not None and rule.anonymous:
-            # Anonymous methods (signing in, checking a token) prove identity through their
-            # request, so they never act as, nor within the tenant of, whoever calls them.
-            call = dataclasses.replace(call, tenant="", subject="", scopes=frozenset(), token="")
-        return call
+        if self._access is None:
+            return call
+        try:
+            return await self._access.identify(method, call, context.bearer_token(metadata))
+        except CognitionError as error:
+            return error
 
     def _budget(self, ctx: grpc.aio.ServicerContext) -> float:
         remaining = ctx.time_remaining()
@@ -169,10 +173,14 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         page_tokens = self._page_tokens if pages(method) else None
 
         async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
-            with context.bind(self._call_context(method, ctx)):
+            call = await self._call_context(method, ctx)
+            with context.bind(call if isinstance(call, context.CallContext)
+                              else context.CallContext(method=method)):
                 started = time.perf_counter()
                 outcome = "OK"
                 try:
+                    if isinstance(call, CognitionError):
+                        raise call
                     if isinstance(request, _Undecodable):
                         raise request.refuse()
                     await self._admit(method, request)
@@ -232,8 +240,12 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            with context.bind(self._call_context(method, ctx)):
+            call = await self._call_context(method, ctx)
+            with context.bind(call if isinstance(call, context.CallContext)
+                              else context.CallContext(method=method)):
                 try:
+                    if isinstance(call, CognitionError):
+                        raise call
                     if isinstance(request, _Undecodable):
                         raise request.refuse()
                     await self._admit(method, request)

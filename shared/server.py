@@ -15,6 +15,7 @@ import pathlib
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -27,6 +28,7 @@ from shared.access import AccessPolicy
 from shared.audit import AuditPublisher, AuditRecorder
 from shared.client import ServiceClient
 from shared.config import ServiceSettings
+from shared.credentials import SERVICE_CREDENTIALS, CallerVerifier, PublicKeys, ServiceCredentials
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
 from shared.database.idempotency import IdempotencyStore
@@ -35,7 +37,7 @@ from shared.idempotent_calls import IdempotentCalls
 from shared.interceptors import RpcBoundaryInterceptor
 from shared.page_tokens import PageTokens
 from shared.registry import ServiceSpec, by_name
-from shared.token_check import TokenCheck
+from shared.token_check import TokenCheck, auth_public_keys
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ AUDIT_LOG = "audit-log"
 AUTH = "auth"
 
 Register = Callable[[grpc.aio.Server], None]
+S = TypeVar("S")
 
 
 @dataclass
@@ -81,7 +84,8 @@ async def create_server(
     extra_service_names: Sequence[str] = (),
     idempotency: IdempotencyStore | None = None,
     audit: AuditRecorder | None = None,
-    tokens: TokenCheck | None = None,
+    access: AccessPolicy | None = None,
+    on_bound: Callable[[int], None] | None = None,
 ) -> RunningServer:
     """Build, bind and start the server of ``spec``.
 
@@ -93,7 +97,9 @@ async def create_server(
             reflection and health.
         idempotency: Where mutations' request ids are remembered (None: not honoured).
         audit: Records mutating calls in the audit trail (None: not audited).
-        tokens: Re-checks forwarded bearer tokens for revocation (None: not checked).
+        access: Verifies callers and their scopes (None: every caller is trusted, for a
+            server tested alone).
+        on_bound: Told the port once bound, before the server serves.
 
     Returns:
         The running server and the port it is bound to.
@@ -110,7 +116,7 @@ async def create_server(
             RpcBoundaryInterceptor(
                 spec.error_domain, settings.default_deadline_seconds,
                 IdempotentCalls(idempotency) if idempotency else None,
-                audit, AccessPolicy(settings.mesh.identity_required, tokens),
+                audit, access,
                 PageTokens(settings.mesh.mesh_keys().key(f"page-tokens/{spec.name}"))),
         ],
         options=options,
@@ -128,6 +134,8 @@ async def create_server(
     port = server.add_insecure_port(f"{settings.host}:{settings.listen_port(spec)}")
     if port == 0:
         raise OSError(f"{spec.name}: cannot bind {settings.host}:{settings.listen_port(spec)}")
+    if on_bound is not None:
+        on_bound(port)
     await server.start()
     for name in ("", *names):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -151,7 +159,8 @@ BuildServicers = Callable[[DatabaseConnection], Register]
 
 
 async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations: pathlib.Path,
-                        build: BuildServicers) -> RunningServer:
+                        build: BuildServicers,
+                        public_keys: PublicKeys | None = None) -> RunningServer:
     """Open the service's database, migrate it, wire its servicers and start serving.
 
     Args:
@@ -159,23 +168,38 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
         settings: Its settings.
         migrations: Its Alembic folder.
         build: Given the database, returns the function that adds the servicers.
+        public_keys: Where access tokens' signing keys come from (default: auth's GetJwks).
     """
     db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
     publisher: AuditPublisher | None = None
-    tokens = TokenCheck(ServiceClient(settings.mesh.peer_address(by_name(AUTH)),
-                                      auth_service_pb2_grpc.AuthServiceStub))
+    keys = settings.mesh.mesh_keys()
+    # The auth service asks itself, on the port it is bound to (known later), and verifies
+    # tokens with the keys it holds.
+    auth = (None if spec.name == AUTH else
+            peer_client(settings, spec, AUTH, auth_service_pb2_grpc.AuthServiceStub))
+    tokens = TokenCheck(auth)
+    if public_keys is None:
+        if auth is None:
+            raise ValueError("the auth service verifies tokens with its own public keys")
+        public_keys = auth_public_keys(auth)
+    verifier = CallerVerifier(keys.key(SERVICE_CREDENTIALS), public_keys,
+                              settings.mesh.token_issuer)
+
+    def bound(port: int) -> None:
+        if auth is None:
+            tokens.connect(ServiceClient(f"127.0.0.1:{port}",
+                                         auth_service_pb2_grpc.AuthServiceStub))
     try:
         await run_migrations(db, migrations)
         recorder = None
         if spec.name != AUDIT_LOG:  # the audit log's own appends are the trail
             outbox = AuditOutbox(db)
-            publisher = AuditPublisher(outbox, ServiceClient(
-                settings.mesh.peer_address(by_name(AUDIT_LOG)),
-                audit_service_pb2_grpc.AuditServiceStub), spec.name)
+            publisher = AuditPublisher(outbox, peer_client(
+                settings, spec, AUDIT_LOG, audit_service_pb2_grpc.AuditServiceStub), spec.name)
             recorder = AuditRecorder(spec.error_domain.split(".")[0], outbox, publisher)
         running = await create_server(spec, settings, build(db),
                                       idempotency=IdempotencyStore(db), audit=recorder,
-                                      tokens=tokens)
+                                      access=AccessPolicy(verifier, tokens), on_bound=bound)
     except BaseException:
         if publisher is not None:
             await publisher.stop(flush_timeout=0)
@@ -188,6 +212,16 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     running.on_stop.append(tokens.close)
     running.on_stop.append(db.dispose)
     return running
+
+
+def peer_client(settings: ServiceSettings, caller: ServiceSpec, peer: str, stub: type[S],
+                **options: Any) -> ServiceClient[S]:
+    """A client of service ``peer`` whose calls on the caller's own account carry the
+    caller's service credential (``options`` as for :class:`ServiceClient`)."""
+    credentials = ServiceCredentials(caller.name,
+                                     settings.mesh.mesh_keys().key(SERVICE_CREDENTIALS))
+    return ServiceClient(settings.mesh.peer_address(by_name(peer)), stub,
+                         credentials=credentials, **options)
 
 
 def _tune_garbage_collection() -> None:

@@ -1,19 +1,25 @@
-"""Revocation of tokens the edge already verified.
+"""What servers ask the auth service about access tokens: its signing keys and revocations.
 
-Envoy checks a bearer token's signature, issuer and expiry locally, but cannot know that it was
-revoked a moment ago. Each server therefore re-asks the auth service (``VerifyToken``) about the
-tokens it sees, caching every answer for a short time so a busy caller costs one check per
-interval: a revoked token stops working within that interval everywhere.
+Each server verifies an access token's signature, issuer and expiry itself, with the public
+keys auth publishes (:func:`auth_public_keys`), but cannot know that the token was revoked a
+moment ago. It therefore re-asks auth (``VerifyToken``) about the tokens it sees, caching every
+answer for a short time so a busy caller costs one check per interval: a revoked token stops
+working within that interval everywhere.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
 from shared.client import ServiceClient
+from shared.credentials import JwksKeys
 from shared.errors import CognitionError, Unauthenticated, Unavailable
 
 
@@ -27,12 +33,13 @@ class TokenCheck:
     """Asks auth whether forwarded tokens still stand, with a short per-token cache.
 
     Args:
-        client: A client of the auth service.
+        client: A client of the auth service (None until :meth:`connect`: the auth service
+            itself asks its own port, known once bound).
         ttl: Seconds an answer is trusted.
         max_entries: Most tokens remembered at once (oldest forgotten first).
     """
 
-    def __init__(self, client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub],
+    def __init__(self, client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub] | None,
                  ttl: float = 1.0, max_entries: int = 10_000) -> None:
         self._client = client
         self._ttl = ttl
@@ -57,7 +64,13 @@ class TokenCheck:
         if answer.error is not None:
             raise answer.error
 
+    def connect(self, client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub]) -> None:
+        """Ask auth through ``client`` from now on."""
+        self._client = client
+
     async def _ask(self, token: str) -> CognitionError | None:
+        if self._client is None:
+            raise Unavailable("cannot check the token yet", reason="TOKEN_CHECK_UNAVAILABLE")
         try:
             await self._client.call("VerifyToken",
                                     auth_service_pb2.VerifyTokenRequest(token=token))
@@ -69,4 +82,24 @@ class TokenCheck:
         return None
 
     async def close(self) -> None:
-        await self._client.close()
+        if self._client is not None:
+            await self._client.close()
+
+
+def auth_public_keys(client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub]) -> JwksKeys:
+    """Auth's token signing keys, fetched with ``GetJwks`` through ``client``."""
+
+    async def fetch() -> dict[str, Ed25519PublicKey]:
+        response = await client.call("GetJwks", auth_service_pb2.GetJwksRequest())
+        keys = {}
+        for jwk in response.keys:
+            if jwk.kty != "OKP" or jwk.crv != "Ed25519":
+                continue
+            try:
+                raw = base64.urlsafe_b64decode(jwk.x + "=" * (-len(jwk.x) % 4))
+                keys[jwk.kid] = Ed25519PublicKey.from_public_bytes(raw)
+            except (binascii.Error, ValueError):
+                continue  # a key that is not one: it verifies nothing
+        return keys
+
+    return JwksKeys(fetch)

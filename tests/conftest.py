@@ -14,6 +14,11 @@ import asyncpg
 import pytest
 
 from shared.database.admin import drop_schemas
+from tests.helpers import TEST_MESH_SECRET
+
+# Every server and mesh the tests start shares this secret, so tests can sign calls as the
+# mesh does (tests.helpers.service_credential).
+os.environ["COGNOS_MESH_SECRET"] = TEST_MESH_SECRET
 
 POSTGRES_URL = os.environ.get("COGNOS_TEST_POSTGRES_URL",
                               "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

@@ -34,8 +34,7 @@ from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
-from shared.registry import by_name
-from shared.server import Register, RunningServer, start_service
+from shared.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 # Model calls may take long (a real provider, or a simulated latency).
@@ -62,8 +61,7 @@ class _Peers:
 
     def __init__(self, settings: ServiceSettings) -> None:
         def client(service: str, stub: type, deadline: float = 10.0) -> ServiceClient:  # type: ignore[type-arg]
-            return ServiceClient(settings.mesh.peer_address(by_name(service)), stub,
-                                 deadline=deadline)
+            return peer_client(settings, SPEC, service, stub, deadline=deadline)
 
         self.planner = client("task-planner", planner_service_pb2_grpc.PlannerServiceStub)
         self.alerts = client("observability",

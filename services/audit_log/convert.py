@@ -38,6 +38,8 @@ def entry_to_proto(entry: AuditEntry) -> audit_entry_pb2.AuditEntry:
         outcome=enum_to_proto(audit_entry_pb2.Outcome, entry.outcome),
         trace_id=entry.trace_id,
         payload_digest=entry.payload_digest,
+        on_behalf_of=entry.on_behalf_of,
+        recorded_by=entry.recorded_by,
         sequence=entry.sequence,
         previous_hash=entry.previous_hash,
         hash=entry.hash,
@@ -59,6 +61,7 @@ def new_entry(tenant: str, entry_id: str, message: audit_entry_pb2.AuditEntry) -
                                 Outcome.SUCCESS),
         trace_id=message.trace_id,
         payload_digest=message.payload_digest,
+        on_behalf_of=message.on_behalf_of,
     )
 
 

@@ -7,8 +7,10 @@ import grpc
 from cognition.audit.v1 import audit_service_pb2 as pb
 from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from services.audit_log import convert
+from services.audit_log.core.attribution import Writer, attributed
 from services.audit_log.core.log import AuditLog
 from services.audit_log.core.retention import RetentionPolicies
+from shared import context as call_context
 from shared import names
 from shared.database import PageRequest
 from shared.protos import mask_paths
@@ -25,14 +27,18 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
                                context: grpc.aio.ServicerContext) -> pb.CreateAuditEntryResponse:
         tenant = names.parse_parent(request.parent)
         entry_id = names.choose_id(request.audit_entry_id, "audit_entry_id")
-        entry = await self._log.append(convert.new_entry(tenant, entry_id, request.audit_entry))
+        entry = attributed(convert.new_entry(tenant, entry_id, request.audit_entry), _writer())
+        entry = await self._log.append(entry)
         return pb.CreateAuditEntryResponse(audit_entry=convert.entry_to_proto(entry))
 
     async def BatchCreateAuditEntries(
             self, request: pb.BatchCreateAuditEntriesRequest,
             context: grpc.aio.ServicerContext) -> pb.BatchCreateAuditEntriesResponse:
         tenant = names.parse_parent(request.parent)
-        entries = await self._log.append_batch(tenant, convert.batch_entries(tenant, request))
+        writer = _writer()
+        entries = [attributed(entry, writer, f"requests[{i}].audit_entry")
+                   for i, entry in enumerate(convert.batch_entries(tenant, request))]
+        entries = await self._log.append_batch(tenant, entries)
         return pb.BatchCreateAuditEntriesResponse(
             audit_entries=[convert.entry_to_proto(e) for e in entries])
 
@@ -72,3 +78,8 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
         policy = await self._policies.update(tenant, request.retention_policy.retain.ToTimedelta(),
                                              request.retention_policy.etag)
         return pb.UpdateRetentionPolicyResponse(retention_policy=convert.policy_to_proto(policy))
+
+
+def _writer() -> Writer:
+    caller = call_context.current()
+    return Writer(caller.subject, caller.is_service)

@@ -15,7 +15,7 @@ from services.auth.core.clock import Clock, system_clock
 from services.auth.core.login_throttle import LoginThrottle
 from services.auth.core.passwords import PasswordHashing
 from services.auth.core.principals import Principals
-from services.auth.core.signing_keys import SigningKeys
+from services.auth.core.signing_keys import PublishedKeys, SigningKeys
 from services.auth.core.tenants import TenantService
 from services.auth.core.token_service import TokenService
 from services.auth.core.users import UserService
@@ -122,4 +122,5 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
                                 domain.verifier, domain.keys)
         return lambda server: pb_grpc.add_AuthServiceServicer_to_server(servicer, server)
 
-    return await start_service(SPEC, own, MIGRATIONS, servicers)
+    keys = SigningKeys(KeyDirectory(own.resolved_key_dir), own.key_overlap)
+    return await start_service(SPEC, own, MIGRATIONS, servicers, PublishedKeys(keys))

@@ -13,11 +13,10 @@ from services.explainability.config import SPEC
 from services.explainability.core.explanations import ExplanationService
 from services.explainability.repository import explanation_repository
 from services.explainability.servicer import ExplainServicer
-from shared import registry
 from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
@@ -33,8 +32,7 @@ def _servicers(audit: ServiceClient[AuditServiceStub]) -> Callable[[DatabaseConn
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the explainability service (port 0 in settings = any free port)."""
-    audit = ServiceClient(settings.mesh.peer_address(registry.by_name("audit-log")),
-                          AuditServiceStub)
+    audit = peer_client(settings, SPEC, "audit-log", AuditServiceStub)
     try:
         running = await start_service(SPEC, settings, MIGRATIONS, _servicers(audit))
     except BaseException:

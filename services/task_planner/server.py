@@ -22,11 +22,9 @@ from services.task_planner.core.validation import (
 from services.task_planner.drafter import RuntimePlanDrafter
 from services.task_planner.repository import PendingGoalQueue, PlanRepository, goal_repository
 from services.task_planner.servicer import PlannerServicer
-from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.registry import by_name
-from shared.server import Register, RunningServer, start_service
+from shared.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 PLANNING_GRACE = 2.0  # seconds a stopping planner lets a draft in flight finish
@@ -44,8 +42,8 @@ def plan_validator(settings: ServiceSettings, budget: BudgetCheck = always_fits
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the task-planner (port 0 in settings = any free port) and its planning loop."""
-    runtime = ServiceClient(settings.mesh.peer_address(by_name("ai-runtime")),
-                            runtime_service_pb2_grpc.RuntimeServiceStub, deadline=60)
+    runtime = peer_client(settings, SPEC, "ai-runtime", runtime_service_pb2_grpc.RuntimeServiceStub,
+                          deadline=60)
     validator = plan_validator(settings, RuntimeBudget(runtime, SPEC.name))
     drafter = RuntimePlanDrafter(runtime, SPEC.name)
     planning: list[GoalPlanning] = []

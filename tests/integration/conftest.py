@@ -13,7 +13,7 @@ import grpc
 import pytest
 
 from cognos import rest
-from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
+from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.names import request_tenant
 
@@ -70,7 +70,7 @@ async def envoy_channel(mesh: Mesh, tokens: Tokens) -> AsyncIterator[grpc.aio.Ch
         return await tokens.for_tenant(tenant) if tenant else None
 
     async with grpc.aio.insecure_channel(
-            mesh.envoy_address, interceptors=[BearerCredentials(token_for)]) as channel:
+            mesh.envoy_address, interceptors=bearer_credentials(token_for)) as channel:
         yield channel
 
 

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
-import grpc
 import pytest
 from google.protobuf import duration_pb2
 
@@ -25,7 +24,7 @@ from services.audit_log.core.models import AuditEntry, Outcome
 from services.audit_log.repository import AuditEntryRepository, RetentionPolicyRepository
 from services.audit_log.server import create_server
 from shared.database import DatabaseConnection, utc_now
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, mesh_channel
 
 DAY = 86400
 
@@ -73,7 +72,7 @@ async def start(backend: Backend, tmp_path: pathlib.Path) -> AsyncIterator[Start
             Settings(port=0, database_url=backend.url, mesh={"data_dir": str(tmp_path)},
                      **settings),  # type: ignore[arg-type]
             schema=backend.schema)
-        channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+        channel = mesh_channel(f"127.0.0.1:{running.port}")
         stoppers.append(lambda: running.stop(0))
         stoppers.append(channel.close)
         return pb_grpc.AuditServiceStub(channel)

@@ -19,15 +19,14 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.registry import by_name
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, service_metadata
 from tests.integration.conftest import Tokens
 
 PLANNER, AUDIT = by_name("task-planner"), by_name("audit-log")
 
 
 OUTAGE = f"outage-{secrets.token_hex(3)}"  # a fresh tenant per run (PostgreSQL keeps data)
-OPERATOR = [("x-cognos-tenant", OUTAGE), ("x-cognos-subject", f"tenants/{OUTAGE}/users/op"),
-            ("x-cognos-scopes", "goals.write goals.read audit.read")]
+OPERATOR = service_metadata(OUTAGE, ["goals.write", "goals.read", "audit.read"])
 
 
 async def entries_of(channel: grpc.aio.Channel, tenant: str,
@@ -75,8 +74,8 @@ async def test_mutations_through_envoy_are_audited_in_order(envoy_channel: grpc.
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def planner_and_audit(request: pytest.FixtureRequest,
                             tmp_path: pathlib.Path) -> AsyncIterator[Mesh]:
-    """The planner and the audit log, both refusing calls that carry no identity."""
-    env = {"COGNOS_REQUIRE_IDENTITY": "true"}
+    """The planner and the audit log (which refuse calls that carry no credential)."""
+    env: dict[str, str] = {}
     if request.param == "postgresql":
         env["COGNOS_DATABASE_URL"] = request.getfixturevalue("postgres_url")
     mesh = Mesh(MeshLayout.ephemeral(tmp_path, services=(PLANNER, AUDIT), env=env))

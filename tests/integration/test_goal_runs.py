@@ -30,7 +30,7 @@ from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
 from cognition.runtime.v1 import completion_pb2
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
-from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
+from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.names import request_tenant
 from tests.helpers import assert_eventually
@@ -72,7 +72,7 @@ async def channel(runs: Mesh) -> AsyncIterator[grpc.aio.Channel]:
         return cache.get(tenant)
 
     async with grpc.aio.insecure_channel(
-            runs.envoy_address, interceptors=[BearerCredentials(token_for)]) as opened:
+            runs.envoy_address, interceptors=bearer_credentials(token_for)) as opened:
         yield opened
 
 

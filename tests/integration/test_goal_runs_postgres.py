@@ -15,7 +15,7 @@ from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as orch_grpc
 from cognition.planner.v1 import goal_pb2, plan_pb2, task_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
+from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES
@@ -63,7 +63,7 @@ async def test_two_orchestrators_share_a_goal_on_postgres_without_running_a_task
                                agent_role="summarizer", critical=True,
                                depends_on=[t.name for t in tasks]))
     async with grpc.aio.insecure_channel(pg_mesh.envoy_address,
-                                         interceptors=[BearerCredentials(bearer)]) as channel:
+                                         interceptors=bearer_credentials(bearer)) as channel:
         planner = pb_grpc.PlannerServiceStub(channel)
         goal = (await planner.CreateGoal(pb.CreateGoalRequest(
             parent=f"tenants/{TENANT}", goal=goal_pb2.Goal(description="Write eight parts"),

@@ -15,12 +15,13 @@ from services.task_planner.config import Settings
 from services.task_planner.server import create_server
 from shared.errors import InvalidArgument
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel
 
 
 @pytest.fixture
 async def planner(tmp_path: pathlib.Path) -> AsyncIterator[pb_grpc.PlannerServiceStub]:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+    async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
         yield pb_grpc.PlannerServiceStub(channel)
     await running.stop(0)
 

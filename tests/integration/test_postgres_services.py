@@ -7,12 +7,12 @@ import importlib
 from collections.abc import AsyncIterator
 
 import asyncpg
-import grpc
 import pytest
 
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES, ServiceSpec
 from shared.server import RunningServer
+from tests.helpers import mesh_channel
 from tests.integration.resources import SAMPLES, SampleResource
 
 
@@ -45,7 +45,7 @@ async def servers_on_postgres(postgres_url: str) -> AsyncIterator[dict[str, Runn
 async def test_round_trip_on_postgres(servers_on_postgres: dict[str, RunningServer],
                                       tenant: str, sample: SampleResource) -> None:
     port = servers_on_postgres[sample.service].port
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+    async with mesh_channel(f"127.0.0.1:{port}") as channel:
         stub = sample.stub(channel)
         created = getattr(await getattr(stub, f"Create{sample.kind}")(
             sample.create_request(tenant), timeout=10), sample.field)

@@ -31,7 +31,7 @@ from cognition.quality.v1 import quality_service_pb2 as quality_pb
 from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
-from cognos.credentials import BearerCredentials, ensure_tenant, issue_token, read_secret
+from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh import health
 from cognos.mesh.supervisor import Mesh, MeshLayout, Replica
 from shared.names import request_tenant
@@ -77,7 +77,7 @@ async def channel(supervised: Mesh) -> AsyncIterator[grpc.aio.Channel]:
         return cache.get(tenant)
 
     async with grpc.aio.insecure_channel(
-            supervised.envoy_address, interceptors=[BearerCredentials(token_for)]) as opened:
+            supervised.envoy_address, interceptors=bearer_credentials(token_for)) as opened:
         yield opened
 
 

@@ -19,6 +19,7 @@ from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.registry import by_name
 from shared.server import RunningServer, create_server
+from tests.helpers import mesh_channel
 
 SPEC = by_name("task-planner")
 
@@ -70,7 +71,7 @@ async def test_shutdown_drains_in_flight_calls_and_reports_not_serving() -> None
 async def test_calls_without_a_deadline_get_the_default_one() -> None:
     running = await start(ProbePlanner(delay=2), default_deadline_seconds=0.2)
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             with pytest.raises(grpc.aio.AioRpcError) as caught:
                 await pb_grpc.PlannerServiceStub(channel).GetGoal(
                     pb.GetGoalRequest(name="tenants/a/goals/g1"))
@@ -83,7 +84,7 @@ async def test_unexpected_errors_are_internal_and_leak_nothing(
         caplog: pytest.LogCaptureFixture) -> None:
     running = await start(ProbePlanner())
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             with caplog.at_level(logging.ERROR), pytest.raises(grpc.aio.AioRpcError) as caught:
                 await pb_grpc.PlannerServiceStub(channel).CreateGoal(pb.CreateGoalRequest(
                     parent="tenants/a", goal=goal_pb2.Goal(description="boom")), timeout=5)

@@ -15,7 +15,11 @@ GENESIS = ChainPosition(0, GENESIS_HASH)
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    """Hex SHA-256 over a canonical JSON of the entry's content and its previous hash."""
+    """Hex SHA-256 over a canonical JSON of the entry's content and its previous hash.
+
+    ``on_behalf_of`` and ``recorded_by`` are part of the content when set (entries written
+    before the log recorded them hash as they always did).
+    """
     content = {
         "tenant": entry.tenant,
         "sequence": entry.sequence,
@@ -28,6 +32,9 @@ def entry_hash(entry: AuditEntry) -> str:
         "create_time": entry.create_time.astimezone(dt.UTC).isoformat(),
         "previous_hash": entry.previous_hash,
     }
+    for name in ("on_behalf_of", "recorded_by"):
+        if getattr(entry, name):
+            content[name] = getattr(entry, name)
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

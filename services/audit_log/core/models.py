@@ -29,6 +29,8 @@ class AuditEntry(Entity):
     outcome: Outcome
     trace_id: str = ""
     payload_digest: str = ""
+    on_behalf_of: str = ""
+    recorded_by: str = ""
     sequence: int = 0
     previous_hash: str = ""
     hash: str = ""
@@ -41,7 +43,7 @@ class AuditEntry(Entity):
 
 
 CONTENT_FIELDS = ("tenant", "id", "actor", "action", "resource", "outcome", "trace_id",
-                  "payload_digest")
+                  "payload_digest", "on_behalf_of", "recorded_by")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -220,3 +220,19 @@ class SigningKeys:
             raise Unavailable("the signing keys cannot be written",
                               reason="SIGNING_KEY_STORAGE_UNAVAILABLE") from error
         return new
+
+
+class PublishedKeys:
+    """The public keys of ``keys`` that verify tokens now, by key id: what this service's own
+    RPC boundary verifies access tokens with (others fetch the same through GetJwks).
+
+    Args:
+        keys: The signing keys.
+    """
+
+    def __init__(self, keys: SigningKeys) -> None:
+        self._keys = keys
+
+    async def get(self, kid: str) -> Ed25519PublicKey | None:
+        key = self._keys.verification_key(kid)
+        return key.public_key if key is not None else None

@@ -18,6 +18,7 @@ from services.agent_orchestrator.server import create_server
 from shared.database import DatabaseConnection
 from shared.errors import InvalidArgument
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel
 from tests.unit.agent_orchestrator.scheduling import task
 
 
@@ -31,7 +32,7 @@ def agent_message(**fields: object) -> agent_pb2.Agent:
 async def test_agent_crud_and_heartbeat_over_grpc(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.OrchestratorServiceStub(channel)
 
             created = (await stub.CreateAgent(pb.CreateAgentRequest(
@@ -82,7 +83,7 @@ async def test_assignment_and_execution_rpcs(tmp_path: pathlib.Path) -> None:
     running = await create_server(settings)
     db = DatabaseConnection(settings.resolved_database_url(SPEC))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.OrchestratorServiceStub(channel)
             agent = (await stub.CreateAgent(pb.CreateAgentRequest(
                 parent="tenants/acme", agent_id="exec-1", agent=agent_message()))).agent
@@ -168,7 +169,7 @@ async def test_built_in_agent_ids_are_reserved(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)},
                                            dispatch_interval_seconds=0))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.OrchestratorServiceStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as refused:
                 await stub.CreateAgent(pb.CreateAgentRequest(

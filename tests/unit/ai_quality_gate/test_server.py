@@ -13,7 +13,7 @@ from cognition.quality.v1 import quality_service_pb2 as pb
 from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate.config import Settings
 from services.ai_quality_gate.server import create_server
-from tests.helpers import bad_fields, error_reason
+from tests.helpers import bad_fields, error_reason, mesh_channel
 
 
 def policy_message(*configs: str, **fields: object) -> policy_pb2.Policy:
@@ -28,7 +28,7 @@ def policy_message(*configs: str, **fields: object) -> policy_pb2.Policy:
 async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.QualityServiceStub(channel)
 
             created = (await stub.CreatePolicy(pb.CreatePolicyRequest(
@@ -74,7 +74,7 @@ async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:
 async def test_validate_output_then_get_and_list_over_grpc(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.QualityServiceStub(channel)
             policy = (await stub.CreatePolicy(pb.CreatePolicyRequest(
                 parent="tenants/acme", policy_id="answers", policy=policy_pb2.Policy(

@@ -18,6 +18,7 @@ from services.ai_runtime.config import Price, Settings
 from services.ai_runtime.server import create_server
 from shared.config import MeshSettings
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel
 
 USER = completion_pb2.MESSAGE_ROLE_USER
 USER_MESSAGE = completion_pb2.Message(role=USER, content="task")
@@ -34,7 +35,7 @@ async def serve(tmp_path: pathlib.Path, **settings: object
     running = await create_server(Settings(
         port=0, mesh=MeshSettings(data_dir=tmp_path), **settings))  # type: ignore[arg-type]
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             yield pb_grpc.RuntimeServiceStub(channel)
     finally:
         await running.stop(0)

@@ -14,6 +14,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime.config import Settings
 from services.ai_runtime.server import create_server
 from shared.config import MeshSettings
+from tests.helpers import mesh_channel
 
 
 def experiment_message(*variant_names: str, **fields: object) -> experiment_pb2.Experiment:
@@ -28,7 +29,7 @@ def experiment_message(*variant_names: str, **fields: object) -> experiment_pb2.
 async def test_experiment_crud_over_grpc(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh=MeshSettings(data_dir=tmp_path)))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.RuntimeServiceStub(channel)
 
             created = (await stub.CreateExperiment(pb.CreateExperimentRequest(

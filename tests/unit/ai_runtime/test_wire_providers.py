@@ -8,7 +8,6 @@ import logging
 import pathlib
 from typing import Any
 
-import grpc
 import pytest
 from pydantic import SecretStr
 
@@ -25,6 +24,7 @@ from services.ai_runtime.core.providers.base import (
 )
 from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
 from services.ai_runtime.server import create_server
+from tests.helpers import mesh_channel
 from tests.unit.ai_runtime.wire_servers import (
     Reply,
     WireServer,
@@ -189,7 +189,7 @@ async def test_sdk_retries_a_429_and_usage_is_recorded(tmp_path: pathlib.Path,
             openai_compatible_api_key=SecretStr(SECRET),
             prices={"openai-compatible/gpt-test": Price(input=100, output=200)}))
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
                 stub = pb_grpc.RuntimeServiceStub(channel)
                 caplog.set_level(logging.DEBUG)
                 completion = (await stub.Complete(pb.CompleteRequest(
@@ -219,7 +219,7 @@ async def test_anthropic_streams_through_the_server(tmp_path: pathlib.Path) -> N
             anthropic_api_key=SecretStr(SECRET), anthropic_model="claude-test",
             provider_max_retries=0))
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
                 stub = pb_grpc.RuntimeServiceStub(channel)
                 chunks = [c async for c in stub.StreamComplete(pb.StreamCompleteRequest(
                     parent="tenants/acme", role="summarizer", messages=[user("text")]))]

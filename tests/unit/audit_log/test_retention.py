@@ -7,7 +7,6 @@ import dataclasses
 import datetime as dt
 import pathlib
 
-import grpc
 import pytest
 import sqlalchemy as sa
 
@@ -25,7 +24,7 @@ from services.audit_log.server import MIGRATIONS, create_server
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
 from shared.errors import Aborted, InvalidArgument
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, mesh_channel
 from tests.unit.audit_log.conftest import Clock, audit_log
 
 DAY = dt.timedelta(days=1)
@@ -157,7 +156,7 @@ async def test_the_server_purges_in_the_background(tmp_path: pathlib.Path) -> No
     running = await create_server(Settings(port=0, purge_interval_seconds=0.05,
                                            mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuditServiceStub(channel)
 
             async def purged() -> bool:

@@ -14,12 +14,13 @@ from services.audit_log.config import Settings
 from services.audit_log.server import create_server
 from shared.errors import InvalidArgument
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel
 
 
 async def test_server_appends_reads_lists_and_verifies(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuditServiceStub(channel)
             created = []
             for actor in ("alice", "bob"):
@@ -92,7 +93,7 @@ def _violations(error: grpc.aio.AioRpcError) -> list[str]:
 async def stub(tmp_path: pathlib.Path) -> AsyncIterator[pb_grpc.AuditServiceStub]:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             yield pb_grpc.AuditServiceStub(channel)
     finally:
         await running.stop(0)
@@ -136,7 +137,7 @@ async def test_bad_batches_are_invalid_argument_naming_the_field_and_append_noth
         "requests[1].parent": batch(ok, pb.CreateAuditEntryRequest(
             parent="tenants/globex", audit_entry=_entry())),
         "requests[2].audit_entry.actor": batch(ok, ok, pb.CreateAuditEntryRequest(
-            audit_entry=_entry(actor=""))),
+            audit_entry=_entry(actor="x" * 257))),
         "requests[1].audit_entry_id": batch(
             pb.CreateAuditEntryRequest(audit_entry_id="same", audit_entry=_entry()),
             pb.CreateAuditEntryRequest(audit_entry_id="same", audit_entry=_entry())),

@@ -20,6 +20,7 @@ from services.auth.core.scopes import ALL_SCOPES
 from services.auth.server import create_server
 from shared.errors import CognitionError, ResourceExhausted
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel
 
 PASSWORD = "correct horse battery staple"
 
@@ -29,7 +30,7 @@ async def test_user_crud_and_tenants_over_grpc(tmp_path: pathlib.Path,
     caplog.set_level(logging.DEBUG)
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuthServiceStub(channel)
 
             tenant = (await stub.CreateTenant(pb.CreateTenantRequest(
@@ -92,7 +93,7 @@ async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCapt
     caplog.set_level(logging.DEBUG)
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuthServiceStub(channel)
             await stub.CreateTenant(pb.CreateTenantRequest(
                 tenant_id="acme", tenant=tenant_pb2.Tenant(display_name="Acme")))
@@ -185,7 +186,7 @@ async def test_a_fresh_mesh_is_usable_with_the_bootstrap_key(tmp_path: pathlib.P
     try:
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         secret = key_file.read_text()
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuthServiceStub(channel)
             own = await stub.IssueToken(pb.IssueTokenRequest(
                 api_key=pb.ApiKeyGrant(secret=secret)))
@@ -211,7 +212,7 @@ async def test_a_fresh_mesh_is_usable_with_the_bootstrap_key(tmp_path: pathlib.P
     again = await create_server(settings)
     try:
         assert key_file.read_text() == secret
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{again.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{again.port}") as channel:
             keys = await pb_grpc.AuthServiceStub(channel).ListApiKeys(
                 pb.ListApiKeysRequest(parent="tenants/system"))
             assert [k.name for k in keys.api_keys] == ["tenants/system/apiKeys/bootstrap-admin"]
@@ -220,24 +221,38 @@ async def test_a_fresh_mesh_is_usable_with_the_bootstrap_key(tmp_path: pathlib.P
     assert secret not in caplog.text
 
 
-def identity(tenant: str, subject: str) -> tuple[tuple[str, str], ...]:
-    """The metadata Envoy sets for a verified token of ``subject`` acting in ``tenant``."""
-    return (("x-cognos-tenant", tenant), ("x-cognos-subject", subject),
-            ("x-cognos-scopes", " ".join(sorted(ALL_SCOPES))))
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),)
 
 
 async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Path) -> None:
-    platform = identity("system", "tenants/system/apiKeys/bootstrap-admin")
-    acme_admin = identity("acme", "tenants/acme/users/ada")
-    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    """Callers are who their access tokens say, verified by the auth service itself."""
+    key_file = tmp_path / "bootstrap-admin.key"
+    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)},
+                                           bootstrap_key_file=key_file))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuthServiceStub(channel)
+
+            async def platform_token(tenant: str) -> tuple[tuple[str, str], ...]:
+                return bearer((await stub.IssueToken(pb.IssueTokenRequest(
+                    api_key=pb.ApiKeyGrant(secret=key_file.read_text().strip()),
+                    tenant=f"tenants/{tenant}"))).access_token)
+
+            platform = await platform_token("system")
             for tenant_id in ("acme", "globex"):
                 created = await stub.CreateTenant(pb.CreateTenantRequest(
                     tenant_id=tenant_id, tenant=tenant_pb2.Tenant(display_name=tenant_id)),
                     metadata=platform)
                 assert created.tenant.name == f"tenants/{tenant_id}"
+            await stub.CreateUser(pb.CreateUserRequest(
+                parent="tenants/acme", user_id="ada", password=PASSWORD,
+                user=user_pb2.User(display_name="Ada", email="ada@example.com",
+                                   roles=[user_pb2.ROLE_ADMIN])),
+                metadata=await platform_token("acme"))
+            acme_admin = bearer((await stub.IssueToken(pb.IssueTokenRequest(
+                password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
+                                          password=PASSWORD)))).access_token)
 
             refused = await rpc_error(stub.CreateTenant(pb.CreateTenantRequest(
                 tenant_id="initech", tenant=tenant_pb2.Tenant(display_name="Initech")),
@@ -246,7 +261,8 @@ async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Pat
                                                       "PLATFORM_ONLY")
 
             every = await stub.ListTenants(pb.ListTenantsRequest(), metadata=platform)
-            assert [t.name for t in every.tenants] == ["tenants/globex", "tenants/acme"]
+            assert [t.name for t in every.tenants] == ["tenants/globex", "tenants/acme",
+                                                      "tenants/system"]
             own = await stub.ListTenants(pb.ListTenantsRequest(), metadata=acme_admin)
             assert [t.name for t in own.tenants] == ["tenants/acme"]
             await stub.GetTenant(pb.GetTenantRequest(name="tenants/globex"), metadata=platform)

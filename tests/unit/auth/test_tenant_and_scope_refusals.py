@@ -23,6 +23,7 @@ from shared.database import DatabaseConnection, PageRequest
 from shared.database.migrations import upgrade
 from shared.errors import NotFound, PermissionDenied
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel
 from tests.unit.auth.support import PASSWORD, add_user
 
 
@@ -103,7 +104,7 @@ async def test_the_platform_cannot_act_in_a_tenant_that_does_not_exist(
 async def test_the_refusals_over_grpc_carry_their_error_info(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.AuthServiceStub(channel)
             await stub.CreateTenant(pb.CreateTenantRequest(
                 tenant_id="acme", tenant=tenant_pb2.Tenant(display_name="Acme")))

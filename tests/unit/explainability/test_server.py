@@ -11,6 +11,7 @@ from cognition.explain.v1 import explain_service_pb2_grpc as pb_grpc
 from cognition.explain.v1 import explanation_pb2
 from services.explainability.config import Settings
 from services.explainability.server import create_server
+from tests.helpers import mesh_channel
 from tests.unit.explainability.conftest import FakeAuditService
 
 
@@ -23,7 +24,7 @@ async def test_server_explains_from_the_audit_log(tmp_path: pathlib.Path,
     running = await create_server(Settings(
         port=0, mesh={"peers": {"audit-log": address}, "data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.ExplainServiceStub(channel)
             created = (await stub.CreateExplanation(pb.CreateExplanationRequest(
                 parent="tenants/acme", explanation_id="why-g1",
@@ -63,7 +64,7 @@ async def test_server_is_unavailable_without_the_audit_log(tmp_path: pathlib.Pat
     running = await create_server(Settings(
         port=0, mesh={"peers": {"audit-log": closed}, "data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.ExplainServiceStub(channel)
             with pytest.raises(grpc.aio.AioRpcError) as down:
                 await stub.CreateExplanation(pb.CreateExplanationRequest(

@@ -13,12 +13,13 @@ from cognition.memory.v1 import memory_service_pb2 as pb
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.memory.config import Settings
 from services.memory.server import create_server
+from tests.helpers import mesh_channel
 
 
 async def test_memory_crud_and_namespaces_over_grpc(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.MemoryServiceStub(channel)
 
             namespace = (await stub.CreateNamespace(pb.CreateNamespaceRequest(

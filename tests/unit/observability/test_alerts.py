@@ -27,7 +27,7 @@ from services.observability.server import MIGRATIONS, create_server
 from shared.database import DatabaseConnection, PageRequest
 from shared.database.migrations import alembic_config, upgrade
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
-from tests.helpers import bad_fields
+from tests.helpers import bad_fields, mesh_channel
 
 GOAL = "tenants/acme/goals/g1"
 START = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
@@ -185,7 +185,7 @@ async def test_0004_matches_the_repository_tables_and_downgrades(db: DatabaseCon
 async def test_server_raises_lists_and_resolves_alerts(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.ObservabilityServiceStub(channel)
             request = pb.CreateAlertRequest(parent="tenants/acme", request_id="escalate-1",
                                             alert=alert_pb2.Alert(

@@ -11,6 +11,7 @@ from cognition.observability.v1 import observability_service_pb2 as pb
 from cognition.observability.v1 import observability_service_pb2_grpc as pb_grpc
 from services.observability.config import Settings
 from services.observability.server import create_server
+from tests.helpers import mesh_channel
 
 
 def _rule(**fields: object) -> alert_rule_pb2.AlertRule:
@@ -23,7 +24,7 @@ def _rule(**fields: object) -> alert_rule_pb2.AlertRule:
 async def test_server_serves_alert_rule_crud(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.ObservabilityServiceStub(channel)
             created = (await stub.CreateAlertRule(pb.CreateAlertRuleRequest(
                 parent="tenants/acme", alert_rule_id="errors",

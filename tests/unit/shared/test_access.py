@@ -1,4 +1,5 @@
-"""Access rules come from the contracts; callers are held to their method's scope."""
+"""Access rules come from the contracts; every caller is verified by the server itself and
+held to its method's scope."""
 
 from __future__ import annotations
 
@@ -8,10 +9,22 @@ import cognition.auth.v1.auth_service_pb2
 import cognition.planner.v1.planner_service_pb2  # noqa: F401 - registers the planner contract
 from shared.access import AccessPolicy, access_rule
 from shared.context import CallContext
+from shared.credentials import CallerVerifier, ServiceCredentials
 from shared.errors import PermissionDenied, Unauthenticated
 
 CREATE_GOAL = "/cognition.planner.v1.PlannerService/CreateGoal"
 GET_GOAL = "/cognition.planner.v1.PlannerService/GetGoal"
+ISSUE_TOKEN = "/cognition.auth.v1.AuthService/IssueToken"
+KEY = b"m" * 32
+
+
+class NoKeys:
+    async def get(self, kid: str) -> None:
+        return None
+
+
+def policy() -> AccessPolicy:
+    return AccessPolicy(CallerVerifier(KEY, NoKeys(), "cognitionos"))
 
 
 def caller(*scopes: str) -> CallContext:
@@ -26,14 +39,25 @@ def test_rules_are_read_from_the_contract() -> None:
 
 
 def test_a_caller_needs_the_methods_scope() -> None:
-    policy = AccessPolicy(identity_required=True)
-    policy.check(CREATE_GOAL, caller("goals.read", "goals.write"))
+    AccessPolicy.check(CREATE_GOAL, caller("goals.read", "goals.write"))
     with pytest.raises(PermissionDenied) as denied:
-        policy.check(CREATE_GOAL, caller("goals.read"))
+        AccessPolicy.check(CREATE_GOAL, caller("goals.read"))
     assert denied.value.metadata == {"scope": "goals.write"}
 
 
-def test_anonymous_calls_depend_on_the_setting() -> None:
-    AccessPolicy(identity_required=False).check(CREATE_GOAL, CallContext())
-    with pytest.raises(Unauthenticated):
-        AccessPolicy(identity_required=True).check(CREATE_GOAL, CallContext())
+async def test_a_call_without_a_credential_is_refused_on_every_method_but_anonymous() -> None:
+    with pytest.raises(Unauthenticated) as refused:
+        await policy().identify(CREATE_GOAL, CallContext(method=CREATE_GOAL), "")
+    assert refused.value.reason == "CREDENTIAL_MISSING"
+    anonymous = await policy().identify(ISSUE_TOKEN, CallContext(method=ISSUE_TOKEN), "")
+    assert (anonymous.tenant, anonymous.subject) == ("", "")
+
+
+async def test_the_identity_is_the_credentials_and_nothing_else() -> None:
+    credential = ServiceCredentials("agent-orchestrator", KEY).mint(
+        "acme", ["goals.write"], on_behalf_of="tenants/acme/agents/builtin-executor-1")
+    identified = await policy().identify(CREATE_GOAL, CallContext(method=CREATE_GOAL),
+                                         credential)
+    assert (identified.tenant, identified.subject, identified.scopes, identified.on_behalf_of) == (
+        "acme", "services/agent-orchestrator", frozenset({"goals.write"}),
+        "tenants/acme/agents/builtin-executor-1")

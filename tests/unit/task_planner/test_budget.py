@@ -17,6 +17,7 @@ from services.task_planner.budget import RuntimeBudget
 from services.task_planner.core.models import PlanDraft
 from shared.client import ServiceClient
 from shared.config import MeshSettings
+from tests.helpers import mesh_credentials
 from tests.unit.task_planner.conftest import task
 
 PRICED = {"offline/*": Price(input=1000, output=1000)}
@@ -28,7 +29,8 @@ async def runtime(tmp_path: pathlib.Path
     running = await create_server(RuntimeSettings(
         port=0, mesh=MeshSettings(data_dir=tmp_path), prices=PRICED,  # type: ignore[arg-type]
         tenant_budgets={"capped": 5000, "broke": 1}))
-    client = ServiceClient(f"127.0.0.1:{running.port}", pb_grpc.RuntimeServiceStub)
+    client = ServiceClient(f"127.0.0.1:{running.port}", pb_grpc.RuntimeServiceStub,
+                           credentials=mesh_credentials())
     try:
         yield client
     finally:

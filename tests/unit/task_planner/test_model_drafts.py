@@ -9,7 +9,6 @@ import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import grpc
 import pytest
 from pydantic import SecretStr
 
@@ -21,7 +20,7 @@ from services.ai_runtime.server import create_server as create_runtime
 from services.task_planner.config import Settings as PlannerSettings
 from services.task_planner.server import create_server as create_planner
 from shared.config import MeshSettings
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, mesh_channel
 from tests.unit.ai_runtime.wire_servers import Reply, WireServer, openai_completion
 
 CYCLIC = {"complexity": 2, "tasks": [
@@ -52,7 +51,7 @@ async def planner(tmp_path: pathlib.Path) -> AsyncIterator[pb_grpc.PlannerServic
             mesh=MeshSettings(data_dir=tmp_path / "planner",
                               peers={"ai-runtime": f"127.0.0.1:{runtime.port}"})))
         try:
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
                 yield pb_grpc.PlannerServiceStub(channel)
         finally:
             await running.stop(0)

@@ -18,6 +18,7 @@ from services.task_planner.config import Settings
 from services.task_planner.server import create_server
 from shared.errors import InvalidArgument
 from shared.rpc_status import from_rpc_error
+from tests.helpers import mesh_channel, service_metadata
 
 GOAL = "tenants/acme/goals/g1"
 
@@ -35,7 +36,7 @@ async def stub(tmp_path: pathlib.Path) -> AsyncIterator[pb_grpc.PlannerServiceSt
                                            known_tools=("web.search",),
                                            planning_interval_seconds=0))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             planner = pb_grpc.PlannerServiceStub(channel)
             await planner.CreateGoal(pb.CreateGoalRequest(
                 parent="tenants/acme", goal_id="g1", goal=goal_pb2.Goal(description="ship")))
@@ -206,29 +207,23 @@ async def test_ready_tasks_of_every_tenant_are_for_internal_callers_only(
         stub: pb_grpc.PlannerServiceStub) -> None:
     await stub.CreatePlan(pb.CreatePlanRequest(parent=GOAL, plan=plan_pb2.Plan(
         complexity=1, tasks=[draft_task("only")])))
-    internal = [("x-cognos-subject", "services/agent-orchestrator"),
-                ("x-cognos-scopes", "tasks.dispatch")]
+    internal = service_metadata(scopes=["tasks.dispatch"])
     listed = await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/-"),
                                        metadata=internal)
     assert [r.task.name for r in listed.ready_tasks] == [f"{GOAL}/tasks/only"]
     assert listed.ready_tasks[0].goal_description == "ship"
 
-    tenant_user = [("x-cognos-tenant", "other"), ("x-cognos-subject", "tenants/other/users/u"),
-                   ("x-cognos-scopes", "tasks.dispatch")]
+    tenant_user = service_metadata("other", ["tasks.dispatch"])
     with pytest.raises(grpc.aio.AioRpcError) as refused:
         await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/-"),
                                   metadata=tenant_user)
     assert refused.value.code() == grpc.StatusCode.NOT_FOUND
     own = await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/acme"),
-                                    metadata=[("x-cognos-tenant", "acme"),
-                                              ("x-cognos-subject", "tenants/acme/users/u"),
-                                              ("x-cognos-scopes", "tasks.dispatch")])
+                                    metadata=service_metadata("acme", ["tasks.dispatch"]))
     assert len(own.ready_tasks) == 1
     with pytest.raises(grpc.aio.AioRpcError) as no_scope:
         await stub.ListReadyTasks(pb.ListReadyTasksRequest(parent="tenants/acme"),
-                                  metadata=[("x-cognos-tenant", "acme"),
-                                            ("x-cognos-subject", "tenants/acme/users/u"),
-                                            ("x-cognos-scopes", "tasks.read")])
+                                  metadata=service_metadata("acme", ["tasks.read"]))
     assert no_scope.value.code() == grpc.StatusCode.PERMISSION_DENIED
 
 

@@ -11,6 +11,7 @@ from cognition.tools.v1 import tools_service_pb2 as pb
 from cognition.tools.v1 import tools_service_pb2_grpc as pb_grpc
 from services.tool_runner.config import Settings
 from services.tool_runner.server import create_server
+from tests.helpers import mesh_channel
 
 
 def _tool(**fields: object) -> tool_pb2.Tool:
@@ -23,7 +24,7 @@ def _tool(**fields: object) -> tool_pb2.Tool:
 async def test_server_serves_tool_crud(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.ToolServiceStub(channel)
             created = (await stub.CreateTool(pb.CreateToolRequest(
                 parent="tenants/acme", tool_id="echo",

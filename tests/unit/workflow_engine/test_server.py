@@ -11,6 +11,7 @@ from cognition.workflow.v1 import workflow_service_pb2 as pb
 from cognition.workflow.v1 import workflow_service_pb2_grpc as pb_grpc
 from services.workflow_engine.config import Settings
 from services.workflow_engine.server import create_server
+from tests.helpers import mesh_channel
 
 V1 = "steps:\n  - run: fetch\n"
 V2 = "steps:\n  - run: fetch\n  - run: summarise\n"
@@ -19,7 +20,7 @@ V2 = "steps:\n  - run: fetch\n  - run: summarise\n"
 async def test_server_serves_workflow_crud_and_revisions(tmp_path: pathlib.Path) -> None:
     running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
     try:
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.WorkflowServiceStub(channel)
             created = (await stub.CreateWorkflow(pb.CreateWorkflowRequest(
                 parent="tenants/acme", workflow_id="daily",

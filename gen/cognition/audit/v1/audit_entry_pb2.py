@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cognition/audit/v1/audit_entry.proto\x12\x12\x63ognition.audit.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x9e\x04\n\nAuditEntry\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1d\n\x05\x61\x63tor\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12\x33\n\x06\x61\x63tion\x18\x03 \x01(\tB#\xe2\x41\x01\x02\xbaH\x1cr\x1a\x32\x18^[a-z][a-z0-9_.]{0,127}$\x12 \n\x08resource\x18\x04 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80\x08\x12=\n\x07outcome\x18\x05 \x01(\x0e\x32\x1b.cognition.audit.v1.OutcomeB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12*\n\x08trace_id\x18\x06 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{32})?$\x12\x30\n\x0epayload_digest\x18\x07 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{64})?$\x12\x16\n\x08sequence\x18\x08 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x1b\n\rprevious_hash\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04hash\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:i\xea\x41\x66\n\x1d\x63ognition.audit.v1/AuditEntry\x12+tenants/{tenant}/auditEntries/{audit_entry}*\x0c\x61uditEntries2\nauditEntry*`\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n\x0fOUTCOME_FAILURE\x10\x02\x12\x12\n\x0eOUTCOME_DENIED\x10\x03\x42\x1cZ\x1a\x63ognition/audit/v1;auditv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$cognition/audit/v1/audit_entry.proto\x12\x12\x63ognition.audit.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd3\x04\n\nAuditEntry\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x17\n\x05\x61\x63tor\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x33\n\x06\x61\x63tion\x18\x03 \x01(\tB#\xe2\x41\x01\x02\xbaH\x1cr\x1a\x32\x18^[a-z][a-z0-9_.]{0,127}$\x12 \n\x08resource\x18\x04 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80\x08\x12=\n\x07outcome\x18\x05 \x01(\x0e\x32\x1b.cognition.audit.v1.OutcomeB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12*\n\x08trace_id\x18\x06 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{32})?$\x12\x30\n\x0epayload_digest\x18\x07 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{64})?$\x12\x16\n\x08sequence\x18\x08 \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x1b\n\rprevious_hash\x18\t \x01(\tB\x04\xe2\x41\x01\x03\x12\x12\n\x04hash\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x1e\n\x0con_behalf_of\x18\x0c \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x19\n\x0brecorded_by\x18\r \x01(\tB\x04\xe2\x41\x01\x03:i\xea\x41\x66\n\x1d\x63ognition.audit.v1/AuditEntry\x12+tenants/{tenant}/auditEntries/{audit_entry}*\x0c\x61uditEntries2\nauditEntry*`\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n\x0fOUTCOME_FAILURE\x10\x02\x12\x12\n\x0eOUTCOME_DENIED\x10\x03\x42\x1cZ\x1a\x63ognition/audit/v1;auditv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,7 +39,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUDITENTRY'].fields_by_name['name']._loaded_options = None
   _globals['_AUDITENTRY'].fields_by_name['name']._serialized_options = b'\342A\001\010'
   _globals['_AUDITENTRY'].fields_by_name['actor']._loaded_options = None
-  _globals['_AUDITENTRY'].fields_by_name['actor']._serialized_options = b'\342A\001\002\272H\007r\005\020\001\030\200\002'
+  _globals['_AUDITENTRY'].fields_by_name['actor']._serialized_options = b'\272H\005r\003\030\200\002'
   _globals['_AUDITENTRY'].fields_by_name['action']._loaded_options = None
   _globals['_AUDITENTRY'].fields_by_name['action']._serialized_options = b'\342A\001\002\272H\034r\0322\030^[a-z][a-z0-9_.]{0,127}$'
   _globals['_AUDITENTRY'].fields_by_name['resource']._loaded_options = None
@@ -58,10 +58,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUDITENTRY'].fields_by_name['hash']._serialized_options = b'\342A\001\003'
   _globals['_AUDITENTRY'].fields_by_name['create_time']._loaded_options = None
   _globals['_AUDITENTRY'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
+  _globals['_AUDITENTRY'].fields_by_name['on_behalf_of']._loaded_options = None
+  _globals['_AUDITENTRY'].fields_by_name['on_behalf_of']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_AUDITENTRY'].fields_by_name['recorded_by']._loaded_options = None
+  _globals['_AUDITENTRY'].fields_by_name['recorded_by']._serialized_options = b'\342A\001\003'
   _globals['_AUDITENTRY']._loaded_options = None
   _globals['_AUDITENTRY']._serialized_options = b'\352Af\n\035cognition.audit.v1/AuditEntry\022+tenants/{tenant}/auditEntries/{audit_entry}*\014auditEntries2\nauditEntry'
-  _globals['_OUTCOME']._serialized_start=727
-  _globals['_OUTCOME']._serialized_end=823
+  _globals['_OUTCOME']._serialized_start=780
+  _globals['_OUTCOME']._serialized_end=876
   _globals['_AUDITENTRY']._serialized_start=183
-  _globals['_AUDITENTRY']._serialized_end=725
+  _globals['_AUDITENTRY']._serialized_end=778
 # @@protoc_insertion_point(module_scope)

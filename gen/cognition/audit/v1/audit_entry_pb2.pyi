@@ -24,7 +24,7 @@ OUTCOME_FAILURE: Outcome
 OUTCOME_DENIED: Outcome
 
 class AuditEntry(_message.Message):
-    __slots__ = ("name", "actor", "action", "resource", "outcome", "trace_id", "payload_digest", "sequence", "previous_hash", "hash", "create_time")
+    __slots__ = ("name", "actor", "action", "resource", "outcome", "trace_id", "payload_digest", "sequence", "previous_hash", "hash", "create_time", "on_behalf_of", "recorded_by")
     NAME_FIELD_NUMBER: _ClassVar[int]
     ACTOR_FIELD_NUMBER: _ClassVar[int]
     ACTION_FIELD_NUMBER: _ClassVar[int]
@@ -36,6 +36,8 @@ class AuditEntry(_message.Message):
     PREVIOUS_HASH_FIELD_NUMBER: _ClassVar[int]
     HASH_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ON_BEHALF_OF_FIELD_NUMBER: _ClassVar[int]
+    RECORDED_BY_FIELD_NUMBER: _ClassVar[int]
     name: str
     actor: str
     action: str
@@ -47,4 +49,6 @@ class AuditEntry(_message.Message):
     previous_hash: str
     hash: str
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., resource: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., trace_id: _Optional[str] = ..., payload_digest: _Optional[str] = ..., sequence: _Optional[int] = ..., previous_hash: _Optional[str] = ..., hash: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    on_behalf_of: str
+    recorded_by: str
+    def __init__(self, name: _Optional[str] = ..., actor: _Optional[str] = ..., action: _Optional[str] = ..., resource: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., trace_id: _Optional[str] = ..., payload_digest: _Optional[str] = ..., sequence: _Optional[int] = ..., previous_hash: _Optional[str] = ..., hash: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_behalf_of: _Optional[str] = ..., recorded_by: _Optional[str] = ...) -> None: ...
