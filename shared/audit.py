@@ -1,7 +1,8 @@
 """Audit trail of every mutation, written by the shared runtime rather than by each handler.
 
 ``AuditRecorder`` turns a completed mutating call (any method that is not read-only) into an
-outbox entry: who (the call's subject), tenant, action (``planner.create_goal``), resource,
+outbox entry: who (the call's verified caller, and whom it acted for when it is a service of
+the mesh), tenant, action (``planner.create_goal``), resource,
 outcome, trace id and a digest of the request. ``AuditPublisher`` delivers the outbox to the
 audit-log service in the background, retrying with backoff while it is unreachable.
 
@@ -121,6 +122,7 @@ class AuditRecorder:
             id=str(uuid.uuid4()),
             tenant=tenant,
             actor=_fit(ctx.subject or "anonymous", 256),
+            on_behalf_of=_fit(ctx.on_behalf_of, 256),
             action=action_name(self._domain, method),
             resource=_fit(resource or resource_name(request, response, tenant), 1024),
             outcome=outcome,
@@ -338,6 +340,7 @@ def _request(entry: OutboxEntry) -> audit_service_pb2.CreateAuditEntryRequest:
         audit_entry_id=entry.id,
         audit_entry=audit_entry_pb2.AuditEntry(
             actor=entry.actor,
+            on_behalf_of=entry.on_behalf_of,
             action=entry.action,
             resource=entry.resource,
             outcome=f"OUTCOME_{entry.outcome}",

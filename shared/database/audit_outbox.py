@@ -23,6 +23,7 @@ TABLE_NAME = "audit_outbox"
 
 
 def _columns(time_type: sa.types.TypeEngine[dt.datetime]) -> list[sa.Column[object]]:
+    """The columns the outbox was created with (its first migration; later ones add more)."""
     return [
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("tenant", sa.String(64), nullable=False),
@@ -39,7 +40,8 @@ def _columns(time_type: sa.types.TypeEngine[dt.datetime]) -> list[sa.Column[obje
 
 
 metadata = sa.MetaData()
-audit_outbox = sa.Table(TABLE_NAME, metadata, *_columns(UtcDateTime()))
+audit_outbox = sa.Table(TABLE_NAME, metadata, *_columns(UtcDateTime()),
+                        sa.Column("on_behalf_of", sa.String(256), nullable=False))
 # Built once: building and caching a statement costs more than running it.
 _INSERT = sa.insert(audit_outbox)
 _DELETE = sa.delete(audit_outbox).where(
@@ -52,6 +54,21 @@ def create_table() -> None:
 
     op.create_table(TABLE_NAME, *_columns(sa.DateTime(timezone=True)))
     op.create_index(f"{TABLE_NAME}_due", TABLE_NAME, ["next_attempt_time"])
+
+
+def add_on_behalf_of() -> None:
+    """Add the ``on_behalf_of`` column; call from a service's Alembic migration."""
+    from alembic import op
+
+    op.add_column(TABLE_NAME, sa.Column("on_behalf_of", sa.String(256), nullable=False,
+                                        server_default=""))
+
+
+def drop_on_behalf_of() -> None:
+    """Drop the ``on_behalf_of`` column; call from a service's Alembic downgrade."""
+    from alembic import op
+
+    op.drop_column(TABLE_NAME, "on_behalf_of")
 
 
 def drop_table() -> None:
@@ -74,6 +91,7 @@ class OutboxEntry:
     outcome: str  # SUCCESS, FAILURE or DENIED
     trace_id: str
     payload_digest: str
+    on_behalf_of: str = ""  # whom the actor, a service of the mesh, acted for
     create_time: dt.datetime = dataclasses.field(default_factory=utc_now)
     attempts: int = 0
     next_attempt_time: dt.datetime = dataclasses.field(default_factory=utc_now)

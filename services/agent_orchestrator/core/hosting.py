@@ -116,8 +116,8 @@ class ExecutionResult:
         tenant = assignment.tenant
         request = orchestrator_service_pb2.CompleteExecutionRequest(
             name=f"tenants/{tenant}/executions/{execution.id}", output=output, error=error)
-        actor = context.CallContext(tenant=tenant,
-                                    subject=f"tenants/{tenant}/agents/{assignment.agent}")
+        actor = context.CallContext(tenant=tenant, subject=SUBJECT,
+                                    on_behalf_of=f"tenants/{tenant}/agents/{assignment.agent}")
         failure = AgentFailure("ATTEMPT_FAILED", error) if error else None
         with context.bind(actor), self._audit.serving(COMPLETE_EXECUTION, request, failure):
             yield
@@ -294,8 +294,9 @@ class AgentHost:
         task = agent_io_pb2.AgentInput.FromString(assignment.input or b"")
         if not task.task:
             task.task = assignment.task
-        identity = context.CallContext(tenant=assignment.tenant, subject=SUBJECT,
-                                       scopes=AGENT_SCOPES)
+        identity = context.CallContext(
+            tenant=assignment.tenant, subject=SUBJECT, scopes=AGENT_SCOPES,
+            on_behalf_of=f"tenants/{assignment.tenant}/agents/{assignment.agent}")
         try:
             with context.bind(identity):
                 await runner.run(

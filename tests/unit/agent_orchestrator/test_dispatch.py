@@ -309,7 +309,7 @@ async def test_the_sweep_leaves_a_report_under_way_alone(db: DatabaseConnection)
     assert board.calls == [("RUNNING", "a"), ("SUCCEEDED", "a")]
 
 
-async def test_each_attempt_is_audited_as_its_agents_call_with_the_executions_end(
+async def test_each_attempt_is_audited_as_the_orchestrators_call_for_its_agent(
         db: DatabaseConnection) -> None:
     board = Board(ready("a"))
     outbox = AuditOutbox(db)
@@ -326,11 +326,12 @@ async def test_each_attempt_is_audited_as_its_agents_call_with_the_executions_en
     executions = {e.task.rsplit("/", 1)[-1]: e for e in
                   (await wiring.store.list_executions("acme", PageRequest.of(0, ""))).items}
     entries = await outbox.due(10)
-    assert sorted((e.resource, e.actor, e.action, e.outcome) for e in entries) == sorted([
-        (f"tenants/acme/executions/{executions['a'].id}",
+    assert sorted((e.resource, e.actor, e.on_behalf_of, e.action, e.outcome)
+                  for e in entries) == sorted([
+        (f"tenants/acme/executions/{executions['a'].id}", "services/agent-orchestrator",
          "tenants/acme/agents/builtin-executor-h1", "orchestrator.complete_execution",
          "SUCCESS"),
-        (f"tenants/acme/executions/{executions['review'].id}",
+        (f"tenants/acme/executions/{executions['review'].id}", "services/agent-orchestrator",
          "tenants/acme/agents/builtin-critic-h1", "orchestrator.complete_execution",
          "FAILURE"),
     ])

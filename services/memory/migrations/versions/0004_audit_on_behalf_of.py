@@ -1,0 +1,23 @@
+"""Record, with each audit entry waiting for delivery, whom a service acted for.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-07
+"""
+
+from __future__ import annotations
+
+from shared.database.audit_outbox import add_on_behalf_of, drop_on_behalf_of
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    add_on_behalf_of()
+
+
+def downgrade() -> None:
+    drop_on_behalf_of()
