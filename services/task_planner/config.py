@@ -29,3 +29,10 @@ class Settings(ServiceSettings):
     # How many times a goal is replanned after a critical task failed for good, before the
     # goal fails (COGNOS_TASK_PLANNER_MAX_REPLANS); 0 = never.
     max_replans: int = Field(default=1, ge=0)
+    # This replica's id, the same across its restarts and unique among live replicas
+    # (COGNOS_TASK_PLANNER_REPLICA_ID); empty = derived from host name and listen port.
+    replica_id: str = Field(default="", max_length=64)
+    # Seconds a claim of a goal being planned holds unless its replica renews it (every third
+    # of it); a replica that died for good has its goals claimed by another after this
+    # (COGNOS_TASK_PLANNER_CLAIM_LEASE_SECONDS).
+    claim_lease_seconds: float = Field(default=30.0, gt=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +49,11 @@ goals = sa.Table(
     sa.Column("labels", sa.JSON, nullable=False),
     sa.Column("plan", sa.String(256), nullable=False),
     sa.Column("state_reason", sa.Text, nullable=False),
+    # Who holds the goal's planning claim (see PendingGoalQueue): the replica, when its process
+    # started, and when the claim was made or last renewed.
+    sa.Column("claimed_by", sa.String(64), nullable=False, default=""),
+    sa.Column("claimer_start_time", UtcDateTime(), nullable=True),
+    sa.Column("claim_renew_time", UtcDateTime(), nullable=True),
     sa.Index("goals_by_tenant_time", "tenant", "create_time"),
 )
 
@@ -437,64 +442,116 @@ async def _upstream_results(conn: AsyncConnection, rows: Sequence[sa.RowMapping]
             for row in (await conn.execute(query)).all()}
 
 
+@dataclasses.dataclass(frozen=True)
+class Claimant:
+    """A planner replica's process: the replica's id, the same across its restarts (unique
+    among live replicas), and when this process started."""
+
+    replica: str
+    start_time: dt.datetime = dataclasses.field(default_factory=utc_now)
+
+
 class PendingGoalQueue:
     """Goals waiting for a plan, across tenants; claims are conditional updates, so several
-    planner replicas never draft the same goal. A claim is a lease: a goal left PLANNING longer
-    than ``lease`` (its replica died while drafting) is claimed again.
+    planner replicas never draft the same goal.
+
+    A claim records its claimant and is a lease: the claimant renews it while drafting, and a
+    goal whose claim was not renewed for ``lease`` (its replica died) is claimed again by any
+    replica. A goal claimed by an earlier process of this same replica (it died and was
+    restarted) is claimed again at once.
 
     Args:
         goals: Repository of goals.
-        lease: How long a claim holds.
+        claimant: This process.
+        lease: How long a claim holds unless renewed.
+        clock: The time now.
     """
 
-    def __init__(self, goals: Repository[Goal],
-                 lease: dt.timedelta = dt.timedelta(minutes=3)) -> None:
+    def __init__(self, goals: Repository[Goal], claimant: Claimant,
+                 lease: dt.timedelta = dt.timedelta(seconds=30),
+                 clock: Callable[[], dt.datetime] = utc_now) -> None:
         self._goals = goals
+        self._claimant = claimant
         self._lease = lease
+        self._clock = clock
+
+    def _waiting(self, now: dt.datetime) -> sa.ColumnElement[bool]:
+        """Goals to claim: PENDING, or PLANNING and claimed by an earlier process of this
+        replica or not renewed within the lease."""
+        c = goals.c
+        # A claim made before claims were renewed has no renewal time: its update time serves.
+        renewed = sa.func.coalesce(c.claim_renew_time, c.update_time)
+        claim_ended = sa.or_(
+            renewed < now - self._lease,
+            sa.and_(c.claimed_by == self._claimant.replica,
+                    c.claimer_start_time < self._claimant.start_time))
+        return sa.or_(c.state == GoalState.PENDING.value,
+                      sa.and_(c.state == GoalState.PLANNING.value, claim_ended))
+
+    def _mine(self) -> sa.ColumnElement[bool]:
+        """Goals whose claim this process holds (or last held)."""
+        c = goals.c
+        return sa.and_(c.claimed_by == self._claimant.replica,
+                       c.claimer_start_time == self._claimant.start_time)
 
     async def claim_pending(self, limit: int) -> list[Goal]:
-        """Move up to ``limit`` of the oldest PENDING goals (and goals whose claim ran out) to
-        PLANNING, and return them."""
+        """Move up to ``limit`` of the oldest goals waiting (see ``_waiting``) to PLANNING,
+        claimed by this process, and return them."""
         c = goals.c
-        waiting = sa.or_(c.state == GoalState.PENDING.value,
-                         sa.and_(c.state == GoalState.PLANNING.value,
-                                 c.update_time < utc_now() - self._lease))
         async with self._goals.db.connect() as conn:
             rows = (await conn.execute(
-                sa.select(c.tenant, c.id, c.state, c.etag).where(waiting)
+                sa.select(c.tenant, c.id, c.etag).where(self._waiting(self._clock()))
                 .order_by(c.create_time).limit(limit))).all()
         claimed = []
-        for tenant, goal_id, state, etag in rows:
-            if await self._claim(tenant, goal_id, state, etag):
+        for tenant, goal_id, etag in rows:
+            if await self._claim(tenant, goal_id, etag):
                 claimed.append(await self._goals.get(tenant, goal_id))
         return claimed
 
-    async def _claim(self, tenant: str, goal_id: str, state: str, etag: str) -> bool:
-        """PLANNING, if the goal is still as read (state and etag): one claimer wins."""
+    async def _claim(self, tenant: str, goal_id: str, etag: str) -> bool:
+        """PLANNING, if the goal is as read and still waiting: one claimer wins (a renewal
+        since the read keeps the goal from waiting)."""
         c = goals.c
+        now = self._clock()
         async with self._goals.db.transaction() as conn:
             result = await conn.execute(
-                sa.update(goals).where(c.tenant == tenant, c.id == goal_id, c.state == state,
-                                       c.etag == etag)
-                .values(state=GoalState.PLANNING.value, update_time=utc_now(),
-                        etag=new_etag()))
+                sa.update(goals).where(c.tenant == tenant, c.id == goal_id, c.etag == etag,
+                                       self._waiting(now))
+                .values(state=GoalState.PLANNING.value, update_time=now, etag=new_etag(),
+                        claimed_by=self._claimant.replica,
+                        claimer_start_time=self._claimant.start_time, claim_renew_time=now))
         return bool(result.rowcount)
 
+    async def renew(self, claimed: Collection[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Renew this process's claims of the goals ``claimed`` (tenant, id) that are still
+        PLANNING; returns those that another claimant has claimed since."""
+        if not claimed:
+            return set()
+        c = goals.c
+        keys = sa.tuple_(c.tenant, c.id).in_(list(claimed))
+        async with self._goals.db.transaction() as conn:
+            await conn.execute(
+                sa.update(goals).where(keys, self._mine(), c.state == GoalState.PLANNING.value)
+                .values(claim_renew_time=self._clock()))
+            taken = await conn.execute(sa.select(c.tenant, c.id).where(keys, ~self._mine()))
+            return {(tenant, goal_id) for tenant, goal_id in taken.all()}
+
     async def release(self, goal: Goal) -> None:
-        """Put a goal back for a later round."""
-        await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.PENDING)
+        """Put a goal this process claimed back for a later round."""
+        await self._move(goal.tenant, goal.id, GoalState.PENDING)
 
     async def fail(self, goal: Goal, reason: str) -> None:
-        """The goal cannot be planned, for ``reason``."""
-        await self._move(goal.tenant, goal.id, GoalState.PLANNING, GoalState.FAILED, reason)
+        """The goal this process claimed cannot be planned, for ``reason``."""
+        await self._move(goal.tenant, goal.id, GoalState.FAILED, reason)
 
-    async def _move(self, tenant: str, goal_id: str, old: GoalState, new: GoalState,
+    async def _move(self, tenant: str, goal_id: str, new: GoalState,
                     reason: str | None = None) -> bool:
+        """From PLANNING to ``new``, if this process still holds the goal's claim."""
         c = goals.c
         async with self._goals.db.transaction() as conn:
             result = await conn.execute(
                 sa.update(goals).where(c.tenant == tenant, c.id == goal_id,
-                                       c.state == old.value)
-                .values(state=new.value, update_time=utc_now(), etag=new_etag(),
+                                       c.state == GoalState.PLANNING.value, self._mine())
+                .values(state=new.value, update_time=self._clock(), etag=new_etag(),
                         **({} if reason is None else {"state_reason": reason})))
         return bool(result.rowcount)

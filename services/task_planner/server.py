@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
+import hashlib
 import pathlib
+import secrets
+import socket
 
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognition.runtime.v1 import runtime_service_pb2_grpc
@@ -20,7 +24,12 @@ from services.task_planner.core.validation import (
     always_fits,
 )
 from services.task_planner.drafter import RuntimePlanDrafter
-from services.task_planner.repository import PendingGoalQueue, PlanRepository, goal_repository
+from services.task_planner.repository import (
+    Claimant,
+    PendingGoalQueue,
+    PlanRepository,
+    goal_repository,
+)
 from services.task_planner.servicer import PlannerServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
@@ -28,6 +37,13 @@ from shared.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 PLANNING_GRACE = 2.0  # seconds a stopping planner lets a draft in flight finish
+
+
+def _tuning(settings: ServiceSettings) -> Settings:
+    """The planner's own settings (defaults when given plain service settings)."""
+    if isinstance(settings, Settings):
+        return settings
+    return Settings.model_validate(settings.model_dump())
 
 
 def plan_validator(settings: ServiceSettings, budget: BudgetCheck = always_fits
@@ -40,8 +56,22 @@ def plan_validator(settings: ServiceSettings, budget: BudgetCheck = always_fits
                          limits=PlanLimits(max_tasks=settings.max_plan_tasks), budget=budget)
 
 
+def replica_id(tuning: Settings) -> str:
+    """This replica's id, the same across its restarts: configured, or derived from host name
+    and listen port (random on any free port, where a restarted replica is another)."""
+    if tuning.replica_id:
+        return tuning.replica_id
+    port = tuning.listen_port(SPEC)
+    if port == 0:
+        return secrets.token_hex(5)
+    return hashlib.sha256(f"{socket.gethostname()}:{port}".encode()).hexdigest()[:10]
+
+
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the task-planner (port 0 in settings = any free port) and its planning loop."""
+    tuning = _tuning(settings)
+    claimant = Claimant(replica_id(tuning))
+    lease = tuning.claim_lease_seconds
     runtime = peer_client(settings, SPEC, "ai-runtime", runtime_service_pb2_grpc.RuntimeServiceStub,
                           deadline=60)
     validator = plan_validator(settings, RuntimeBudget(runtime, SPEC.name))
@@ -51,16 +81,16 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
     def servicers(db: DatabaseConnection) -> Register:
         goals = goal_repository(db)
         plans = PlanService(goals, PlanRepository(db, goals), validator,
-                            max_replans=settings.max_replans
-                            if isinstance(settings, Settings) else 1)
-        planning.append(GoalPlanning(PendingGoalQueue(goals), plans, drafter))
+                            max_replans=tuning.max_replans)
+        queue = PendingGoalQueue(goals, claimant, dt.timedelta(seconds=lease))
+        planning.append(GoalPlanning(queue, plans, drafter, renew_every=lease / 3))
         servicer = PlannerServicer(GoalService(goals), plans, planning[0].wake)
         return lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server)
 
     running = await start_service(SPEC, settings, MIGRATIONS, servicers)
     # Hooks run last registered first: the planning loop stops, then its runtime client closes.
     running.on_stop.append(runtime.close)
-    interval = settings.planning_interval_seconds if isinstance(settings, Settings) else 0.5
+    interval = tuning.planning_interval_seconds
     if interval > 0:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop().create_task(planning[0].run(stop, interval))
@@ -69,8 +99,9 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
             stop.set()
             done, _ = await asyncio.wait({loop}, timeout=PLANNING_GRACE)
             if not done:
-                # A draft still waiting on the runtime: its goal is claimed again once the
-                # claim runs out (see PendingGoalQueue).
+                # A draft still waiting on the runtime: its goal is claimed again by this
+                # replica's next process, or by another once the claim runs out (see
+                # PendingGoalQueue).
                 loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await loop

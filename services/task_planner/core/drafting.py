@@ -4,15 +4,18 @@ A goal is created PENDING, and goes back to PENDING when a critical task of its 
 for good and it may be replanned. The planning loop claims pending goals (PENDING -> PLANNING, a
 conditional update, so replicas never draft the same goal twice), asks the planner agent for a
 draft through the AI runtime (for a replan, telling it what failed), and stores it through
-:class:`PlanService` as the first plan or the next revision (validation included).
-A draft that fails validation fails the goal; an unreachable runtime puts the goal back to
-PENDING for the next round. Nothing lives only in memory: a restart resumes pending goals.
+:class:`PlanService` as the first plan or the next revision (validation included). While it
+drafts, it renews its claims; a draft whose goal another replica claimed meanwhile (this one
+could not renew in time) is abandoned. A draft that fails validation fails the goal; an
+unreachable runtime puts the goal back to PENDING for the next round. Nothing lives only in
+memory: a restart resumes pending goals and those its previous process was drafting.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from typing import Protocol
 
 from services.task_planner.core.models import Goal, PlanDraft, TaskState
@@ -38,6 +41,8 @@ class GoalQueue(Protocol):
 
     async def fail(self, goal: Goal, reason: str) -> None: ...
 
+    async def renew(self, claimed: Collection[tuple[str, str]]) -> set[tuple[str, str]]: ...
+
 
 def failure_reason(error: CognitionError) -> str:
     """Why planning failed, for the goal's state_reason: the refusal and what it names."""
@@ -54,27 +59,42 @@ class GoalPlanning:
         queue: Pending goals.
         plans: Stores (and validates) plans.
         drafter: The planner agent.
+        renew_every: Seconds between renewals of the claims of the goals being drafted (a
+            fraction of the queue's lease).
     """
 
-    def __init__(self, queue: GoalQueue, plans: PlanService, drafter: PlanDrafter) -> None:
+    def __init__(self, queue: GoalQueue, plans: PlanService, drafter: PlanDrafter,
+                 renew_every: float = 10.0) -> None:
         self._queue = queue
         self._plans = plans
         self._drafter = drafter
+        self._renew_every = renew_every
         self._wake = asyncio.Event()
+        self._drafting: dict[tuple[str, str], asyncio.Future[PlanDraft]] = {}
 
     async def plan_pending(self, limit: int = 10) -> int:
-        """One round: plan up to ``limit`` pending goals concurrently; returns how many."""
+        """One round: plan up to ``limit`` pending goals concurrently, renewing their claims
+        meanwhile; returns how many."""
         goals = await self._queue.claim_pending(limit)
-        await asyncio.gather(*(self._plan(goal) for goal in goals))
+        if goals:
+            renewing = asyncio.ensure_future(self._renew_claims())
+            try:
+                await asyncio.gather(*(self._plan(goal) for goal in goals))
+            finally:
+                renewing.cancel()
         return len(goals)
 
     async def _plan(self, goal: Goal) -> None:
         try:
-            if goal.plan:
-                await self._replan(goal)
+            failure = await self._failure(goal) if goal.plan else ""
+            draft = await self._draft(goal, failure)
+            if draft is None:
+                log.warning("planning %s/%s abandoned: another replica claimed the goal",
+                            goal.tenant, goal.id)
+            elif goal.plan:
+                await self._plans.replan(goal.tenant, goal.id, failure, draft)
             else:
-                await self._plans.create(goal.tenant, goal.id,
-                                         await self._drafter.draft(goal))
+                await self._plans.create(goal.tenant, goal.id, draft)
         except (Unavailable, DeadlineExceeded) as error:
             log.warning("planning %s/%s postponed: %s", goal.tenant, goal.id, error.message)
             await self._queue.release(goal)
@@ -103,11 +123,39 @@ class GoalPlanning:
                 for waiter in (woken, stopped):
                     waiter.cancel()
 
-    async def _replan(self, goal: Goal) -> None:
-        """Plan a goal again whose critical task failed; finished work is carried over."""
+    async def _draft(self, goal: Goal, failure: str) -> PlanDraft | None:
+        """The planner agent's draft, or None when the goal's claim was taken meanwhile."""
+        key = (goal.tenant, goal.id)
+        drafting = asyncio.ensure_future(self._drafter.draft(goal, failure))
+        self._drafting[key] = drafting
+        try:
+            return await drafting
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the loop itself is stopping
+            return None  # cancelled by _renew_claims
+        finally:
+            del self._drafting[key]
+
+    async def _renew_claims(self) -> None:
+        """Renew the claims of the goals being drafted every ``renew_every`` seconds, and
+        abandon the drafts of goals another replica claimed since."""
+        while True:
+            await asyncio.sleep(self._renew_every)
+            drafting = dict(self._drafting)
+            try:
+                taken = await self._queue.renew(drafting.keys())
+            except Exception:
+                log.exception("renewing planning claims failed")
+                continue
+            for key in taken:
+                drafting[key].cancel()
+
+    async def _failure(self, goal: Goal) -> str:
+        """Why the current plan of a goal being replanned failed: its critical tasks that
+        failed for good (finished work is carried over to the next plan)."""
         current = await self._plans.current(goal.tenant, goal.id)
         failed = [t for t in current.tasks if t.state == TaskState.FAILED and t.critical]
-        reason = (f"revision {current.revision} failed: task "
-                  + ", ".join(f"{t.id} ({t.title})" for t in failed) + " failed for good")
-        draft = await self._drafter.draft(goal, failure=reason)
-        await self._plans.replan(goal.tenant, goal.id, reason, draft)
+        return (f"revision {current.revision} failed: task "
+                + ", ".join(f"{t.id} ({t.title})" for t in failed) + " failed for good")

@@ -3,15 +3,13 @@ back when the runtime cannot be reached."""
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
 from dataclasses import dataclass, field
 
 from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
 from services.task_planner.core.models import Goal, GoalState, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
-from services.task_planner.repository import PendingGoalQueue, goal_repository
+from services.task_planner.repository import Claimant, PendingGoalQueue, goal_repository
 from shared.database import DatabaseConnection
 from shared.errors import Unavailable
 from tests.unit.task_planner.conftest import TENANT, task
@@ -34,7 +32,7 @@ class ScriptedDrafter:
 
 
 def loop(db: DatabaseConnection, plans: PlanService, drafter: ScriptedDrafter) -> GoalPlanning:
-    return GoalPlanning(PendingGoalQueue(goal_repository(db)), plans, drafter)
+    return GoalPlanning(PendingGoalQueue(goal_repository(db), Claimant("p1")), plans, drafter)
 
 
 async def test_a_pending_goal_is_planned_once(db: DatabaseConnection, goals: GoalService,
@@ -83,15 +81,3 @@ async def test_a_goal_whose_critical_task_failed_is_replanned_keeping_finished_w
     assert {t.id: t.state for t in plan.tasks} == {"a": TaskState.SUCCEEDED,
                                                    "b": TaskState.READY}
     assert drafter.failures == ["", plan.replan_reason]
-
-
-async def test_a_goal_whose_planner_died_while_drafting_is_claimed_again(
-        db: DatabaseConnection, goals: GoalService, goal: Goal) -> None:
-    queue = PendingGoalQueue(goal_repository(db), lease=dt.timedelta(seconds=0.2))
-    [claimed] = await queue.claim_pending(10)
-    assert claimed.state is GoalState.PLANNING
-    assert await queue.claim_pending(10) == []  # the claim holds while it is fresh
-
-    await asyncio.sleep(0.3)  # the replica that claimed it died; the claim ran out
-    again = await asyncio.gather(queue.claim_pending(10), queue.claim_pending(10))
-    assert sum(len(c) for c in again) == 1  # one claimer wins
