@@ -65,11 +65,11 @@ WORKER_NICENESS = 10
 _PARENT_CHECK_SECONDS = 0.5
 
 
-def _start_worker() -> None:
-    """In each worker: lower its priority, and end it when the server dies (a killed server
-    cannot shut its pool down, and its workers would live on)."""
+def _start_worker(parent: int) -> None:
+    """In each worker: lower its priority, and end it when the server, process ``parent``,
+    dies (a killed server cannot shut its pool down, and its workers would live on; it may
+    even die while a worker still starts)."""
     os.nice(WORKER_NICENESS)
-    parent = os.getppid()
 
     def exit_with_parent() -> None:
         while os.getppid() == parent:
@@ -121,7 +121,7 @@ class RuleEvaluator:
     def _spawn(self) -> concurrent.futures.ProcessPoolExecutor:
         pool = concurrent.futures.ProcessPoolExecutor(
             self._workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_start_worker)
+            initializer=_start_worker, initargs=(os.getpid(),))
         try:
             for started in [pool.submit(_started) for _ in range(self._workers)]:
                 started.result()
