@@ -77,7 +77,8 @@ class GoalPlanning:
         meanwhile; returns how many."""
         goals = await self._queue.claim_pending(limit)
         if goals:
-            renewing = asyncio.ensure_future(self._renew_claims())
+            renewing = asyncio.ensure_future(
+                self._renew_claims([(goal.tenant, goal.id) for goal in goals]))
             try:
                 await asyncio.gather(*(self._plan(goal) for goal in goals))
             finally:
@@ -138,19 +139,20 @@ class GoalPlanning:
         finally:
             del self._drafting[key]
 
-    async def _renew_claims(self) -> None:
-        """Renew the claims of the goals being drafted every ``renew_every`` seconds, and
-        abandon the drafts of goals another replica claimed since."""
+    async def _renew_claims(self, claimed: list[tuple[str, str]]) -> None:
+        """Renew the claims of the goals of a round every ``renew_every`` seconds, and
+        abandon the drafts of those another replica claimed since."""
         while True:
             await asyncio.sleep(self._renew_every)
-            drafting = dict(self._drafting)
             try:
-                taken = await self._queue.renew(drafting.keys())
+                taken = await self._queue.renew(claimed)
             except Exception:
                 log.exception("renewing planning claims failed")
                 continue
             for key in taken:
-                drafting[key].cancel()
+                drafting = self._drafting.get(key)
+                if drafting is not None:
+                    drafting.cancel()
 
     async def _failure(self, goal: Goal) -> str:
         """Why the current plan of a goal being replanned failed: its critical tasks that
