@@ -1,9 +1,9 @@
 """Authentication at the edge: Envoy's ``jwt_authn`` filter, rendered from the contracts.
 
 Envoy verifies every external request's bearer token locally (EdDSA signature against the keys
-the auth service publishes at ``/v1/jwks``, issuer, expiry) and hands the verified identity to
-the services as ``x-cognos-subject``, ``x-cognos-tenant``, ``x-cognos-scopes`` and
-``x-cognos-token-id`` headers; the same headers arriving from a client are removed first.
+the auth service publishes at ``/v1/jwks``, issuer, expiry) and forwards it: each service
+verifies it again and takes the caller's identity from it, never from a header, so a token
+Envoy refuses never reaches a service and a service reached around Envoy is no weaker.
 Methods whose contract declares ``anonymous`` access (issuing tokens, publishing keys), health
 checks, reflection and the answers to requests no method takes (:mod:`unrouted`) stay open.
 The filter runs after gRPC-JSON transcoding, so one set of rules, written in gRPC paths, covers
@@ -22,8 +22,6 @@ from cognition.options.v1 import access_pb2
 
 PROVIDER = "cognos"
 JWKS_CLUSTER = "jwks"
-IDENTITY_HEADERS = ("x-cognos-subject", "x-cognos-tenant", "x-cognos-scopes",
-                    "x-cognos-token-id")
 OPEN_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")
 
 
@@ -62,8 +60,6 @@ def jwt_filter(auth: EdgeAuth, descriptor_set: pathlib.Path) -> dict[str, Any]:
     """The ``envoy.filters.http.jwt_authn`` filter."""
     open_rules = [{"match": {"prefix": p}} for p in OPEN_PREFIXES]
     open_rules += [{"match": {"path": p}} for p in anonymous_paths(descriptor_set)]
-    claims = {"x-cognos-subject": "sub", "x-cognos-tenant": "tenant",
-              "x-cognos-scopes": "scope", "x-cognos-token-id": "jti"}
     return {
         "name": "envoy.filters.http.jwt_authn",
         "typed_config": {
@@ -77,10 +73,8 @@ def jwt_filter(auth: EdgeAuth, descriptor_set: pathlib.Path) -> dict[str, Any]:
                     "cache_duration": f"{auth.jwks_cache_seconds:g}s",
                     "async_fetch": {"failed_refetch_duration": "1s"},
                 },
-                "forward": True,  # services re-check revocation with the token itself
+                "forward": True,  # each service verifies the token again, itself
                 "clock_skew_seconds": 30,
-                "claim_to_headers": [{"header_name": h, "claim_name": c}
-                                     for h, c in claims.items()],
             }},
             "rules": [*open_rules,
                       {"match": {"prefix": "/"}, "requires": {"provider_name": PROVIDER}}],

@@ -19,7 +19,6 @@ from typing import Any
 from google.protobuf import descriptor_pb2
 
 from cognos.mesh.edge_auth import (
-    IDENTITY_HEADERS,
     EdgeAuth,
     jwks_cluster,
     jwt_filter,
@@ -244,21 +243,8 @@ def _http_filters(options: EnvoyOptions) -> list[dict[str, Any]]:
         "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}}
     if options.edge_auth is None:
         return [_error_shaper(), _transcoder(options.descriptor_set), router]
-    return [_identity_stripper(), _error_shaper(), _transcoder(options.descriptor_set),
+    return [_error_shaper(), _transcoder(options.descriptor_set),
             jwt_filter(options.edge_auth, options.descriptor_set), router]
-
-
-def _identity_stripper() -> dict[str, Any]:
-    removals = "\n".join(f'  request_handle:headers():remove("{h}")' for h in IDENTITY_HEADERS)
-    script = ("-- Identity headers come only from a verified token, never from the client.\n"
-              f"function envoy_on_request(request_handle)\n{removals}\nend\n")
-    return {
-        "name": "envoy.filters.http.lua.strip_identity",
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
-            "default_source_code": {"inline_string": script},
-        },
-    }
 
 
 def to_json(config: Mapping[str, Any]) -> str:

@@ -9,7 +9,6 @@ import signal
 import urllib.request
 from collections.abc import AsyncIterator
 
-import grpc
 import pytest
 
 from cognition.planner.v1 import goal_pb2
@@ -17,7 +16,7 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.registry import by_name
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, mesh_channel
 
 PLANNER = by_name("task-planner")
 
@@ -51,7 +50,7 @@ def _cluster_stat(mesh: Mesh, name: str) -> int:
 async def test_idempotent_calls_survive_a_replica_killed_mid_traffic(two_replicas: Mesh) -> None:
     mesh = two_replicas
     victim = mesh.replicas_of(PLANNER.name)[0]
-    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
+    async with mesh_channel(mesh.envoy_address) as channel:
         stub = pb_grpc.PlannerServiceStub(channel)
         goal = (await stub.CreateGoal(pb.CreateGoalRequest(
             parent="tenants/failover", goal=goal_pb2.Goal(description="stay up")),
@@ -87,7 +86,7 @@ async def test_dead_replica_is_ejected_and_returns_after_recovery(two_replicas: 
 
     await assert_eventually(victim_marked_unhealthy, timeout=15, interval=0.2,
                             message="Envoy takes the dead replica out of rotation")
-    async with grpc.aio.insecure_channel(mesh.envoy_address) as channel:
+    async with mesh_channel(mesh.envoy_address) as channel:
         stub = pb_grpc.PlannerServiceStub(channel)
         for _ in range(20):  # all answered by the survivor, none fail
             await stub.ListGoals(pb.ListGoalsRequest(parent="tenants/failover"), timeout=5)

@@ -16,6 +16,7 @@ from shared.errors import InvalidArgument
 from shared.page_tokens import pages
 from shared.registry import SERVICES
 from shared.rpc_status import from_rpc_error
+from tests.integration.conftest import Tokens
 
 CRAFTED = {
     "naive timestamp": base64.urlsafe_b64encode(
@@ -47,15 +48,17 @@ def test_the_lists_are_found() -> None:
 
 @pytest.mark.parametrize(("path", "request_class"), LISTS, ids=[p for p, _ in LISTS])
 async def test_a_crafted_page_token_is_invalid_argument(
-        envoy_channel: grpc.aio.Channel, tenant: str, path: str, request_class: Any) -> None:
+        envoy_channel: grpc.aio.Channel, tokens: Tokens, tenant: str, path: str,
+        request_class: Any) -> None:
     call = envoy_channel.unary_unary(path, request_serializer=lambda m: m.SerializeToString(),
                                      response_deserializer=lambda b: b)
+    metadata = await tokens.metadata(tenant)
     for token in CRAFTED.values():
         request = request_class(page_token=token)
         if "parent" in request.DESCRIPTOR.fields_by_name:
             request.parent = f"tenants/{tenant}"
         with pytest.raises(grpc.aio.AioRpcError) as caught:
-            await call(request, timeout=10)
+            await call(request, metadata=metadata, timeout=10)
         assert caught.value.code() is grpc.StatusCode.INVALID_ARGUMENT, caught.value.details()
         error = from_rpc_error(caught.value)
         assert isinstance(error, InvalidArgument)

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
+from cognition.auth.v1 import auth_service_pb2, tenant_pb2
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES, ServiceSpec
 from shared.server import RunningServer
@@ -47,6 +48,9 @@ async def test_round_trip_on_postgres(servers_on_postgres: dict[str, RunningServ
     port = servers_on_postgres[sample.service].port
     async with mesh_channel(f"127.0.0.1:{port}") as channel:
         stub = sample.stub(channel)
+        if sample.service == "auth":  # users live only in tenants that exist
+            await stub.CreateTenant(auth_service_pb2.CreateTenantRequest(
+                tenant_id=tenant, tenant=tenant_pb2.Tenant(display_name=tenant)), timeout=10)
         created = getattr(await getattr(stub, f"Create{sample.kind}")(
             sample.create_request(tenant), timeout=10), sample.field)
         got = await getattr(stub, f"Get{sample.kind}")(sample.get_request(created.name),

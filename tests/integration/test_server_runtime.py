@@ -15,11 +15,14 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from shared import context
+from shared.access import AccessPolicy
 from shared.client import ServiceClient
 from shared.config import ServiceSettings
+from shared.credentials import SERVICE_CREDENTIALS, CallerVerifier
+from shared.mesh_keys import MeshKeys
 from shared.registry import by_name
 from shared.server import RunningServer, create_server
-from tests.helpers import mesh_channel
+from tests.helpers import TEST_MESH_SECRET, mesh_channel, mesh_credentials
 
 SPEC = by_name("task-planner")
 
@@ -40,10 +43,12 @@ class ProbePlanner(pb_grpc.PlannerServiceServicer):
         raise RuntimeError("database password=hunter2 leaked into an exception")
 
 
-async def start(servicer: ProbePlanner, **settings: object) -> RunningServer:
+async def start(servicer: ProbePlanner, access: AccessPolicy | None = None,
+                **settings: object) -> RunningServer:
     return await create_server(
         SPEC, ServiceSettings(port=0, **settings),  # type: ignore[arg-type]
-        lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server))
+        lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server),
+        access=access)
 
 
 async def test_shutdown_drains_in_flight_calls_and_reports_not_serving() -> None:
@@ -96,10 +101,20 @@ async def test_unexpected_errors_are_internal_and_leak_nothing(
         await running.stop(0)
 
 
+class NoAccessTokens:
+    async def get(self, kid: str) -> None:
+        return None
+
+
 async def test_trace_and_identity_travel_to_the_next_service() -> None:
+    """A service's own call carries its credential: the peer verifies it, and sees the
+    service, the tenant and scopes it acts with, and whom it acts for."""
     servicer = ProbePlanner()
-    running = await start(servicer)
-    peer = ServiceClient(f"127.0.0.1:{running.port}", pb_grpc.PlannerServiceStub)
+    verifier = CallerVerifier(MeshKeys.from_text(TEST_MESH_SECRET).key(SERVICE_CREDENTIALS),
+                              NoAccessTokens(), "cognitionos")
+    running = await start(servicer, access=AccessPolicy(verifier))
+    peer = ServiceClient(f"127.0.0.1:{running.port}", pb_grpc.PlannerServiceStub,
+                         credentials=mesh_credentials("agent-orchestrator"))
     tracer = trace.get_tracer("test")
     try:
         with tracer.start_as_current_span("caller") as span, context.bind(
@@ -108,8 +123,8 @@ async def test_trace_and_identity_travel_to_the_next_service() -> None:
             await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/acme/goals/g1"))
             caller_trace = f"{span.get_span_context().trace_id:032x}"
         seen = servicer.seen[-1]
-        assert (seen.tenant, seen.subject, seen.scopes) == ("acme", "users/ada",
-                                                             frozenset({"goals.read"}))
+        assert (seen.tenant, seen.subject, seen.on_behalf_of, seen.scopes) == (
+            "acme", "services/agent-orchestrator", "users/ada", frozenset({"goals.read"}))
         assert seen.trace_id == caller_trace
         assert seen.method == "/cognition.planner.v1.PlannerService/GetGoal"
     finally:
