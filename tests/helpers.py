@@ -54,13 +54,19 @@ def error_reason(error: grpc.aio.AioRpcError) -> str:
     return from_rpc_error(error).reason
 
 
-@functools.cache
-def every_scope() -> frozenset[str]:
-    """Every scope a method of the contracts asks for."""
-    scopes = set()
+def import_contracts() -> None:
+    """Load every service's contract into the descriptor pool."""
     for spec in SERVICES:
         domain = spec.proto_package.split(".")[1]
         importlib.import_module(f"{spec.proto_package}.{domain}_service_pb2")
+
+
+@functools.cache
+def every_scope() -> frozenset[str]:
+    """Every scope a method of the contracts asks for."""
+    import_contracts()
+    scopes = set()
+    for spec in SERVICES:
         service = descriptor_pool.Default().FindServiceByName(spec.full_service_name)
         for method in service.methods:
             rule = method.GetOptions().Extensions[access_pb2.access]  # type: ignore[index]

@@ -3,7 +3,6 @@ the service can verify is; and the audit log records who really acted."""
 
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Any
 
@@ -23,7 +22,7 @@ from cognos.mesh.supervisor import Mesh
 from shared.access import access_rule
 from shared.registry import SERVICES
 from shared.rpc_status import from_rpc_error
-from tests.helpers import assert_eventually
+from tests.helpers import assert_eventually, import_contracts
 from tests.integration.conftest import Tokens
 
 FORGED_HEADERS = [("x-cognos-tenant", "victim"), ("x-cognos-subject", "tenants/victim/users/root"),
@@ -32,8 +31,7 @@ FORGED_HEADERS = [("x-cognos-tenant", "victim"), ("x-cognos-subject", "tenants/v
 
 def first_guarded_method(full_service_name: str) -> tuple[str, Any]:
     """The path and request class of a method of the service that needs a scope."""
-    domain = full_service_name.split(".")[1]
-    importlib.import_module(f"{full_service_name.rsplit('.', 1)[0]}.{domain}_service_pb2")
+    import_contracts()
     service = descriptor_pool.Default().FindServiceByName(full_service_name)
     for method in service.methods:
         path = f"/{full_service_name}/{method.name}"

@@ -16,6 +16,7 @@ from shared.errors import InvalidArgument
 from shared.page_tokens import pages
 from shared.registry import SERVICES
 from shared.rpc_status import from_rpc_error
+from tests.helpers import import_contracts
 from tests.integration.conftest import Tokens
 
 CRAFTED = {
@@ -28,6 +29,7 @@ CRAFTED = {
 
 def list_methods() -> list[tuple[str, Any]]:
     """(path, request class) of every paged List in the contracts."""
+    import_contracts()
     found = []
     pool = descriptor_pool.Default()
     for spec in SERVICES:
