@@ -5,9 +5,12 @@ from __future__ import annotations
 from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from services.explainability import convert
 from services.explainability.core.models import AuditRecord
+from shared import context
 from shared.client import ServiceClient
 from shared.errors import DeadlineExceeded, Unavailable
 
+SUBJECT = "services/explainability"
+AUDIT_READ = frozenset({"audit.read"})
 PAGE_SIZE = 200
 # The answer lists every action; beyond this many only the most recent are kept.
 MAX_RECORDS = 1000
@@ -24,11 +27,21 @@ class AuditLogTrail:
         self._client = client
 
     async def actions_on(self, tenant: str, subject: str) -> list[AuditRecord]:
-        """The audit records of ``tenant`` about ``subject``, oldest first.
+        """The audit records of ``tenant`` about ``subject``, oldest first, read under this
+        service's own identity (for whoever asked for the explanation): what an explanation
+        shows of the audit log is this service's to decide.
 
         Raises:
             Unavailable: The audit log cannot be reached or does not answer in time.
         """
+        asker = context.current()
+        reader = context.CallContext(tenant=tenant, subject=SUBJECT, scopes=AUDIT_READ,
+                                     on_behalf_of=asker.subject, trace_id=asker.trace_id,
+                                     request_id=asker.request_id)
+        with context.bind(reader):
+            return await self._read(tenant, subject)
+
+    async def _read(self, tenant: str, subject: str) -> list[AuditRecord]:
         newest_first: list[AuditRecord] = []
         token = ""
         while len(newest_first) < MAX_RECORDS:

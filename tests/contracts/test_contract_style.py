@@ -10,6 +10,7 @@ import pytest
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
+from cognition.options.v1 import access_pb2
 from shared.registry import SERVICES
 
 DESCRIPTOR_SET = importlib.resources.files("cognition") / "descriptor.binpb"
@@ -73,3 +74,15 @@ def test_every_create_accepts_a_request_id() -> None:
                if m.name.startswith("Create")
                and "request_id" not in {x.name for x in messages[m.input_type[1:]].field}]
     assert missing == []
+
+
+def test_every_method_declares_who_may_call_it() -> None:
+    """A scope to hold, or anonymous: a method without a rule would serve any caller."""
+    undeclared = []
+    for file in our_files():
+        for service in file.service:
+            for method in service.method:
+                rule = method.options.Extensions[access_pb2.access]  # type: ignore[index]
+                if not rule.scope and not rule.anonymous:
+                    undeclared.append(f"{file.package}.{service.name}/{method.name}")
+    assert undeclared == []

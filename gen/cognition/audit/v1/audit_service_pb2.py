@@ -25,6 +25,7 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.audit.v1 import audit_entry_pb2 as cognition_dot_audit_dot_v1_dot_audit__entry__pb2
 from cognition.audit.v1 import retention_policy_pb2 as cognition_dot_audit_dot_v1_dot_retention__policy__pb2
+from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
@@ -32,7 +33,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&cognition/audit/v1/audit_service.proto\x12\x12\x63ognition.audit.v1\x1a\x1b\x62uf/validate/validate.proto\x1a$cognition/audit/v1/audit_entry.proto\x1a)cognition/audit/v1/retention_policy.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\x17\x43reateAuditEntryRequest\x12?\n\x06parent\x18\x01 \x01(\tB/\xe2\x41\x01\x02\xbaH(r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\xd8\x01\x01\x12?\n\x0b\x61udit_entry\x18\x02 \x01(\x0b\x32\x1e.cognition.audit.v1.AuditEntryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12;\n\x0e\x61udit_entry_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"O\n\x18\x43reateAuditEntryResponse\x12\x33\n\x0b\x61udit_entry\x18\x01 \x01(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\"\xcc\x01\n\x1e\x42\x61tchCreateAuditEntriesRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12N\n\x08requests\x18\x02 \x03(\x0b\x32+.cognition.audit.v1.CreateAuditEntryRequestB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"X\n\x1f\x42\x61tchCreateAuditEntriesResponse\x12\x35\n\raudit_entries\x18\x01 \x03(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\"S\n\x14GetAuditEntryRequest\x12;\n\x04name\x18\x01 \x01(\tB-\xe2\x41\x01\x02\xbaH&r$2\"^tenants/[^/]+/auditEntries/[^/]+$\"L\n\x15GetAuditEntryResponse\x12\x33\n\x0b\x61udit_entry\x18\x01 \x01(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\"\xce\x02\n\x17ListAuditEntriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1a\n\x08resource\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x17\n\x05\x61\x63tor\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12*\n\x08trace_id\x18\x07 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{32})?$\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x18ListAuditEntriesResponse\x12\x35\n\raudit_entries\x18\x01 \x03(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"@\n\x12VerifyChainRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\"f\n\x13VerifyChainResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12\x17\n\x0f\x65ntries_checked\x18\x02 \x01(\x03\x12\x17\n\x0f\x66irst_bad_entry\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"U\n\x19GetRetentionPolicyRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/retentionPolicy$\"[\n\x1aGetRetentionPolicyResponse\x12=\n\x10retention_policy\x18\x01 \x01(\x0b\x32#.cognition.audit.v1.RetentionPolicy\"\xb8\x01\n\x1cUpdateRetentionPolicyRequest\x12I\n\x10retention_policy\x18\x01 \x01(\x0b\x32#.cognition.audit.v1.RetentionPolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"^\n\x1dUpdateRetentionPolicyResponse\x12=\n\x10retention_policy\x18\x01 \x01(\x0b\x32#.cognition.audit.v1.RetentionPolicy2\xbb\n\n\x0c\x41uditService\x12\xbc\x01\n\x10\x43reateAuditEntry\x12+.cognition.audit.v1.CreateAuditEntryRequest\x1a,.cognition.audit.v1.CreateAuditEntryResponse\"M\xda\x41\x12parent,audit_entry\x82\xd3\xe4\x93\x02\x32\"#/v1/{parent=tenants/*}/auditEntries:\x0b\x61udit_entry\x12\xd0\x01\n\x17\x42\x61tchCreateAuditEntries\x12\x32.cognition.audit.v1.BatchCreateAuditEntriesRequest\x1a\x33.cognition.audit.v1.BatchCreateAuditEntriesResponse\"L\xda\x41\x0fparent,requests\x82\xd3\xe4\x93\x02\x34\"//v1/{parent=tenants/*}/auditEntries:batchCreate:\x01*\x12\x98\x01\n\rGetAuditEntry\x12(.cognition.audit.v1.GetAuditEntryRequest\x1a).cognition.audit.v1.GetAuditEntryResponse\"2\xda\x41\x04name\x82\xd3\xe4\x93\x02%\x12#/v1/{name=tenants/*/auditEntries/*}\x12\xa3\x01\n\x10ListAuditEntries\x12+.cognition.audit.v1.ListAuditEntriesRequest\x1a,.cognition.audit.v1.ListAuditEntriesResponse\"4\xda\x41\x06parent\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=tenants/*}/auditEntries\x12\xa3\x01\n\x0bVerifyChain\x12&.cognition.audit.v1.VerifyChainRequest\x1a\'.cognition.audit.v1.VerifyChainResponse\"C\xda\x41\x06parent\x82\xd3\xe4\x93\x02\x34\"//v1/{parent=tenants/*}/auditEntries:verifyChain:\x01*\x12\xa8\x01\n\x12GetRetentionPolicy\x12-.cognition.audit.v1.GetRetentionPolicyRequest\x1a..cognition.audit.v1.GetRetentionPolicyResponse\"3\xda\x41\x04name\x82\xd3\xe4\x93\x02&\x12$/v1/{name=tenants/*/retentionPolicy}\x12\xec\x01\n\x15UpdateRetentionPolicy\x12\x30.cognition.audit.v1.UpdateRetentionPolicyRequest\x1a\x31.cognition.audit.v1.UpdateRetentionPolicyResponse\"n\xda\x41\x1cretention_policy,update_mask\x82\xd3\xe4\x93\x02I25/v1/{retention_policy.name=tenants/*/retentionPolicy}:\x10retention_policy\x1a\x18\xca\x41\x15\x61udit.cognition.localB\x1cZ\x1a\x63ognition/audit/v1;auditv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&cognition/audit/v1/audit_service.proto\x12\x12\x63ognition.audit.v1\x1a\x1b\x62uf/validate/validate.proto\x1a$cognition/audit/v1/audit_entry.proto\x1a)cognition/audit/v1/retention_policy.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf6\x01\n\x17\x43reateAuditEntryRequest\x12?\n\x06parent\x18\x01 \x01(\tB/\xe2\x41\x01\x02\xbaH(r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\xd8\x01\x01\x12?\n\x0b\x61udit_entry\x18\x02 \x01(\x0b\x32\x1e.cognition.audit.v1.AuditEntryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12;\n\x0e\x61udit_entry_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"O\n\x18\x43reateAuditEntryResponse\x12\x33\n\x0b\x61udit_entry\x18\x01 \x01(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\"\xcc\x01\n\x1e\x42\x61tchCreateAuditEntriesRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12N\n\x08requests\x18\x02 \x03(\x0b\x32+.cognition.audit.v1.CreateAuditEntryRequestB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"X\n\x1f\x42\x61tchCreateAuditEntriesResponse\x12\x35\n\raudit_entries\x18\x01 \x03(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\"S\n\x14GetAuditEntryRequest\x12;\n\x04name\x18\x01 \x01(\tB-\xe2\x41\x01\x02\xbaH&r$2\"^tenants/[^/]+/auditEntries/[^/]+$\"L\n\x15GetAuditEntryResponse\x12\x33\n\x0b\x61udit_entry\x18\x01 \x01(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\"\xce\x02\n\x17ListAuditEntriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1a\n\x08resource\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x17\n\x05\x61\x63tor\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12*\n\x08trace_id\x18\x07 \x01(\tB\x18\xbaH\x15r\x13\x32\x11^([0-9a-f]{32})?$\x12.\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"j\n\x18ListAuditEntriesResponse\x12\x35\n\raudit_entries\x18\x01 \x03(\x0b\x32\x1e.cognition.audit.v1.AuditEntry\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"@\n\x12VerifyChainRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\"f\n\x13VerifyChainResponse\x12\r\n\x05valid\x18\x01 \x01(\x08\x12\x17\n\x0f\x65ntries_checked\x18\x02 \x01(\x03\x12\x17\n\x0f\x66irst_bad_entry\x18\x03 \x01(\t\x12\x0e\n\x06reason\x18\x04 \x01(\t\"U\n\x19GetRetentionPolicyRequest\x12\x38\n\x04name\x18\x01 \x01(\tB*\xe2\x41\x01\x02\xbaH#r!2\x1f^tenants/[^/]+/retentionPolicy$\"[\n\x1aGetRetentionPolicyResponse\x12=\n\x10retention_policy\x18\x01 \x01(\x0b\x32#.cognition.audit.v1.RetentionPolicy\"\xb8\x01\n\x1cUpdateRetentionPolicyRequest\x12I\n\x10retention_policy\x18\x01 \x01(\x0b\x32#.cognition.audit.v1.RetentionPolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"^\n\x1dUpdateRetentionPolicyResponse\x12=\n\x10retention_policy\x18\x01 \x01(\x0b\x32#.cognition.audit.v1.RetentionPolicy2\xae\x0b\n\x0c\x41uditService\x12\xcd\x01\n\x10\x43reateAuditEntry\x12+.cognition.audit.v1.CreateAuditEntryRequest\x1a,.cognition.audit.v1.CreateAuditEntryResponse\"^\xda\x41\x12parent,audit_entry\xa2\xbb\x18\r\n\x0b\x61udit.write\x82\xd3\xe4\x93\x02\x32\"#/v1/{parent=tenants/*}/auditEntries:\x0b\x61udit_entry\x12\xe1\x01\n\x17\x42\x61tchCreateAuditEntries\x12\x32.cognition.audit.v1.BatchCreateAuditEntriesRequest\x1a\x33.cognition.audit.v1.BatchCreateAuditEntriesResponse\"]\xda\x41\x0fparent,requests\xa2\xbb\x18\r\n\x0b\x61udit.write\x82\xd3\xe4\x93\x02\x34\"//v1/{parent=tenants/*}/auditEntries:batchCreate:\x01*\x12\xa8\x01\n\rGetAuditEntry\x12(.cognition.audit.v1.GetAuditEntryRequest\x1a).cognition.audit.v1.GetAuditEntryResponse\"B\xda\x41\x04name\xa2\xbb\x18\x0c\n\naudit.read\x82\xd3\xe4\x93\x02%\x12#/v1/{name=tenants/*/auditEntries/*}\x12\xb3\x01\n\x10ListAuditEntries\x12+.cognition.audit.v1.ListAuditEntriesRequest\x1a,.cognition.audit.v1.ListAuditEntriesResponse\"D\xda\x41\x06parent\xa2\xbb\x18\x0c\n\naudit.read\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=tenants/*}/auditEntries\x12\xb3\x01\n\x0bVerifyChain\x12&.cognition.audit.v1.VerifyChainRequest\x1a\'.cognition.audit.v1.VerifyChainResponse\"S\xda\x41\x06parent\xa2\xbb\x18\x0c\n\naudit.read\x82\xd3\xe4\x93\x02\x34\"//v1/{parent=tenants/*}/auditEntries:verifyChain:\x01*\x12\xb8\x01\n\x12GetRetentionPolicy\x12-.cognition.audit.v1.GetRetentionPolicyRequest\x1a..cognition.audit.v1.GetRetentionPolicyResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0c\n\naudit.read\x82\xd3\xe4\x93\x02&\x12$/v1/{name=tenants/*/retentionPolicy}\x12\xfd\x01\n\x15UpdateRetentionPolicy\x12\x30.cognition.audit.v1.UpdateRetentionPolicyRequest\x1a\x31.cognition.audit.v1.UpdateRetentionPolicyResponse\"\x7f\xda\x41\x1cretention_policy,update_mask\xa2\xbb\x18\r\n\x0b\x61udit.write\x82\xd3\xe4\x93\x02I25/v1/{retention_policy.name=tenants/*/retentionPolicy}:\x10retention_policy\x1a\x18\xca\x41\x15\x61udit.cognition.localB\x1cZ\x1a\x63ognition/audit/v1;auditv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -79,47 +80,47 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_AUDITSERVICE']._loaded_options = None
   _globals['_AUDITSERVICE']._serialized_options = b'\312A\025audit.cognition.local'
   _globals['_AUDITSERVICE'].methods_by_name['CreateAuditEntry']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['CreateAuditEntry']._serialized_options = b'\332A\022parent,audit_entry\202\323\344\223\0022\"#/v1/{parent=tenants/*}/auditEntries:\013audit_entry'
+  _globals['_AUDITSERVICE'].methods_by_name['CreateAuditEntry']._serialized_options = b'\332A\022parent,audit_entry\242\273\030\r\n\013audit.write\202\323\344\223\0022\"#/v1/{parent=tenants/*}/auditEntries:\013audit_entry'
   _globals['_AUDITSERVICE'].methods_by_name['BatchCreateAuditEntries']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['BatchCreateAuditEntries']._serialized_options = b'\332A\017parent,requests\202\323\344\223\0024\"//v1/{parent=tenants/*}/auditEntries:batchCreate:\001*'
+  _globals['_AUDITSERVICE'].methods_by_name['BatchCreateAuditEntries']._serialized_options = b'\332A\017parent,requests\242\273\030\r\n\013audit.write\202\323\344\223\0024\"//v1/{parent=tenants/*}/auditEntries:batchCreate:\001*'
   _globals['_AUDITSERVICE'].methods_by_name['GetAuditEntry']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['GetAuditEntry']._serialized_options = b'\332A\004name\202\323\344\223\002%\022#/v1/{name=tenants/*/auditEntries/*}'
+  _globals['_AUDITSERVICE'].methods_by_name['GetAuditEntry']._serialized_options = b'\332A\004name\242\273\030\014\n\naudit.read\202\323\344\223\002%\022#/v1/{name=tenants/*/auditEntries/*}'
   _globals['_AUDITSERVICE'].methods_by_name['ListAuditEntries']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['ListAuditEntries']._serialized_options = b'\332A\006parent\202\323\344\223\002%\022#/v1/{parent=tenants/*}/auditEntries'
+  _globals['_AUDITSERVICE'].methods_by_name['ListAuditEntries']._serialized_options = b'\332A\006parent\242\273\030\014\n\naudit.read\202\323\344\223\002%\022#/v1/{parent=tenants/*}/auditEntries'
   _globals['_AUDITSERVICE'].methods_by_name['VerifyChain']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['VerifyChain']._serialized_options = b'\332A\006parent\202\323\344\223\0024\"//v1/{parent=tenants/*}/auditEntries:verifyChain:\001*'
+  _globals['_AUDITSERVICE'].methods_by_name['VerifyChain']._serialized_options = b'\332A\006parent\242\273\030\014\n\naudit.read\202\323\344\223\0024\"//v1/{parent=tenants/*}/auditEntries:verifyChain:\001*'
   _globals['_AUDITSERVICE'].methods_by_name['GetRetentionPolicy']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['GetRetentionPolicy']._serialized_options = b'\332A\004name\202\323\344\223\002&\022$/v1/{name=tenants/*/retentionPolicy}'
+  _globals['_AUDITSERVICE'].methods_by_name['GetRetentionPolicy']._serialized_options = b'\332A\004name\242\273\030\014\n\naudit.read\202\323\344\223\002&\022$/v1/{name=tenants/*/retentionPolicy}'
   _globals['_AUDITSERVICE'].methods_by_name['UpdateRetentionPolicy']._loaded_options = None
-  _globals['_AUDITSERVICE'].methods_by_name['UpdateRetentionPolicy']._serialized_options = b'\332A\034retention_policy,update_mask\202\323\344\223\002I25/v1/{retention_policy.name=tenants/*/retentionPolicy}:\020retention_policy'
-  _globals['_CREATEAUDITENTRYREQUEST']._serialized_start=328
-  _globals['_CREATEAUDITENTRYREQUEST']._serialized_end=574
-  _globals['_CREATEAUDITENTRYRESPONSE']._serialized_start=576
-  _globals['_CREATEAUDITENTRYRESPONSE']._serialized_end=655
-  _globals['_BATCHCREATEAUDITENTRIESREQUEST']._serialized_start=658
-  _globals['_BATCHCREATEAUDITENTRIESREQUEST']._serialized_end=862
-  _globals['_BATCHCREATEAUDITENTRIESRESPONSE']._serialized_start=864
-  _globals['_BATCHCREATEAUDITENTRIESRESPONSE']._serialized_end=952
-  _globals['_GETAUDITENTRYREQUEST']._serialized_start=954
-  _globals['_GETAUDITENTRYREQUEST']._serialized_end=1037
-  _globals['_GETAUDITENTRYRESPONSE']._serialized_start=1039
-  _globals['_GETAUDITENTRYRESPONSE']._serialized_end=1115
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=1118
-  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=1452
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=1454
-  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=1560
-  _globals['_VERIFYCHAINREQUEST']._serialized_start=1562
-  _globals['_VERIFYCHAINREQUEST']._serialized_end=1626
-  _globals['_VERIFYCHAINRESPONSE']._serialized_start=1628
-  _globals['_VERIFYCHAINRESPONSE']._serialized_end=1730
-  _globals['_GETRETENTIONPOLICYREQUEST']._serialized_start=1732
-  _globals['_GETRETENTIONPOLICYREQUEST']._serialized_end=1817
-  _globals['_GETRETENTIONPOLICYRESPONSE']._serialized_start=1819
-  _globals['_GETRETENTIONPOLICYRESPONSE']._serialized_end=1910
-  _globals['_UPDATERETENTIONPOLICYREQUEST']._serialized_start=1913
-  _globals['_UPDATERETENTIONPOLICYREQUEST']._serialized_end=2097
-  _globals['_UPDATERETENTIONPOLICYRESPONSE']._serialized_start=2099
-  _globals['_UPDATERETENTIONPOLICYRESPONSE']._serialized_end=2193
-  _globals['_AUDITSERVICE']._serialized_start=2196
-  _globals['_AUDITSERVICE']._serialized_end=3535
+  _globals['_AUDITSERVICE'].methods_by_name['UpdateRetentionPolicy']._serialized_options = b'\332A\034retention_policy,update_mask\242\273\030\r\n\013audit.write\202\323\344\223\002I25/v1/{retention_policy.name=tenants/*/retentionPolicy}:\020retention_policy'
+  _globals['_CREATEAUDITENTRYREQUEST']._serialized_start=363
+  _globals['_CREATEAUDITENTRYREQUEST']._serialized_end=609
+  _globals['_CREATEAUDITENTRYRESPONSE']._serialized_start=611
+  _globals['_CREATEAUDITENTRYRESPONSE']._serialized_end=690
+  _globals['_BATCHCREATEAUDITENTRIESREQUEST']._serialized_start=693
+  _globals['_BATCHCREATEAUDITENTRIESREQUEST']._serialized_end=897
+  _globals['_BATCHCREATEAUDITENTRIESRESPONSE']._serialized_start=899
+  _globals['_BATCHCREATEAUDITENTRIESRESPONSE']._serialized_end=987
+  _globals['_GETAUDITENTRYREQUEST']._serialized_start=989
+  _globals['_GETAUDITENTRYREQUEST']._serialized_end=1072
+  _globals['_GETAUDITENTRYRESPONSE']._serialized_start=1074
+  _globals['_GETAUDITENTRYRESPONSE']._serialized_end=1150
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_start=1153
+  _globals['_LISTAUDITENTRIESREQUEST']._serialized_end=1487
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_start=1489
+  _globals['_LISTAUDITENTRIESRESPONSE']._serialized_end=1595
+  _globals['_VERIFYCHAINREQUEST']._serialized_start=1597
+  _globals['_VERIFYCHAINREQUEST']._serialized_end=1661
+  _globals['_VERIFYCHAINRESPONSE']._serialized_start=1663
+  _globals['_VERIFYCHAINRESPONSE']._serialized_end=1765
+  _globals['_GETRETENTIONPOLICYREQUEST']._serialized_start=1767
+  _globals['_GETRETENTIONPOLICYREQUEST']._serialized_end=1852
+  _globals['_GETRETENTIONPOLICYRESPONSE']._serialized_start=1854
+  _globals['_GETRETENTIONPOLICYRESPONSE']._serialized_end=1945
+  _globals['_UPDATERETENTIONPOLICYREQUEST']._serialized_start=1948
+  _globals['_UPDATERETENTIONPOLICYREQUEST']._serialized_end=2132
+  _globals['_UPDATERETENTIONPOLICYRESPONSE']._serialized_start=2134
+  _globals['_UPDATERETENTIONPOLICYRESPONSE']._serialized_end=2228
+  _globals['_AUDITSERVICE']._serialized_start=2231
+  _globals['_AUDITSERVICE']._serialized_end=3685
 # @@protoc_insertion_point(module_scope)

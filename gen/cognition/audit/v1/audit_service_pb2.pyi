@@ -3,6 +3,7 @@ import datetime
 from buf.validate import validate_pb2 as _validate_pb2
 from cognition.audit.v1 import audit_entry_pb2 as _audit_entry_pb2
 from cognition.audit.v1 import retention_policy_pb2 as _retention_policy_pb2
+from cognition.options.v1 import access_pb2 as _access_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.api import client_pb2 as _client_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
