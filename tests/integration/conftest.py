@@ -4,6 +4,7 @@ processes, and tokens for whichever tenant a test talks about."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import pathlib
 import secrets
 from collections.abc import AsyncIterator
@@ -61,9 +62,12 @@ def tokens(mesh: Mesh) -> Tokens:
     return Tokens(mesh)
 
 
-@pytest.fixture(scope="session")
-async def envoy_channel(mesh: Mesh, tokens: Tokens) -> AsyncIterator[grpc.aio.Channel]:
-    """A gRPC channel to Envoy that signs each call in as an admin of the request's tenant."""
+@contextlib.asynccontextmanager
+async def signed_channel(mesh: Mesh, tokens: Tokens | None = None
+                         ) -> AsyncIterator[grpc.aio.Channel]:
+    """A gRPC channel to ``mesh``'s Envoy that signs each call in as an admin of the
+    request's tenant (created if need be)."""
+    tokens = tokens or Tokens(mesh)
 
     async def token_for(request: Any) -> str | None:
         tenant = request_tenant(request)
@@ -71,6 +75,13 @@ async def envoy_channel(mesh: Mesh, tokens: Tokens) -> AsyncIterator[grpc.aio.Ch
 
     async with grpc.aio.insecure_channel(
             mesh.envoy_address, interceptors=bearer_credentials(token_for)) as channel:
+        yield channel
+
+
+@pytest.fixture(scope="session")
+async def envoy_channel(mesh: Mesh, tokens: Tokens) -> AsyncIterator[grpc.aio.Channel]:
+    """A gRPC channel to Envoy that signs each call in as an admin of the request's tenant."""
+    async with signed_channel(mesh, tokens) as channel:
         yield channel
 
 

@@ -30,10 +30,9 @@ from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
 from cognition.runtime.v1 import completion_pb2
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
-from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.names import request_tenant
 from tests.helpers import assert_eventually
+from tests.integration.conftest import signed_channel
 from tests.integration.external_agent import ExternalAgent
 
 LATENCY_MS = 300
@@ -60,19 +59,7 @@ async def runs(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Mesh]:
 @pytest.fixture(scope="module")
 async def channel(runs: Mesh) -> AsyncIterator[grpc.aio.Channel]:
     """A channel to Envoy signing each call in as an admin of the request's tenant."""
-    secret = read_secret(runs.layout.bootstrap_key_file)
-    cache: dict[str, str] = {}
-
-    async def token_for(request: Any) -> str | None:
-        tenant = request_tenant(request)
-        if tenant and tenant not in cache:
-            await ensure_tenant(runs.envoy_address, await issue_token(runs.envoy_address, secret),
-                                tenant)
-            cache[tenant] = await issue_token(runs.envoy_address, secret, tenant=tenant)
-        return cache.get(tenant)
-
-    async with grpc.aio.insecure_channel(
-            runs.envoy_address, interceptors=bearer_credentials(token_for)) as opened:
+    async with signed_channel(runs) as opened:
         yield opened
 
 

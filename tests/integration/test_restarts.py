@@ -14,7 +14,7 @@ import asyncio
 import pathlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 import pytest
@@ -32,11 +32,10 @@ from cognition.quality.v1 import quality_service_pb2 as quality_pb
 from cognition.quality.v1 import quality_service_pb2_grpc as quality_grpc
 from cognition.runtime.v1 import runtime_service_pb2 as runtime_pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
-from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh import health
 from cognos.mesh.supervisor import Mesh, MeshLayout, Replica
-from shared.names import request_tenant
 from tests.helpers import assert_eventually
+from tests.integration.conftest import signed_channel
 
 T = TypeVar("T")
 
@@ -66,19 +65,7 @@ async def supervised(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 @pytest.fixture(scope="module")
 async def channel(supervised: Mesh) -> AsyncIterator[grpc.aio.Channel]:
     """A channel to Envoy signing each call in as an admin of the request's tenant."""
-    secret = read_secret(supervised.layout.bootstrap_key_file)
-    cache: dict[str, str] = {}
-
-    async def token_for(request: Any) -> str | None:
-        tenant = request_tenant(request)
-        if tenant and tenant not in cache:
-            platform = await issue_token(supervised.envoy_address, secret)
-            await ensure_tenant(supervised.envoy_address, platform, tenant)
-            cache[tenant] = await issue_token(supervised.envoy_address, secret, tenant=tenant)
-        return cache.get(tenant)
-
-    async with grpc.aio.insecure_channel(
-            supervised.envoy_address, interceptors=bearer_credentials(token_for)) as opened:
+    async with signed_channel(supervised) as opened:
         yield opened
 
 
