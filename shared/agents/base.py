@@ -9,6 +9,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from cognition.agents.v1 import agent_io_pb2
+from shared.documents import parse_json
 from shared.validation import violations_of
 
 
@@ -90,7 +91,7 @@ class AgentType:
             AgentFailure: OUTPUT_INVALID — not JSON, not the message, or breaking its rules.
         """
         try:
-            answer = json.loads(text)
+            answer = parse_json(text)
             if not isinstance(answer, dict):
                 raise ValueError("the answer is not a JSON object")
             output = json_format.ParseDict(self.normalize(answer), self.output(),

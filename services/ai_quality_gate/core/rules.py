@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from services.ai_quality_gate.core.models import Finding, Rule, RuleKind
 from services.ai_quality_gate.core.scoring import quality_score
+from shared.documents import parse_json
 from shared.json_schema import schema_errors, schema_problems
 from shared.patterns import Pattern, PatternError, compile_pattern
 
@@ -53,7 +53,7 @@ class Output:
         Raises:
             ValueError: It is not JSON, or is nested too deeply.
         """
-        return _parse_json(self.text)
+        return parse_json(self.text)
 
 
 class RuleCheck(Protocol):
@@ -64,18 +64,10 @@ class RuleCheck(Protocol):
         ...
 
 
-def _parse_json(text: str) -> Any:
-    """``json.loads`` that reports too deep nesting as a ValueError too."""
-    try:
-        return json.loads(text)
-    except RecursionError as error:
-        raise ValueError("nested too deeply") from error
-
-
 def _config(text: str, required: tuple[str, ...], optional: tuple[str, ...] = ()
             ) -> dict[str, Any]:
     try:
-        value = _parse_json(text)
+        value = parse_json(text)
     except ValueError as error:
         raise RuleConfigError(f"not valid JSON ({error})") from error
     if not isinstance(value, dict):
@@ -107,7 +99,7 @@ class JsonSchemaCheck:
     @classmethod
     def parse(cls, text: str) -> JsonSchemaCheck:
         try:
-            value = _parse_json(text)
+            value = parse_json(text)
         except ValueError as error:
             raise RuleConfigError(f"not valid JSON ({error})") from error
         if not isinstance(value, dict):

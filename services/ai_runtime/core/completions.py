@@ -13,7 +13,6 @@ import asyncio
 import base64
 import dataclasses
 import datetime as dt
-import json
 import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
@@ -42,6 +41,7 @@ from services.ai_runtime.core.router import ProviderRouter, Routed
 from services.ai_runtime.core.schema import parse_schema, schema_errors
 from shared import names
 from shared.database import Page, PageRequest, utc_now
+from shared.documents import parse_json
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.filters import MATCH_ALL, Filter
 
@@ -306,7 +306,7 @@ def check_output(output: str, schema: dict[str, Any]) -> None:
         FailedPrecondition: It is not JSON, or not valid against the schema.
     """
     try:
-        value = json.loads(output)
+        value = parse_json(output)
     except ValueError as error:
         raise FailedPrecondition("the model's output is not JSON",
                                  reason="OUTPUT_SCHEMA_MISMATCH") from error

@@ -3,9 +3,9 @@ checking itself is :mod:`shared.json_schema`)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from shared.documents import parse_json
 from shared.errors import InvalidArgument
 from shared.json_schema import schema_errors, schema_problems
 
@@ -21,7 +21,7 @@ def parse_schema(text: str, field: str = "response_schema") -> dict[str, Any] | 
     if not text.strip():
         return None
     try:
-        schema = json.loads(text)
+        schema = parse_json(text)
     except ValueError as error:
         raise InvalidArgument.for_field(field, f"not valid JSON: {error}") from error
     if not isinstance(schema, dict):

@@ -6,6 +6,7 @@ import json
 import urllib.parse
 
 from services.tool_runner.core.models import Tool, ToolRuntime
+from shared.documents import DocumentError, parse_json
 from shared.errors import InvalidArgument
 from shared.json_schema import schema_problems
 
@@ -21,7 +22,9 @@ def check_input_schema(text: str) -> None:
     if not text:
         return
     try:
-        schema = json.loads(text)
+        schema = parse_json(text)
+    except DocumentError as error:
+        raise InvalidArgument.for_field("tool.input_schema", f"not valid JSON: {error}") from error
     except json.JSONDecodeError as error:
         raise InvalidArgument.for_field(
             "tool.input_schema",

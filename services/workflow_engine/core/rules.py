@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from shared.documents import DocumentError, parse_yaml
 from shared.errors import InvalidArgument
 
 # One cron field: `*` or a value or range, optionally stepped, comma-separated.
@@ -15,14 +16,18 @@ _CRON_FIELD = re.compile(rf"^{_CRON_ITEM}(,{_CRON_ITEM})*$")
 
 
 def parse_definition(text: str) -> dict[Any, Any]:
-    """The workflow definition as a mapping.
+    """The workflow definition as a mapping; slow on a long definition (see
+    :func:`shared.documents.parse_yaml`).
 
     Raises:
         InvalidArgument: On ``workflow.definition_yaml``: it does not parse (with the parser's
             line and column) or is not a mapping.
     """
     try:
-        definition = yaml.safe_load(text)
+        definition = parse_yaml(text)
+    except DocumentError as error:
+        raise InvalidArgument.for_field("workflow.definition_yaml",
+                                        f"does not parse: {error}") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

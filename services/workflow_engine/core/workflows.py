@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,8 @@ class WorkflowService:
             InvalidArgument: The definition or schedule is bad.
             AlreadyExists: The id is taken.
         """
-        parse_definition(workflow.definition_yaml)
+        # Off the event loop: a long definition takes seconds to parse.
+        await asyncio.to_thread(parse_definition, workflow.definition_yaml)
         check_schedule(workflow.schedule)
         return await self._workflows.create(dataclasses.replace(workflow, version=1))
 
@@ -57,7 +59,7 @@ class WorkflowService:
         current = await self._workflows.get(tenant, workflow_id)
         changed = dataclasses.replace(current, **changes)
         if changed.definition_yaml != current.definition_yaml:
-            parse_definition(changed.definition_yaml)
+            await asyncio.to_thread(parse_definition, changed.definition_yaml)
             changed = dataclasses.replace(changed, version=current.version + 1)
         if changed.schedule != current.schedule:
             check_schedule(changed.schedule)

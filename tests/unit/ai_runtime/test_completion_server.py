@@ -100,6 +100,7 @@ async def test_bad_requests_are_refused_with_the_field(stub: pb_grpc.RuntimeServ
     for request, code in (
             (ask("x", role="nobody"), grpc.StatusCode.INVALID_ARGUMENT),
             (ask("x", response_schema="not json"), grpc.StatusCode.INVALID_ARGUMENT),
+            (ask("x", response_schema="[" * 65_536), grpc.StatusCode.INVALID_ARGUMENT),
             (ask("x", goal="tenants/other/goals/g"), grpc.StatusCode.INVALID_ARGUMENT),
             (pb.CompleteRequest(parent="tenants/acme", role="executor"),
              grpc.StatusCode.INVALID_ARGUMENT)):

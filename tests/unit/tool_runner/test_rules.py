@@ -22,6 +22,15 @@ def test_schema_that_is_not_json_names_line_and_column() -> None:
     assert "line 2, column 11" in violation.description
 
 
+@pytest.mark.parametrize("text", ["[" * 65_536, '{"items":' * 5000 + "{}" + "}" * 5000])
+def test_a_schema_nested_too_deeply_is_refused_naming_the_field(text: str) -> None:
+    """The parser's RecursionError escaped as INTERNAL (found by tests/fuzz)."""
+    with pytest.raises(InvalidArgument) as error:
+        check_input_schema(text)
+    [violation] = error.value.violations
+    assert violation.field == "tool.input_schema"
+
+
 def test_a_schema_pattern_re2_cannot_run_is_refused_saying_why() -> None:
     with pytest.raises(InvalidArgument) as error:
         check_input_schema('{"properties": {"q": {"type": "string", "pattern": "(a)\\\\1"}}}')

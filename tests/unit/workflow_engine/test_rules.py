@@ -24,6 +24,16 @@ def test_definition_must_be_a_mapping(text: str) -> None:
         parse_definition(text)
 
 
+@pytest.mark.parametrize("text", ["[" * 5000, "- " * 5000, "a: [" * 2000])
+def test_a_definition_nested_too_deeply_is_refused_naming_the_field(text: str) -> None:
+    """The parser's RecursionError escaped as INTERNAL (found by tests/fuzz)."""
+    with pytest.raises(InvalidArgument) as error:
+        parse_definition(text)
+    [violation] = error.value.violations
+    assert violation.field == "workflow.definition_yaml"
+    assert "nested too deeply" in violation.description
+
+
 def test_python_tags_are_not_constructed() -> None:
     with pytest.raises(InvalidArgument, match="does not parse"):
         parse_definition("x: !!python/object/apply:os.system ['true']\n")
