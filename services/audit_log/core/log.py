@@ -122,6 +122,8 @@ class AuditLog:
 
     async def _purge(self, tenant: str, retain: dt.timedelta, now: dt.datetime) -> PurgeResult:
         start = await self._entries.checkpoint(tenant)
+        if retain >= now - dt.datetime.min.replace(tzinfo=dt.UTC):  # older than any entry
+            return PurgeResult(tenant, checkpoint=start)
         last = await self._entries.last_sequence_before(tenant, now - retain)
         if last <= start.sequence:
             return PurgeResult(tenant, checkpoint=start)

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
     from services.audit_log.repository import RetentionPolicyRepository
 
 MIN_RETENTION = dt.timedelta(days=1)
+# Far beyond any entry's age, and within what dates can hold: a cutoff ``now - retain`` and
+# SQLite's storage of an interval (as a date after 1970) overflow a little further on.
+MAX_RETENTION = dt.timedelta(days=365_250)  # 1000 years
 
 
 class RetentionPolicies:
@@ -34,12 +37,15 @@ class RetentionPolicies:
         """Set how long ``tenant``'s entries are kept.
 
         Raises:
-            InvalidArgument: ``retain`` is shorter than a day.
+            InvalidArgument: ``retain`` is shorter than a day or longer than 1000 years.
             Aborted: ``etag`` is set and the policy changed since (or was never stored), or a
                 concurrent update created the policy first.
         """
         if retain < MIN_RETENTION:
             raise InvalidArgument.for_field("retention_policy.retain", "must be at least 1 day")
+        if retain > MAX_RETENTION:
+            raise InvalidArgument.for_field("retention_policy.retain",
+                                            "must be at most 1000 years")
         current = await self._policies.find(tenant, RETENTION_POLICY_ID)
         if current is not None:
             return await self._policies.update(dataclasses.replace(current, retain=retain), etag)

@@ -13,7 +13,12 @@ import sqlalchemy as sa
 from cognition.audit.v1 import audit_service_pb2 as pb
 from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from services.audit_log.config import Settings
-from services.audit_log.core.models import AuditEntry, Outcome
+from services.audit_log.core.models import (
+    RETENTION_POLICY_ID,
+    AuditEntry,
+    Outcome,
+    RetentionPolicy,
+)
 from services.audit_log.core.retention import RetentionPolicies
 from services.audit_log.repository import (
     RetentionPolicyRepository,
@@ -128,6 +133,31 @@ async def test_purge_expired_covers_every_limited_tenant(db: DatabaseConnection,
     for tenant, left in (("acme", 3), ("globex", 4), ("initech", 5)):
         verdict = await audit_log(db).verify(tenant)
         assert (verdict.valid, verdict.entries_checked) == (True, left)
+
+
+async def test_a_retention_past_what_dates_hold_is_refused_naming_the_field(
+        db: DatabaseConnection) -> None:
+    """10,000 years, which a Duration allows, was INTERNAL on SQLite (found by tests/fuzz)."""
+    policies = RetentionPolicies(RetentionPolicyRepository(db))
+    for retain in (dt.timedelta(seconds=315_576_000_000), 365_251 * DAY):
+        with pytest.raises(InvalidArgument) as refused:
+            await policies.update("acme", retain)
+        assert [v.field for v in refused.value.violations] == ["retention_policy.retain"]
+    assert (await policies.update("acme", 365_250 * DAY)).retain == 365_250 * DAY
+
+
+async def test_a_policy_older_than_any_date_purges_nothing_and_stops_no_other(
+        db: DatabaseConnection, clock: Clock) -> None:
+    """A cutoff before the year 1 overflowed and ended the purge of every tenant."""
+    start = clock.now
+    for tenant in ("acme", "globex"):
+        clock.now = start
+        await _append_daily(db, clock, 4, tenant)  # 3..0 days old
+    await RetentionPolicyRepository(db).create(RetentionPolicy(
+        tenant="acme", id=RETENTION_POLICY_ID, retain=3000 * 365 * DAY))
+    await RetentionPolicies(RetentionPolicyRepository(db)).update("globex", 2 * DAY)
+    results = await audit_log(db, clock).purge_expired()
+    assert {r.tenant: r.purged for r in results} == {"acme": 0, "globex": 1}
 
 
 async def test_policy_updates_check_the_minimum_and_the_etag(db: DatabaseConnection) -> None:
