@@ -17,7 +17,7 @@ from cognos.credentials import ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
 from shared.registry import SERVICES, ServiceSpec
-from tests.fuzz.strategies import KnownNames
+from tests.fuzz.names import KnownNames
 from tests.fuzz.transports import Answer, GrpcRoute, RestRoute
 from tests.helpers import service_metadata
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from shared.registry import SERVICES, ServiceSpec, by_name
@@ -32,7 +32,10 @@ pytestmark = [pytest.mark.fuzz, pytest.mark.timeout(120 + 5 * EXAMPLES)]
 
 
 @pytest.mark.parametrize("rpc", unary_rpcs(), ids=str)
+# No shrinking: each step of it is three calls to the mesh, and a failure's request and
+# answer say enough.
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+          phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.large_base_example])
 @given(data=st.data())

@@ -21,7 +21,8 @@ from grpc_status import rpc_status
 
 from cognos import rest
 from tests.fuzz.catalog import Rpc
-from tests.fuzz.strategies import LONE_SURROGATE, Fuzzed, json_bytes
+from tests.fuzz.names import LONE_SURROGATE
+from tests.fuzz.strategies import Fuzzed, json_bytes
 
 CALL_TIMEOUT = 10.0
 _QUOTED_MARKER = urllib.parse.quote(LONE_SURROGATE)
