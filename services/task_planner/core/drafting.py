@@ -74,18 +74,21 @@ class GoalPlanning:
 
     async def plan_pending(self, limit: int = 10) -> int:
         """One round: plan up to ``limit`` pending goals concurrently, renewing their claims
-        meanwhile; returns how many."""
+        meanwhile; returns how many were settled (planned or failed), not counting those put
+        back because the runtime could not be reached."""
         goals = await self._queue.claim_pending(limit)
-        if goals:
-            renewing = asyncio.ensure_future(
-                self._renew_claims([(goal.tenant, goal.id) for goal in goals]))
-            try:
-                await asyncio.gather(*(self._plan(goal) for goal in goals))
-            finally:
-                renewing.cancel()
-        return len(goals)
+        if not goals:
+            return 0
+        renewing = asyncio.ensure_future(
+            self._renew_claims([(goal.tenant, goal.id) for goal in goals]))
+        try:
+            settled = await asyncio.gather(*(self._plan(goal) for goal in goals))
+        finally:
+            renewing.cancel()
+        return sum(settled)
 
-    async def _plan(self, goal: Goal) -> None:
+    async def _plan(self, goal: Goal) -> bool:
+        """Plan ``goal``; whether it was settled (False: put back for a later round)."""
         try:
             failure = await self._failure(goal) if goal.plan else ""
             draft = await self._draft(goal, failure)
@@ -99,16 +102,20 @@ class GoalPlanning:
         except (Unavailable, DeadlineExceeded) as error:
             log.warning("planning %s/%s postponed: %s", goal.tenant, goal.id, error.message)
             await self._queue.release(goal)
+            return False
         except CognitionError as error:
             log.warning("goal %s/%s failed planning: %s", goal.tenant, goal.id, error.message)
             await self._queue.fail(goal, failure_reason(error))
+        return True
 
     def wake(self) -> None:
         """Plan now: a goal was just submitted (through this replica)."""
         self._wake.set()
 
     async def run(self, stop: asyncio.Event, interval: float) -> None:
-        """Plan pending goals until ``stop`` is set, every ``interval`` seconds or when woken."""
+        """Plan pending goals until ``stop`` is set, every ``interval`` seconds or when woken;
+        at once again after a round that settled goals, but not after one that could only put
+        them back (the runtime unreachable): that would spin."""
         while not stop.is_set():
             self._wake.clear()
             try:

@@ -3,6 +3,7 @@ back when the runtime cannot be reached."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from services.task_planner.core.drafting import GoalPlanning
@@ -81,3 +82,20 @@ async def test_a_goal_whose_critical_task_failed_is_replanned_keeping_finished_w
     assert {t.id: t.state for t in plan.tasks} == {"a": TaskState.SUCCEEDED,
                                                    "b": TaskState.READY}
     assert drafter.failures == ["", plan.replan_reason]
+
+
+async def test_an_unreachable_runtime_does_not_make_the_loop_spin(
+        db: DatabaseConnection, goals: GoalService, plans: PlanService, goal: Goal) -> None:
+    """A round that can only put its goals back waits for the interval: a planner whose
+    runtime was down spun at half a core, claiming and putting back the same goal."""
+    drafter = ScriptedDrafter(Unavailable("runtime down"))
+    stop = asyncio.Event()
+    running = asyncio.create_task(loop(db, plans, drafter).run(stop, interval=60))
+    while not drafter.asked:
+        await asyncio.sleep(0.01)
+    for _ in range(20):  # rounds a spinning loop would have used to ask again
+        await asyncio.sleep(0.01)
+    stop.set()
+    await running
+    assert drafter.asked == [goal.id]
+    assert (await goals.get(TENANT, goal.id)).state is GoalState.PENDING
