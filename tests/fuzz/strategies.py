@@ -198,23 +198,27 @@ def _is_map(field: FieldDescriptor) -> bool:
 def _field(field: FieldDescriptor, owner: Descriptor, gen: _Gen, depth: int
            ) -> st.SearchStrategy[Any]:
     rules = _rules(field)
-    # The items of a list or map that is odd itself, by its size, are typical.
-    items = replace(gen, focus=None, long=False) if gen.here else gen
+    # Items of a list or map at or past its limit are short: no long strings or lists in
+    # them, or a wild request would nest a thousand lists of a thousand.
+    short = replace(gen, focus=None, long=False)
     if _is_map(field):
         entry = field.message_type
         key, value = entry.fields_by_name["key"], entry.fields_by_name["value"]
-        keys = _single(key, rules.map.keys, owner, items, depth)
-        mapped = _single(value, rules.map.values, owner, items, depth)
-        typical = st.dictionaries(keys, mapped, max_size=3)
+
+        def pairs(of: _Gen) -> tuple[st.SearchStrategy[Any], st.SearchStrategy[Any]]:
+            return (_single(key, rules.map.keys, owner, of, depth),
+                    _single(value, rules.map.values, owner, of, depth))
+
+        typical = st.dictionaries(*pairs(short if gen.here else gen), max_size=3)
         if not gen.long:
             return typical
         sizes = values.sizes(rules.map.min_pairs, rules.map.max_pairs
                              if rules.map.HasField("max_pairs") else None)
-        return gen.pick(values.Values(typical, *(st.builds(_many_pairs, keys, mapped, size)
+        return gen.pick(values.Values(typical, *(st.builds(_many_pairs, *pairs(short), size)
                                                  for size in (sizes.extreme, sizes.invalid))))
     if not field.is_repeated:
         return _single(field, rules, owner, gen, depth)
-    single = _single(field, rules.repeated.items, owner, items, depth)
+    single = _single(field, rules.repeated.items, owner, short if gen.here else gen, depth)
     low = rules.repeated.min_items
     limit = rules.repeated.max_items if rules.repeated.HasField("max_items") else None
     typical = st.lists(single, min_size=max(low, gen.focus is not None),
@@ -223,7 +227,7 @@ def _field(field: FieldDescriptor, owner: Descriptor, gen: _Gen, depth: int
     if not gen.long:
         return typical
     sizes = values.sizes(low, limit)
-    one = single.map(lambda item: [item])
+    one = _single(field, rules.repeated.items, owner, short, depth).map(lambda item: [item])
     return gen.pick(values.Values(typical, st.builds(operator.mul, one, sizes.extreme),
                                   st.builds(operator.mul, one, sizes.invalid)))
 

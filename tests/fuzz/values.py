@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import operator
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -72,9 +73,9 @@ def strings(field: FieldDescriptor, rules: validate_pb2.StringRules, owner: Desc
     limit = rules.max_len if rules.HasField("max_len") else None
     past = [st.sampled_from(_BAD_TEXT), names.broken(), st.text(max_size=40).map(_no_marker)]
     if limit is not None and (long or limit < 1000):
-        past.append(st.just("x" * (limit + 1)))
+        past.append(_many("x", limit + 1))
     if huge:
-        past.append(st.just("x" * MEGABYTE))
+        past.append(_many("x", MEGABYTE))
     edges = st.sampled_from(_EDGE_TEXT)
     if rules.pattern:
         pattern = rules.pattern
@@ -110,6 +111,12 @@ def strings(field: FieldDescriptor, rules: validate_pb2.StringRules, owner: Desc
     return Values(typical, st.one_of(*extreme), st.one_of(*past))
 
 
+def _many(unit: Any, count: int) -> st.SearchStrategy[Any]:
+    """``unit * count``, made when drawn: strategies live as long as the run, and a
+    megabyte held by each would add up to gigabytes."""
+    return st.builds(operator.mul, st.just(unit), st.just(count))
+
+
 def _fits(low: int, high: int, text: str) -> bool:
     return low <= len(text) <= high
 
@@ -132,8 +139,8 @@ def _no_marker(text: str) -> str:
 def binaries(rules: validate_pb2.BytesRules, *, long: bool) -> Values:
     limit = rules.max_len if rules.HasField("max_len") else 65_536
     extreme = st.sampled_from((b"\x00", b"\xff\xfe")) | (
-        st.just(b"\x00" * limit) if long else st.binary(max_size=64))
-    invalid = st.just(b"\x00" * (limit + 1)) if long else st.binary(max_size=256)
+        _many(b"\x00", limit) if long else st.binary(max_size=64))
+    invalid = _many(b"\x00", limit + 1) if long else st.binary(max_size=256)
     return Values(st.binary(max_size=32), extreme, invalid)
 
 
