@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from google.protobuf import field_mask_pb2, timestamp_pb2
@@ -65,3 +65,13 @@ def mask_paths(mask: field_mask_pb2.FieldMask, allowed: Iterable[str],
         raise InvalidArgument.for_field(
             field, f"cannot update {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
     return paths
+
+
+def masked_changes(paths: Iterable[str], fields: Mapping[str, Callable[[], object]]
+                   ) -> dict[str, object]:
+    """The domain values an Update sets: ``fields[path]()`` for each masked path only.
+
+    A field the mask leaves out is never read, whatever it holds (validation ignores it too:
+    an Update applies the masked fields alone, AIP-134).
+    """
+    return {path: fields[path]() for path in paths}

@@ -15,7 +15,7 @@ from services.agent_orchestrator.core.models import (
 from shared import names
 from shared.errors import InvalidArgument
 from shared.filters import EnumValue, FilterSpec, ResourceName, Text
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "agents"
 ASSIGNMENTS = "assignments"
@@ -77,15 +77,14 @@ def new_agent(tenant: str, agent_id: str, message: agent_pb2.Agent) -> Agent:
 
 def agent_changes(message: agent_pb2.Agent, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateAgent request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "role": message.role,
-        "capabilities": list(message.capabilities),
-        "max_concurrency": message.max_concurrency,
-        "assignment_strategy": assignment_strategy_from_proto(message.assignment_strategy),
-        "failure_strategy": failure_strategy_from_proto(message.failure_strategy),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "role": lambda: message.role,
+        "capabilities": lambda: list(message.capabilities),
+        "max_concurrency": lambda: message.max_concurrency,
+        "assignment_strategy": lambda: assignment_strategy_from_proto(message.assignment_strategy),
+        "failure_strategy": lambda: failure_strategy_from_proto(message.failure_strategy),
+    })
 
 
 def assignment_to_proto(assignment: Assignment) -> assignment_pb2.Assignment:

@@ -16,7 +16,7 @@ from services.ai_quality_gate.core.models import (
 from shared import names
 from shared.errors import InvalidArgument, NotFound
 from shared.filters import EnumValue, FilterSpec, ResourceName, Text
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "policies"
 VALIDATIONS = "validations"
@@ -74,12 +74,11 @@ def new_policy(tenant: str, policy_id: str, message: policy_pb2.Policy) -> Polic
 
 def policy_changes(message: policy_pb2.Policy, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdatePolicy request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "rules": rules_from_proto(message.rules),
-        "mode": mode_from_proto(message.mode),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "rules": lambda: rules_from_proto(message.rules),
+        "mode": lambda: mode_from_proto(message.mode),
+    })
 
 
 def policy_id_of(tenant: str, name: str, field: str = "policy") -> str:

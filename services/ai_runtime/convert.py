@@ -31,7 +31,7 @@ from services.ai_runtime.core.models import (
 from shared import names
 from shared.errors import InvalidArgument
 from shared.filters import EnumValue, FilterSpec, Text
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "experiments"
 
@@ -75,11 +75,10 @@ def new_experiment(tenant: str, experiment_id: str,
 
 def experiment_changes(message: experiment_pb2.Experiment, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateExperiment request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "variants": variants_from_proto(message.variants),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "variants": lambda: variants_from_proto(message.variants),
+    })
 
 
 def messages_from_proto(messages: Iterable[completion_pb2.Message]) -> list[ChatMessage]:

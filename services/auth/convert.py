@@ -22,7 +22,7 @@ from services.auth.core.signing_keys import PublicJwk
 from shared import names
 from shared.errors import InvalidArgument
 from shared.filters import EnumValue, FilterSpec, IsSet, RepeatedEnum
-from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
+from shared.protos import datetime_of, enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "users"
 
@@ -80,13 +80,12 @@ def new_user(tenant: str, user_id: str, message: user_pb2.User) -> User:
 
 def user_changes(message: user_pb2.User, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateUser request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "email": message.email,
-        "roles": roles_from_proto(message.roles),
-        "state": state_from_proto(message.state),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "email": lambda: message.email,
+        "roles": lambda: roles_from_proto(message.roles),
+        "state": lambda: state_from_proto(message.state),
+    })
 
 
 def tenant_name(tenant_id: str) -> str:

@@ -6,7 +6,7 @@ from cognition.memory.v1 import memory_pb2, namespace_pb2
 from services.memory.core.models import Memory, MemoryKind, Namespace
 from shared import names
 from shared.filters import EnumValue, FilterSpec, MapEntry, Text
-from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
+from shared.protos import datetime_of, enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "memories"
 NAMESPACES = "namespaces"
@@ -53,14 +53,13 @@ def new_memory(tenant: str, memory_id: str, message: memory_pb2.Memory) -> Memor
 
 def memory_changes(message: memory_pb2.Memory, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateMemory request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "content": message.content,
-        "kind": kind_from_proto(message.kind),
-        "importance": message.importance,
-        "metadata": dict(message.metadata),
-        "expire_time": datetime_of(message.expire_time, message.HasField("expire_time")),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "content": lambda: message.content,
+        "kind": lambda: kind_from_proto(message.kind),
+        "importance": lambda: message.importance,
+        "metadata": lambda: dict(message.metadata),
+        "expire_time": lambda: datetime_of(message.expire_time, message.HasField("expire_time")),
+    })
 
 
 def namespace_to_proto(namespace: Namespace) -> namespace_pb2.Namespace:

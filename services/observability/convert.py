@@ -19,7 +19,7 @@ from services.observability.core.models import (
 )
 from shared import names
 from shared.filters import EnumValue, FilterSpec, MapEntry, ResourceName, Text
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "alertRules"
 ALERTS = "alerts"
@@ -93,15 +93,14 @@ def new_rule(tenant: str, rule_id: str, message: alert_rule_pb2.AlertRule) -> Al
 
 def rule_changes(message: alert_rule_pb2.AlertRule, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateAlertRule request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "metric": message.metric,
-        "comparison": comparison_from_proto(message.comparison),
-        "threshold": message.threshold,
-        "for_duration": for_duration_from_proto(message),
-        "severity": severity_from_proto(message.severity),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "metric": lambda: message.metric,
+        "comparison": lambda: comparison_from_proto(message.comparison),
+        "threshold": lambda: message.threshold,
+        "for_duration": lambda: for_duration_from_proto(message),
+        "severity": lambda: severity_from_proto(message.severity),
+    })
 
 
 def alert_to_proto(alert: Alert) -> alert_pb2.Alert:

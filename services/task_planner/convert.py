@@ -18,7 +18,7 @@ from services.task_planner.core.plans import plan_name
 from shared import names
 from shared.errors import InvalidArgument
 from shared.filters import EnumValue, FilterSpec, MapEntry
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "goals"
 
@@ -62,12 +62,11 @@ def new_goal(tenant: str, goal_id: str, message: goal_pb2.Goal) -> Goal:
 
 def goal_changes(message: goal_pb2.Goal, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateGoal request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "description": message.description,
-        "priority": priority_from_proto(message.priority),
-        "labels": dict(message.labels),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "description": lambda: message.description,
+        "priority": lambda: priority_from_proto(message.priority),
+        "labels": lambda: dict(message.labels),
+    })
 
 
 def plan_to_proto(plan: Plan) -> plan_pb2.Plan:

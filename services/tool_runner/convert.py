@@ -10,7 +10,7 @@ from cognition.tools.v1 import tool_pb2
 from services.tool_runner.core.models import Tool, ToolRuntime, ToolState
 from shared import names
 from shared.filters import EnumValue, FilterSpec
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "tools"
 
@@ -72,13 +72,12 @@ def new_tool(tenant: str, tool_id: str, message: tool_pb2.Tool) -> Tool:
 
 def tool_changes(message: tool_pb2.Tool, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateTool request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "description": message.description,
-        "runtime": runtime_from_proto(message.runtime),
-        "entrypoint": message.entrypoint,
-        "input_schema": message.input_schema,
-        "timeout": timeout_from_proto(message),
-        "allowed_hosts": list(message.allowed_hosts),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "description": lambda: message.description,
+        "runtime": lambda: runtime_from_proto(message.runtime),
+        "entrypoint": lambda: message.entrypoint,
+        "input_schema": lambda: message.input_schema,
+        "timeout": lambda: timeout_from_proto(message),
+        "allowed_hosts": lambda: list(message.allowed_hosts),
+    })

@@ -6,7 +6,7 @@ from cognition.workflow.v1 import workflow_pb2
 from services.workflow_engine.core.models import Workflow, WorkflowState
 from shared import names
 from shared.filters import EnumValue, FilterSpec
-from shared.protos import enum_from_proto, enum_to_proto, timestamp
+from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
 
 COLLECTION = "workflows"
 
@@ -47,10 +47,9 @@ def new_workflow(tenant: str, workflow_id: str, message: workflow_pb2.Workflow) 
 
 def workflow_changes(message: workflow_pb2.Workflow, paths: set[str]) -> dict[str, object]:
     """The domain field values an UpdateWorkflow request sets, for the masked paths."""
-    values: dict[str, object] = {
-        "display_name": message.display_name,
-        "definition_yaml": message.definition_yaml,
-        "schedule": message.schedule,
-        "state": state_from_proto(message.state),
-    }
-    return {path: values[path] for path in paths}
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "definition_yaml": lambda: message.definition_yaml,
+        "schedule": lambda: message.schedule,
+        "state": lambda: state_from_proto(message.state),
+    })
