@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from buf.validate import validate_pb2
 from google.protobuf import descriptor_pb2
 
 from cognos.mesh.edge_auth import (
@@ -29,6 +30,11 @@ from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, Servi
 from shared.resilience import is_idempotent
 
 SERVICE_HEADER = "x-cognos-service"
+ROUTE_TIMEOUT_S = 30.0  # a unary call's whole budget at the edge, retries included
+PER_TRY_TIMEOUT_S = 10.0
+# A request field that asks the server to hold the call until something happens (a long poll):
+# its longest value, from the contract's rules, adds to the method's timeouts.
+LONG_POLL_FIELD = "max_wait"
 RETRY_ON = "unavailable,reset,connect-failure,cancelled,refused-stream"
 UNHEALTHY_RECHECK_S = 0.2  # seconds between health checks of a replica marked unhealthy
 INFRA_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
@@ -52,35 +58,62 @@ class EnvoyOptions:
     edge_auth: EdgeAuth | None = None
 
 
-def rpc_methods(descriptor_set: pathlib.Path) -> dict[str, list[tuple[str, bool]]]:
-    """Full service name -> [(method, server_streaming)] from the descriptor set."""
+@dataclass(frozen=True)
+class RpcMethod:
+    """One method of the contracts as the edge routes it."""
+
+    name: str
+    server_streaming: bool
+    # Seconds the server may hold the call by the request's own asking (a long poll's
+    # ``max_wait``), before its ordinary budget starts.
+    longest_wait: float = 0.0
+
+
+def rpc_methods(descriptor_set: pathlib.Path) -> dict[str, list[RpcMethod]]:
+    """Full service name -> its methods, from the descriptor set."""
     fds = descriptor_pb2.FileDescriptorSet.FromString(descriptor_set.read_bytes())
-    methods: dict[str, list[tuple[str, bool]]] = {}
+    messages = {f".{file.package}.{message.name}": message
+                for file in fds.file for message in file.message_type}
+    methods: dict[str, list[RpcMethod]] = {}
     for file in fds.file:
         for service in file.service:
             full = f"{file.package}.{service.name}"
-            methods[full] = [(m.name, m.server_streaming) for m in service.method]
+            methods[full] = [RpcMethod(m.name, m.server_streaming,
+                                       _longest_wait(messages.get(m.input_type)))
+                             for m in service.method]
     return methods
+
+
+def _longest_wait(request: descriptor_pb2.DescriptorProto | None) -> float:
+    """The upper bound the contract puts on the request's long-poll field (0: none)."""
+    for field_proto in request.field if request is not None else ():
+        if field_proto.name == LONG_POLL_FIELD:
+            rules = field_proto.options.Extensions[validate_pb2.field].duration
+            if not rules.HasField("lte"):
+                raise ValueError(f"{request.name}.{LONG_POLL_FIELD} needs an upper bound (lte)")
+            return rules.lte.seconds + rules.lte.nanos / 1e9
+    return 0.0
 
 
 def _duration(seconds: float) -> str:
     return f"{seconds:g}s"
 
 
-def _routes(spec: ServiceSpec, methods: Sequence[tuple[str, bool]]) -> list[dict[str, Any]]:
+def _routes(spec: ServiceSpec, methods: Sequence[RpcMethod]) -> list[dict[str, Any]]:
     """A route per method (gRPC only: REST calls match once transcoded), then health and
-    reflection by the service header."""
+    reflection by the service header. A long poll's timeouts grow by its longest wait."""
     cluster = spec.name
     prefix = f"/{spec.full_service_name}/"
     routes: list[dict[str, Any]] = []
-    for method, streaming in methods:
-        action: dict[str, Any] = {"cluster": cluster, "timeout": "30s"}
-        if streaming:
+    for method in methods:
+        action: dict[str, Any] = {"cluster": cluster,
+                                  "timeout": _duration(ROUTE_TIMEOUT_S + method.longest_wait)}
+        if method.server_streaming:
             action.update(timeout="0s", idle_timeout="3600s")
-        elif is_idempotent(method):
-            action["retry_policy"] = _retry_policy()
+        elif is_idempotent(method.name):
+            action["retry_policy"] = _retry_policy(PER_TRY_TIMEOUT_S + method.longest_wait)
         # Other methods (mutations) are never retried by Envoy.
-        routes.append({"match": {"path": prefix + method, "grpc": {}}, "route": action})
+        routes.append({"match": {"path": prefix + method.name, "grpc": {}}, "route": action})
     for infra in INFRA_PREFIXES:
         routes.append({
             "match": {"prefix": infra, "grpc": {},
@@ -91,11 +124,11 @@ def _routes(spec: ServiceSpec, methods: Sequence[tuple[str, bool]]) -> list[dict
     return routes
 
 
-def _retry_policy() -> dict[str, Any]:
+def _retry_policy(per_try_timeout: float) -> dict[str, Any]:
     return {
         "retry_on": RETRY_ON,
         "num_retries": 3,
-        "per_try_timeout": "10s",
+        "per_try_timeout": _duration(per_try_timeout),
         "retry_back_off": {"base_interval": "0.025s", "max_interval": "0.25s"},
         "retry_host_predicate": [{"name": "envoy.retry_host_predicates.previous_hosts",
                                   "typed_config": {
