@@ -116,7 +116,8 @@ class Tally:
         self.examples[profile, service] += 1
 
     def answer(self, profile: str, service: str, answer: Answer) -> None:
-        self.answers[profile, service, answer.route, answer.code or "not JSON"] += 1
+        code = answer.code or f"HTTP {answer.http_status} (not JSON)"
+        self.answers[profile, service, answer.route, code] += 1
 
     def lines(self) -> list[str]:
         """Per profile and service: examples, calls per route, and the answers by code."""

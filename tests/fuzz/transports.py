@@ -25,6 +25,7 @@ from tests.fuzz.names import LONE_SURROGATE
 from tests.fuzz.strategies import Fuzzed, json_bytes
 
 CALL_TIMEOUT = 10.0
+LONG_POLL_FIELD = "max_wait"  # a request asking the server to hold the call (Duration)
 _QUOTED_MARKER = urllib.parse.quote(LONE_SURROGATE)
 _QUOTED_SURROGATE = "%ED%A0%80"  # U+D800 as UTF-8 would spell it: not UTF-8 at all
 _VARIABLE = re.compile(r"\{([\w.]+)(?:=[^}]*)?\}")
@@ -69,10 +70,20 @@ class GrpcRoute:
         call = self._channel.unary_unary(
             rpc.path, response_deserializer=GetMessageClass(rpc.response).FromString)
         try:
-            reply = await call(fuzzed.wire(), metadata=self._metadata(), timeout=CALL_TIMEOUT)
+            reply = await call(fuzzed.wire(), metadata=self._metadata(),
+                               timeout=call_timeout(fuzzed.message))
         except grpc.aio.AioRpcError as error:
             return Answer(self.name, error.code().name, _grpc_domain(error))
         return Answer(self.name, "OK", reply=reply)
+
+
+def call_timeout(message: Message) -> float:
+    """Seconds to wait for the answer: the ordinary budget, and a long poll's asked-for wait
+    (at most a minute: a longer one is refused at once) on top."""
+    if LONG_POLL_FIELD not in message.DESCRIPTOR.fields_by_name:
+        return CALL_TIMEOUT
+    wait = getattr(message, LONG_POLL_FIELD)
+    return CALL_TIMEOUT + min(max(wait.seconds, 0), 60)
 
 
 def _grpc_domain(error: grpc.aio.AioRpcError) -> str:
@@ -102,7 +113,7 @@ class RestRoute:
             return None
         verb, path, body = built
         status, reply = await asyncio.to_thread(rest.call_raw, self._base_url, verb, path, body,
-                                                self._headers, CALL_TIMEOUT)
+                                                self._headers, call_timeout(fuzzed.message))
         if not isinstance(reply, dict):
             return Answer(self.name, "", http_status=status, body=reply)
         return Answer(self.name, _code_name(reply) if status >= 300 else "OK",
