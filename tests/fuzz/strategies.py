@@ -246,7 +246,8 @@ def _single(field: FieldDescriptor, rules: validate_pb2.FieldRules, owner: Descr
     kind = field.type
     if kind == FieldDescriptor.TYPE_MESSAGE:
         well_known = {
-            "google.protobuf.Duration": lambda: values.durations(rules.duration),
+            "google.protobuf.Duration": lambda: values.durations(
+                rules.duration, wait=field.name == values.LONG_POLL_FIELD),
             "google.protobuf.Timestamp": values.timestamps,
             "google.protobuf.FieldMask": lambda: values.field_masks(owner),
             "google.protobuf.Struct": values.structs,

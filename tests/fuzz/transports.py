@@ -23,9 +23,9 @@ from cognos import rest
 from tests.fuzz.catalog import Rpc
 from tests.fuzz.names import LONE_SURROGATE
 from tests.fuzz.strategies import Fuzzed, json_bytes
+from tests.fuzz.values import LONG_POLL_FIELD
 
 CALL_TIMEOUT = 10.0
-LONG_POLL_FIELD = "max_wait"  # a request asking the server to hold the call (Duration)
 _QUOTED_MARKER = urllib.parse.quote(LONE_SURROGATE)
 _QUOTED_SURROGATE = "%ED%A0%80"  # U+D800 as UTF-8 would spell it: not UTF-8 at all
 _VARIABLE = re.compile(r"\{([\w.]+)(?:=[^}]*)?\}")

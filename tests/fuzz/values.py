@@ -9,7 +9,7 @@ import json
 import math
 import operator
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from buf.validate import validate_pb2
@@ -22,6 +22,9 @@ from hypothesis import strategies as st
 from tests.fuzz.names import LONE_SURROGATE, Names
 
 MEGABYTE = 1 << 20
+# A request field asking the server to hold the call (a long poll), and the longest wait sent.
+LONG_POLL_FIELD = "max_wait"
+LONGEST_WAIT_S = 2
 _TEXT = st.characters(codec="utf-8", exclude_characters=f"\x00{LONE_SURROGATE}")
 # Text a field without a pattern takes: odd, but storable.
 _EDGE_TEXT = (
@@ -187,10 +190,15 @@ def enums(field: FieldDescriptor, rules: validate_pb2.FieldRules) -> Values:
                   st.sampled_from((*refused, numbers[-1] + 1, -1, 2**31 - 1, -(2**31))))
 
 
-def durations(rules: validate_pb2.DurationRules) -> Values:
+def durations(rules: validate_pb2.DurationRules, *, wait: bool = False) -> Values:
+    """Values of a Duration field; a ``wait`` (a long poll's) is one the call sits through,
+    so its valid values stay within :data:`LONGEST_WAIT_S` (the edge's timeouts for the
+    longest wait a contract allows are checked by tests/unit/cognos/test_envoy_routes.py)."""
     lo = rules.gte.seconds if rules.HasField("gte") else (
         rules.gt.seconds + 1 if rules.HasField("gt") else 0)
     hi = rules.lte.seconds if rules.HasField("lte") else _DURATION_SECONDS
+    if wait:
+        return replace(durations(rules), extreme=st.just(_duration(min(hi, LONGEST_WAIT_S), 0)))
     # Typical durations stay short: some are waits (long polls) the call sits through.
     typical = st.builds(_duration, st.integers(lo, max(lo, min(hi, 2) - 1)),
                         st.sampled_from((0, 500_000_000)))
