@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import re
+import urllib.error
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tests.fuzz.strategies import Fuzzed, json_bytes
 from tests.fuzz.values import LONG_POLL_FIELD
 
 CALL_TIMEOUT = 10.0
+ENVOY_HEADER_LIMIT = 60 * 1024  # Envoy's default max_request_headers_kb
 _QUOTED_MARKER = urllib.parse.quote(LONE_SURROGATE)
 _QUOTED_SURROGATE = "%ED%A0%80"  # U+D800 as UTF-8 would spell it: not UTF-8 at all
 _VARIABLE = re.compile(r"\{([\w.]+)(?:=[^}]*)?\}")
@@ -112,8 +114,16 @@ class RestRoute:
         if built is None:
             return None
         verb, path, body = built
-        status, reply = await asyncio.to_thread(rest.call_raw, self._base_url, verb, path, body,
-                                                self._headers, call_timeout(fuzzed.message))
+        try:
+            status, reply = await asyncio.to_thread(
+                rest.call_raw, self._base_url, verb, path, body, self._headers,
+                call_timeout(fuzzed.message))
+        except (urllib.error.URLError, ConnectionError) as error:
+            if len(path) <= ENVOY_HEADER_LIMIT:
+                raise
+            # Envoy answers 431 to a request line past its header limit as soon as it has read
+            # that much, and closes; a client still sending the rest may see the reset first.
+            return Answer(self.name, "", http_status=431, body=f"reset while sending: {error}")
         if not isinstance(reply, dict):
             return Answer(self.name, "", http_status=status, body=reply)
         return Answer(self.name, _code_name(reply) if status >= 300 else "OK",
