@@ -81,8 +81,26 @@ class ManagedProcess:
             self.process.wait(timeout=5)
 
     def rss_bytes(self) -> int:
-        """Resident memory of the process (0 if it is gone)."""
-        return 0 if self.pid is None else rss_of(self.pid)
+        """Resident memory of the process and the processes it started, such as worker
+        pools (0 if it is gone)."""
+        return 0 if self.pid is None else sum(map(rss_of, (self.pid, *descendants(self.pid))))
+
+    def pss_bytes(self) -> int:
+        """Proportional memory of the process and those it started: each page shared with
+        other processes (the libraries every service maps) counted as its share."""
+        return 0 if self.pid is None else sum(map(pss_of, (self.pid, *descendants(self.pid))))
+
+
+def pss_of(pid: int) -> int:
+    """Proportional set size of process ``pid`` in bytes (0 if it is gone)."""
+    try:
+        rollup = pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0
+    for line in rollup.splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def rss_of(pid: int) -> int:
@@ -95,3 +113,21 @@ def rss_of(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs, that are still running."""
+    children: dict[int, list[int]] = {}
+    for stat in pathlib.Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name, in parentheses, may hold spaces and parentheses itself.
+            parent = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(stat.parent.name))
+    found, pending = [], list(children.get(pid, ()))
+    while pending:
+        child = pending.pop()
+        found.append(child)
+        pending.extend(children.get(child, ()))
+    return found

@@ -5,17 +5,11 @@ from __future__ import annotations
 import dataclasses
 import enum
 
+from services.ai_quality_gate.core.findings import Finding, Rule, RuleKind, Severity
 from shared.database import Entity
 
-
-class RuleKind(enum.StrEnum):
-    """What a policy rule checks."""
-
-    JSON_SCHEMA = "JSON_SCHEMA"
-    MAX_LENGTH = "MAX_LENGTH"
-    REQUIRED_KEYWORDS = "REQUIRED_KEYWORDS"
-    FORBIDDEN_PATTERNS = "FORBIDDEN_PATTERNS"
-    MIN_SCORE = "MIN_SCORE"
+__all__ = ["Finding", "Policy", "PolicyMode", "Rule", "RuleKind", "Severity", "Validation",
+           "Verdict"]
 
 
 class PolicyMode(enum.StrEnum):
@@ -23,14 +17,6 @@ class PolicyMode(enum.StrEnum):
 
     ENFORCE = "ENFORCE"
     AUDIT = "AUDIT"
-
-
-@dataclasses.dataclass(frozen=True)
-class Rule:
-    """One check of a policy; ``config`` is its settings as a JSON object, kept verbatim."""
-
-    kind: RuleKind
-    config: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -42,28 +28,11 @@ class Policy(Entity):
     mode: PolicyMode = PolicyMode.ENFORCE
 
 
-class Severity(enum.StrEnum):
-    """How bad a finding is; only ERROR fails output."""
-
-    INFO = "INFO"
-    WARNING = "WARNING"
-    ERROR = "ERROR"
-
-
 class Verdict(enum.StrEnum):
     """Outcome of checking output against a policy."""
 
     PASS = "PASS"
     FAIL = "FAIL"
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One problem a rule found; ``rule_index`` counts the policy's rules from 0."""
-
-    rule_index: int
-    message: str
-    severity: Severity = Severity.ERROR
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -24,7 +24,7 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from services.ai_quality_gate.core.models import Finding, Rule, RuleKind
+from services.ai_quality_gate.core.findings import Finding, Rule, RuleKind
 from services.ai_quality_gate.core.scoring import quality_score
 from shared.documents import parse_json
 from shared.json_schema import schema_errors, schema_problems
