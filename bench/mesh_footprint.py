@@ -22,22 +22,25 @@ RSS_TARGET_BYTES = 1.2 * 2**30
 
 
 async def measure(services: tuple[ServiceSpec, ...],
-                  idle: float) -> tuple[float, int, dict[str, int]]:
+                  idle: float) -> tuple[float, int, int, dict[str, int]]:
+    """Seconds to ready, summed RSS, summed PSS, and each process's RSS (with the processes
+    it started)."""
     with tempfile.TemporaryDirectory() as var:
         mesh = Mesh(MeshLayout.ephemeral(pathlib.Path(var), services=services))
         ready = await mesh.start(timeout=120)
         await asyncio.sleep(idle)
-        per_process = {r.process.name: r.process.rss_bytes() for r in mesh.replicas}
+        processes = [r.process for r in mesh.replicas]
         assert mesh.envoy is not None
-        per_process["envoy"] = mesh.envoy.rss_bytes()
-        total = mesh.total_rss()
+        processes.append(mesh.envoy)
+        per_process = {p.name: p.rss_bytes() for p in processes}
+        pss = sum(p.pss_bytes() for p in processes)
         await mesh.stop()
-    return ready, total, per_process
+    return ready, sum(per_process.values()), pss, per_process
 
 
 async def run(idle: float) -> None:
-    one_ready, one_rss, _ = await measure((by_name("task-planner"),), idle)
-    ready, rss, per_process = await measure(SERVICES, idle)
+    one_ready, one_rss, _, _ = await measure((by_name("task-planner"),), idle)
+    ready, rss, pss, per_process = await measure(SERVICES, idle)
     mib = 2**20
     print(f"baseline (1 service + envoy): ready {one_ready:.2f} s, "
           f"idle RSS {one_rss / mib:.0f} MiB")
@@ -47,6 +50,8 @@ async def run(idle: float) -> None:
           f"{'PASS' if ready < READY_TARGET_S else 'MISS'}")
     print(f"  RSS {rss / mib:.0f} MiB / target {RSS_TARGET_BYTES / mib:.0f} MiB = "
           f"{rss / RSS_TARGET_BYTES:.2f} {'PASS' if rss < RSS_TARGET_BYTES else 'MISS'}")
+    print(f"  PSS {pss / mib:.0f} MiB (pages the processes share, such as the libraries every "
+          f"service maps, counted once)")
     for name, value in sorted(per_process.items(), key=lambda kv: -kv[1]):
         print(f"    {name:<22} {value / mib:6.0f} MiB")
 
