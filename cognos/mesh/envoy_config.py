@@ -86,12 +86,16 @@ def rpc_methods(descriptor_set: pathlib.Path) -> dict[str, list[RpcMethod]]:
 
 def _longest_wait(request: descriptor_pb2.DescriptorProto | None) -> float:
     """The upper bound the contract puts on the request's long-poll field (0: none)."""
-    for field_proto in request.field if request is not None else ():
+    if request is None:
+        return 0.0
+    for field_proto in request.field:
         if field_proto.name == LONG_POLL_FIELD:
-            rules = field_proto.options.Extensions[validate_pb2.field].duration
+            field_rules: validate_pb2.FieldRules = field_proto.options.Extensions[
+                validate_pb2.field]  # type: ignore[index]
+            rules = field_rules.duration
             if not rules.HasField("lte"):
                 raise ValueError(f"{request.name}.{LONG_POLL_FIELD} needs an upper bound (lte)")
-            return rules.lte.seconds + rules.lte.nanos / 1e9
+            return float(rules.lte.seconds + rules.lte.nanos / 1e9)
     return 0.0
 
 
