@@ -224,7 +224,7 @@ def peer_client(settings: ServiceSettings, caller: ServiceSpec, peer: str, stub:
                          credentials=credentials, **options)
 
 
-def _tune_garbage_collection() -> None:
+def tune_garbage_collection() -> None:
     """Keep the cyclic garbage collector off the request path.
 
     What start-up made (descriptors, tables, cached statements) lives as long as the process,
@@ -243,7 +243,7 @@ def run_main(settings: ServiceSettings,
 
     async def serve() -> None:
         running = await start(settings)
-        _tune_garbage_collection()
+        tune_garbage_collection()
         await run_until_signal(running, settings.grace_seconds)
 
     asyncio.run(serve())
