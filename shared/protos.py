@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -27,6 +28,7 @@ def enum_from_proto(proto_enum: Any, value: int, domain_enum: type[D], default: 
     return domain_enum(proto_enum.Name(value).removeprefix(_prefix(proto_enum)))
 
 
+@functools.cache
 def _prefix(proto_enum: Any) -> str:
     """``GoalState`` -> ``GOAL_STATE_``."""
     name: str = proto_enum.DESCRIPTOR.name

@@ -116,8 +116,13 @@ class Repository(Generic[E]):
         Raises:
             NotFound: No such entity in this tenant.
         """
-        async with self.db.connect() as conn:
-            return await self.get_in(conn, tenant, id_)
+        self.check_tenant(tenant)
+        key = {"key_tenant": tenant, "key_id": id_}
+        row = await self.db.read(
+            lambda conn: conn.execute(self._select_by_key, key).mappings().first())
+        if row is None:
+            raise self._not_found(id_)
+        return self._from_row(row)
 
     async def get_in(self, conn: AsyncConnection, tenant: str, id_: str) -> E:
         """Like :meth:`get`, on ``conn`` (inside the caller's transaction)."""
