@@ -25,7 +25,7 @@ import grpc
 from google.protobuf.message import DecodeError
 from opentelemetry import trace
 
-from shared import context
+from shared import context, tracing
 from shared.access import AccessPolicy
 from shared.audit import AuditRecorder
 from shared.errors import (
@@ -143,10 +143,9 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
             )
         return handler  # client-streaming methods are not part of the contracts
 
-    async def _call_context(self, method: str, ctx: grpc.aio.ServicerContext
+    async def _call_context(self, method: str, metadata: tuple[tuple[str, Any], ...]
                             ) -> context.CallContext | CognitionError:
         """The context of the call, its caller verified; or why the caller is refused."""
-        metadata = tuple(ctx.invocation_metadata() or ())
         call = context.from_metadata(metadata, method, _trace_id(metadata))
         if self._access is None:
             return call
@@ -173,7 +172,13 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         page_tokens = self._page_tokens if pages(method) else None
 
         async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
-            call = await self._call_context(method, ctx)
+            metadata = tuple(ctx.invocation_metadata() or ())
+            with tracing.continued_trace(metadata):
+                return await traced(request, ctx, metadata)
+
+        async def traced(request: Any, ctx: grpc.aio.ServicerContext,
+                         metadata: tuple[tuple[str, Any], ...]) -> Any:
+            call = await self._call_context(method, metadata)
             with context.bind(call if isinstance(call, context.CallContext)
                               else context.CallContext(method=method)):
                 started = time.perf_counter()
@@ -240,7 +245,14 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:
-            call = await self._call_context(method, ctx)
+            metadata = tuple(ctx.invocation_metadata() or ())
+            with tracing.continued_trace(metadata):
+                async for item in streamed(request, ctx, metadata):
+                    yield item
+
+        async def streamed(request: Any, ctx: grpc.aio.ServicerContext,
+                           metadata: tuple[tuple[str, Any], ...]) -> AsyncIterator[Any]:
+            call = await self._call_context(method, metadata)
             with context.bind(call if isinstance(call, context.CallContext)
                               else context.CallContext(method=method)):
                 try:

@@ -112,7 +112,7 @@ async def create_server(
     ]
     server = grpc.aio.server(
         interceptors=[
-            tracing.server_interceptor(),
+            *tracing.server_interceptors(),
             RpcBoundaryInterceptor(
                 spec.error_domain, settings.default_deadline_seconds,
                 IdempotentCalls(idempotency) if idempotency else None,
