@@ -93,25 +93,24 @@ class ManagedProcess:
 
 def pss_of(pid: int) -> int:
     """Proportional set size of process ``pid`` in bytes (0 if it is gone)."""
-    try:
-        rollup = pathlib.Path(f"/proc/{pid}/smaps_rollup").read_text()
-    except OSError:
-        return 0
-    for line in rollup.splitlines():
-        if line.startswith("Pss:"):
-            return int(line.split()[1]) * 1024
-    return 0
+    return _kib_field(pid, "smaps_rollup", "Pss:") * 1024
 
 
 def rss_of(pid: int) -> int:
     """Resident memory of process ``pid`` in bytes (0 if it is gone)."""
+    return _kib_field(pid, "status", "VmRSS:") * 1024
+
+
+def _kib_field(pid: int, name: str, key: str) -> int:
+    """The figure (kB) on the ``key`` line of ``/proc/<pid>/<name>``; 0 if the process is
+    gone."""
     try:
-        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+        text = pathlib.Path(f"/proc/{pid}/{name}").read_text()
     except OSError:
         return 0
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
+    for line in text.splitlines():
+        if line.startswith(key):
+            return int(line.split()[1])
     return 0
 
 
