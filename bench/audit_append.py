@@ -27,8 +27,8 @@ from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from cognos.credentials import bearer_credentials
 from services.audit_log.config import Settings
 from services.audit_log.server import create_server
-from shared.credentials import mesh_call_credential
 from shared.database.admin import drop_schemas
+from shared.rpc.credentials import mesh_call_credential
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TARGET = 2000.0

@@ -26,9 +26,9 @@ from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.credentials import bearer_credentials
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.credentials import mesh_call_credential
-from shared.mesh_keys import MeshKeys
-from shared.registry import by_name
+from shared.mesh.keys import MeshKeys
+from shared.mesh.registry import by_name
+from shared.rpc.credentials import mesh_call_credential
 
 PLANNER = by_name("task-planner")
 

@@ -2,7 +2,7 @@
 
 Usage: python -m bench.identity_check [--calls 20000]
 
-Every call's credential is verified by the server it reaches (shared/access.py): the access
+Every call's credential is verified by the server it reaches (shared/rpc/access.py): the access
 token a user's call carries (EdDSA) or the credential a service signs its own calls with
 (HS256), then the method's scope; an access token is also re-checked for revocation (an answer
 cached for a second; here a stand-in that answers at once). A credential is remembered until it
@@ -25,9 +25,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 import cognition.planner.v1.planner_service_pb2  # noqa: F401 - registers the planner contract
-from shared.access import AccessPolicy
 from shared.context import from_metadata
-from shared.credentials import CallerVerifier, ServiceCredentials
+from shared.rpc.access import AccessPolicy
+from shared.rpc.credentials import CallerVerifier, ServiceCredentials
 
 GET_GOAL = "/cognition.planner.v1.PlannerService/GetGoal"
 MESH_KEY = b"k" * 32

@@ -15,7 +15,7 @@ import pathlib
 import tempfile
 
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.registry import SERVICES, ServiceSpec, by_name
+from shared.mesh.registry import SERVICES, ServiceSpec, by_name
 
 READY_TARGET_S = 15.0
 RSS_TARGET_BYTES = 1.2 * 2**30

@@ -76,7 +76,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as rt_grpc
 from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
-from shared.registry import SERVICES
+from shared.mesh.registry import SERVICES
 
 TENANT = "bench"
 OVERHEAD_TARGET_MS = 15.0

@@ -32,7 +32,7 @@ from services.ai_quality_gate.config import Settings
 from services.ai_quality_gate.core.rules import MAX_PATTERNS
 from services.ai_quality_gate.core.validations import MAX_CONTENT_BYTES
 from services.ai_quality_gate.server import create_server
-from shared.credentials import mesh_call_credential
+from shared.rpc.credentials import mesh_call_credential
 
 CONCURRENT_VALIDATIONS = 3  # one more than the server's evaluation workers
 PROBE_INTERVAL = 0.02

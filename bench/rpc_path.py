@@ -29,9 +29,9 @@ from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.credentials import bearer_credentials
 from services.task_planner.config import Settings
 from services.task_planner.server import create_server
-from shared.credentials import mesh_call_credential
-from shared.mesh_keys import MeshKeys
-from shared.server import tune_garbage_collection
+from shared.mesh.keys import MeshKeys
+from shared.rpc.credentials import mesh_call_credential
+from shared.rpc.server import tune_garbage_collection
 
 TENANT = "bench"
 

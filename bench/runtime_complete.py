@@ -27,7 +27,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from cognos.credentials import bearer_credentials
 from services.ai_runtime.config import Settings
 from services.ai_runtime.server import create_server
-from shared.credentials import mesh_call_credential
+from shared.rpc.credentials import mesh_call_credential
 
 GOAL = "Compare PostgreSQL, SQLite and DuckDB for analytics workloads"
 

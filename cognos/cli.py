@@ -21,7 +21,7 @@ from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
 from cognos.mesh.supervisor import Mesh, MeshLayout, read_state
 from cognos.rpc_errors import RpcErrorReportingGroup
-from shared.registry import ENVOY_LISTEN_PORT
+from shared.mesh.registry import ENVOY_LISTEN_PORT
 
 app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True,
                   cls=RpcErrorReportingGroup)

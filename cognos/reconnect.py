@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import grpc
 
-from shared.resilience import RetryPolicy
+from shared.mesh.resilience import RetryPolicy
 
 T = TypeVar("T")
 

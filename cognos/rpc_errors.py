@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from shared.errors import InvalidArgument
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 
 EXIT_RPC_FAILED = 1
 MAX_FIELDS_SHOWN = 3

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from cognos.mesh import health
 from cognos.mesh.processes import rss_of
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 
 # Short words for a failed health probe, so the two health columns stay narrow.
 HEALTH_WORDS = {"UNAVAILABLE": "DOWN", "DEADLINE_EXCEEDED": "TIMEOUT", "SERVICE_UNKNOWN": "UNKNOWN"}

@@ -15,8 +15,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.mesh_keys import MeshKeys
-from shared.registry import ServiceSpec
+from shared.mesh.keys import MeshKeys
+from shared.mesh.registry import ServiceSpec
 
 
 class MeshSettings(BaseSettings):

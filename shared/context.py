@@ -3,7 +3,7 @@
 Set by the server interceptor from the caller's verified credential and the call's metadata,
 read by domain code and logging through context variables, and carried on to the next hop by
 the shared client: the caller's own access token, or a credential of the calling service
-(:mod:`shared.credentials`).
+(:mod:`shared.rpc.credentials`).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def bearer_token(metadata: Iterable[tuple[str, str | bytes]] | None) -> str:
 
 
 class CredentialSource(Protocol):
-    """Mints the credentials of a service's own calls (:class:`shared.credentials.
+    """Mints the credentials of a service's own calls (:class:`shared.rpc.credentials.
     ServiceCredentials`)."""
 
     subject: str

@@ -14,11 +14,11 @@ import grpc
 from google.protobuf import descriptor_pool
 
 from cognition.options.v1 import access_pb2
-from shared.credentials import SERVICE_CREDENTIALS, ServiceCredentials
 from shared.errors import InvalidArgument
-from shared.mesh_keys import MeshKeys
-from shared.registry import SERVICES
-from shared.rpc_status import from_rpc_error
+from shared.mesh.keys import MeshKeys
+from shared.mesh.registry import SERVICES
+from shared.rpc.credentials import SERVICE_CREDENTIALS, ServiceCredentials
+from shared.rpc.status import from_rpc_error
 
 # The mesh secret of every server and mesh the tests start (tests/conftest.py exports it).
 TEST_MESH_SECRET = "5e" * 32

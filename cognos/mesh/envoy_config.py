@@ -26,8 +26,8 @@ from cognos.mesh.edge_auth import (
     token_check_off,
 )
 from cognos.mesh.unrouted import unrouted_routes
-from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
-from shared.resilience import is_idempotent
+from shared.mesh.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
+from shared.mesh.resilience import is_idempotent
 
 SERVICE_HEADER = "x-cognos-service"
 ROUTE_TIMEOUT_S = 30.0  # a unary call's whole budget at the edge, retries included

@@ -6,7 +6,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cognos.mesh.envoy_config import SERVICE_HEADER
-from shared.registry import ServiceSpec
+from shared.mesh.registry import ServiceSpec
 
 
 async def check(address: str, spec: ServiceSpec, *, via_envoy: bool = False,

@@ -26,8 +26,8 @@ from cognos.mesh import health
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
 from cognos.mesh.processes import ManagedProcess, venv_binary
+from shared.mesh.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
 from shared.private_files import private_directory
-from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
 
 log = logging.getLogger(__name__)
 

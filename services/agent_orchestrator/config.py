@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 
 SPEC = by_name("agent-orchestrator")
 

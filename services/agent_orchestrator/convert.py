@@ -12,10 +12,10 @@ from services.agent_orchestrator.core.models import (
     Execution,
     FailureStrategy,
 )
-from shared import names
 from shared.errors import InvalidArgument
-from shared.filters import EnumValue, FilterSpec, ResourceName, Text
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, ResourceName, Text
 
 COLLECTION = "agents"
 ASSIGNMENTS = "assignments"

@@ -19,7 +19,7 @@ from services.agent_orchestrator.core.hosting import SUBJECT
 from services.agent_orchestrator.core.models import ReadyTask
 from services.agent_orchestrator.core.ports import RaisedAlert
 from shared import context
-from shared.client import ServiceClient
+from shared.mesh.client import ServiceClient
 
 # Deadline of a ListReadyTasks call beyond its wait.
 READY_DEADLINE = 10.0

@@ -23,7 +23,6 @@ from services.agent_orchestrator.core.models import (
     FailureStrategy,
     new_execution,
 )
-from shared import audit
 from shared.database import (
     DatabaseConnection,
     Page,
@@ -34,8 +33,9 @@ from shared.database import (
     enum_column,
 )
 from shared.database.repository import new_etag
-from shared.filters import MATCH_ALL, Filter
 from shared.group_commit import GroupCommit
+from shared.resources.filters import MATCH_ALL, Filter
+from shared.rpc import audit
 
 metadata = sa.MetaData()
 

@@ -29,12 +29,12 @@ from services.agent_orchestrator.servicer import OrchestratorServicer
 from shared.agents import AgentPipeline
 from shared.agents.adapters import MeshMemory, MeshModels, MeshQualityGate
 from shared.agents.pipeline import ResultStore
-from shared.audit import AuditRecorder
-from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
-from shared.server import Register, RunningServer, peer_client, start_service
+from shared.mesh.client import ServiceClient
+from shared.rpc.audit import AuditRecorder
+from shared.rpc.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 # Model calls may take long (a real provider, or a simulated latency).

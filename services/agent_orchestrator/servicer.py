@@ -13,10 +13,10 @@ from services.agent_orchestrator.core.agents import UPDATABLE_FIELDS, AgentServi
 from services.agent_orchestrator.core.executions import ExecutionService
 from services.agent_orchestrator.core.hosting import BUILTIN_PREFIX, is_builtin
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
-from shared import names
 from shared.database import PageRequest
 from shared.errors import InvalidArgument
-from shared.protos import mask_paths, timestamp
+from shared.proto.fields import mask_paths, timestamp
+from shared.resources import names
 
 
 class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):

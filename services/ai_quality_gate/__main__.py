@@ -2,7 +2,7 @@
 
 from services.ai_quality_gate.config import Settings
 from services.ai_quality_gate.server import create_server
-from shared.server import run_main
+from shared.rpc.server import run_main
 
 if __name__ == "__main__":
     run_main(Settings(), create_server)

@@ -13,10 +13,10 @@ from services.ai_quality_gate.core.models import (
     Validation,
     Verdict,
 )
-from shared import names
 from shared.errors import InvalidArgument, NotFound
-from shared.filters import EnumValue, FilterSpec, ResourceName, Text
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, ResourceName, Text
 
 COLLECTION = "policies"
 VALIDATIONS = "validations"

@@ -14,7 +14,7 @@ from services.ai_quality_gate.repository import ValidationRepository, policy_rep
 from services.ai_quality_gate.servicer import QualityServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

@@ -9,9 +9,9 @@ from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate import convert
 from services.ai_quality_gate.core.policies import UPDATABLE_FIELDS, PolicyService
 from services.ai_quality_gate.core.validations import ValidationService
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class QualityServicer(pb_grpc.QualityServiceServicer):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 
 SPEC = by_name("ai-runtime")
 

@@ -28,10 +28,10 @@ from services.ai_runtime.core.models import (
     UsageRow,
     Variant,
 )
-from shared import names
 from shared.errors import InvalidArgument
-from shared.filters import EnumValue, FilterSpec, Text
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, Text
 
 COLLECTION = "experiments"
 

@@ -24,7 +24,6 @@ from services.ai_runtime.core.models import (
     UsageRow,
     Variant,
 )
-from shared import audit, names
 from shared.database import (
     DatabaseConnection,
     PageRequest,
@@ -34,7 +33,9 @@ from shared.database import (
     enum_column,
 )
 from shared.errors import AlreadyExists
-from shared.names import check_tenant_access
+from shared.resources import names
+from shared.resources.names import check_tenant_access
+from shared.rpc import audit
 
 metadata = sa.MetaData()
 

@@ -24,7 +24,7 @@ from services.ai_runtime.repository import (
 from services.ai_runtime.servicer import RuntimeServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

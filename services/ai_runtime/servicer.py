@@ -12,9 +12,9 @@ from services.ai_runtime import convert
 from services.ai_runtime.core.completions import CompletionService, page_of
 from services.ai_runtime.core.experiments import UPDATABLE_FIELDS, ExperimentService
 from services.ai_runtime.core.models import COMPLETIONS
-from shared import names
 from shared.database import PageRequest
-from shared.protos import datetime_of, mask_paths
+from shared.proto.fields import datetime_of, mask_paths
+from shared.resources import names
 
 
 class RuntimeServicer(pb_grpc.RuntimeServiceServicer):

@@ -15,10 +15,10 @@ from services.audit_log.core.models import (
     Outcome,
     RetentionPolicy,
 )
-from shared import names
 from shared.errors import InvalidArgument
-from shared.filters import EnumValue, FilterSpec, Text
-from shared.protos import datetime_of, enum_from_proto, enum_to_proto, timestamp
+from shared.proto.fields import datetime_of, enum_from_proto, enum_to_proto, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, Text
 
 COLLECTION = "auditEntries"
 POLICY = "retentionPolicy"

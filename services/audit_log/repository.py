@@ -37,9 +37,9 @@ from shared.database import (
     enum_column,
     utc_now,
 )
-from shared.database.pagination import Cursor
 from shared.database.repository import new_etag
 from shared.errors import Aborted
+from shared.resources.pages import Cursor
 
 metadata = sa.MetaData()
 

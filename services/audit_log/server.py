@@ -17,7 +17,7 @@ from services.audit_log.repository import AuditEntryRepository, RetentionPolicyR
 from services.audit_log.servicer import AuditServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 log = logging.getLogger(__name__)
 

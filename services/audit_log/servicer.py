@@ -11,9 +11,9 @@ from services.audit_log.core.attribution import Writer, attributed
 from services.audit_log.core.log import AuditLog
 from services.audit_log.core.retention import RetentionPolicies
 from shared import context as call_context
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class AuditServicer(pb_grpc.AuditServiceServicer):

@@ -9,7 +9,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 
 SPEC = by_name("auth")
 

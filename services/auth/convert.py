@@ -19,10 +19,16 @@ from services.auth.core.models import (
     UserState,
 )
 from services.auth.core.signing_keys import PublicJwk
-from shared import names
 from shared.errors import InvalidArgument
-from shared.filters import EnumValue, FilterSpec, IsSet, RepeatedEnum
-from shared.protos import datetime_of, enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import (
+    datetime_of,
+    enum_from_proto,
+    enum_to_proto,
+    masked_changes,
+    timestamp,
+)
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, IsSet, RepeatedEnum
 
 COLLECTION = "users"
 
@@ -96,7 +102,8 @@ def tenant_name(tenant_id: str) -> str:
 def tenant_id(name: str, field: str) -> str:
     """``tenants/acme`` -> ``acme``; empty stays empty.
 
-    Unlike :func:`shared.names.parse_parent`, this does not hold the caller to its own tenant:
+    Unlike :func:`shared.resources.names.parse_parent`, this does not hold the caller to its
+    own tenant:
     for names whose visibility the domain decides (tenants, which the platform sees all of) and
     for the tenant a token is to act in.
 

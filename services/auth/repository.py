@@ -32,7 +32,7 @@ from shared.database import (
     enum_column,
 )
 from shared.errors import AlreadyExists
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 metadata = sa.MetaData()
 

@@ -31,9 +31,9 @@ from services.auth.repository import (
 from services.auth.servicer import AuthServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.database.migrate import run_migrations
+from shared.database.migration_child import run_migrations
 from shared.private_files import FILE_MODE, tighten
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

@@ -16,9 +16,9 @@ from services.auth.core.tenants import TenantService
 from services.auth.core.token_service import TokenService
 from services.auth.core.users import UPDATABLE_FIELDS, UserService
 from shared import context as call_context
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class AuthServicer(pb_grpc.AuthServiceServicer):

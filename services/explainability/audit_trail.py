@@ -6,8 +6,8 @@ from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from services.explainability import convert
 from services.explainability.core.models import AuditRecord
 from shared import context
-from shared.client import ServiceClient
 from shared.errors import DeadlineExceeded, Unavailable
+from shared.mesh.client import ServiceClient
 
 SUBJECT = "services/explainability"
 AUDIT_READ = frozenset({"audit.read"})

@@ -13,9 +13,9 @@ from services.explainability.core.models import (
     Explanation,
     ExplanationState,
 )
-from shared import names
-from shared.filters import EnumValue, FilterSpec, Text
-from shared.protos import enum_to_proto, timestamp
+from shared.proto.fields import enum_to_proto, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, Text
 
 COLLECTION = "explanations"
 

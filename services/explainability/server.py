@@ -13,10 +13,10 @@ from services.explainability.config import SPEC
 from services.explainability.core.explanations import ExplanationService
 from services.explainability.repository import explanation_repository
 from services.explainability.servicer import ExplainServicer
-from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, peer_client, start_service
+from shared.mesh.client import ServiceClient
+from shared.rpc.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

@@ -8,8 +8,8 @@ from cognition.explain.v1 import explain_service_pb2 as pb
 from cognition.explain.v1 import explain_service_pb2_grpc as pb_grpc
 from services.explainability import convert
 from services.explainability.core.explanations import ExplanationService
-from shared import names
 from shared.database import PageRequest
+from shared.resources import names
 
 
 class ExplainServicer(pb_grpc.ExplainServiceServicer):

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from cognition.memory.v1 import memory_pb2, namespace_pb2
 from services.memory.core.models import Memory, MemoryKind, Namespace
-from shared import names
-from shared.filters import EnumValue, FilterSpec, MapEntry, Text
-from shared.protos import datetime_of, enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import (
+    datetime_of,
+    enum_from_proto,
+    enum_to_proto,
+    masked_changes,
+    timestamp,
+)
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, MapEntry, Text
 
 COLLECTION = "memories"
 NAMESPACES = "namespaces"

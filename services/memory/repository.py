@@ -17,7 +17,7 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 # Namespace ids follow the contract's `^[a-z0-9][a-z0-9._-]{0,127}$`, longer than other ids.
 NAMESPACE_ID_LENGTH = 128

@@ -12,7 +12,7 @@ from services.memory.repository import memory_repository, namespace_repository
 from services.memory.servicer import MemoryServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

@@ -9,9 +9,9 @@ from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.memory import convert
 from services.memory.core.memories import UPDATABLE_FIELDS, MemoryService
 from services.memory.core.namespaces import NamespaceService
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class MemoryServicer(pb_grpc.MemoryServiceServicer):

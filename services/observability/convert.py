@@ -17,9 +17,9 @@ from services.observability.core.models import (
     Comparison,
     Severity,
 )
-from shared import names
-from shared.filters import EnumValue, FilterSpec, MapEntry, ResourceName, Text
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, MapEntry, ResourceName, Text
 
 COLLECTION = "alertRules"
 ALERTS = "alerts"

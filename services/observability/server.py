@@ -13,7 +13,7 @@ from services.observability.repository import AlertRepository, alert_rule_reposi
 from services.observability.servicer import ObservabilityServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

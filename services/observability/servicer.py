@@ -10,9 +10,9 @@ from cognition.observability.v1 import observability_service_pb2_grpc as pb_grpc
 from services.observability import convert
 from services.observability.core.alert_rules import UPDATABLE_FIELDS, AlertRuleService
 from services.observability.core.alerts import AlertService
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class ObservabilityServicer(pb_grpc.ObservabilityServiceServicer):

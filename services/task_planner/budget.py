@@ -9,8 +9,8 @@ from collections.abc import Callable
 from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
 from services.task_planner.core.models import PlanDraft
 from shared import context
-from shared.client import ServiceClient
 from shared.errors import DeadlineExceeded, Unavailable
+from shared.mesh.client import ServiceClient
 
 log = logging.getLogger(__name__)
 

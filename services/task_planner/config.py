@@ -6,7 +6,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 
 SPEC = by_name("task-planner")
 

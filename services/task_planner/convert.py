@@ -15,10 +15,10 @@ from services.task_planner.core.models import (
     TaskState,
 )
 from services.task_planner.core.plans import plan_name
-from shared import names
 from shared.errors import InvalidArgument
-from shared.filters import EnumValue, FilterSpec, MapEntry
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec, MapEntry
 
 COLLECTION = "goals"
 

@@ -7,8 +7,8 @@ from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_se
 from services.task_planner.core.models import Goal, PlanDraft, Task
 from shared import context
 from shared.agents import AgentFailure, agent_type
-from shared.client import ServiceClient
 from shared.errors import FailedPrecondition
+from shared.mesh.client import ServiceClient
 
 COMPLETIONS_WRITE = frozenset({"completions.write"})
 

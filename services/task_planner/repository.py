@@ -24,7 +24,6 @@ from services.task_planner.core.models import (
     Task,
     TaskState,
 )
-from shared import audit, names
 from shared.database import (
     DatabaseConnection,
     Repository,
@@ -35,6 +34,8 @@ from shared.database import (
 )
 from shared.database.repository import new_etag
 from shared.errors import Aborted, CognitionError, NotFound
+from shared.resources import names
+from shared.rpc import audit
 
 metadata = sa.MetaData()
 

@@ -33,7 +33,7 @@ from services.task_planner.repository import (
 from services.task_planner.servicer import PlannerServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, peer_client, start_service
+from shared.rpc.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 PLANNING_GRACE = 2.0  # seconds a stopping planner lets a draft in flight finish

@@ -11,10 +11,10 @@ from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from services.task_planner import convert
 from services.task_planner.core.goals import UPDATABLE_FIELDS, GoalService
 from services.task_planner.core.plans import UPDATABLE_TASK_FIELDS, PlanService
-from shared import names
 from shared.database import PageRequest
 from shared.errors import InvalidArgument
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 READY_PAGE_SIZE = 100
 MAX_READY_PAGE_SIZE = 1000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.config import ServiceSettings, settings_class
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 
 SPEC = by_name("tool-runner")
 Settings: type[ServiceSettings] = settings_class(SPEC)

@@ -8,9 +8,9 @@ from google.protobuf import duration_pb2
 
 from cognition.tools.v1 import tool_pb2
 from services.tool_runner.core.models import Tool, ToolRuntime, ToolState
-from shared import names
-from shared.filters import EnumValue, FilterSpec
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec
 
 COLLECTION = "tools"
 

@@ -11,7 +11,7 @@ from services.tool_runner.repository import tool_repository
 from services.tool_runner.servicer import ToolServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

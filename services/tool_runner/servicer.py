@@ -8,9 +8,9 @@ from cognition.tools.v1 import tools_service_pb2 as pb
 from cognition.tools.v1 import tools_service_pb2_grpc as pb_grpc
 from services.tool_runner import convert
 from services.tool_runner.core.tools import UPDATABLE_FIELDS, ToolService
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class ToolServicer(pb_grpc.ToolServiceServicer):

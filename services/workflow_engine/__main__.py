@@ -2,7 +2,7 @@
 
 from services.workflow_engine.config import Settings
 from services.workflow_engine.server import create_server
-from shared.server import run_main
+from shared.rpc.server import run_main
 
 if __name__ == "__main__":
     run_main(Settings(), create_server)

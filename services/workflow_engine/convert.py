@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from cognition.workflow.v1 import workflow_pb2
 from services.workflow_engine.core.models import Workflow, WorkflowState
-from shared import names
-from shared.filters import EnumValue, FilterSpec
-from shared.protos import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
+from shared.resources import names
+from shared.resources.filters import EnumValue, FilterSpec
 
 COLLECTION = "workflows"
 

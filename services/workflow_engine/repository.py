@@ -17,8 +17,8 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
-from shared.database.pagination import Cursor
 from shared.errors import InvalidArgument
+from shared.resources.pages import Cursor
 
 metadata = sa.MetaData()
 

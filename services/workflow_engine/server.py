@@ -11,7 +11,7 @@ from services.workflow_engine.repository import WorkflowRepository
 from services.workflow_engine.servicer import WorkflowServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.server import Register, RunningServer, start_service
+from shared.rpc.server import Register, RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 

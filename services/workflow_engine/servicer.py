@@ -8,9 +8,9 @@ from cognition.workflow.v1 import workflow_service_pb2 as pb
 from cognition.workflow.v1 import workflow_service_pb2_grpc as pb_grpc
 from services.workflow_engine import convert
 from services.workflow_engine.core.workflows import UPDATABLE_FIELDS, WorkflowService
-from shared import names
 from shared.database import PageRequest
-from shared.protos import mask_paths
+from shared.proto.fields import mask_paths
+from shared.resources import names
 
 
 class WorkflowServicer(pb_grpc.WorkflowServiceServicer):

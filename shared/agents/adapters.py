@@ -1,5 +1,5 @@
 """The agent pipeline's ports as clients of the mesh: memory, the AI runtime, the quality gate
-and the task-planner, each through a resilient :class:`shared.client.ServiceClient`."""
+and the task-planner, each through a resilient :class:`shared.mesh.client.ServiceClient`."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, 
 from cognition.quality.v1 import quality_service_pb2, quality_service_pb2_grpc, validation_pb2
 from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
 from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
-from shared.client import ServiceClient
 from shared.errors import NotFound, Unimplemented
+from shared.mesh.client import ServiceClient
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from cognition.agents.v1 import agent_io_pb2
-from shared.documents import parse_json
-from shared.validation import violations_of
+from shared.rpc.validation import violations_of
+from shared.values.documents import parse_json
 
 
 class AgentFailure(Exception):

@@ -1,9 +1,9 @@
 """Persistence for services: one connection per service, a tenant-scoped generic repository."""
 
 from shared.database.connection import DatabaseConnection
-from shared.database.pagination import Page, PageRequest
 from shared.database.repository import Entity, Repository, entity_columns
 from shared.database.types import UtcDateTime, enum_column, utc_now
+from shared.resources.pages import Page, PageRequest
 
 __all__ = [
     "DatabaseConnection",

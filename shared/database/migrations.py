@@ -3,7 +3,7 @@
 Each service keeps ``migrations/`` (``env.py`` calls :func:`run_env`, ``versions/`` holds its
 revisions). :func:`upgrade` applies them on a connection of this process; services run it in a
 child process at start-up (``python -m shared.database.migrations <folder>``, see
-:mod:`shared.database.migrate`).
+:mod:`shared.database.migration_child`).
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def _migrate(connection: Connection, target_metadata: MetaData) -> None:
 
 
 async def _upgrade_from_environment(script_location: pathlib.Path) -> None:
-    from shared.database.migrate import SCHEMA_VARIABLE, URL_VARIABLE
+    from shared.database.migration_child import SCHEMA_VARIABLE, URL_VARIABLE
 
     db = DatabaseConnection(os.environ[URL_VARIABLE],
                             schema=os.environ.get(SCHEMA_VARIABLE) or None)

@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import context
 from shared.database.connection import DatabaseConnection
-from shared.database.pagination import Cursor, Page, PageRequest
 from shared.database.types import UtcDateTime, utc_now
 from shared.errors import Aborted, AlreadyExists, NotFound
-from shared.filters import Filter
+from shared.resources.filters import Filter
+from shared.resources.pages import Cursor, Page, PageRequest
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

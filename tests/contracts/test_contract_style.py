@@ -11,7 +11,7 @@ from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2
 
 from cognition.options.v1 import access_pb2
-from shared.registry import SERVICES
+from shared.mesh.registry import SERVICES
 
 DESCRIPTOR_SET = importlib.resources.files("cognition") / "descriptor.binpb"
 

@@ -11,7 +11,7 @@ from google.api import annotations_pb2, http_pb2
 from google.protobuf import descriptor_pool
 from google.protobuf.descriptor import Descriptor, MethodDescriptor
 
-from shared.registry import SERVICES, ServiceSpec
+from shared.mesh.registry import SERVICES, ServiceSpec
 
 # Method -> why the fuzzer leaves it alone.
 EXCLUDED = {

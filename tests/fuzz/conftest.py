@@ -16,7 +16,7 @@ import pytest
 from cognos.credentials import ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
-from shared.registry import SERVICES, ServiceSpec
+from shared.mesh.registry import SERVICES, ServiceSpec
 from tests.fuzz.names import KnownNames
 from tests.fuzz.transports import Answer, GrpcRoute, RestRoute
 from tests.helpers import service_metadata

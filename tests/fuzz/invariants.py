@@ -11,7 +11,7 @@ from google.protobuf.message_factory import GetMessageClass
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from cognition.audit.v1 import audit_service_pb2, audit_service_pb2_grpc
-from shared.registry import ServiceSpec
+from shared.mesh.registry import ServiceSpec
 from tests.fuzz.catalog import Rpc, collection_list
 from tests.fuzz.transports import CALL_TIMEOUT, Answer
 from tests.helpers import service_metadata

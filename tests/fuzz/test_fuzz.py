@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from shared.registry import SERVICES, ServiceSpec, by_name
+from shared.mesh.registry import SERVICES, ServiceSpec, by_name
 from tests.fuzz.catalog import Rpc, unary_rpcs
 from tests.fuzz.conftest import FuzzedMesh, Tally
 from tests.fuzz.invariants import (

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from cognos.mesh.processes import venv_binary
-from shared.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES
+from shared.mesh.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

@@ -15,7 +15,7 @@ from typing import Any
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from shared.registry import ServiceSpec, by_name
+from shared.mesh.registry import ServiceSpec, by_name
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ SAMPLES: tuple[SampleResource, ...] = (
 
 def every_scope() -> str:
     """All scopes any method of the contracts requires (what an admin's token carries)."""
-    from shared.access import access_rule
+    from shared.rpc.access import access_rule
 
     scopes = set()
     for item in SAMPLES:

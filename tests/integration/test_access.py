@@ -12,7 +12,7 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from shared.errors import PermissionDenied
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import assert_eventually
 from tests.integration.conftest import Tokens
 

@@ -10,7 +10,7 @@ from cognition.observability.v1 import alert_pb2, alert_rule_pb2
 from cognition.observability.v1 import observability_service_pb2 as pb
 from cognition.observability.v1 import observability_service_pb2_grpc as pb_grpc
 from shared.errors import InvalidArgument
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.integration.conftest import Rest
 
 

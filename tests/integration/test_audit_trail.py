@@ -18,7 +18,7 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 from tests.helpers import assert_eventually, service_metadata
 from tests.integration.conftest import Tokens
 

@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from shared.errors import InvalidArgument
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.integration.conftest import Rest
 from tests.integration.resources import SAMPLES, SampleResource, sample
 

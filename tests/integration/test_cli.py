@@ -20,7 +20,7 @@ from cognos import demo
 from cognos.mesh import health
 from cognos.mesh.processes import venv_binary
 from cognos.mesh.supervisor import Mesh, read_state
-from shared.registry import SERVICES, by_name
+from shared.mesh.registry import SERVICES, by_name
 from tests.helpers import assert_eventually
 from tests.integration.cognos_cli import ROOT, cognos, start_cognos, up_somewhere
 from tests.integration.conftest import Tokens

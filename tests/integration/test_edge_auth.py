@@ -28,8 +28,8 @@ from cognos.credentials import ensure_tenant, issue_token
 from cognos.mesh import health
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from services.auth.key_directory import KeyDirectory
-from shared.registry import by_name
-from shared.rpc_status import from_rpc_error
+from shared.mesh.registry import by_name
+from shared.rpc.status import from_rpc_error
 from tests.helpers import assert_eventually
 
 AUTH, PLANNER, AUDIT = by_name("auth"), by_name("task-planner"), by_name("audit-log")

@@ -18,7 +18,7 @@ from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.database.admin import drop_schemas
-from shared.registry import SERVICES
+from shared.mesh.registry import SERVICES
 from tests.helpers import assert_eventually
 
 TENANT = "pg-runs"

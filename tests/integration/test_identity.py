@@ -19,9 +19,9 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as planner_pb
 from cognition.planner.v1 import planner_service_pb2_grpc as planner_grpc
 from cognos.mesh.supervisor import Mesh
-from shared.access import access_rule
-from shared.registry import SERVICES
-from shared.rpc_status import from_rpc_error
+from shared.mesh.registry import SERVICES
+from shared.rpc.access import access_rule
+from shared.rpc.status import from_rpc_error
 from tests.helpers import assert_eventually, import_contracts
 from tests.integration.conftest import Tokens
 

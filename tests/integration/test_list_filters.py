@@ -52,8 +52,8 @@ from cognition.workflow.v1 import workflow_pb2
 from cognition.workflow.v1 import workflow_service_pb2 as workflow_pb
 from cognition.workflow.v1 import workflow_service_pb2_grpc as workflow_grpc
 from shared.errors import InvalidArgument
-from shared.registry import SERVICES
-from shared.rpc_status import from_rpc_error
+from shared.mesh.registry import SERVICES
+from shared.rpc.status import from_rpc_error
 from tests.helpers import assert_eventually
 from tests.integration.conftest import Tokens
 

@@ -15,7 +15,7 @@ from cognos.mesh import health
 from cognos.mesh.envoy_config import SERVICE_HEADER
 from cognos.mesh.processes import venv_binary
 from cognos.mesh.supervisor import Mesh
-from shared.registry import SERVICES, ServiceSpec
+from shared.mesh.registry import SERVICES, ServiceSpec
 from tests.integration.conftest import Rest, Tokens
 from tests.integration.resources import SAMPLES, SampleResource
 

@@ -13,9 +13,9 @@ from google.protobuf import descriptor_pool, message_factory
 
 from cognition.planner.v1 import goal_pb2, planner_service_pb2, planner_service_pb2_grpc
 from shared.errors import InvalidArgument
-from shared.page_tokens import pages
-from shared.registry import SERVICES
-from shared.rpc_status import from_rpc_error
+from shared.mesh.registry import SERVICES
+from shared.rpc.page_tokens import pages
+from shared.rpc.status import from_rpc_error
 from tests.helpers import import_contracts
 from tests.integration.conftest import Tokens
 

@@ -11,8 +11,8 @@ import pytest
 
 from cognition.auth.v1 import auth_service_pb2, tenant_pb2
 from shared.database.admin import drop_schemas
-from shared.registry import SERVICES, ServiceSpec
-from shared.server import RunningServer
+from shared.mesh.registry import SERVICES, ServiceSpec
+from shared.rpc.server import RunningServer
 from tests.helpers import mesh_channel
 from tests.integration.resources import SAMPLES, SampleResource
 

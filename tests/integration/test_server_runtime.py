@@ -15,13 +15,13 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from shared import context
-from shared.access import AccessPolicy
-from shared.client import ServiceClient
 from shared.config import ServiceSettings
-from shared.credentials import SERVICE_CREDENTIALS, CallerVerifier
-from shared.mesh_keys import MeshKeys
-from shared.registry import by_name
-from shared.server import RunningServer, create_server
+from shared.mesh.client import ServiceClient
+from shared.mesh.keys import MeshKeys
+from shared.mesh.registry import by_name
+from shared.rpc.access import AccessPolicy
+from shared.rpc.credentials import SERVICE_CREDENTIALS, CallerVerifier
+from shared.rpc.server import RunningServer, create_server
 from tests.helpers import TEST_MESH_SECRET, mesh_channel, mesh_credentials
 
 SPEC = by_name("task-planner")

@@ -13,18 +13,18 @@ from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognos.mesh.supervisor import free_port
-from shared.client import ServiceClient
 from shared.config import ServiceSettings
 from shared.errors import CognitionError, Unavailable
-from shared.registry import by_name
-from shared.resilience import (
+from shared.mesh.client import ServiceClient
+from shared.mesh.registry import by_name
+from shared.mesh.resilience import (
     CIRCUIT_OPEN,
     BreakerState,
     CircuitBreaker,
     RetryPolicy,
     peer_unavailable,
 )
-from shared.server import RunningServer, create_server
+from shared.rpc.server import RunningServer, create_server
 from tests.helpers import assert_eventually
 
 SPEC = by_name("task-planner")

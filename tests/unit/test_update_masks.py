@@ -13,7 +13,7 @@ import pytest
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from shared.registry import SERVICES
+from shared.mesh.registry import SERVICES
 
 UNDEFINED = 2_147_483_647
 

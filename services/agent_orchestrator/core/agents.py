@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from services.agent_orchestrator.core.models import Agent, AgentState
 from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import Aborted
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore

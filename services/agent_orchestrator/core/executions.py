@@ -12,7 +12,7 @@ from services.agent_orchestrator.core.models import (
     ExecutionState,
 )
 from shared.database import Page, PageRequest
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore

@@ -9,7 +9,7 @@ from agents that went away. After a restart with the same host id, the execution
 were running before are found in the store and run again (an execution completes once).
 
 An attempt whose run fails only because a peer of the mesh could not be reached (memory, the
-AI runtime or the quality gate down or restarting: ``shared.resilience.peer_unavailable``)
+AI runtime or the quality gate down or restarting: ``shared.mesh.resilience.peer_unavailable``)
 is not spent: the host waits until its peers are reachable and runs the pipeline again in the
 same execution (the model call keeps its request id, so the runtime answers and charges a call
 it completed once). Only after ``peer_wait`` seconds of that does the attempt fail.
@@ -41,9 +41,9 @@ from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from shared import context
 from shared.agents import AgentFailure, AgentType, agent_type, known_roles
 from shared.agents.pipeline import AgentRun, ResultStore
-from shared.audit import AuditRecorder
 from shared.errors import AlreadyExists, CognitionError, FailedPrecondition
-from shared.resilience import peer_unavailable
+from shared.mesh.resilience import peer_unavailable
+from shared.rpc.audit import AuditRecorder
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore

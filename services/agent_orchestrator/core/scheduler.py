@@ -34,10 +34,10 @@ from services.agent_orchestrator.core.models import (
     ReadyTask,
     new_execution,
 )
-from shared import names
 from shared.database import Repository, utc_now
 from shared.database.repository import new_etag
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.resources import names
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore

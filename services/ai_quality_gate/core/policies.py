@@ -10,7 +10,7 @@ from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.core.models import Policy, Rule
 from shared.database import Page, PageRequest, Repository
 from shared.errors import FieldViolation, InvalidArgument
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "rules", "mode")
 

@@ -8,7 +8,7 @@ Configs (a JSON object per rule; the proto's RuleKind documents the same):
 - REQUIRED_KEYWORDS: ``{"keywords": [...], "case_sensitive": false}``; each keyword must
   occur as a substring; ``case_sensitive`` is optional and false by default.
 - FORBIDDEN_PATTERNS: ``{"patterns": [...]}``, regular expressions in RE2 syntax
-  (:mod:`shared.patterns`: linear time, no backreferences or lookarounds) searched anywhere;
+  (:mod:`shared.values.patterns`: linear time, no backreferences or lookarounds) searched anywhere;
   none may match; at most MAX_PATTERNS. A pattern that matches the empty string would fail
   everything: refused.
 - MIN_SCORE: ``{"min": x}``, 0 <= x <= 1; the score of :mod:`.scoring` must be at least x.
@@ -26,9 +26,9 @@ from typing import Any, Protocol
 
 from services.ai_quality_gate.core.findings import Finding, Rule, RuleKind
 from services.ai_quality_gate.core.scoring import quality_score
-from shared.documents import parse_json
-from shared.json_schema import schema_errors, schema_problems
-from shared.patterns import Pattern, PatternError, compile_pattern
+from shared.values.documents import parse_json
+from shared.values.json_schema import schema_errors, schema_problems
+from shared.values.patterns import Pattern, PatternError, compile_pattern
 
 MAX_PROBLEMS_PER_RULE = 10
 MAX_PATTERNS = 100  # per FORBIDDEN_PATTERNS rule: each is one pass over the output

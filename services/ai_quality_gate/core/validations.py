@@ -17,10 +17,10 @@ from services.ai_quality_gate.core.models import (
     Validation,
     Verdict,
 )
-from shared import names
 from shared.database import Page, PageRequest, Repository
 from shared.errors import FailedPrecondition, InvalidArgument
-from shared.filters import MATCH_ALL, Filter
+from shared.resources import names
+from shared.resources.filters import MATCH_ALL, Filter
 
 MAX_CONTENT_BYTES = 1 << 20
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from services.ai_runtime.core.models import Experiment, ExperimentState, Variant
 from shared.database import Page, PageRequest
 from shared.errors import FailedPrecondition, InvalidArgument
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "variants")
 

@@ -1,13 +1,13 @@
 """Response schemas: reading one from a request, and making a value that fits one (the
-checking itself is :mod:`shared.json_schema`)."""
+checking itself is :mod:`shared.values.json_schema`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.documents import parse_json
 from shared.errors import InvalidArgument
-from shared.json_schema import schema_errors, schema_problems
+from shared.values.documents import parse_json
+from shared.values.json_schema import schema_errors, schema_problems
 
 __all__ = ["conform", "parse_schema", "schema_errors"]
 

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 
 from shared.database import Entity
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 
 class Outcome(enum.StrEnum):

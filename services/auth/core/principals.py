@@ -21,8 +21,8 @@ from services.auth.core.api_keys import ApiKeyService
 from services.auth.core.missing_tenant import tenant_not_found
 from services.auth.core.models import ApiKey, Tenant, TenantState, User, UserState
 from services.auth.core.scopes import scopes_for_roles
-from shared import names
 from shared.errors import FailedPrecondition, NotFound, PermissionDenied, Unauthenticated
+from shared.resources import names
 
 USERS = "users"
 API_KEYS = "apiKeys"

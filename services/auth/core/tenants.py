@@ -13,7 +13,7 @@ from typing import Protocol
 from services.auth.core.models import Tenant, TenantState
 from shared.database import Page, PageRequest
 from shared.errors import NotFound, PermissionDenied
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 PLATFORM_ONLY = "PLATFORM_ONLY"
 

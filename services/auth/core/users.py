@@ -8,9 +8,9 @@ from typing import Any, Protocol
 
 from services.auth.core.models import User
 from services.auth.core.passwords import PasswordHashing
-from shared import names
 from shared.database import Page, PageRequest, Repository
-from shared.filters import MATCH_ALL, Filter
+from shared.resources import names
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "email", "roles", "state")
 COLLECTION = "users"

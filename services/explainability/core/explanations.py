@@ -9,7 +9,7 @@ from services.explainability.core import narrative
 from services.explainability.core.models import AuditRecord, Explanation, ExplanationState
 from shared.database import Page, PageRequest, Repository
 from shared.errors import InvalidArgument
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 
 class AuditTrail(Protocol):

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from services.memory.core.models import Memory
 from shared.database import Page, PageRequest, utc_now
 from shared.errors import InvalidArgument, NotFound
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("content", "kind", "importance", "metadata", "expire_time")
 

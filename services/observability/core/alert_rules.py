@@ -8,7 +8,7 @@ from typing import Any
 
 from services.observability.core.models import AlertRule, AlertRuleState
 from shared.database import Page, PageRequest, Repository
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "metric", "comparison", "threshold", "for_duration",
                     "severity")

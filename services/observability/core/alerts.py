@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from services.observability.core.models import Alert, AlertState
 from shared.database import Page, PageRequest, utc_now
 from shared.errors import FailedPrecondition
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.observability.repository import AlertRepository

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.task_planner.core.models import Goal, GoalState
 from shared.database import Page, PageRequest, Repository
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("description", "priority", "labels")
 

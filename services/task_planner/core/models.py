@@ -7,8 +7,8 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 
-from shared.audit import CallAudit
 from shared.database import Entity, utc_now
+from shared.rpc.audit import CallAudit
 
 
 class GoalState(enum.StrEnum):

@@ -29,11 +29,11 @@ from services.task_planner.core.models import (
 from services.task_planner.core.readiness import ReadyWaiters, ready_after
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
-from shared import audit
-from shared.audit import CallAudit
 from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import CognitionError, FailedPrecondition, InvalidArgument, NotFound
 from shared.group_commit import GroupCommit
+from shared.rpc import audit
+from shared.rpc.audit import CallAudit
 
 UPDATABLE_TASK_FIELDS = ("state", "result", "attempts")
 

@@ -6,13 +6,13 @@ import json
 import urllib.parse
 
 from services.tool_runner.core.models import Tool, ToolRuntime
-from shared.documents import DocumentError, parse_json
 from shared.errors import InvalidArgument
-from shared.json_schema import schema_problems
+from shared.values.documents import DocumentError, parse_json
+from shared.values.json_schema import schema_problems
 
 
 def check_input_schema(text: str) -> None:
-    """An input schema, when set, must be a JSON object that :mod:`shared.json_schema`
+    """An input schema, when set, must be a JSON object that :mod:`shared.values.json_schema`
     accepts (its patterns in RE2 syntax), since runs' input is checked against it.
 
     Raises:

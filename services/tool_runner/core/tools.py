@@ -9,7 +9,7 @@ from typing import Any
 from services.tool_runner.core.models import Tool, ToolState
 from services.tool_runner.core.rules import check_tool
 from shared.database import Page, PageRequest, Repository
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 UPDATABLE_FIELDS = ("display_name", "description", "runtime", "entrypoint", "input_schema",
                     "timeout", "allowed_hosts")

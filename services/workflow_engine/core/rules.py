@@ -7,8 +7,8 @@ from typing import Any
 
 import yaml
 
-from shared.documents import DocumentError, parse_yaml
 from shared.errors import InvalidArgument
+from shared.values.documents import DocumentError, parse_yaml
 
 # One cron field: `*` or a value or range, optionally stepped, comma-separated.
 _CRON_ITEM = r"(\*|[0-9A-Za-z]+(-[0-9A-Za-z]+)?)(/[0-9]+)?"
@@ -17,7 +17,7 @@ _CRON_FIELD = re.compile(rf"^{_CRON_ITEM}(,{_CRON_ITEM})*$")
 
 def parse_definition(text: str) -> dict[Any, Any]:
     """The workflow definition as a mapping; slow on a long definition (see
-    :func:`shared.documents.parse_yaml`).
+    :func:`shared.values.documents.parse_yaml`).
 
     Raises:
         InvalidArgument: On ``workflow.definition_yaml``: it does not parse (with the parser's

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from services.workflow_engine.core.models import Workflow
 from services.workflow_engine.core.rules import check_schedule, parse_definition
 from shared.database import Page, PageRequest
-from shared.filters import MATCH_ALL, Filter
+from shared.resources.filters import MATCH_ALL, Filter
 
 if TYPE_CHECKING:
     from services.workflow_engine.repository import WorkflowRepository

@@ -40,11 +40,11 @@ from services.agent_orchestrator.core.scheduler import Scheduler
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from shared.agents import AgentFailure, AgentType
 from shared.agents.pipeline import AgentRun, ResultStore
-from shared.audit import AuditRecorder
 from shared.database import DatabaseConnection, PageRequest
 from shared.database.audit_outbox import AuditOutbox
 from shared.errors import DeadlineExceeded, FailedPrecondition, Unavailable
-from shared.resilience import CIRCUIT_OPEN, PEER_UNAVAILABLE
+from shared.mesh.resilience import CIRCUIT_OPEN, PEER_UNAVAILABLE
+from shared.rpc.audit import AuditRecorder
 
 GOAL = "tenants/acme/goals/g1"
 

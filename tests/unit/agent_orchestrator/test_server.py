@@ -17,7 +17,7 @@ from services.agent_orchestrator.repository import AssignmentStore, agent_reposi
 from services.agent_orchestrator.server import create_server
 from shared.database import DatabaseConnection
 from shared.errors import InvalidArgument
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel
 from tests.unit.agent_orchestrator.scheduling import task
 

@@ -8,10 +8,11 @@ import sqlalchemy as sa
 from cognition.runtime.v1 import runtime_service_pb2 as pb
 from services.ai_runtime.core.models import Completion
 from services.ai_runtime.repository import completion_repository
-from shared import audit, context
-from shared.audit import AuditRecorder
+from shared import context
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox, audit_outbox
+from shared.rpc import audit
+from shared.rpc.audit import AuditRecorder
 
 COMPLETE = "/cognition.runtime.v1.RuntimeService/Complete"
 

@@ -17,7 +17,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime.config import Price, Settings
 from services.ai_runtime.server import create_server
 from shared.config import MeshSettings
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel
 
 USER = completion_pb2.MESSAGE_ROLE_USER

@@ -13,7 +13,7 @@ from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from services.audit_log.config import Settings
 from services.audit_log.server import create_server
 from shared.errors import InvalidArgument
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel
 
 

@@ -19,7 +19,7 @@ from services.auth.config import Settings
 from services.auth.core.scopes import ALL_SCOPES
 from services.auth.server import create_server
 from shared.errors import CognitionError, ResourceExhausted
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel
 
 PASSWORD = "correct horse battery staple"

@@ -22,7 +22,7 @@ from shared import context
 from shared.database import DatabaseConnection, PageRequest
 from shared.database.migrations import upgrade
 from shared.errors import NotFound, PermissionDenied
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel
 from tests.unit.auth.support import PASSWORD, add_user
 

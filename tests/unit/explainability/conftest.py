@@ -15,7 +15,7 @@ from cognition.audit.v1 import audit_service_pb2_grpc as audit_grpc
 from services.explainability.server import MIGRATIONS
 from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
-from shared.protos import timestamp
+from shared.proto.fields import timestamp
 
 T0 = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 

@@ -7,8 +7,8 @@ import pytest
 from cognition.audit.v1 import audit_entry_pb2
 from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from services.explainability.audit_trail import AuditLogTrail
-from shared.client import ServiceClient
 from shared.errors import Unavailable
+from shared.mesh.client import ServiceClient
 from tests.unit.explainability.conftest import T0, FakeAuditService
 
 

@@ -7,10 +7,10 @@ import pytest
 
 import cognition.auth.v1.auth_service_pb2
 import cognition.planner.v1.planner_service_pb2  # noqa: F401 - registers the planner contract
-from shared.access import AccessPolicy, access_rule
 from shared.context import CallContext
-from shared.credentials import CallerVerifier, ServiceCredentials
 from shared.errors import PermissionDenied, Unauthenticated
+from shared.rpc.access import AccessPolicy, access_rule
+from shared.rpc.credentials import CallerVerifier, ServiceCredentials
 
 CREATE_GOAL = "/cognition.planner.v1.PlannerService/CreateGoal"
 GET_GOAL = "/cognition.planner.v1.PlannerService/GetGoal"

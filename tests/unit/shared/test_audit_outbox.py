@@ -11,9 +11,9 @@ import pytest
 
 from cognition.planner.v1 import planner_service_pb2
 from shared import context
-from shared.audit import AuditRecorder
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry, metadata
+from shared.rpc.audit import AuditRecorder
 
 DELETE_GOAL = "/cognition.planner.v1.PlannerService/DeleteGoal"
 

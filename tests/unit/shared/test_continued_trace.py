@@ -1,11 +1,11 @@
 """A server whose spans nothing records still continues its caller's trace, so logs, audit
-entries and the calls it makes carry the caller's trace id (shared/tracing.py)."""
+entries and the calls it makes carry the caller's trace id (shared/rpc/tracing.py)."""
 
 from __future__ import annotations
 
 from opentelemetry import propagate, trace
 
-from shared.tracing import continued_trace
+from shared.rpc.tracing import continued_trace
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 TRACEPARENT = f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"

@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from shared.context import CallContext, bearer_token, from_metadata, outgoing_metadata
-from shared.credentials import CallerVerifier, JwksKeys, ServiceCredentials
 from shared.errors import Unauthenticated, Unavailable
+from shared.rpc.credentials import CallerVerifier, JwksKeys, ServiceCredentials
 
 MESH_KEY = b"m" * 32
 SIGNING = Ed25519PrivateKey.generate()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from shared.documents import DocumentError, parse_json, parse_yaml
+from shared.values.documents import DocumentError, parse_json, parse_yaml
 
 DEEP = 50_000
 

@@ -24,7 +24,7 @@ from shared.database import (
     enum_column,
 )
 from shared.errors import InvalidArgument
-from shared.filters import (
+from shared.resources.filters import (
     MATCH_ALL,
     EnumValue,
     FilterSpec,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cognition.planner.v1 import planner_service_pb2  # noqa: F401 - registers the service
 from cognition.runtime.v1 import runtime_service_pb2  # noqa: F401 - registers the service
-from shared.idempotent_calls import kept_by_service
+from shared.rpc.idempotency import kept_by_service
 
 
 def test_a_contract_may_keep_its_request_ids_itself() -> None:

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from shared.mesh_keys import SECRET_FILE, MeshKeys, ensure_secret_file
+from shared.mesh.keys import SECRET_FILE, MeshKeys, ensure_secret_file
 
 
 def test_the_first_process_creates_the_secret_owner_only(tmp_path: pathlib.Path) -> None:

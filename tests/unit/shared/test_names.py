@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared import context, names
+from shared import context
 from shared.errors import InvalidArgument, NotFound
+from shared.resources import names
 
 
 def test_parse_name_and_parent() -> None:

@@ -7,8 +7,8 @@ import json
 
 from cognition.planner.v1 import planner_service_pb2
 from shared.errors import FieldViolation
-from shared.mesh_keys import MeshKeys
-from shared.page_tokens import PageTokens, binding_of, pages
+from shared.mesh.keys import MeshKeys
+from shared.rpc.page_tokens import PageTokens, binding_of, pages
 
 LIST_GOALS = "/cognition.planner.v1.PlannerService/ListGoals"
 KEYS = MeshKeys(b"k" * 32)

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.database.pagination import Cursor
 from shared.errors import InvalidArgument
+from shared.resources.pages import Cursor
 
 
 @given(when=st.datetimes(timezones=st.just(dt.UTC)), id_=st.text(min_size=1, max_size=64))

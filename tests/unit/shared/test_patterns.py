@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from shared.json_schema import schema_errors, schema_problems
-from shared.patterns import MAX_PROGRAM_SIZE, PatternError, compile_pattern
+from shared.values.json_schema import schema_errors, schema_problems
+from shared.values.patterns import MAX_PROGRAM_SIZE, PatternError, compile_pattern
 
 
 def test_python_like_syntax_compiles_and_searches_by_character() -> None:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.registry import by_name
+from shared.mesh.registry import by_name
 from tests.umask import mode_of, permissive_umask
 
 

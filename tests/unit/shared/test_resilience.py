@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.errors import DeadlineExceeded, Unavailable
-from shared.resilience import (
+from shared.mesh.resilience import (
     CIRCUIT_OPEN,
     PEER_UNAVAILABLE,
     BreakerState,

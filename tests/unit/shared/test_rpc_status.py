@@ -13,7 +13,7 @@ from shared.errors import (
     ResourceExhausted,
     Unavailable,
 )
-from shared.rpc_status import to_status
+from shared.rpc.status import to_status
 
 
 def test_invalid_argument_carries_error_info_and_bad_request() -> None:

@@ -8,7 +8,7 @@ import pytest
 from google.protobuf import duration_pb2, struct_pb2, timestamp_pb2
 
 from cognition.planner.v1 import goal_pb2, planner_service_pb2
-from shared.validation import unstorable, violations_of
+from shared.rpc.validation import unstorable, violations_of
 
 
 def create_goal(**goal: object) -> planner_service_pb2.CreateGoalRequest:

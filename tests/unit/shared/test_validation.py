@@ -6,7 +6,7 @@ import pytest
 
 from cognition.planner.v1 import goal_pb2, planner_service_pb2
 from shared.errors import InvalidArgument
-from shared.validation import validate, violations_of
+from shared.rpc.validation import validate, violations_of
 
 
 def test_valid_request_has_no_violations() -> None:

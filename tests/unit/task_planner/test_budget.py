@@ -15,8 +15,8 @@ from services.ai_runtime.config import Settings as RuntimeSettings
 from services.ai_runtime.server import create_server
 from services.task_planner.budget import RuntimeBudget
 from services.task_planner.core.models import PlanDraft
-from shared.client import ServiceClient
 from shared.config import MeshSettings
+from shared.mesh.client import ServiceClient
 from tests.helpers import mesh_credentials
 from tests.unit.task_planner.conftest import task
 

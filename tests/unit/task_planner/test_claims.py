@@ -28,7 +28,7 @@ from services.task_planner.server import create_server as create_planner
 from services.task_planner.server import replica_id
 from shared.config import MeshSettings
 from shared.database import DatabaseConnection, utc_now
-from shared.server import RunningServer
+from shared.rpc.server import RunningServer
 from tests.helpers import assert_eventually, mesh_channel
 from tests.unit.task_planner.conftest import TENANT, task
 from tests.unit.task_planner.test_drafting import ScriptedDrafter

@@ -13,10 +13,10 @@ from services.task_planner.core.goals import GoalService
 from services.task_planner.core.models import Goal, GoalPriority, GoalState, PlanDraft, TaskState
 from services.task_planner.core.plans import PlanService
 from shared import context
-from shared.audit import AuditRecorder
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from shared.rpc.audit import AuditRecorder
 from tests.unit.task_planner.conftest import TENANT, task
 
 CREATE_GOAL = "/cognition.planner.v1.PlannerService/CreateGoal"

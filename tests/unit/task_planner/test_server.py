@@ -17,7 +17,7 @@ from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from services.task_planner.config import Settings
 from services.task_planner.server import create_server
 from shared.errors import InvalidArgument
-from shared.rpc_status import from_rpc_error
+from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel, service_metadata
 
 GOAL = "tenants/acme/goals/g1"

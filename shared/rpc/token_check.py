@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
-from shared.client import ServiceClient
-from shared.credentials import JwksKeys
 from shared.errors import CognitionError, Unauthenticated, Unavailable
+from shared.mesh.client import ServiceClient
+from shared.rpc.credentials import JwksKeys
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shared.context import SERVICE_PREFIX
 from shared.errors import CognitionError, Unauthenticated, Unavailable
-from shared.mesh_keys import MeshKeys
+from shared.mesh.keys import MeshKeys
 
 MESH_ISSUER = "cognitionos-mesh"
 SERVICE_CREDENTIALS = "service-credentials"  # the purpose of the mesh key that signs them

@@ -3,8 +3,8 @@ runtime's response schemas, the quality gate's JSON_SCHEMA rules; the project ta
 Schema dependency). Understood keywords: ``type`` (a name or a list of names), ``properties``,
 ``required``, ``additionalProperties`` (false or a schema), ``items``, ``minItems``,
 ``maxItems``, ``enum``, ``const``, ``minLength``, ``maxLength``, ``pattern`` (RE2 syntax, see
-:mod:`shared.patterns`), ``minimum``, ``maximum``. Others are ignored, so a schema using them is
-checked less strictly, never wrongly refused. Paths in messages are JSONPath-like:
+:mod:`shared.values.patterns`), ``minimum``, ``maximum``. Others are ignored, so a schema using
+them is checked less strictly, never wrongly refused. Paths in messages are JSONPath-like:
 ``$.items[2].name``.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.patterns import PatternError, compile_pattern
+from shared.values.patterns import PatternError, compile_pattern
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),

@@ -25,9 +25,7 @@ import grpc
 from google.protobuf.message import DecodeError
 from opentelemetry import trace
 
-from shared import context, tracing
-from shared.access import AccessPolicy
-from shared.audit import AuditRecorder
+from shared import context
 from shared.errors import (
     CognitionError,
     DeadlineExceeded,
@@ -35,10 +33,13 @@ from shared.errors import (
     InvalidArgument,
     Unimplemented,
 )
-from shared.idempotent_calls import IdempotentCalls
-from shared.page_tokens import PageTokens, pages
-from shared.rpc_status import to_grpc_status
-from shared.validation import validate
+from shared.rpc import tracing
+from shared.rpc.access import AccessPolicy
+from shared.rpc.audit import AuditRecorder
+from shared.rpc.idempotency import IdempotentCalls
+from shared.rpc.page_tokens import PageTokens, pages
+from shared.rpc.status import to_grpc_status
+from shared.rpc.validation import validate
 
 log = logging.getLogger(__name__)
 

@@ -23,21 +23,27 @@ from grpc_reflection.v1alpha import reflection
 
 from cognition.audit.v1 import audit_service_pb2_grpc
 from cognition.auth.v1 import auth_service_pb2_grpc
-from shared import logs, tracing
-from shared.access import AccessPolicy
-from shared.audit import AuditPublisher, AuditRecorder
-from shared.client import ServiceClient
+from shared import logs
 from shared.config import ServiceSettings
-from shared.credentials import SERVICE_CREDENTIALS, CallerVerifier, PublicKeys, ServiceCredentials
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
 from shared.database.idempotency import IdempotencyStore
-from shared.database.migrate import run_migrations
-from shared.idempotent_calls import IdempotentCalls
-from shared.interceptors import RpcBoundaryInterceptor
-from shared.page_tokens import PageTokens
-from shared.registry import ServiceSpec, by_name
-from shared.token_check import TokenCheck, auth_public_keys
+from shared.database.migration_child import run_migrations
+from shared.mesh.client import ServiceClient
+from shared.mesh.registry import ServiceSpec, by_name
+from shared.rpc import tracing
+from shared.rpc.access import AccessPolicy
+from shared.rpc.audit import AuditPublisher, AuditRecorder
+from shared.rpc.boundary import RpcBoundaryInterceptor
+from shared.rpc.credentials import (
+    SERVICE_CREDENTIALS,
+    CallerVerifier,
+    PublicKeys,
+    ServiceCredentials,
+)
+from shared.rpc.idempotency import IdempotentCalls
+from shared.rpc.page_tokens import PageTokens
+from shared.rpc.token_check import TokenCheck, auth_public_keys
 
 log = logging.getLogger(__name__)
 

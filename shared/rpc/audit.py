@@ -29,14 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2, audit_service_pb2_grpc
 from shared import context
-from shared.client import ServiceClient
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry, insert_entries
 from shared.database.connection import DatabaseConnection
 from shared.database.types import utc_now
 from shared.errors import CognitionError, InvalidArgument, PermissionDenied, Unauthenticated
-from shared.names import request_tenant
-from shared.resilience import RetryPolicy, is_idempotent
-from shared.sensitive import without_secrets
+from shared.mesh.client import ServiceClient
+from shared.mesh.resilience import RetryPolicy, is_idempotent
+from shared.resources.names import request_tenant
+from shared.rpc.sensitive import without_secrets
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Page tokens every List hands out: opaque, tamper-evident and bound to their request.
 
-A List's handler pages with a cursor of its own making (:mod:`shared.database.pagination`).
+A List's handler pages with a cursor of its own making (:mod:`shared.resources.pages`).
 The RPC boundary seals each cursor it returns as ``next_page_token`` (AES-GCM with the
 service's own key, derived from the mesh secret) together with a digest of the request it
 answers, minus ``page_token`` and ``page_size``, and opens the ``page_token`` of every request

@@ -18,9 +18,9 @@ from typing import Any, Generic, TypeVar
 
 import grpc
 
-from shared import context, tracing
+from shared import context
 from shared.errors import CognitionError, DeadlineExceeded, Unavailable
-from shared.resilience import (
+from shared.mesh.resilience import (
     CIRCUIT_OPEN,
     PEER_UNAVAILABLE,
     BreakerState,
@@ -28,7 +28,8 @@ from shared.resilience import (
     RetryPolicy,
     is_idempotent,
 )
-from shared.rpc_status import from_rpc_error
+from shared.rpc import tracing
+from shared.rpc.status import from_rpc_error
 
 S = TypeVar("S")
 

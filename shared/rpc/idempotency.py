@@ -17,8 +17,8 @@ from google.protobuf.message import Message
 from cognition.options.v1 import idempotency_pb2
 from shared.database.idempotency import IdempotencyStore
 from shared.errors import InvalidArgument
-from shared.names import request_tenant
-from shared.sensitive import has_secrets, without_secrets
+from shared.resources.names import request_tenant
+from shared.rpc.sensitive import has_secrets, without_secrets
 
 
 def fingerprint(request: Message) -> str:

@@ -3,7 +3,7 @@
 Each method of the contracts carries ``(cognition.options.v1.access)``: the scope a caller's
 credential must grant (``goals.write``), or ``anonymous`` for the few methods that need no
 identity (issuing tokens, publishing signing keys). Every other call must present a credential
-the server verifies itself (:mod:`shared.credentials`), whether it came through Envoy, from
+the server verifies itself (:mod:`shared.rpc.credentials`), whether it came through Envoy, from
 another service, or straight to the port: a call with none is UNAUTHENTICATED.
 """
 
@@ -16,9 +16,9 @@ from google.protobuf import descriptor_pool
 
 from cognition.options.v1 import access_pb2
 from shared.context import CallContext
-from shared.credentials import CallerVerifier
 from shared.errors import PermissionDenied, Unauthenticated
-from shared.token_check import TokenCheck
+from shared.rpc.credentials import CallerVerifier
+from shared.rpc.token_check import TokenCheck
 
 
 @functools.lru_cache(maxsize=1024)
