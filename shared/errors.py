@@ -16,18 +16,36 @@ The hierarchy::
     ├── Unimplemented              UNIMPLEMENTED      (in the contract, not served yet)
     └── Internal                   INTERNAL
 
-Domain code raises these; one server interceptor turns them into a ``google.rpc.Status`` with an
-``ErrorInfo`` (reason, domain = the service) and the details above, and the shared client turns
-such a status back into the same exception. Anything else that escapes a handler becomes
-INTERNAL "internal error" and is logged once with its trace id.
+The module is plain Python (no gRPC), so domain code anywhere may raise these; :class:`Code`
+numbers are gRPC's canonical status codes. One server interceptor turns them into a
+``google.rpc.Status`` with an ``ErrorInfo`` (reason, domain = the service) and the details
+above, and the shared client turns such a status back into the same exception. Anything else
+that escapes a handler becomes INTERNAL "internal error" and is logged once with its trace id.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-import grpc
+
+class Code(enum.IntEnum):
+    """The canonical status codes (``google.rpc.Code``), the numbers gRPC uses."""
+
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    UNAUTHENTICATED = 16
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,7 @@ class CognitionError(Exception):
         metadata: Extra key/values carried in ``google.rpc.ErrorInfo.metadata``.
     """
 
-    code: grpc.StatusCode = grpc.StatusCode.UNKNOWN
+    code: Code = Code.UNKNOWN
     default_reason: str = "UNKNOWN"
 
     def __init__(
@@ -70,7 +88,7 @@ class CognitionError(Exception):
 class InvalidArgument(CognitionError):
     """The request is malformed; ``violations`` name each bad field."""
 
-    code = grpc.StatusCode.INVALID_ARGUMENT
+    code = Code.INVALID_ARGUMENT
     default_reason = "INVALID_ARGUMENT"
 
     def __init__(
@@ -93,42 +111,42 @@ class InvalidArgument(CognitionError):
 class NotFound(CognitionError):
     """The resource does not exist, or belongs to another tenant."""
 
-    code = grpc.StatusCode.NOT_FOUND
+    code = Code.NOT_FOUND
     default_reason = "NOT_FOUND"
 
 
 class AlreadyExists(CognitionError):
     """A resource with that name already exists."""
 
-    code = grpc.StatusCode.ALREADY_EXISTS
+    code = Code.ALREADY_EXISTS
     default_reason = "ALREADY_EXISTS"
 
 
 class FailedPrecondition(CognitionError):
     """The system is not in a state where the operation can run."""
 
-    code = grpc.StatusCode.FAILED_PRECONDITION
+    code = Code.FAILED_PRECONDITION
     default_reason = "FAILED_PRECONDITION"
 
 
 class Aborted(CognitionError):
     """A concurrent change won; retry the read-modify-write."""
 
-    code = grpc.StatusCode.ABORTED
+    code = Code.ABORTED
     default_reason = "ABORTED"
 
 
 class PermissionDenied(CognitionError):
     """The caller is known but lacks the required scope."""
 
-    code = grpc.StatusCode.PERMISSION_DENIED
+    code = Code.PERMISSION_DENIED
     default_reason = "PERMISSION_DENIED"
 
 
 class Unauthenticated(CognitionError):
     """No valid credentials were presented."""
 
-    code = grpc.StatusCode.UNAUTHENTICATED
+    code = Code.UNAUTHENTICATED
     default_reason = "UNAUTHENTICATED"
 
 
@@ -150,39 +168,39 @@ class _Retryable(CognitionError):
 class ResourceExhausted(_Retryable):
     """A quota, budget or rate limit is exhausted."""
 
-    code = grpc.StatusCode.RESOURCE_EXHAUSTED
+    code = Code.RESOURCE_EXHAUSTED
     default_reason = "RESOURCE_EXHAUSTED"
 
 
 class Unavailable(_Retryable):
     """The service (or one it depends on) cannot answer now; safe to retry."""
 
-    code = grpc.StatusCode.UNAVAILABLE
+    code = Code.UNAVAILABLE
     default_reason = "UNAVAILABLE"
 
 
 class DeadlineExceeded(CognitionError):
     """The call's deadline passed before it finished."""
 
-    code = grpc.StatusCode.DEADLINE_EXCEEDED
+    code = Code.DEADLINE_EXCEEDED
     default_reason = "DEADLINE_EXCEEDED"
 
 
 class Unimplemented(CognitionError):
     """The method is part of the contract but this server does not serve it."""
 
-    code = grpc.StatusCode.UNIMPLEMENTED
+    code = Code.UNIMPLEMENTED
     default_reason = "UNIMPLEMENTED"
 
 
 class Internal(CognitionError):
     """A bug or an unexpected failure; details are in the server log, not in the status."""
 
-    code = grpc.StatusCode.INTERNAL
+    code = Code.INTERNAL
     default_reason = "INTERNAL"
 
 
-ERROR_BY_CODE: dict[grpc.StatusCode, type[CognitionError]] = {
+ERROR_BY_CODE: dict[Code, type[CognitionError]] = {
     cls.code: cls
     for cls in (
         InvalidArgument, NotFound, AlreadyExists, FailedPrecondition, Aborted, PermissionDenied,

@@ -32,8 +32,9 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
-from shared.database.repository import new_etag
+from shared.database.filter_sql import filter_where
 from shared.group_commit import GroupCommit
+from shared.resources.entity import new_etag
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.rpc import audit
 
@@ -224,7 +225,7 @@ class AssignmentStore:
     async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
                                agent: str = "", matching: Filter = MATCH_ALL
                                ) -> Page[Assignment]:
-        where = matching.where(assignments)
+        where = filter_where(matching, assignments)
         if task:
             where.append(assignments.c.task == task)
         if agent:

@@ -26,9 +26,8 @@ from services.agent_orchestrator.core.supervisor import Supervisor
 from services.agent_orchestrator.mesh import MeshAlerts, MeshTaskBoard
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from services.agent_orchestrator.servicer import OrchestratorServicer
-from shared.agents import AgentPipeline
 from shared.agents.adapters import MeshMemory, MeshModels, MeshQualityGate
-from shared.agents.pipeline import ResultStore
+from shared.agents.pipeline import AgentPipeline, ResultStore
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox

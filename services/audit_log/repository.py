@@ -37,8 +37,9 @@ from shared.database import (
     enum_column,
     utc_now,
 )
-from shared.database.repository import new_etag
+from shared.database.filter_sql import filter_where
 from shared.errors import Aborted
+from shared.resources.entity import new_etag
 from shared.resources.pages import Cursor
 
 metadata = sa.MetaData()
@@ -242,7 +243,7 @@ class AuditEntryRepository(Repository[AuditEntry]):
 
     def _filters(self, query: AuditQuery) -> list[sa.ColumnElement[bool]]:
         c = self.table.c
-        where = query.matching.where(self.table)
+        where = filter_where(query.matching, self.table)
         for column, value in ((c.resource, query.resource), (c.actor, query.actor),
                               (c.trace_id, query.trace_id)):
             if value:

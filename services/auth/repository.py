@@ -31,6 +31,7 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
+from shared.database.filter_sql import filter_where
 from shared.errors import AlreadyExists
 from shared.resources.filters import MATCH_ALL, Filter
 
@@ -207,7 +208,7 @@ class TenantRepository(Repository[Tenant]):
 
     async def list_all(self, page: PageRequest, matching: Filter = MATCH_ALL) -> Page[Tenant]:
         """One page of every tenant that ``matching`` selects, newest first."""
-        query = sa.select(self.table).where(*matching.where(self.table))
+        query = sa.select(self.table).where(*filter_where(matching, self.table))
         return await self.fetch_page(self.newest_first(query, page), page)
 
 

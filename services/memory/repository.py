@@ -17,6 +17,7 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
+from shared.database.filter_sql import filter_where
 from shared.resources.filters import MATCH_ALL, Filter
 
 # Namespace ids follow the contract's `^[a-z0-9][a-z0-9._-]{0,127}$`, longer than other ids.
@@ -64,7 +65,7 @@ class MemoryRepository(Repository[Memory]):
         selects, newest first."""
         c = self.table.c
         where = [sa.or_(c.expire_time.is_(None), c.expire_time > now),
-                 *matching.where(self.table)]
+                 *filter_where(matching, self.table)]
         return await self.list(tenant, page, where)
 
 

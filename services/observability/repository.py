@@ -21,7 +21,7 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
-from shared.database.repository import new_etag
+from shared.resources.entity import new_etag
 
 metadata = sa.MetaData()
 

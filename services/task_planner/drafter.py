@@ -6,7 +6,7 @@ from cognition.agents.v1 import agent_io_pb2
 from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
 from services.task_planner.core.models import Goal, PlanDraft, Task
 from shared import context
-from shared.agents import AgentFailure, agent_type
+from shared.agents.base import AgentFailure, agent_type
 from shared.errors import FailedPrecondition
 from shared.mesh.client import ServiceClient
 

@@ -32,9 +32,9 @@ from shared.database import (
     enum_column,
     utc_now,
 )
-from shared.database.repository import new_etag
 from shared.errors import Aborted, CognitionError, NotFound
 from shared.resources import names
+from shared.resources.entity import new_etag
 from shared.rpc import audit
 
 metadata = sa.MetaData()

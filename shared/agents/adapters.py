@@ -14,14 +14,13 @@ from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, 
 from cognition.quality.v1 import quality_service_pb2, quality_service_pb2_grpc, validation_pb2
 from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
 from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
+from shared.agents.sections import system_text
 from shared.errors import NotFound, Unimplemented
 from shared.mesh.client import ServiceClient
 
 log = logging.getLogger(__name__)
 
 _AGENT_NAME = re.compile(r"^tenants/[^/]+/agents/[^/]+$")
-# Heading of the results of a task's dependencies in the context sent to the model.
-UPSTREAM_HEADING = "Results of earlier tasks"
 
 
 class MeshMemory:
@@ -66,9 +65,7 @@ class MeshModels:
 
     async def complete(self, request: ModelRequest) -> ModelAnswer:
         variables = request.variables
-        system = "\n\n".join(f"{title}:\n{variables[key]}" for key, title in (
-            ("context", "Known context"), ("upstream", UPSTREAM_HEADING),
-            ("criteria", "Acceptance criteria")) if variables.get(key))
+        system = system_text(variables)
         messages = [completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_SYSTEM,
                                            content=system)] if system else []
         messages += [

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.database.connection import DatabaseConnection
-from shared.database.types import UtcDateTime, utc_now
+from shared.database.types import UtcDateTime
 from shared.group_commit import GroupCommit
+from shared.resources.entity import utc_now
 
 TABLE_NAME = "audit_outbox"
 

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from shared.database.connection import DatabaseConnection
-from shared.database.types import UtcDateTime, utc_now
+from shared.database.types import UtcDateTime
+from shared.resources.entity import utc_now
 
 TABLE_NAME = "idempotency_keys"
 

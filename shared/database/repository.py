@@ -8,8 +8,6 @@ another tenant's row is simply not found. Column names equal the entity's field 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import secrets
 from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
@@ -19,29 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import context
 from shared.database.connection import DatabaseConnection
-from shared.database.types import UtcDateTime, utc_now
+from shared.database.filter_sql import filter_where
+from shared.database.types import UtcDateTime
 from shared.errors import Aborted, AlreadyExists, NotFound
+from shared.resources.entity import Entity, new_etag, utc_now
 from shared.resources.filters import Filter
 from shared.resources.pages import Cursor, Page, PageRequest
 
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class Entity:
-    """Fields every stored resource has. Subclass as a frozen, kw_only dataclass."""
-
-    tenant: str
-    id: str
-    create_time: dt.datetime = dataclasses.field(default_factory=utc_now)
-    update_time: dt.datetime = dataclasses.field(default_factory=utc_now)
-    etag: str = ""
-
-
 E = TypeVar("E", bound=Entity)
-
-
-def new_etag() -> str:
-    """A fresh opaque version tag."""
-    return secrets.token_hex(8)
 
 
 def entity_columns() -> list[sa.Column[Any]]:
@@ -153,7 +136,7 @@ class Repository(Generic[E]):
 
     async def list_matching(self, tenant: str, page: PageRequest, matching: Filter) -> Page[E]:
         """One page of ``tenant``'s entities that pass the List filter ``matching``."""
-        return await self.list(tenant, page, matching.where(self.table))
+        return await self.list(tenant, page, filter_where(matching, self.table))
 
     def newest_first(self, query: sa.Select[Any], page: PageRequest) -> sa.Select[Any]:
         """``query`` ordered by (create_time, id) descending, resumed after ``page``'s cursor."""

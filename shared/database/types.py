@@ -28,11 +28,6 @@ class UtcDateTime(sa.types.TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
-def utc_now() -> dt.datetime:
-    """Now, in UTC, truncated to microseconds (what both backends store)."""
-    return dt.datetime.now(dt.UTC)
-
-
 def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
     """A portable column storing a str-valued domain enum by value (VARCHAR, no native type)."""
     return sa.Enum(enum_class, native_enum=False, length=32, create_constraint=False,

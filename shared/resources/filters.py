@@ -7,21 +7,18 @@ is ``"quoted text"`` (a backslash escapes the next character: ``\\"``, ``\\\\``)
 ``ENUM_VALUE`` or ``true``/``false``, as the field's kind requires.
 
 Each List declares its fields once, in a :class:`FilterSpec`; ``spec.parse(text, tenant)``
-gives a :class:`Filter`, which becomes SQLAlchemy where-clauses (:meth:`Filter.where`) or
-matches objects in memory (:meth:`Filter.matches`). Every problem is an INVALID_ARGUMENT
-naming ``filter``: a filter is never ignored.
+gives a :class:`Filter`, which matches objects in memory (:meth:`Filter.matches`) or becomes
+SQL where-clauses (:func:`shared.database.filter_sql.filter_where`). Every problem is an
+INVALID_ARGUMENT naming ``filter``: a filter is never ignored.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol
-
-import sqlalchemy as sa
 
 from shared.errors import InvalidArgument
 
@@ -91,9 +88,6 @@ class FieldKind(Protocol):
         """The typed value; raises InvalidArgument (naming ``filter``) when it does not fit."""
         ...
 
-    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
-        """The where-clause of ``term`` on ``column`` (the table's column)."""
-        ...
 
     def test(self, actual: Any, term: Term) -> bool:
         """Whether ``actual`` (the object's attribute) satisfies ``term``."""
@@ -114,10 +108,6 @@ class _Compared:
     def accepts_key(self, key: str) -> bool:
         return not key
 
-    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
-        result: sa.ColumnElement[bool] = (column == term.value if term.operator == "="
-                                          else column != term.value)
-        return result
 
     def test(self, actual: Any, term: Term) -> bool:
         return bool(actual == term.value) == (term.operator == "=")
@@ -219,10 +209,6 @@ class IsSet(_Compared):
             raise _refuse(f"{name} takes true or false")
         return literal.text == "true"
 
-    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
-        wanted = bool(term.value) == (term.operator == "=")
-        result: sa.ColumnElement[bool] = column.is_not(None) if wanted else column.is_(None)
-        return result
 
     def test(self, actual: Any, term: Term) -> bool:
         return (actual is not None) == (bool(term.value) == (term.operator == "="))
@@ -250,12 +236,6 @@ class MapEntry:
     def value(self, literal: Literal, tenant: str, name: str) -> str:
         return _text(literal, name)
 
-    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
-        entry = column[term.key].as_string()
-        if term.operator == "=":
-            equal: sa.ColumnElement[bool] = entry == term.value
-            return equal
-        return sa.or_(entry.is_(None), entry != term.value)
 
     def test(self, actual: Any, term: Term) -> bool:
         entries: Mapping[str, str] = actual or {}
@@ -282,13 +262,6 @@ class RepeatedEnum:
     def value(self, literal: Literal, tenant: str, name: str) -> enum.Enum:
         return _enum_value(self.proto_enum, self.domain_enum, literal, name)
 
-    def sql(self, column: Any, term: Term) -> sa.ColumnElement[bool]:
-        # The JSON text holds each value quoted; enum values have no quote or backslash, so
-        # the quoted value occurs in the text exactly when the list holds it.
-        quoted = json.dumps(term.value.value)
-        result: sa.ColumnElement[bool] = sa.cast(column, sa.Text).contains(quoted,
-                                                                           autoescape=True)
-        return result
 
     def test(self, actual: Any, term: Term) -> bool:
         return term.value in (actual or ())
@@ -299,10 +272,6 @@ class Filter:
     """A parsed filter: every term must hold (AND). The empty filter matches everything."""
 
     terms: tuple[Term, ...] = ()
-
-    def where(self, table: sa.Table) -> list[sa.ColumnElement[bool]]:
-        """The where-clauses of the terms on ``table`` (whose columns the spec names)."""
-        return [term.kind.sql(table.c[term.column], term) for term in self.terms]
 
     def matches(self, item: object) -> bool:
         """Whether ``item`` (an object with the columns as attributes) passes every term."""

@@ -31,11 +31,11 @@ from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2, audit_service
 from shared import context
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry, insert_entries
 from shared.database.connection import DatabaseConnection
-from shared.database.types import utc_now
 from shared.errors import CognitionError, InvalidArgument, PermissionDenied, Unauthenticated
 from shared.mesh.client import ServiceClient
 from shared.mesh.resilience import RetryPolicy, is_idempotent
-from shared.resources.names import request_tenant
+from shared.proto.requests import request_tenant
+from shared.resources.entity import utc_now
 from shared.rpc.sensitive import without_secrets
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from google.protobuf.message import Message
 from cognition.options.v1 import idempotency_pb2
 from shared.database.idempotency import IdempotencyStore
 from shared.errors import InvalidArgument
-from shared.resources.names import request_tenant
+from shared.proto.requests import request_tenant
 from shared.rpc.sensitive import has_secrets, without_secrets
 
 

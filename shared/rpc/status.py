@@ -15,6 +15,7 @@ from grpc_status import rpc_status
 
 from shared.errors import (
     ERROR_BY_CODE,
+    Code,
     CognitionError,
     FieldViolation,
     InvalidArgument,
@@ -47,7 +48,7 @@ def to_status(error: CognitionError, domain: str) -> status_pb2.Status:
     if omitted:
         message = (f"invalid request: {len(violations)} fields are invalid; the first "
                    f"{MAX_VIOLATIONS} are listed, {omitted} more are not")
-    status = status_pb2.Status(code=error.code.value[0], message=_cut(message, MAX_MESSAGE))
+    status = status_pb2.Status(code=int(error.code), message=_cut(message, MAX_MESSAGE))
     info = error_details_pb2.ErrorInfo(reason=_cut(error.reason), domain=domain)
     for key, value in list(error.metadata.items())[:MAX_METADATA]:
         info.metadata[_cut(key)] = _cut(value)
@@ -72,14 +73,20 @@ def to_grpc_status(error: CognitionError, domain: str) -> grpc.Status:
     return rpc_status.to_status(to_status(error, domain))
 
 
+def _code(grpc_code: grpc.StatusCode | None) -> Code:
+    numbers = {code.value for code in Code}
+    number = grpc_code.value[0] if grpc_code is not None else Code.UNKNOWN
+    return Code(number) if number in numbers else Code.UNKNOWN
+
+
 def from_rpc_error(error: grpc.RpcError) -> CognitionError:
     """Rebuild the typed error a peer raised from its status and details.
 
     Unknown codes (and UNKNOWN itself) become :class:`shared.errors.Internal`.
     """
-    code = error.code() if callable(getattr(error, "code", None)) else grpc.StatusCode.UNKNOWN
+    grpc_code = error.code() if callable(getattr(error, "code", None)) else None
     message = (error.details() if callable(getattr(error, "details", None)) else "") or ""
-    cls = ERROR_BY_CODE.get(code) or ERROR_BY_CODE[grpc.StatusCode.INTERNAL]
+    cls = ERROR_BY_CODE.get(_code(grpc_code)) or ERROR_BY_CODE[Code.INTERNAL]
     reason: str | None = None
     metadata: dict[str, str] = {}
     violations: list[FieldViolation] = []

@@ -16,7 +16,7 @@ import pytest
 from cognos import rest
 from cognos.credentials import bearer_credentials, ensure_tenant, issue_token, read_secret
 from cognos.mesh.supervisor import Mesh, MeshLayout
-from shared.resources.names import request_tenant
+from shared.proto.requests import request_tenant
 
 
 class Tokens:

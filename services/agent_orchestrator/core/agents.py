@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from services.agent_orchestrator.core.models import Agent, AgentState
-from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import Aborted
+from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore
@@ -32,7 +34,7 @@ class AgentService:
         lease: How far a heartbeat pushes those leases.
     """
 
-    def __init__(self, agents: Repository[Agent], leases: AssignmentStore | None = None,
+    def __init__(self, agents: Store[Agent], leases: AssignmentStore | None = None,
                  lease: dt.timedelta = dt.timedelta(minutes=5)) -> None:
         self._agents = agents
         self._leases = leases

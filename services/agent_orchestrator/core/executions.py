@@ -11,8 +11,8 @@ from services.agent_orchestrator.core.models import (
     Execution,
     ExecutionState,
 )
-from shared.database import Page, PageRequest
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from services.agent_orchestrator.core.models import Assignment, Clock
-from shared.database import utc_now
+from shared.resources.entity import utc_now
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore

@@ -39,7 +39,7 @@ from services.agent_orchestrator.core.models import (
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from shared import context
-from shared.agents import AgentFailure, AgentType, agent_type, known_roles
+from shared.agents.base import AgentFailure, AgentType, agent_type, known_roles
 from shared.agents.pipeline import AgentRun, ResultStore
 from shared.errors import AlreadyExists, CognitionError, FailedPrecondition
 from shared.mesh.resilience import peer_unavailable
@@ -58,7 +58,7 @@ AGENT_SCOPES = frozenset({"memories.read", "completions.write", "policies.read"}
 
 
 class AgentRunner(Protocol):
-    """The agent pipeline (``shared.agents.AgentPipeline``) with its ports."""
+    """The agent pipeline (``shared.agents.pipeline.AgentPipeline``) with its ports."""
 
     async def run(self, agent: AgentType, task: agent_io_pb2.AgentInput, *, tenant: str,
                   agent_name: str, attempt: int) -> AgentRun: ...

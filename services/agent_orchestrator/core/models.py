@@ -7,8 +7,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 
-from shared.database import Entity, utc_now
-from shared.database.repository import new_etag
+from shared.resources.entity import Entity, new_etag, utc_now
 
 
 class AgentState(enum.StrEnum):

@@ -34,10 +34,10 @@ from services.agent_orchestrator.core.models import (
     ReadyTask,
     new_execution,
 )
-from shared.database import Repository, utc_now
-from shared.database.repository import new_etag
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.resources import names
+from shared.resources.entity import new_etag, utc_now
+from shared.resources.store import Store
 
 if TYPE_CHECKING:
     from services.agent_orchestrator.repository import AssignmentStore
@@ -93,7 +93,7 @@ class Scheduler:
         failure: Maps an agent's declared failure strategy to the policy applying it.
     """
 
-    def __init__(self, store: AssignmentStore, agents: Repository[Agent], *,
+    def __init__(self, store: AssignmentStore, agents: Store[Agent], *,
                  clock: Clock = utc_now, lease: dt.timedelta = DEFAULT_LEASE,
                  assignment: AssignmentPolicy | None = None,
                  failure: Callable[[FailureStrategy], FailurePolicy] = failure_policy) -> None:

@@ -6,7 +6,7 @@ import dataclasses
 import enum
 
 from services.ai_quality_gate.core.findings import Finding, Rule, RuleKind, Severity
-from shared.database import Entity
+from shared.resources.entity import Entity
 
 __all__ = ["Finding", "Policy", "PolicyMode", "Rule", "RuleKind", "Severity", "Validation",
            "Verdict"]

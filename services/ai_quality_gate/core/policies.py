@@ -8,9 +8,10 @@ from typing import Any
 
 from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.core.models import Policy, Rule
-from shared.database import Page, PageRequest, Repository
 from shared.errors import FieldViolation, InvalidArgument
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("display_name", "rules", "mode")
 
@@ -38,7 +39,7 @@ class PolicyService:
         evaluator: Compiles rules to check them.
     """
 
-    def __init__(self, policies: Repository[Policy], evaluator: RuleEvaluator) -> None:
+    def __init__(self, policies: Store[Policy], evaluator: RuleEvaluator) -> None:
         self._policies = policies
         self._evaluator = evaluator
 

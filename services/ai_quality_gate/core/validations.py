@@ -17,10 +17,11 @@ from services.ai_quality_gate.core.models import (
     Validation,
     Verdict,
 )
-from shared.database import Page, PageRequest, Repository
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.resources import names
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 MAX_CONTENT_BYTES = 1 << 20
 
@@ -58,7 +59,7 @@ class ValidationService:
         evaluator: Compiles and runs the rules, off the server's process.
     """
 
-    def __init__(self, policies: Repository[Policy], validations: ValidationStore,
+    def __init__(self, policies: Store[Policy], validations: ValidationStore,
                  evaluator: RuleEvaluator) -> None:
         self._policies = policies
         self._validations = validations

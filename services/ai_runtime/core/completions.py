@@ -39,10 +39,11 @@ from services.ai_runtime.core.providers.base import (
 from services.ai_runtime.core.providers.replay import CassetteRecorder
 from services.ai_runtime.core.router import ProviderRouter, Routed
 from services.ai_runtime.core.schema import parse_schema, schema_errors
-from shared.database import Page, PageRequest, utc_now
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.resources import names
+from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 from shared.values.documents import parse_json
 
 log = logging.getLogger(__name__)

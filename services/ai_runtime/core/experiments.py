@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from services.ai_runtime.core.models import Experiment, ExperimentState, Variant
-from shared.database import Page, PageRequest
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 UPDATABLE_FIELDS = ("display_name", "variants")
 

@@ -15,8 +15,9 @@ from services.audit_log.core.models import (
     ChainVerdict,
     PurgeResult,
 )
-from shared.database import Page, PageRequest, utc_now
 from shared.errors import AlreadyExists, InvalidArgument
+from shared.resources.entity import utc_now
+from shared.resources.pages import Page, PageRequest
 
 if TYPE_CHECKING:
     from services.audit_log.repository import AuditEntryRepository, RetentionPolicyRepository

@@ -10,9 +10,9 @@ from typing import Protocol
 from services.auth.core.clock import Clock, system_clock
 from services.auth.core.models import ApiKey
 from services.auth.core.scopes import unknown_scopes
-from shared.database import Page, PageRequest
 from shared.errors import FailedPrecondition, FieldViolation, InvalidArgument, Unauthenticated
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 SECRET_PREFIX = "cog_"
 # Characters of the random part shown in ``key_prefix``: enough to tell keys apart, while the

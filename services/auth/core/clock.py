@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from shared.database import utc_now
+from shared.resources.entity import utc_now
 
 Clock = Callable[[], dt.datetime]
 """Returns the current time, timezone-aware, in UTC."""

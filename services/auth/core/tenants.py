@@ -11,9 +11,9 @@ import dataclasses
 from typing import Protocol
 
 from services.auth.core.models import Tenant, TenantState
-from shared.database import Page, PageRequest
 from shared.errors import NotFound, PermissionDenied
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 PLATFORM_ONLY = "PLATFORM_ONLY"
 

@@ -8,9 +8,10 @@ from typing import Any, Protocol
 
 from services.auth.core.models import User
 from services.auth.core.passwords import PasswordHashing
-from shared.database import Page, PageRequest, Repository
 from shared.resources import names
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("display_name", "email", "roles", "state")
 COLLECTION = "users"
@@ -35,7 +36,7 @@ class UserService:
             does not inherit them; None when tokens are not issued.
     """
 
-    def __init__(self, users: Repository[User], passwords: PasswordHashing,
+    def __init__(self, users: Store[User], passwords: PasswordHashing,
                  sessions: SubjectSessions | None = None) -> None:
         self._users = users
         self._passwords = passwords

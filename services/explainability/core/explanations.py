@@ -7,9 +7,10 @@ from typing import Protocol
 
 from services.explainability.core import narrative
 from services.explainability.core.models import AuditRecord, Explanation, ExplanationState
-from shared.database import Page, PageRequest, Repository
 from shared.errors import InvalidArgument
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 
 class AuditTrail(Protocol):
@@ -32,7 +33,7 @@ class ExplanationService:
         trail: Source of the audit records an answer is built from.
     """
 
-    def __init__(self, explanations: Repository[Explanation], trail: AuditTrail) -> None:
+    def __init__(self, explanations: Store[Explanation], trail: AuditTrail) -> None:
         self._explanations = explanations
         self._trail = trail
 

@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from services.memory.core.models import Memory
-from shared.database import Page, PageRequest, utc_now
 from shared.errors import InvalidArgument, NotFound
+from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 UPDATABLE_FIELDS = ("content", "kind", "importance", "metadata", "expire_time")
 

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 
-from shared.database import Entity
+from shared.resources.entity import Entity
 
 
 class MemoryKind(enum.StrEnum):

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Protocol
 
 from services.memory.core.models import Namespace
-from shared.database import Page, PageRequest
 from shared.errors import InvalidArgument
+from shared.resources.pages import Page, PageRequest
 
 
 class NamespaceStore(Protocol):

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.observability.core.models import AlertRule, AlertRuleState
-from shared.database import Page, PageRequest, Repository
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("display_name", "metric", "comparison", "threshold", "for_duration",
                     "severity")
@@ -21,7 +22,7 @@ class AlertRuleService:
         rules: Repository of alert rules.
     """
 
-    def __init__(self, rules: Repository[AlertRule]) -> None:
+    def __init__(self, rules: Store[AlertRule]) -> None:
         self._rules = rules
 
     async def create(self, rule: AlertRule) -> AlertRule:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from services.observability.core.models import Alert, AlertState
-from shared.database import Page, PageRequest, utc_now
 from shared.errors import FailedPrecondition
+from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 if TYPE_CHECKING:
     from services.observability.repository import AlertRepository

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import enum
 
-from shared.database import Entity, utc_now
+from shared.resources.entity import Entity, utc_now
 
 
 class Comparison(enum.StrEnum):

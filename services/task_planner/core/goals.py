@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.task_planner.core.models import Goal, GoalState
-from shared.database import Page, PageRequest, Repository
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("description", "priority", "labels")
 
@@ -21,7 +22,7 @@ class GoalService:
         goals: Repository of goals.
     """
 
-    def __init__(self, goals: Repository[Goal]) -> None:
+    def __init__(self, goals: Store[Goal]) -> None:
         self._goals = goals
 
     async def create(self, goal: Goal) -> Goal:

@@ -7,7 +7,7 @@ import datetime as dt
 import enum
 from collections.abc import Callable
 
-from shared.database import Entity, utc_now
+from shared.resources.entity import Entity, utc_now
 from shared.rpc.audit import CallAudit
 
 

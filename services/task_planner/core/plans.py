@@ -29,9 +29,11 @@ from services.task_planner.core.models import (
 from services.task_planner.core.readiness import ReadyWaiters, ready_after
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
 from services.task_planner.core.validation import PlanValidator, dependency_order
-from shared.database import Page, PageRequest, Repository, utc_now
 from shared.errors import CognitionError, FailedPrecondition, InvalidArgument, NotFound
 from shared.group_commit import GroupCommit
+from shared.resources.entity import utc_now
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 from shared.rpc import audit
 from shared.rpc.audit import CallAudit
 
@@ -89,7 +91,7 @@ class PlanService:
         watch_interval: Seconds between polls of a watched goal.
     """
 
-    def __init__(self, goals: Repository[Goal], plans: PlanStore, validator: PlanValidator,
+    def __init__(self, goals: Store[Goal], plans: PlanStore, validator: PlanValidator,
                  watch_interval: float = 0.25, max_replans: int = 1) -> None:
         self._goals = goals
         self._plans = plans

@@ -8,8 +8,9 @@ from typing import Any
 
 from services.tool_runner.core.models import Tool, ToolState
 from services.tool_runner.core.rules import check_tool
-from shared.database import Page, PageRequest, Repository
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
+from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("display_name", "description", "runtime", "entrypoint", "input_schema",
                     "timeout", "allowed_hosts")
@@ -22,7 +23,7 @@ class ToolService:
         tools: Repository of tools.
     """
 
-    def __init__(self, tools: Repository[Tool]) -> None:
+    def __init__(self, tools: Store[Tool]) -> None:
         self._tools = tools
 
     async def create(self, tool: Tool) -> Tool:

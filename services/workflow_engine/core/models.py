@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 
-from shared.database import Entity
+from shared.resources.entity import Entity
 
 
 class WorkflowState(enum.StrEnum):

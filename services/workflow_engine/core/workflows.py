@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from services.workflow_engine.core.models import Workflow
 from services.workflow_engine.core.rules import check_schedule, parse_definition
-from shared.database import Page, PageRequest
 from shared.resources.filters import MATCH_ALL, Filter
+from shared.resources.pages import Page, PageRequest
 
 if TYPE_CHECKING:
     from services.workflow_engine.repository import WorkflowRepository

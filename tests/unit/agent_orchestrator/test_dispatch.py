@@ -38,7 +38,7 @@ from services.agent_orchestrator.core.ports import RaisedAlert
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Scheduler
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
-from shared.agents import AgentFailure, AgentType
+from shared.agents.base import AgentFailure, AgentType
 from shared.agents.pipeline import AgentRun, ResultStore
 from shared.database import DatabaseConnection, PageRequest
 from shared.database.audit_outbox import AuditOutbox

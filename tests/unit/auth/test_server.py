@@ -18,7 +18,7 @@ from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
 from services.auth.config import Settings
 from services.auth.core.scopes import ALL_SCOPES
 from services.auth.server import create_server
-from shared.errors import CognitionError, ResourceExhausted
+from shared.errors import Code, CognitionError, ResourceExhausted
 from shared.rpc.status import from_rpc_error
 from tests.helpers import mesh_channel
 
@@ -166,7 +166,7 @@ async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCapt
             locked = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
                 password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
                                           password=PASSWORD))))
-            assert locked.code == grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert locked.code == Code.RESOURCE_EXHAUSTED
             assert isinstance(locked, ResourceExhausted)
             assert locked.retry_after is not None and 0 < locked.retry_after <= 300
     finally:
@@ -268,7 +268,7 @@ async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Pat
             await stub.GetTenant(pb.GetTenantRequest(name="tenants/globex"), metadata=platform)
             hidden = await rpc_error(stub.GetTenant(pb.GetTenantRequest(name="tenants/globex"),
                                                     metadata=acme_admin))
-            assert hidden.code == grpc.StatusCode.NOT_FOUND
+            assert hidden.code == Code.NOT_FOUND
 
             # A key of a normal tenant may not get a token acting in another one.
             created_key = await stub.CreateApiKey(pb.CreateApiKeyRequest(
@@ -281,6 +281,6 @@ async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Pat
                                                   "OTHER_TENANT_DENIED")
             bad = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
                 api_key=pb.ApiKeyGrant(secret=created_key.secret), tenant="globex")))
-            assert bad.code == grpc.StatusCode.INVALID_ARGUMENT
+            assert bad.code == Code.INVALID_ARGUMENT
     finally:
         await running.stop(0)

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from cognition.agents.v1 import agent_io_pb2
-from shared.agents import AgentFailure, AgentPipeline, AgentType, agent_type, known_roles, register
-from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
+from shared.agents.base import AgentFailure, AgentType, agent_type, known_roles, register
+from shared.agents.pipeline import AgentPipeline, ModelAnswer, ModelRequest, QualityVerdict
 
 TASK = "tenants/acme/goals/g1/tasks/draft"
 

@@ -23,6 +23,7 @@ from shared.database import (
     entity_columns,
     enum_column,
 )
+from shared.database.filter_sql import filter_where
 from shared.errors import InvalidArgument
 from shared.resources.filters import (
     MATCH_ALL,
@@ -186,4 +187,4 @@ async def test_sql_and_memory_select_the_same_items(repo: Repository[Item], text
 
 def test_the_empty_filter_matches_everything() -> None:
     assert all(MATCH_ALL.matches(item) for item in ITEMS)
-    assert MATCH_ALL.where(items) == []
+    assert filter_where(MATCH_ALL, items) == []

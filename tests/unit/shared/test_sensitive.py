@@ -5,7 +5,7 @@ from __future__ import annotations
 from cognition.auth.v1 import auth_service_pb2 as auth
 from cognition.auth.v1 import user_pb2
 from cognition.planner.v1 import planner_service_pb2 as planner
-from shared.resources.names import request_tenant
+from shared.proto.requests import request_tenant
 from shared.rpc.idempotency import fingerprint
 from shared.rpc.sensitive import has_secrets, without_secrets
 

@@ -28,7 +28,7 @@ from services.ai_runtime.core.providers.base import (
     pieces,
 )
 from services.ai_runtime.core.schema import conform
-from shared.agents.adapters import UPSTREAM_HEADING
+from shared.agents.sections import UPSTREAM_HEADING
 
 MODEL = "offline-deterministic-v1"
 EMBEDDING_MODEL = "offline-hash-embedding-v1"

@@ -13,7 +13,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-from shared.database.types import UtcDateTime, utc_now
+from shared.database.types import UtcDateTime
+from shared.resources.entity import utc_now
 
 revision = "0005"
 down_revision = "0004"
