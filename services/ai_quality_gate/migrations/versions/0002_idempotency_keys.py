@@ -1,23 +1,5 @@
-"""Add the idempotency keys of mutations (request_id).
+"""The idempotency keys of mutations (request_id): a revision every service shares."""
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25
-"""
+from shared.database.shared_revisions import IDEMPOTENCY_KEYS
 
-from __future__ import annotations
-
-from shared.database.idempotency import create_table, drop_table
-
-revision = "0002"
-down_revision = "0001"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    create_table()
-
-
-def downgrade() -> None:
-    drop_table()
+revision, down_revision, upgrade, downgrade = IDEMPOTENCY_KEYS.at("0002", after="0001")

@@ -1,23 +1,5 @@
-"""Record, with each audit entry waiting for delivery, whom a service acted for.
+"""Whom a service acted for, with each audit entry waiting: a revision every service shares."""
 
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-07
-"""
+from shared.database.shared_revisions import AUDIT_ON_BEHALF_OF
 
-from __future__ import annotations
-
-from shared.database.audit_outbox import add_on_behalf_of, drop_on_behalf_of
-
-revision = "0004"
-down_revision = "0003"
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    add_on_behalf_of()
-
-
-def downgrade() -> None:
-    drop_on_behalf_of()
+revision, down_revision, upgrade, downgrade = AUDIT_ON_BEHALF_OF.at("0004", after="0003")
