@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from cognition.explain.v1 import explain_service_pb2_grpc as pb_grpc
-from services.explainability.audit_trail import AuditLogTrail
 from services.explainability.config import SPEC
 from services.explainability.core.explanations import ExplanationService
+from services.explainability.peers.audit_trail import AuditLogTrail
 from services.explainability.repository import explanation_repository
 from services.explainability.servicer import ExplainServicer
 from shared.config import ServiceSettings

@@ -6,7 +6,7 @@ import collections
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -156,6 +156,12 @@ _UPDATE_TASK = sa.update(tasks).where(
     tasks.c.plan_id == sa.bindparam("b_plan"), tasks.c.id == sa.bindparam("b_task"))
 
 
+def _audited(change: GoalChange) -> tuple[audit.CallAudit, ...]:
+    """The audit entries of the calls ``change`` serves: the core carries them as opaque
+    ``AuditedCall``s, made by the RPC runtime (``audit.serving``, wired in by server.py)."""
+    return cast(tuple[audit.CallAudit, ...], change.audited)
+
+
 def _whole(change: GoalChange, goal: Goal) -> GoalChange:
     """``change`` with the goal written too when its plan or tasks change (its etag must)."""
     if (change.tasks or change.new_plan) and change.goal is None:
@@ -293,7 +299,7 @@ class PlanRepository:
 
     def _changed(self, written: GoalChange, goal: Goal, current: Plan | None) -> ChangedGoal:
         """After the commit of ``written``, made of ``goal`` and plan ``current``."""
-        for call in written.audited:
+        for call in _audited(written):
             call.committed()
         after = ChangedGoal(written, written.goal or goal, written.plan_after(current))
         self._keep(after.goal, after.plan)
@@ -335,7 +341,7 @@ class PlanRepository:
                 for i, t in enumerate(plan.tasks)])
         if change.tasks and current is not None:
             await self._write_tasks(conn, current, change.tasks)
-        for call in change.audited:
+        for call in _audited(change):
             await call.write_in(conn)
 
     @staticmethod

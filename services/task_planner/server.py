@@ -12,7 +12,6 @@ import socket
 
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from cognition.runtime.v1 import runtime_service_pb2_grpc
-from services.task_planner.budget import RuntimeBudget
 from services.task_planner.config import SPEC, Settings
 from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
@@ -23,7 +22,8 @@ from services.task_planner.core.validation import (
     PlanValidator,
     always_fits,
 )
-from services.task_planner.drafter import RuntimePlanDrafter
+from services.task_planner.peers.budget import RuntimeBudget
+from services.task_planner.peers.drafter import RuntimePlanDrafter
 from services.task_planner.repository import (
     Claimant,
     PendingGoalQueue,
@@ -33,6 +33,7 @@ from services.task_planner.repository import (
 from services.task_planner.servicer import PlannerServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.rpc import audit
 from shared.rpc.server import Register, RunningServer, peer_client, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
@@ -81,7 +82,7 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
     def servicers(db: DatabaseConnection) -> Register:
         goals = goal_repository(db)
         plans = PlanService(goals, PlanRepository(db, goals), validator,
-                            max_replans=tuning.max_replans)
+                            max_replans=tuning.max_replans, audited_call=audit.serving)
         queue = PendingGoalQueue(goals, claimant, dt.timedelta(seconds=lease))
         planning.append(GoalPlanning(queue, plans, drafter, renew_every=lease / 3))
         servicer = PlannerServicer(GoalService(goals), plans, planning[0].wake)

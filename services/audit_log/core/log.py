@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from services.audit_log.core.chain import broken_link, link
 from services.audit_log.core.models import (
@@ -15,12 +14,10 @@ from services.audit_log.core.models import (
     ChainVerdict,
     PurgeResult,
 )
+from services.audit_log.core.stores import AuditEntryStore, RetentionPolicyStore
 from shared.errors import AlreadyExists, InvalidArgument
 from shared.resources.entity import utc_now
 from shared.resources.pages import Page, PageRequest
-
-if TYPE_CHECKING:
-    from services.audit_log.repository import AuditEntryRepository, RetentionPolicyRepository
 
 MAX_BATCH = 500
 VERIFY_BATCH = 500
@@ -41,7 +38,7 @@ class AuditLog:
         clock: Source of creation times (injected so tests can append in the past).
     """
 
-    def __init__(self, entries: AuditEntryRepository, policies: RetentionPolicyRepository,
+    def __init__(self, entries: AuditEntryStore, policies: RetentionPolicyStore,
                  clock: Callable[[], dt.datetime] = utc_now) -> None:
         self._entries = entries
         self._policies = policies

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from services.audit_log.core.models import RETENTION_POLICY_ID, RetentionPolicy
+from services.audit_log.core.stores import RetentionPolicyStore
 from shared.errors import Aborted, AlreadyExists, InvalidArgument
-
-if TYPE_CHECKING:
-    from services.audit_log.repository import RetentionPolicyRepository
 
 MIN_RETENTION = dt.timedelta(days=1)
 # Far beyond any entry's age, and within what dates can hold: a cutoff ``now - retain`` and
@@ -25,7 +22,7 @@ class RetentionPolicies:
         policies: Repository of stored policies.
     """
 
-    def __init__(self, policies: RetentionPolicyRepository) -> None:
+    def __init__(self, policies: RetentionPolicyStore) -> None:
         self._policies = policies
 
     async def get(self, tenant: str) -> RetentionPolicy:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from services.observability.core.models import Alert, AlertState
 from shared.errors import FailedPrecondition
@@ -13,8 +13,18 @@ from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
 
-if TYPE_CHECKING:
-    from services.observability.repository import AlertRepository
+
+class AlertStore(Protocol):
+    """What ``AlertService`` needs of its repository."""
+
+    async def create(self, entity: Alert) -> Alert: ...
+    async def get(self, tenant: str, id_: str) -> Alert: ...
+    async def list_matching(self, tenant: str, page: PageRequest,
+                            matching: Filter) -> Page[Alert]: ...
+
+    async def resolve(self, tenant: str, alert_id: str, now: dt.datetime) -> Alert | None:
+        """Mark a FIRING alert RESOLVED at ``now``; None when it is missing or not FIRING."""
+        ...
 
 
 class AlertService:
@@ -25,7 +35,7 @@ class AlertService:
         clock: Current UTC time; injected so tests can fix it.
     """
 
-    def __init__(self, alerts: AlertRepository,
+    def __init__(self, alerts: AlertStore,
                  clock: Callable[[], dt.datetime] = utc_now) -> None:
         self._alerts = alerts
         self._clock = clock

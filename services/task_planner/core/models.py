@@ -6,9 +6,14 @@ import dataclasses
 import datetime as dt
 import enum
 from collections.abc import Callable
+from typing import Protocol
 
 from shared.resources.entity import Entity, utc_now
-from shared.rpc.audit import CallAudit
+
+
+class AuditedCall(Protocol):
+    """The audit entry of a call a change serves, opaque to the domain: it is carried to the
+    store, which writes it in the change's transaction (the RPC runtime's ``CallAudit``)."""
 
 
 class GoalState(enum.StrEnum):
@@ -150,7 +155,7 @@ class GoalChange:
     goal: Goal | None = None
     new_plan: Plan | None = None
     tasks: tuple[Task, ...] = ()
-    audited: tuple[CallAudit, ...] = ()
+    audited: tuple[AuditedCall, ...] = ()
 
     def plan_after(self, current: Plan | None) -> Plan | None:
         """The goal's current plan once this change (made to the ``current`` plan) is

@@ -9,11 +9,12 @@ import contextlib
 import dataclasses
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Protocol
 
 from services.task_planner.core import lifecycle
 from services.task_planner.core.models import (
+    AuditedCall,
     ChangedGoal,
     Goal,
     GoalChange,
@@ -34,8 +35,6 @@ from shared.group_commit import GroupCommit
 from shared.resources.entity import utc_now
 from shared.resources.pages import Page, PageRequest
 from shared.resources.store import Store
-from shared.rpc import audit
-from shared.rpc.audit import CallAudit
 
 UPDATABLE_TASK_FIELDS = ("state", "result", "attempts")
 
@@ -76,6 +75,11 @@ def _first_plan(tenant: str, goal_id: str, draft: PlanDraft, now: dt.datetime) -
                 tasks=lifecycle.initial_states(draft.tasks, now))
 
 
+def no_audited_call() -> AuditedCall | None:
+    """The default source of the current call's audit entry: there is none."""
+    return None
+
+
 def _ended(goal: Goal) -> FailedPrecondition:
     return FailedPrecondition(f"goal {goal.id!r} already ended ({goal.state})",
                               reason="GOAL_ENDED", metadata={"state": goal.state.value})
@@ -89,18 +93,23 @@ class PlanService:
         plans: Store of plans and tasks.
         validator: Checks drafted plans.
         watch_interval: Seconds between polls of a watched goal.
+        max_replans: Times a goal whose plan failed is planned again before it fails.
+        audited_call: The audit entry of the call being served, if any (the RPC runtime's
+            ``shared.rpc.audit.serving``); a task update's is written with its change.
     """
 
     def __init__(self, goals: Store[Goal], plans: PlanStore, validator: PlanValidator,
-                 watch_interval: float = 0.25, max_replans: int = 1) -> None:
+                 watch_interval: float = 0.25, max_replans: int = 1,
+                 audited_call: Callable[[], AuditedCall | None] = no_audited_call) -> None:
         self._goals = goals
         self._plans = plans
         self._validator = validator
         self._watch_interval = watch_interval
         self._max_replans = max_replans
+        self._audited_call = audited_call
         self._waiters = ReadyWaiters()  # callers of ready() waiting for work
         self._watchers: dict[tuple[str, str], set[_Watcher]] = {}  # handed goal changes
-        self._updates: GroupCommit[tuple[str, str], tuple[TaskUpdate, CallAudit | None],
+        self._updates: GroupCommit[tuple[str, str], tuple[TaskUpdate, AuditedCall | None],
                                    Task] = GroupCommit(
             self._update_tasks)
 
@@ -247,10 +256,10 @@ class PlanService:
         self._goals.check_tenant(tenant)
         return await self._updates.submit((tenant, goal_id),
                                           (TaskUpdate(task_id, state, result, attempts),
-                                           audit.serving()))
+                                           self._audited_call()))
 
     async def _update_tasks(self, key: tuple[str, str],
-                            updates: Sequence[tuple[TaskUpdate, CallAudit | None]]
+                            updates: Sequence[tuple[TaskUpdate, AuditedCall | None]]
                             ) -> list[Task | Exception]:
         """Apply ``updates`` in order in one change of the goal; a refused update gets its
         error and the others still apply (a goal-level refusal fails them all). The audit
@@ -267,7 +276,7 @@ class PlanService:
             if goal.state.ended:
                 raise _ended(goal)
             tasks = list(current.tasks)
-            audited: list[CallAudit] = []
+            audited: list[AuditedCall] = []
             for update, call in updates:
                 try:
                     tasks = list(lifecycle.promote_ready(

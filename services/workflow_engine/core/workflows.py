@@ -5,17 +5,30 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from services.workflow_engine.core.models import Workflow
 from services.workflow_engine.core.rules import check_schedule, parse_definition
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
 
-if TYPE_CHECKING:
-    from services.workflow_engine.repository import WorkflowRepository
-
 UPDATABLE_FIELDS = ("display_name", "definition_yaml", "schedule", "state")
+
+
+class WorkflowStore(Protocol):
+    """What ``WorkflowService`` needs of its repository, which keeps every version too."""
+
+    async def create(self, entity: Workflow) -> Workflow: ...
+    async def get(self, tenant: str, id_: str) -> Workflow: ...
+    async def list_matching(self, tenant: str, page: PageRequest,
+                            matching: Filter) -> Page[Workflow]: ...
+    async def update(self, entity: Workflow, expected_etag: str = "") -> Workflow: ...
+    async def delete(self, tenant: str, id_: str) -> None: ...
+
+    async def revisions(self, tenant: str, workflow_id: str,
+                        page: PageRequest) -> Page[Workflow]:
+        """One page of a workflow's stored versions, highest version first."""
+        ...
 
 
 class WorkflowService:
@@ -25,7 +38,7 @@ class WorkflowService:
         workflows: Repository of workflows, which also keeps every version.
     """
 
-    def __init__(self, workflows: WorkflowRepository) -> None:
+    def __init__(self, workflows: WorkflowStore) -> None:
         self._workflows = workflows
 
     async def create(self, workflow: Workflow) -> Workflow:

@@ -6,7 +6,7 @@ import pytest
 
 from cognition.audit.v1 import audit_entry_pb2
 from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
-from services.explainability.audit_trail import AuditLogTrail
+from services.explainability.peers.audit_trail import AuditLogTrail
 from shared.errors import Unavailable
 from shared.mesh.client import ServiceClient
 from tests.unit.explainability.conftest import T0, FakeAuditService
@@ -15,7 +15,7 @@ from tests.unit.explainability.conftest import T0, FakeAuditService
 async def test_reads_every_page_oldest_first(fake_audit: tuple[FakeAuditService, str],
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     service, address = fake_audit
-    monkeypatch.setattr("services.explainability.audit_trail.PAGE_SIZE", 2)
+    monkeypatch.setattr("services.explainability.peers.audit_trail.PAGE_SIZE", 2)
     for i in range(5):
         service.record("acme", f"user{i}", "planner.goal.update", "tenants/acme/goals/g1",
                        outcome=audit_entry_pb2.OUTCOME_FAILURE)

@@ -13,8 +13,8 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime.config import Price
 from services.ai_runtime.config import Settings as RuntimeSettings
 from services.ai_runtime.server import create_server
-from services.task_planner.budget import RuntimeBudget
 from services.task_planner.core.models import PlanDraft
+from services.task_planner.peers.budget import RuntimeBudget
 from shared.config import MeshSettings
 from shared.mesh.client import ServiceClient
 from tests.helpers import mesh_credentials

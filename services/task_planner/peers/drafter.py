@@ -14,7 +14,8 @@ COMPLETIONS_WRITE = frozenset({"completions.write"})
 
 
 class RuntimePlanDrafter:
-    """Asks the AI runtime, in the planner role, to decompose a goal into tasks.
+    """Asks the AI runtime, in the planner role, to decompose a goal into tasks (the core's
+    ``PlanDrafter``).
 
     Args:
         runtime: A client of the ai-runtime service.

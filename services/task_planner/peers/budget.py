@@ -19,7 +19,8 @@ COMPLETIONS_READ = frozenset({"completions.read"})
 
 class RuntimeBudget:
     """A plan fits when one model call per task, at the runtime's current estimate for the
-    task's role, fits in what remains of the tenant's budget; an unlimited tenant always fits.
+    task's role, fits in what remains of the tenant's budget; an unlimited tenant always fits
+    (the core's ``BudgetCheck``).
 
     When the runtime cannot be reached the plan is let through: the runtime still refuses
     every call over the budget. That a tenant is unlimited is remembered for ``unlimited_for``
