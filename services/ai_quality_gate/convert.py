@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from cognition.quality.v1 import policy_pb2, validation_pb2
+from cognition.quality.v1 import quality_service_pb2 as pb
 from services.ai_quality_gate.core.models import (
     Policy,
     PolicyMode,
@@ -17,6 +18,7 @@ from shared.errors import InvalidArgument, NotFound
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, ResourceName, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "policies"
 VALIDATIONS = "validations"
@@ -111,3 +113,9 @@ def validation_to_proto(validation: Validation) -> validation_pb2.Validation:
         mode=enum_to_proto(policy_pb2.PolicyMode, validation.mode),
     )
 
+
+
+POLICIES = StandardResource(pb, "Policy", "Policies", COLLECTION, to_proto=policy_to_proto,
+                            from_proto=new_policy, changes=policy_changes, filter=POLICY_FILTER)
+VALIDATION_RESOURCE = StandardResource(pb, "Validation", "Validations", VALIDATIONS,
+                                       to_proto=validation_to_proto, filter=VALIDATION_FILTER)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cognition.memory.v1 import memory_pb2, namespace_pb2
+from cognition.memory.v1 import memory_service_pb2 as pb
 from services.memory.core.models import Memory, MemoryKind, Namespace
 from shared.proto.fields import (
     datetime_of,
@@ -13,6 +14,7 @@ from shared.proto.fields import (
 )
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, MapEntry, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "memories"
 NAMESPACES = "namespaces"
@@ -91,3 +93,16 @@ def new_namespace(tenant: str, namespace_id: str,
         writers=list(message.writers),
         lifecycle_policy=message.lifecycle_policy,
     )
+
+
+def _namespace_id(requested: str, field: str) -> str:
+    # Namespace ids may hold '.' and '_' (the contract's pattern, already validated), which
+    # names.choose_id would refuse.
+    return requested or names.new_id()
+
+
+MEMORIES = StandardResource(pb, "Memory", "Memories", COLLECTION, to_proto=memory_to_proto,
+                            from_proto=new_memory, changes=memory_changes, filter=MEMORY_FILTER)
+NAMESPACE_RESOURCE = StandardResource(pb, "Namespace", "Namespaces", NAMESPACES,
+                                      to_proto=namespace_to_proto, from_proto=new_namespace,
+                                      choose_id=_namespace_id)

@@ -7,10 +7,12 @@ import datetime as dt
 from google.protobuf import duration_pb2
 
 from cognition.tools.v1 import tool_pb2
+from cognition.tools.v1 import tools_service_pb2 as pb
 from services.tool_runner.core.models import Tool, ToolRuntime, ToolState
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "tools"
 
@@ -81,3 +83,7 @@ def tool_changes(message: tool_pb2.Tool, paths: set[str]) -> dict[str, object]:
         "timeout": lambda: timeout_from_proto(message),
         "allowed_hosts": lambda: list(message.allowed_hosts),
     })
+
+
+TOOLS = StandardResource(pb, "Tool", "Tools", COLLECTION, to_proto=tool_to_proto,
+                         from_proto=new_tool, changes=tool_changes, filter=TOOL_FILTER)

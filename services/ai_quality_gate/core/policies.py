@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Sequence
 
 from services.ai_quality_gate.core.evaluation import RuleEvaluator
 from services.ai_quality_gate.core.models import Policy, Rule
 from shared.errors import FieldViolation, InvalidArgument
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Resources
 from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("display_name", "rules", "mode")
@@ -31,46 +28,21 @@ async def check_rules(rules: Sequence[Rule], evaluator: RuleEvaluator,
         raise InvalidArgument(f"invalid rule config: {summary}", violations)
 
 
-class PolicyService:
-    """Policies of every tenant, persisted through ``policies``.
+class PolicyService(Resources[Policy]):
+    """Policies of every tenant, persisted through ``policies``; every rule's config is
+    checked (compiled in ``evaluator``'s workers) whenever rules are stored.
 
     Args:
         policies: Repository of policies.
         evaluator: Compiles rules to check them.
     """
 
+    updatable = UPDATABLE_FIELDS
+
     def __init__(self, policies: Store[Policy], evaluator: RuleEvaluator) -> None:
-        self._policies = policies
+        super().__init__(policies)
         self._evaluator = evaluator
 
-    async def create(self, policy: Policy) -> Policy:
-        """Store a new policy.
-
-        Raises:
-            InvalidArgument: A rule's config does not fit its kind.
-        """
-        await check_rules(policy.rules, self._evaluator)
-        return await self._policies.create(policy)
-
-    async def get(self, tenant: str, policy_id: str) -> Policy:
-        return await self._policies.get(tenant, policy_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Policy]:
-        """One page of the tenant's policies that ``matching`` selects, newest first."""
-        return await self._policies.list_matching(tenant, page, matching)
-
-    async def update(self, tenant: str, policy_id: str, changes: Mapping[str, Any],
-                     etag: str = "") -> Policy:
-        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to a policy.
-
-        Raises:
-            InvalidArgument: A new rule's config does not fit its kind.
-        """
-        if "rules" in changes:
-            await check_rules(changes["rules"], self._evaluator)
-        current = await self._policies.get(tenant, policy_id)
-        return await self._policies.update(dataclasses.replace(current, **changes), etag)
-
-    async def delete(self, tenant: str, policy_id: str) -> None:
-        await self._policies.delete(tenant, policy_id)
+    async def check(self, resource: Policy, changed: Collection[str] | None) -> None:
+        if changed is None or "rules" in changed:
+            await check_rules(resource.rules, self._evaluator)

@@ -42,6 +42,8 @@ class MemoryService:
         memories: Repository of memories.
     """
 
+    updatable = UPDATABLE_FIELDS
+
     def __init__(self, memories: MemoryStore) -> None:
         self._memories = memories
 
