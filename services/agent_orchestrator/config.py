@@ -10,6 +10,8 @@ from shared.config import ServiceSettings
 from shared.mesh.registry import by_name
 
 SPEC = by_name("agent-orchestrator")
+# The orchestrator's identity in its calls to other services, its built-in agents' included.
+SUBJECT = "services/agent-orchestrator"
 
 
 class Settings(ServiceSettings):

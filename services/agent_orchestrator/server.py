@@ -14,19 +14,20 @@ from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
 from cognition.planner.v1 import planner_service_pb2_grpc
 from cognition.quality.v1 import quality_service_pb2_grpc
 from cognition.runtime.v1 import runtime_service_pb2_grpc
+from services.agent_orchestrator.agent_host import AgentHost, AgentRunner
 from services.agent_orchestrator.config import SPEC, Settings
 from services.agent_orchestrator.core.agents import AgentService
 from services.agent_orchestrator.core.dispatch import Dispatcher
 from services.agent_orchestrator.core.executions import ExecutionService
 from services.agent_orchestrator.core.health import HealthMonitor
-from services.agent_orchestrator.core.hosting import AgentHost, AgentRunner
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from services.agent_orchestrator.core.supervisor import Supervisor
-from services.agent_orchestrator.mesh import MeshAlerts, MeshTaskBoard
+from services.agent_orchestrator.peers.agent_pipeline import MeshMemory, MeshModels, MeshQualityGate
+from services.agent_orchestrator.peers.alerts import MeshAlerts
+from services.agent_orchestrator.peers.task_board import MeshTaskBoard
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from services.agent_orchestrator.servicer import OrchestratorServicer
-from shared.agents.adapters import MeshMemory, MeshModels, MeshQualityGate
 from shared.agents.pipeline import AgentPipeline, ResultStore
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection

@@ -9,9 +9,13 @@ import grpc
 from cognition.orchestrator.v1 import orchestrator_service_pb2 as pb
 from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
 from services.agent_orchestrator import convert
-from services.agent_orchestrator.core.agents import UPDATABLE_FIELDS, AgentService
+from services.agent_orchestrator.core.agents import (
+    BUILTIN_PREFIX,
+    UPDATABLE_FIELDS,
+    AgentService,
+    is_builtin,
+)
 from services.agent_orchestrator.core.executions import ExecutionService
-from services.agent_orchestrator.core.hosting import BUILTIN_PREFIX, is_builtin
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from shared.database import PageRequest
 from shared.errors import InvalidArgument

@@ -5,23 +5,28 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.agent_orchestrator.core.models import Agent, AgentState
+from services.agent_orchestrator.core.stores import LeaseStore
 from shared.errors import Aborted
 from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
 from shared.resources.store import Store
 
-if TYPE_CHECKING:
-    from services.agent_orchestrator.repository import AssignmentStore
-
 UPDATABLE_FIELDS = ("display_name", "role", "capabilities", "max_concurrency",
                     "assignment_strategy", "failure_strategy")
+# The id prefix of built-in agents (run by the orchestrator itself), reserved for them.
+BUILTIN_PREFIX = "builtin-"
 
 # A heartbeat only races with UpdateAgent or another heartbeat; a few rereads settle it.
 _HEARTBEAT_ATTEMPTS = 3
+
+
+def is_builtin(agent_id: str) -> bool:
+    """Whether ``agent_id`` names a built-in agent (the prefix is reserved)."""
+    return agent_id.startswith(BUILTIN_PREFIX)
 
 
 class AgentService:
@@ -34,7 +39,7 @@ class AgentService:
         lease: How far a heartbeat pushes those leases.
     """
 
-    def __init__(self, agents: Store[Agent], leases: AssignmentStore | None = None,
+    def __init__(self, agents: Store[Agent], leases: LeaseStore | None = None,
                  lease: dt.timedelta = dt.timedelta(minutes=5)) -> None:
         self._agents = agents
         self._leases = leases

@@ -4,7 +4,7 @@ Each round asks the task-planner for READY tasks (every tenant), makes sure a bu
 serves each role that has no agent of its own, assigns the tasks through the
 :class:`Scheduler` (dependency order is the planner's: a task is READY only once its
 dependencies are done; independent tasks start together, up to the agents' capacity), tells
-the planner they started and hands built-in agents' executions to the :class:`AgentHost`.
+the planner they started and hands built-in agents' executions to their host.
 Each round also runs work that reached the built-in agents otherwise (retries, reassignments,
 assignments made by another replica, a previous life's executions); less often it heartbeats
 them and sweeps unreported outcomes.
@@ -23,8 +23,7 @@ import contextlib
 import logging
 import time
 
-from services.agent_orchestrator.core.hosting import AgentHost
-from services.agent_orchestrator.core.ports import TaskBoard
+from services.agent_orchestrator.core.ports import BuiltinAgents, TaskBoard
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Scheduler, tenant_of
 from shared.errors import CognitionError
@@ -51,7 +50,7 @@ class Dispatcher:
             planner, which answers as soon as one is ready).
     """
 
-    def __init__(self, board: TaskBoard, scheduler: Scheduler, host: AgentHost,
+    def __init__(self, board: TaskBoard, scheduler: Scheduler, host: BuiltinAgents,
                  reporter: Reporter, *, interval: float, upkeep_interval: float,
                  batch: int = 200, wait: float = 0.0) -> None:
         self._board = board

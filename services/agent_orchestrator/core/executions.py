@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 from services.agent_orchestrator.core.models import (
     Assignment,
     Execution,
     ExecutionState,
 )
+from services.agent_orchestrator.core.stores import AssignmentQueries
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
-
-if TYPE_CHECKING:
-    from services.agent_orchestrator.repository import AssignmentStore
 
 
 class ExecutionService:
@@ -26,7 +23,7 @@ class ExecutionService:
         watch_interval: Seconds between polls of a watched execution.
     """
 
-    def __init__(self, store: AssignmentStore, watch_interval: float = 0.25) -> None:
+    def __init__(self, store: AssignmentQueries, watch_interval: float = 0.25) -> None:
         self._store = store
         self._watch_interval = watch_interval
 

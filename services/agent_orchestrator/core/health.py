@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from services.agent_orchestrator.core.models import Assignment, Clock
+from services.agent_orchestrator.core.stores import HealthStore
 from shared.resources.entity import utc_now
-
-if TYPE_CHECKING:
-    from services.agent_orchestrator.repository import AssignmentStore
 
 DEFAULT_HEARTBEAT_TIMEOUT = dt.timedelta(seconds=10)
 
@@ -23,7 +20,7 @@ class HealthMonitor:
         clock: Current time.
     """
 
-    def __init__(self, store: AssignmentStore,
+    def __init__(self, store: HealthStore,
                  timeout: dt.timedelta = DEFAULT_HEARTBEAT_TIMEOUT,
                  clock: Clock = utc_now) -> None:
         self._store = store

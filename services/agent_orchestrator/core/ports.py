@@ -1,11 +1,13 @@
-"""What the orchestrator needs from other services, as ports (mesh clients in ``mesh.py``)."""
+"""What the orchestrator needs from other services (mesh clients in ``peers/``) and from the
+host of its built-in agents (``agent_host.py``), as ports."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from typing import Protocol
 
-from services.agent_orchestrator.core.models import ReadyTask
+from services.agent_orchestrator.core.models import Assignment, Execution, ReadyTask
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -55,3 +57,28 @@ class Alerts(Protocol):
     """Where operators are notified (the observability service)."""
 
     async def raise_alert(self, alert: RaisedAlert) -> None: ...
+
+
+class BuiltinAgents(Protocol):
+    """The built-in agents this replica registers, heartbeats and runs."""
+
+    async def start(self) -> None:
+        """Take over this replica's agents as stored, and run what they were running."""
+
+    async def ensure_agents(self, needs: Iterable[tuple[str, str]]) -> None:
+        """Register a built-in agent for each (tenant, role) that has no agent of its own."""
+
+    def run(self, assignment: Assignment, execution: Execution, *,
+            report_start: bool = True) -> None:
+        """Run ``execution`` in the background unless it runs already; the planner hears of
+        its start (unless ``report_start`` is False: the caller tells it)."""
+
+    async def recover(self) -> int:
+        """Run every RUNNING execution of these agents not running here; returns how many
+        were started."""
+
+    async def heartbeat(self) -> None:
+        """Heartbeat every built-in agent (which also extends their leases)."""
+
+    async def stop(self) -> None:
+        """Stop running executions; the store keeps them RUNNING for the next life."""

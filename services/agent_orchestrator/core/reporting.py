@@ -13,14 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import TYPE_CHECKING
 
 from services.agent_orchestrator.core.models import Assignment, AssignmentState
 from services.agent_orchestrator.core.ports import Alerts, RaisedAlert, TaskBoard
+from services.agent_orchestrator.core.stores import ReportOutbox
 from shared.errors import CognitionError, FailedPrecondition, NotFound
-
-if TYPE_CHECKING:
-    from services.agent_orchestrator.repository import AssignmentStore
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +33,7 @@ class Reporter:
         alerts: Where escalations notify operators.
     """
 
-    def __init__(self, store: AssignmentStore, board: TaskBoard, alerts: Alerts) -> None:
+    def __init__(self, store: ReportOutbox, board: TaskBoard, alerts: Alerts) -> None:
         self._store = store
         self._board = board
         self._alerts = alerts

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Collection, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.agent_orchestrator.core.assignment import AssignmentPolicy, assignment_policy
 from services.agent_orchestrator.core.failure import (
@@ -34,13 +34,11 @@ from services.agent_orchestrator.core.models import (
     ReadyTask,
     new_execution,
 )
+from services.agent_orchestrator.core.stores import SchedulingStore
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.resources import names
 from shared.resources.entity import new_etag, utc_now
 from shared.resources.store import Store
-
-if TYPE_CHECKING:
-    from services.agent_orchestrator.repository import AssignmentStore
 
 DEFAULT_LEASE = dt.timedelta(minutes=5)
 
@@ -93,7 +91,7 @@ class Scheduler:
         failure: Maps an agent's declared failure strategy to the policy applying it.
     """
 
-    def __init__(self, store: AssignmentStore, agents: Store[Agent], *,
+    def __init__(self, store: SchedulingStore, agents: Store[Agent], *,
                  clock: Clock = utc_now, lease: dt.timedelta = DEFAULT_LEASE,
                  assignment: AssignmentPolicy | None = None,
                  failure: Callable[[FailureStrategy], FailurePolicy] = failure_policy) -> None:

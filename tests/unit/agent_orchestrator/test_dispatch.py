@@ -12,6 +12,13 @@ from typing import Any
 import pytest
 
 from cognition.agents.v1 import agent_io_pb2
+from services.agent_orchestrator.agent_host import (
+    AgentHost,
+    AgentRunner,
+    ExecutionResult,
+    PeersReachable,
+    RunnerFactory,
+)
 from services.agent_orchestrator.core.agents import AgentService
 from services.agent_orchestrator.core.dispatch import Dispatcher
 from services.agent_orchestrator.core.failure import (
@@ -19,13 +26,6 @@ from services.agent_orchestrator.core.failure import (
     Reassign,
     RetryWithBackoff,
     failure_policy,
-)
-from services.agent_orchestrator.core.hosting import (
-    AgentHost,
-    AgentRunner,
-    ExecutionResult,
-    PeersReachable,
-    RunnerFactory,
 )
 from services.agent_orchestrator.core.models import (
     Agent,

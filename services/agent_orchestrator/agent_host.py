@@ -23,11 +23,12 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from cognition.agents.v1 import agent_io_pb2
 from cognition.orchestrator.v1 import orchestrator_service_pb2
-from services.agent_orchestrator.core.agents import AgentService
+from services.agent_orchestrator.config import SUBJECT
+from services.agent_orchestrator.core.agents import BUILTIN_PREFIX, AgentService, is_builtin
 from services.agent_orchestrator.core.models import (
     Agent,
     Assignment,
@@ -38,6 +39,7 @@ from services.agent_orchestrator.core.models import (
 )
 from services.agent_orchestrator.core.reporting import Reporter
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
+from services.agent_orchestrator.core.stores import HostStore
 from shared import context
 from shared.agents.base import AgentFailure, AgentType, agent_type, known_roles
 from shared.agents.pipeline import AgentRun, ResultStore
@@ -45,14 +47,9 @@ from shared.errors import AlreadyExists, CognitionError, FailedPrecondition
 from shared.mesh.resilience import peer_unavailable
 from shared.rpc.audit import AuditRecorder
 
-if TYPE_CHECKING:
-    from services.agent_orchestrator.repository import AssignmentStore
-
 log = logging.getLogger(__name__)
 
-BUILTIN_PREFIX = "builtin-"
 COMPLETE_EXECUTION = "/cognition.orchestrator.v1.OrchestratorService/CompleteExecution"
-SUBJECT = "services/agent-orchestrator"
 # What the pipeline's mesh calls need: context, model calls, quality checks.
 AGENT_SCOPES = frozenset({"memories.read", "completions.write", "policies.read"})
 
@@ -123,11 +120,6 @@ class ExecutionResult:
             yield
 
 
-def is_builtin(agent_id: str) -> bool:
-    """Whether ``agent_id`` names a built-in agent (the prefix is reserved)."""
-    return agent_id.startswith(BUILTIN_PREFIX)
-
-
 def _strategy(agent: AgentType) -> FailureStrategy:
     return FailureStrategy(agent.failure_strategy.upper())
 
@@ -151,7 +143,7 @@ class AgentHost:
             fails (and counts).
     """
 
-    def __init__(self, host_id: str, agents: AgentService, store: AssignmentStore,
+    def __init__(self, host_id: str, agents: AgentService, store: HostStore,
                  scheduler: Scheduler, reporter: Reporter, runners: RunnerFactory, *,
                  concurrency: int, on_done: Callable[[], None] = lambda: None,
                  audit: AuditRecorder | None = None,

@@ -1,5 +1,5 @@
-"""The orchestrator's ports as clients of the mesh: the task-planner and the observability
-service, called with the orchestrator's own service identity."""
+"""``MeshTaskBoard``: the task-planner as the orchestrator's :class:`TaskBoard`, called with the
+orchestrator's own service identity."""
 
 from __future__ import annotations
 
@@ -8,23 +8,15 @@ import datetime as dt
 from google.protobuf import field_mask_pb2
 
 from cognition.agents.v1 import agent_io_pb2
-from cognition.observability.v1 import (
-    alert_pb2,
-    alert_rule_pb2,
-    observability_service_pb2,
-    observability_service_pb2_grpc,
-)
 from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, task_pb2
-from services.agent_orchestrator.core.hosting import SUBJECT
+from services.agent_orchestrator.config import SUBJECT
 from services.agent_orchestrator.core.models import ReadyTask
-from services.agent_orchestrator.core.ports import RaisedAlert
 from shared import context
 from shared.mesh.client import ServiceClient
 
 # Deadline of a ListReadyTasks call beyond its wait.
 READY_DEADLINE = 10.0
 PLANNER_SCOPES = frozenset({"tasks.dispatch", "tasks.write", "goals.write"})
-ALERT_SCOPES = frozenset({"alerts.write"})
 
 
 def _as(tenant: str, scopes: frozenset[str]) -> context.CallContext:
@@ -100,23 +92,3 @@ class MeshTaskBoard:
     async def close(self) -> None:
         await self._client.close()
 
-
-class MeshAlerts:
-    """Alerts raised in the observability service."""
-
-    def __init__(self, client: ServiceClient[
-            observability_service_pb2_grpc.ObservabilityServiceStub]):
-        self._client = client
-
-    async def raise_alert(self, alert: RaisedAlert) -> None:
-        with context.bind(_as(alert.tenant, ALERT_SCOPES)):
-            await self._client.call("CreateAlert", observability_service_pb2.CreateAlertRequest(
-                parent=f"tenants/{alert.tenant}", request_id=alert.request_id,
-                alert=alert_pb2.Alert(summary=alert.summary[:500],
-                                      severity=alert_rule_pb2.SEVERITY_CRITICAL,
-                                      source=SUBJECT, labels=alert.labels,
-                                      description=alert.description[:4000])),
-                idempotent=True)
-
-    async def close(self) -> None:
-        await self._client.close()
