@@ -8,12 +8,7 @@ import hashlib
 import pathlib
 import socket
 
-from cognition.memory.v1 import memory_service_pb2_grpc
-from cognition.observability.v1 import observability_service_pb2_grpc
 from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
-from cognition.planner.v1 import planner_service_pb2_grpc
-from cognition.quality.v1 import quality_service_pb2_grpc
-from cognition.runtime.v1 import runtime_service_pb2_grpc
 from services.agent_orchestrator.agent_host import AgentHost, AgentRunner
 from services.agent_orchestrator.config import SPEC, Settings
 from services.agent_orchestrator.core.agents import AgentService
@@ -60,16 +55,14 @@ class _Peers:
     """Clients of the services the dispatch loop and the agent pipeline call."""
 
     def __init__(self, settings: ServiceSettings) -> None:
-        def client(service: str, stub: type, deadline: float = 10.0) -> ServiceClient:  # type: ignore[type-arg]
-            return peer_client(settings, SPEC, service, stub, deadline=deadline)
+        def client(service: str, deadline: float = 10.0) -> ServiceClient:
+            return peer_client(settings, SPEC, service, deadline=deadline)
 
-        self.planner = client("task-planner", planner_service_pb2_grpc.PlannerServiceStub)
-        self.alerts = client("observability",
-                             observability_service_pb2_grpc.ObservabilityServiceStub)
-        self.memory = client("memory", memory_service_pb2_grpc.MemoryServiceStub)
-        self.runtime = client("ai-runtime", runtime_service_pb2_grpc.RuntimeServiceStub,
-                              MODEL_DEADLINE)
-        self.quality = client("ai-quality-gate", quality_service_pb2_grpc.QualityServiceStub)
+        self.planner = client("task-planner")
+        self.alerts = client("observability")
+        self.memory = client("memory")
+        self.runtime = client("ai-runtime", MODEL_DEADLINE)
+        self.quality = client("ai-quality-gate")
 
         self._context = MeshMemory(self.memory)
         self._models = MeshModels(self.runtime)

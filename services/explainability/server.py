@@ -6,7 +6,6 @@ from __future__ import annotations
 import pathlib
 from collections.abc import Callable
 
-from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from cognition.explain.v1 import explain_service_pb2_grpc as pb_grpc
 from services.explainability.config import SPEC
 from services.explainability.core.explanations import ExplanationService
@@ -21,7 +20,7 @@ from shared.rpc.server import Register, RunningServer, peer_client, start_servic
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(audit: ServiceClient[AuditServiceStub]) -> Callable[[DatabaseConnection], Register]:
+def _servicers(audit: ServiceClient) -> Callable[[DatabaseConnection], Register]:
     def build(db: DatabaseConnection) -> Register:
         servicer = ExplainServicer(
             ExplanationService(explanation_repository(db), AuditLogTrail(audit)))
@@ -32,7 +31,7 @@ def _servicers(audit: ServiceClient[AuditServiceStub]) -> Callable[[DatabaseConn
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the explainability service (port 0 in settings = any free port)."""
-    audit = peer_client(settings, SPEC, "audit-log", AuditServiceStub)
+    audit = peer_client(settings, SPEC, "audit-log")
     try:
         running = await start_service(SPEC, settings, MIGRATIONS, _servicers(audit))
     except BaseException:

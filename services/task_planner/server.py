@@ -11,7 +11,6 @@ import secrets
 import socket
 
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognition.runtime.v1 import runtime_service_pb2_grpc
 from services.task_planner.config import SPEC, Settings
 from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
@@ -73,8 +72,7 @@ async def create_server(settings: ServiceSettings) -> RunningServer:
     tuning = _tuning(settings)
     claimant = Claimant(replica_id(tuning))
     lease = tuning.claim_lease_seconds
-    runtime = peer_client(settings, SPEC, "ai-runtime", runtime_service_pb2_grpc.RuntimeServiceStub,
-                          deadline=60)
+    runtime = peer_client(settings, SPEC, "ai-runtime", deadline=60)
     validator = plan_validator(settings, RuntimeBudget(runtime, SPEC.name))
     drafter = RuntimePlanDrafter(runtime, SPEC.name)
     planning: list[GoalPlanning] = []

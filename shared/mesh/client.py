@@ -6,6 +6,10 @@ only; a circuit breaker that fails fast while the peer cannot be reached and let
 through as soon as the channel connects again; the caller's identity and trace context carried
 in metadata; errors decoded back into :mod:`shared.errors`, a peer that could not be reached
 with reason ``PEER_UNAVAILABLE`` (``CIRCUIT_OPEN`` while the circuit is open).
+
+Calls name their method by a typed handle (:mod:`shared.mesh.methods`), never by a string, and
+the channel comes from a factory: :func:`mesh_channel` in the mesh, an in-process channel
+(:mod:`shared.mesh.in_process`) where a test serves the peer from an object.
 """
 
 from __future__ import annotations
@@ -13,25 +17,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
-from typing import Any, Generic, TypeVar
+from collections.abc import AsyncIterator, Callable
+from typing import Any, TypeVar
 
 import grpc
+from google.protobuf.message import Message
 
 from shared import context
 from shared.errors import CognitionError, DeadlineExceeded, Unavailable
+from shared.mesh.methods import ServerStream, Unary
 from shared.mesh.resilience import (
     CIRCUIT_OPEN,
     PEER_UNAVAILABLE,
     BreakerState,
     CircuitBreaker,
     RetryPolicy,
-    is_idempotent,
 )
 from shared.rpc import tracing
 from shared.rpc.status import from_rpc_error
 
-S = TypeVar("S")
+Req = TypeVar("Req", bound=Message)
+Resp = TypeVar("Resp", bound=Message)
+ChannelFactory = Callable[[str], grpc.aio.Channel]
 
 _RETRYABLE_IF_IDEMPOTENT = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
 # Every service answers an error with google.rpc.Status details (the boundary interceptor):
@@ -49,38 +56,53 @@ _CHANNEL_OPTIONS = [
 ]
 
 
-class ServiceClient(Generic[S]):
+def mesh_channel(address: str) -> grpc.aio.Channel:
+    """A channel to a peer of the mesh: trace context on every call, quick reconnection."""
+    return grpc.aio.insecure_channel(address, interceptors=tracing.client_interceptors(),
+                                     options=_CHANNEL_OPTIONS)
+
+
+class ServiceClient:
     """A resilient client for one peer service.
 
     Args:
         address: ``host:port`` of the peer.
-        stub_class: The generated stub, e.g. ``audit_service_pb2_grpc.AuditServiceStub``.
         deadline: Seconds allowed per call, retries included.
         retry: Backoff policy for retryable failures.
         breaker: Circuit breaker shared by every call to this peer.
         credentials: Mints this service's credential for calls made on its own account
             (None: only an access token of the call being served is carried on).
+        channel_factory: Opens the channel to ``address`` (default :func:`mesh_channel`).
     """
 
-    def __init__(self, address: str, stub_class: type[S], *, deadline: float = 5.0,
+    def __init__(self, address: str, *, deadline: float = 5.0,
                  retry: RetryPolicy | None = None, breaker: CircuitBreaker | None = None,
-                 credentials: context.CredentialSource | None = None) -> None:
+                 credentials: context.CredentialSource | None = None,
+                 channel_factory: ChannelFactory = mesh_channel) -> None:
         self.address = address
         self.credentials = credentials
         self.deadline = deadline
         self.retry = retry or RetryPolicy()
         self.breaker = breaker or CircuitBreaker()
-        self._channel = grpc.aio.insecure_channel(
-            address, interceptors=tracing.client_interceptors(), options=_CHANNEL_OPTIONS)
-        self.stub: S = stub_class(self._channel)  # type: ignore[call-arg]
+        self._channel = channel_factory(address)
+        self._callables: dict[str, Any] = {}
         self._probe: asyncio.Task[None] | None = None
 
-    async def call(self, method: str, request: Any, *, timeout: float | None = None,
-                   idempotent: bool | None = None) -> Any:
-        """Call unary RPC ``method`` (e.g. ``"GetGoal"``) with retries and the breaker.
+    def _unary(self, method: Unary[Req, Resp]) -> Any:
+        rpc = self._callables.get(method.path)
+        if rpc is None:
+            rpc = self._channel.unary_unary(
+                method.path, request_serializer=method.request.SerializeToString,
+                response_deserializer=method.response.FromString)
+            self._callables[method.path] = rpc
+        return rpc
+
+    async def call(self, method: Unary[Req, Resp], request: Req, *,
+                   timeout: float | None = None, idempotent: bool | None = None) -> Resp:
+        """Call unary RPC ``method`` with retries and the breaker.
 
         Args:
-            method: RPC name on the stub.
+            method: The RPC (``Unary.of(GetGoalRequest, GetGoalResponse)``).
             request: The request message.
             timeout: Overrides the client's deadline for this call.
             idempotent: Overrides the rule: read-only verbs, and any request carrying a
@@ -90,19 +112,19 @@ class ServiceClient(Generic[S]):
             CognitionError: The peer's error, decoded; Unavailable when the circuit is open.
         """
         if idempotent is None:
-            idempotent = is_idempotent(method) or bool(getattr(request, "request_id", ""))
+            idempotent = method.idempotent or bool(getattr(request, "request_id", ""))
         retryable = idempotent
         codes = _RETRYABLE_IF_IDEMPOTENT if retryable else set()
         budget = self.deadline if timeout is None else timeout
         give_up_at = time.monotonic() + budget
-        rpc = getattr(self.stub, method)
+        rpc = self._unary(method)
         attempt = 0
         unreached = False
         while True:
             attempt += 1
             remaining = give_up_at - time.monotonic()
             if remaining <= 0:
-                raise DeadlineExceeded(f"{method}: deadline of {budget:.1f}s exceeded",
+                raise DeadlineExceeded(f"{method.name}: deadline of {budget:.1f}s exceeded",
                                        reason=PEER_UNAVAILABLE if unreached else None,
                                        metadata={"peer": self.address} if unreached else None)
             trial = self._admit()
@@ -122,14 +144,17 @@ class ServiceClient(Generic[S]):
                     self.breaker.record_abandoned()
                 raise
             self.breaker.record_success()
-            return response
+            answer: Resp = response
+            return answer
 
-    async def stream(self, method: str, request: Any, *,
-                     timeout: float | None = None) -> AsyncIterator[Any]:
+    async def stream(self, method: ServerStream[Req, Resp], request: Req, *,
+                     timeout: float | None = None) -> AsyncIterator[Resp]:
         """Call server-streaming RPC ``method`` and yield its messages (no retries)."""
         trial = self._admit()
-        call = getattr(self.stub, method)(request, timeout=timeout,
-                                          metadata=self._metadata())
+        call = self._channel.unary_stream(
+            method.path, request_serializer=method.request.SerializeToString,
+            response_deserializer=method.response.FromString)(
+                request, timeout=timeout, metadata=self._metadata())
         settled = False  # whether the breaker heard how this call went
         try:
             async for message in call:

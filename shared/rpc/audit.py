@@ -27,16 +27,20 @@ from collections.abc import AsyncIterator, Iterator
 from google.protobuf.message import Message
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2, audit_service_pb2_grpc
+from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2
 from shared import context
 from shared.database.audit_outbox import AuditOutbox, OutboxEntry, insert_entries
 from shared.database.connection import DatabaseConnection
 from shared.errors import CognitionError, InvalidArgument, PermissionDenied, Unauthenticated
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
 from shared.mesh.resilience import RetryPolicy, is_idempotent
 from shared.proto.requests import request_tenant
 from shared.resources.entity import utc_now
 from shared.rpc.sensitive import without_secrets
+
+BATCH_CREATE_AUDIT_ENTRIES = Unary.of(audit_service_pb2.BatchCreateAuditEntriesRequest,
+                                       audit_service_pb2.BatchCreateAuditEntriesResponse)
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +241,7 @@ class AuditPublisher:
     """
 
     def __init__(self, outbox: AuditOutbox,
-                 client: ServiceClient[audit_service_pb2_grpc.AuditServiceStub],
+                 client: ServiceClient,
                  service: str, batch: int = 100, retry: RetryPolicy | None = None,
                  linger: float = 0.5) -> None:
         self._subject = f"services/{service}"
@@ -305,7 +309,7 @@ class AuditPublisher:
             parent=f"tenants/{tenant}", requests=[_request(e) for e in batch])
         with context.bind(identity):
             # Safe to repeat: audit-log keeps each entry once, by its id.
-            await self._client.call("BatchCreateAuditEntries", request, idempotent=True)
+            await self._client.call(BATCH_CREATE_AUDIT_ENTRIES, request, idempotent=True)
 
     async def _deliver_one_by_one(self, tenant: str, batch: list[OutboxEntry]) -> int:
         """Deliver a batch audit-log refused as invalid entry by entry, so that an entry it
@@ -348,3 +352,4 @@ def _request(entry: OutboxEntry) -> audit_service_pb2.CreateAuditEntryRequest:
             payload_digest=entry.payload_digest,
         ),
     )
+

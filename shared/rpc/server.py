@@ -21,8 +21,6 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from cognition.audit.v1 import audit_service_pb2_grpc
-from cognition.auth.v1 import auth_service_pb2_grpc
 from shared import logs
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
@@ -182,7 +180,7 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     # The auth service asks itself, on the port it is bound to (known later), and verifies
     # tokens with the keys it holds.
     auth = (None if spec.name == AUTH else
-            peer_client(settings, spec, AUTH, auth_service_pb2_grpc.AuthServiceStub))
+            peer_client(settings, spec, AUTH))
     tokens = TokenCheck(auth)
     if public_keys is None:
         if auth is None:
@@ -193,15 +191,13 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
 
     def bound(port: int) -> None:
         if auth is None:
-            tokens.connect(ServiceClient(f"127.0.0.1:{port}",
-                                         auth_service_pb2_grpc.AuthServiceStub))
+            tokens.connect(ServiceClient(f"127.0.0.1:{port}"))
     try:
         await run_migrations(db, migrations)
         recorder = None
         if spec.name != AUDIT_LOG:  # the audit log's own appends are the trail
             outbox = AuditOutbox(db)
-            publisher = AuditPublisher(outbox, peer_client(
-                settings, spec, AUDIT_LOG, audit_service_pb2_grpc.AuditServiceStub), spec.name)
+            publisher = AuditPublisher(outbox, peer_client(settings, spec, AUDIT_LOG), spec.name)
             recorder = AuditRecorder(spec.error_domain.split(".")[0], outbox, publisher)
         running = await create_server(spec, settings, build(db),
                                       idempotency=IdempotencyStore(db), audit=recorder,
@@ -220,14 +216,14 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
     return running
 
 
-def peer_client(settings: ServiceSettings, caller: ServiceSpec, peer: str, stub: type[S],
-                **options: Any) -> ServiceClient[S]:
+def peer_client(settings: ServiceSettings, caller: ServiceSpec, peer: str,
+                **options: Any) -> ServiceClient:
     """A client of service ``peer`` whose calls on the caller's own account carry the
     caller's service credential (``options`` as for :class:`ServiceClient`)."""
     credentials = ServiceCredentials(caller.name,
                                      settings.mesh.mesh_keys().key(SERVICE_CREDENTIALS))
-    return ServiceClient(settings.mesh.peer_address(by_name(peer)), stub,
-                         credentials=credentials, **options)
+    return ServiceClient(settings.mesh.peer_address(by_name(peer)), credentials=credentials,
+                         **options)
 
 
 def tune_garbage_collection() -> None:

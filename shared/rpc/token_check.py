@@ -17,10 +17,14 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc
+from cognition.auth.v1 import auth_service_pb2
 from shared.errors import CognitionError, Unauthenticated, Unavailable
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
 from shared.rpc.credentials import JwksKeys
+
+VERIFY_TOKEN = Unary.of(auth_service_pb2.VerifyTokenRequest, auth_service_pb2.VerifyTokenResponse)
+GET_JWKS = Unary.of(auth_service_pb2.GetJwksRequest, auth_service_pb2.GetJwksResponse)
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class TokenCheck:
         max_entries: Most tokens remembered at once (oldest forgotten first).
     """
 
-    def __init__(self, client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub] | None,
+    def __init__(self, client: ServiceClient | None,
                  ttl: float = 1.0, max_entries: int = 10_000) -> None:
         self._client = client
         self._ttl = ttl
@@ -64,7 +68,7 @@ class TokenCheck:
         if answer.error is not None:
             raise answer.error
 
-    def connect(self, client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub]) -> None:
+    def connect(self, client: ServiceClient) -> None:
         """Ask auth through ``client`` from now on."""
         self._client = client
 
@@ -72,8 +76,7 @@ class TokenCheck:
         if self._client is None:
             raise Unavailable("cannot check the token yet", reason="TOKEN_CHECK_UNAVAILABLE")
         try:
-            await self._client.call("VerifyToken",
-                                    auth_service_pb2.VerifyTokenRequest(token=token))
+            await self._client.call(VERIFY_TOKEN, auth_service_pb2.VerifyTokenRequest(token=token))
         except Unauthenticated as error:
             return error
         except CognitionError as error:
@@ -86,11 +89,11 @@ class TokenCheck:
             await self._client.close()
 
 
-def auth_public_keys(client: ServiceClient[auth_service_pb2_grpc.AuthServiceStub]) -> JwksKeys:
+def auth_public_keys(client: ServiceClient) -> JwksKeys:
     """Auth's token signing keys, fetched with ``GetJwks`` through ``client``."""
 
     async def fetch() -> dict[str, Ed25519PublicKey]:
-        response = await client.call("GetJwks", auth_service_pb2.GetJwksRequest())
+        response = await client.call(GET_JWKS, auth_service_pb2.GetJwksRequest())
         keys = {}
         for jwk in response.keys:
             if jwk.kty != "OKP" or jwk.crv != "Ed25519":

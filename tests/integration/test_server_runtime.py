@@ -18,11 +18,14 @@ from shared import context
 from shared.config import ServiceSettings
 from shared.mesh.client import ServiceClient
 from shared.mesh.keys import MeshKeys
+from shared.mesh.methods import Unary
 from shared.mesh.registry import by_name
 from shared.rpc.access import AccessPolicy
 from shared.rpc.credentials import SERVICE_CREDENTIALS, CallerVerifier
 from shared.rpc.server import RunningServer, create_server
 from tests.helpers import TEST_MESH_SECRET, mesh_channel, mesh_credentials
+
+GET_GOAL = Unary.of(pb.GetGoalRequest, pb.GetGoalResponse)
 
 SPEC = by_name("task-planner")
 
@@ -113,14 +116,14 @@ async def test_trace_and_identity_travel_to_the_next_service() -> None:
     verifier = CallerVerifier(MeshKeys.from_text(TEST_MESH_SECRET).key(SERVICE_CREDENTIALS),
                               NoAccessTokens(), "cognitionos")
     running = await start(servicer, access=AccessPolicy(verifier))
-    peer = ServiceClient(f"127.0.0.1:{running.port}", pb_grpc.PlannerServiceStub,
+    peer = ServiceClient(f"127.0.0.1:{running.port}",
                          credentials=mesh_credentials("agent-orchestrator"))
     tracer = trace.get_tracer("test")
     try:
         with tracer.start_as_current_span("caller") as span, context.bind(
                 context.CallContext(tenant="acme", subject="users/ada",
                                     scopes=frozenset({"goals.read"}))):
-            await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/acme/goals/g1"))
+            await peer.call(GET_GOAL, pb.GetGoalRequest(name="tenants/acme/goals/g1"))
             caller_trace = f"{span.get_span_context().trace_id:032x}"
         seen = servicer.seen[-1]
         assert (seen.tenant, seen.subject, seen.on_behalf_of, seen.scopes) == (

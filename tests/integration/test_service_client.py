@@ -14,10 +14,14 @@ from cognos.mesh.supervisor import free_port
 from shared.config import ServiceSettings
 from shared.errors import NotFound, Unavailable
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
 from shared.mesh.registry import by_name
 from shared.mesh.resilience import BreakerState, CircuitBreaker, RetryPolicy
 from shared.rpc.server import RunningServer, create_server
 from tests.helpers import assert_eventually
+
+CREATE_GOAL = Unary.of(pb.CreateGoalRequest, pb.CreateGoalResponse)
+GET_GOAL = Unary.of(pb.GetGoalRequest, pb.GetGoalResponse)
 
 SPEC = by_name("task-planner")
 
@@ -53,8 +57,8 @@ async def start(servicer: FlakyPlanner, port: int = 0) -> RunningServer:
 
 
 def client(port: int,
-           breaker: CircuitBreaker | None = None) -> ServiceClient[pb_grpc.PlannerServiceStub]:
-    return ServiceClient(f"127.0.0.1:{port}", pb_grpc.PlannerServiceStub, deadline=5,
+           breaker: CircuitBreaker | None = None) -> ServiceClient:
+    return ServiceClient(f"127.0.0.1:{port}", deadline=5,
                          retry=RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05),
                          breaker=breaker)
 
@@ -64,7 +68,7 @@ async def test_idempotent_call_is_retried_through_unavailable() -> None:
     running = await start(servicer)
     peer = client(running.port)
     try:
-        response = await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/a/goals/g1"))
+        response = await peer.call(GET_GOAL, pb.GetGoalRequest(name="tenants/a/goals/g1"))
         assert response.goal.name == "tenants/a/goals/g1"
         assert servicer.calls["GetGoal"] == 3
     finally:
@@ -78,7 +82,7 @@ async def test_mutation_is_not_retried() -> None:
     peer = client(running.port)
     try:
         with pytest.raises(Unavailable):
-            await peer.call("CreateGoal", pb.CreateGoalRequest(
+            await peer.call(CREATE_GOAL, pb.CreateGoalRequest(
                 parent="tenants/a", goal=goal_pb2.Goal(description="once")))
         assert servicer.calls["CreateGoal"] == 1
     finally:
@@ -92,7 +96,7 @@ async def test_peer_errors_come_back_typed_and_are_not_retried() -> None:
     peer = client(running.port)
     try:
         with pytest.raises(NotFound) as caught:
-            await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/a/goals/missing"))
+            await peer.call(GET_GOAL, pb.GetGoalRequest(name="tenants/a/goals/missing"))
         assert caught.value.reason == "GOAL_NOT_FOUND"
         assert servicer.calls["GetGoal"] == 1
     finally:
@@ -107,10 +111,10 @@ async def test_breaker_opens_on_a_dead_peer_and_closes_after_recovery() -> None:
     request = pb.GetGoalRequest(name="tenants/a/goals/g1")
     try:
         with pytest.raises(Unavailable):
-            await peer.call("GetGoal", request)  # 4 attempts against nothing
+            await peer.call(GET_GOAL, request)  # 4 attempts against nothing
         assert breaker.state is BreakerState.OPEN
         with pytest.raises(Unavailable) as fast:
-            await peer.call("GetGoal", request)
+            await peer.call(GET_GOAL, request)
         assert fast.value.reason == "CIRCUIT_OPEN"
 
         running = await start(FlakyPlanner(failures=0), port)
@@ -122,11 +126,11 @@ async def test_breaker_opens_on_a_dead_peer_and_closes_after_recovery() -> None:
         await peer.close()
 
 
-async def assert_closed_after_reset(peer: ServiceClient[pb_grpc.PlannerServiceStub],
+async def assert_closed_after_reset(peer: ServiceClient,
                                     request: pb.GetGoalRequest, breaker: CircuitBreaker) -> None:
     async def trial_succeeds() -> bool:
         try:
-            await peer.call("GetGoal", request, timeout=1)
+            await peer.call(GET_GOAL, request, timeout=1)
         except (Unavailable, grpc.aio.AioRpcError):
             return False
         return breaker.state is BreakerState.CLOSED
@@ -152,7 +156,7 @@ async def test_a_client_started_before_its_peer_waits_for_it_without_opening_the
         running = await late
         try:
             assert breaker.state is BreakerState.CLOSED
-            response = await peer.call("GetGoal", pb.GetGoalRequest(name="tenants/a/goals/g1"))
+            response = await peer.call(GET_GOAL, pb.GetGoalRequest(name="tenants/a/goals/g1"))
             assert response.goal.name == "tenants/a/goals/g1"
         finally:
             await running.stop(0)

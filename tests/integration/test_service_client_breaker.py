@@ -16,6 +16,7 @@ from cognos.mesh.supervisor import free_port
 from shared.config import ServiceSettings
 from shared.errors import CognitionError, Unavailable
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import ServerStream, Unary
 from shared.mesh.registry import by_name
 from shared.mesh.resilience import (
     CIRCUIT_OPEN,
@@ -26,6 +27,9 @@ from shared.mesh.resilience import (
 )
 from shared.rpc.server import RunningServer, create_server
 from tests.helpers import assert_eventually
+
+GET_GOAL = Unary.of(pb.GetGoalRequest, pb.GetGoalResponse)
+WATCH_GOAL = ServerStream.of(pb.WatchGoalRequest, pb.WatchGoalResponse)
 
 SPEC = by_name("task-planner")
 GOAL = "tenants/a/goals/g1"
@@ -60,19 +64,19 @@ async def start(servicer: Planner, port: int = 0) -> RunningServer:
         lambda server: pb_grpc.add_PlannerServiceServicer_to_server(servicer, server))
 
 
-def client(port: int, breaker: CircuitBreaker) -> ServiceClient[pb_grpc.PlannerServiceStub]:
-    return ServiceClient(f"127.0.0.1:{port}", pb_grpc.PlannerServiceStub, deadline=5,
+def client(port: int, breaker: CircuitBreaker) -> ServiceClient:
+    return ServiceClient(f"127.0.0.1:{port}", deadline=5,
                          retry=RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.02),
                          breaker=breaker)
 
 
-async def get_goal(peer: ServiceClient[pb_grpc.PlannerServiceStub], name: str = GOAL) -> str:
-    response = await peer.call("GetGoal", pb.GetGoalRequest(name=name), timeout=2)
+async def get_goal(peer: ServiceClient, name: str = GOAL) -> str:
+    response = await peer.call(GET_GOAL, pb.GetGoalRequest(name=name), timeout=2)
     got: str = response.goal.name
     return got
 
 
-async def answered(peer: ServiceClient[pb_grpc.PlannerServiceStub]) -> bool:
+async def answered(peer: ServiceClient) -> bool:
     try:
         return await get_goal(peer) == GOAL
     except Unavailable:
@@ -157,7 +161,7 @@ async def test_a_stream_as_the_trial_call_closes_the_circuit() -> None:
     peer = client(running.port, breaker)
     try:
         await half_open(breaker)
-        events = [e async for e in peer.stream("WatchGoal", pb.WatchGoalRequest(name=GOAL),
+        events = [e async for e in peer.stream(WATCH_GOAL, pb.WatchGoalRequest(name=GOAL),
                                                timeout=5)]
         assert [e.event_type for e in events] == ["goal"]
         assert breaker.state is BreakerState.CLOSED
@@ -172,7 +176,7 @@ async def test_a_stream_to_a_dead_peer_counts_as_a_failure_to_reach_it() -> None
     peer = client(free_port(), breaker)
     try:
         with pytest.raises(CognitionError) as down:
-            async for _ in peer.stream("WatchGoal", pb.WatchGoalRequest(name=GOAL), timeout=5):
+            async for _ in peer.stream(WATCH_GOAL, pb.WatchGoalRequest(name=GOAL), timeout=5):
                 pass
         assert peer_unavailable(down.value)
         assert breaker.state is BreakerState.OPEN

@@ -9,14 +9,23 @@ import time
 
 from google.protobuf import field_mask_pb2
 
-from cognition.memory.v1 import memory_service_pb2, memory_service_pb2_grpc
-from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, task_pb2
-from cognition.quality.v1 import quality_service_pb2, quality_service_pb2_grpc, validation_pb2
-from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
+from cognition.memory.v1 import memory_service_pb2
+from cognition.planner.v1 import planner_service_pb2, task_pb2
+from cognition.quality.v1 import quality_service_pb2, validation_pb2
+from cognition.runtime.v1 import completion_pb2, runtime_service_pb2
 from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
 from shared.agents.sections import system_text
 from shared.errors import NotFound, Unimplemented
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
+
+SEARCH_MEMORIES = Unary.of(memory_service_pb2.SearchMemoriesRequest,
+                            memory_service_pb2.SearchMemoriesResponse)
+COMPLETE = Unary.of(runtime_service_pb2.CompleteRequest, runtime_service_pb2.CompleteResponse)
+VALIDATE_OUTPUT = Unary.of(quality_service_pb2.ValidateOutputRequest,
+                            quality_service_pb2.ValidateOutputResponse)
+UPDATE_TASK = Unary.of(planner_service_pb2.UpdateTaskRequest,
+                        planner_service_pb2.UpdateTaskResponse)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +42,7 @@ class MeshMemory:
             not asked again.
     """
 
-    def __init__(self, client: ServiceClient[memory_service_pb2_grpc.MemoryServiceStub],
+    def __init__(self, client: ServiceClient,
                  namespace: str = "", recheck_after: float = 60.0) -> None:
         self._client = client
         self._namespace = namespace
@@ -47,7 +56,7 @@ class MeshMemory:
             parent=f"tenants/{tenant}", namespace=self._namespace, query=query[:8192],
             top_k=max(1, min(limit, 100)))
         try:
-            response = await self._client.call("SearchMemories", request)
+            response = await self._client.call(SEARCH_MEMORIES, request)
         except Unimplemented:
             # This memory service keeps no vectors yet: agents work without context.
             log.info("memory search is not served; agents get no context for %.0f s",
@@ -60,7 +69,7 @@ class MeshMemory:
 class MeshModels:
     """Model calls through the AI runtime (which renders the role's versioned prompt)."""
 
-    def __init__(self, client: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub]):
+    def __init__(self, client: ServiceClient):
         self._client = client
 
     async def complete(self, request: ModelRequest) -> ModelAnswer:
@@ -74,7 +83,7 @@ class MeshModels:
             completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
                                    content=variables.get("task", "")),
         ]
-        response = await self._client.call("Complete", runtime_service_pb2.CompleteRequest(
+        response = await self._client.call(COMPLETE, runtime_service_pb2.CompleteRequest(
             parent=f"tenants/{request.tenant}", role=request.role, messages=messages,
             response_schema=request.response_schema, goal=request.goal,
             agent=request.agent if _AGENT_NAME.match(request.agent) else "",
@@ -91,7 +100,7 @@ class MeshQualityGate:
     so a newly created policy applies within that time.
     """
 
-    def __init__(self, client: ServiceClient[quality_service_pb2_grpc.QualityServiceStub],
+    def __init__(self, client: ServiceClient,
                  recheck_after: float = 10.0):
         self._client = client
         self._recheck_after = recheck_after
@@ -103,7 +112,7 @@ class MeshQualityGate:
         if time.monotonic() < self._unchecked_until.get(key, 0.0):
             return QualityVerdict(passed=True)
         try:
-            response = await self._client.call("ValidateOutput",
+            response = await self._client.call(VALIDATE_OUTPUT,
                                                quality_service_pb2.ValidateOutputRequest(
                                                    parent=f"tenants/{tenant}",
                                                    policy=f"tenants/{tenant}/policies/{policy}",
@@ -120,10 +129,11 @@ class MeshQualityGate:
 class PlannerResults:
     """Results stored on the task in the task-planner (the task becomes SUCCEEDED)."""
 
-    def __init__(self, client: ServiceClient[planner_service_pb2_grpc.PlannerServiceStub]):
+    def __init__(self, client: ServiceClient):
         self._client = client
 
     async def store(self, task: str, result: str) -> None:
-        await self._client.call("UpdateTask", planner_service_pb2.UpdateTaskRequest(
+        await self._client.call(UPDATE_TASK, planner_service_pb2.UpdateTaskRequest(
             task=task_pb2.Task(name=task, state=task_pb2.TASK_STATE_SUCCEEDED, result=result),
             update_mask=field_mask_pb2.FieldMask(paths=["state", "result"])))
+

@@ -8,11 +8,18 @@ import datetime as dt
 from google.protobuf import field_mask_pb2
 
 from cognition.agents.v1 import agent_io_pb2
-from cognition.planner.v1 import planner_service_pb2, planner_service_pb2_grpc, task_pb2
+from cognition.planner.v1 import planner_service_pb2, task_pb2
 from services.agent_orchestrator.config import SUBJECT
 from services.agent_orchestrator.core.models import ReadyTask
 from shared import context
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
+
+LIST_READY_TASKS = Unary.of(planner_service_pb2.ListReadyTasksRequest,
+                             planner_service_pb2.ListReadyTasksResponse)
+PAUSE_GOAL = Unary.of(planner_service_pb2.PauseGoalRequest, planner_service_pb2.PauseGoalResponse)
+UPDATE_TASK = Unary.of(planner_service_pb2.UpdateTaskRequest,
+                        planner_service_pb2.UpdateTaskResponse)
 
 # Deadline of a ListReadyTasks call beyond its wait.
 READY_DEADLINE = 10.0
@@ -44,7 +51,7 @@ def ready_task(ready: planner_service_pb2.ReadyTask) -> ReadyTask:
 class MeshTaskBoard:
     """The task-planner's ready tasks and task updates."""
 
-    def __init__(self, client: ServiceClient[planner_service_pb2_grpc.PlannerServiceStub]):
+    def __init__(self, client: ServiceClient):
         self._client = client
 
     async def reachable(self, timeout: float) -> bool:
@@ -55,7 +62,7 @@ class MeshTaskBoard:
                                                             page_size=limit)
         request.max_wait.FromTimedelta(dt.timedelta(seconds=wait))
         with context.bind(_as("", PLANNER_SCOPES)):
-            response = await self._client.call("ListReadyTasks", request,
+            response = await self._client.call(LIST_READY_TASKS, request,
                                                timeout=wait + READY_DEADLINE, idempotent=True)
         return [ready_task(r) for r in response.ready_tasks]
 
@@ -76,7 +83,7 @@ class MeshTaskBoard:
 
     async def pause_goal(self, goal: str, reason: str) -> None:
         with context.bind(_as(_tenant(goal), PLANNER_SCOPES)):
-            await self._client.call("PauseGoal", planner_service_pb2.PauseGoalRequest(
+            await self._client.call(PAUSE_GOAL, planner_service_pb2.PauseGoalRequest(
                 name=goal, reason=reason[:2000]), idempotent=True)
 
     async def _update(self, task: str, state: int, attempts: int,
@@ -84,10 +91,11 @@ class MeshTaskBoard:
         paths = ["state", "attempts"] + ([] if result is None else ["result"])
         with context.bind(_as(_tenant(task), PLANNER_SCOPES)):
             # Moving a task to the state it has is a no-op, so a retried update is harmless.
-            await self._client.call("UpdateTask", planner_service_pb2.UpdateTaskRequest(
+            await self._client.call(UPDATE_TASK, planner_service_pb2.UpdateTaskRequest(
                 task=task_pb2.Task(name=task, state=state, result=result or "",  # type: ignore[arg-type]
                                    attempts=attempts),
                 update_mask=field_mask_pb2.FieldMask(paths=paths)), idempotent=True)
+
 
     async def close(self) -> None:
         await self._client.close()

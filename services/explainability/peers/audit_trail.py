@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
+from cognition.audit.v1 import audit_service_pb2
 from services.explainability import convert
 from services.explainability.core.models import AuditRecord
 from shared import context
 from shared.errors import DeadlineExceeded, Unavailable
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
+
+LIST_AUDIT_ENTRIES = Unary.of(audit_service_pb2.ListAuditEntriesRequest,
+                               audit_service_pb2.ListAuditEntriesResponse)
+
 
 SUBJECT = "services/explainability"
 AUDIT_READ = frozenset({"audit.read"})
@@ -23,7 +28,7 @@ class AuditLogTrail:
         client: Client of the audit-log service.
     """
 
-    def __init__(self, client: ServiceClient[AuditServiceStub]) -> None:
+    def __init__(self, client: ServiceClient) -> None:
         self._client = client
 
     async def actions_on(self, tenant: str, subject: str) -> list[AuditRecord]:
@@ -47,7 +52,7 @@ class AuditLogTrail:
         while len(newest_first) < MAX_RECORDS:
             try:
                 response = await self._client.call(
-                    "ListAuditEntries", convert.audit_query(tenant, subject, token, PAGE_SIZE))
+                    LIST_AUDIT_ENTRIES, convert.audit_query(tenant, subject, token, PAGE_SIZE))
             except DeadlineExceeded as error:
                 raise Unavailable("the audit log did not answer in time",
                                   reason="AUDIT_LOG_UNAVAILABLE") from error

@@ -6,11 +6,15 @@ import logging
 import time
 from collections.abc import Callable
 
-from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
+from cognition.runtime.v1 import runtime_service_pb2
 from services.task_planner.core.models import PlanDraft
 from shared import context
 from shared.errors import DeadlineExceeded, Unavailable
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
+
+GET_BUDGET = Unary.of(runtime_service_pb2.GetBudgetRequest, runtime_service_pb2.GetBudgetResponse)
+
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ class RuntimeBudget:
         clock: Monotonic clock, injectable for tests.
     """
 
-    def __init__(self, runtime: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub],
+    def __init__(self, runtime: ServiceClient,
                  service: str, *, unlimited_for: float = 30.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._runtime = runtime
@@ -51,7 +55,7 @@ class RuntimeBudget:
         try:
             with context.bind(identity):
                 budget = (await self._runtime.call(
-                    "GetBudget",
+                    GET_BUDGET,
                     runtime_service_pb2.GetBudgetRequest(name=f"tenants/{tenant}/budget"),
                     idempotent=True)).budget
         except (Unavailable, DeadlineExceeded) as error:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from cognition.agents.v1 import agent_io_pb2
-from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_service_pb2_grpc
+from cognition.runtime.v1 import completion_pb2, runtime_service_pb2
 from services.task_planner.core.models import Goal, PlanDraft, Task
 from shared import context
 from shared.agents.base import AgentFailure, agent_type
 from shared.errors import FailedPrecondition
 from shared.mesh.client import ServiceClient
+from shared.mesh.methods import Unary
+
+COMPLETE = Unary.of(runtime_service_pb2.CompleteRequest, runtime_service_pb2.CompleteResponse)
 
 COMPLETIONS_WRITE = frozenset({"completions.write"})
 
@@ -22,7 +25,7 @@ class RuntimePlanDrafter:
         service: This service's name, its identity towards the runtime.
     """
 
-    def __init__(self, runtime: ServiceClient[runtime_service_pb2_grpc.RuntimeServiceStub],
+    def __init__(self, runtime: ServiceClient,
                  service: str) -> None:
         self._runtime = runtime
         self._subject = f"services/{service}"
@@ -47,7 +50,7 @@ class RuntimePlanDrafter:
         identity = context.CallContext(tenant=goal.tenant, subject=self._subject,
                                        scopes=COMPLETIONS_WRITE)
         with context.bind(identity):
-            response = await self._runtime.call("Complete", request, timeout=60,
+            response = await self._runtime.call(COMPLETE, request, timeout=60,
                                                 idempotent=True)
         try:
             output = self._agent.parse(response.completion.output)
@@ -72,3 +75,4 @@ def _failure_context(failure: str) -> list[completion_pb2.Message]:
         role=completion_pb2.MESSAGE_ROLE_SYSTEM,
         content=f"The previous plan for this goal failed: {failure}. Plan again; tasks keeping "
                 "their ids keep their finished results.")]
+

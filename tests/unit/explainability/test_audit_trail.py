@@ -5,7 +5,6 @@ import socket
 import pytest
 
 from cognition.audit.v1 import audit_entry_pb2
-from cognition.audit.v1.audit_service_pb2_grpc import AuditServiceStub
 from services.explainability.peers.audit_trail import AuditLogTrail
 from shared.errors import Unavailable
 from shared.mesh.client import ServiceClient
@@ -20,7 +19,7 @@ async def test_reads_every_page_oldest_first(fake_audit: tuple[FakeAuditService,
         service.record("acme", f"user{i}", "planner.goal.update", "tenants/acme/goals/g1",
                        outcome=audit_entry_pb2.OUTCOME_FAILURE)
     service.record("acme", "bob", "planner.goal.create", "tenants/acme/goals/g2")
-    client = ServiceClient(address, AuditServiceStub)
+    client = ServiceClient(address)
     try:
         records = await AuditLogTrail(client).actions_on("acme", "tenants/acme/goals/g1")
     finally:
@@ -37,7 +36,7 @@ async def test_unreachable_audit_log_is_unavailable() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    client = ServiceClient(f"127.0.0.1:{port}", AuditServiceStub, deadline=2.0)
+    client = ServiceClient(f"127.0.0.1:{port}", deadline=2.0)
     try:
         with pytest.raises(Unavailable):
             await AuditLogTrail(client).actions_on("acme", "tenants/acme/goals/g1")
