@@ -9,8 +9,7 @@ from typing import Any
 import grpc
 
 from cognition.auth.v1 import auth_service_pb2, auth_service_pb2_grpc, tenant_pb2
-
-AUTHORIZATION = "authorization"
+from shared.context import AUTHORIZATION_HEADER
 
 
 def read_secret(path: pathlib.Path) -> str:
@@ -39,7 +38,7 @@ async def ensure_tenant(address: str, token: str, tenant: str) -> bool:
             await auth_service_pb2_grpc.AuthServiceStub(channel).CreateTenant(
                 auth_service_pb2.CreateTenantRequest(
                     tenant=tenant_pb2.Tenant(display_name=tenant), tenant_id=tenant),
-                metadata=[(AUTHORIZATION, f"Bearer {token}")], timeout=10)
+                metadata=[(AUTHORIZATION_HEADER, f"Bearer {token}")], timeout=10)
         except grpc.aio.AioRpcError as error:
             if error.code() != grpc.StatusCode.ALREADY_EXISTS:
                 raise
@@ -58,10 +57,10 @@ class _Bearer:
 
     async def _with_token(self, details: Any, request: Any) -> Any:
         metadata = list(details.metadata or ())
-        if not any(key == AUTHORIZATION for key, _ in metadata):
+        if not any(key == AUTHORIZATION_HEADER for key, _ in metadata):
             token = await self._token_for(request)
             if token:
-                metadata.append((AUTHORIZATION, f"Bearer {token}"))
+                metadata.append((AUTHORIZATION_HEADER, f"Bearer {token}"))
         return details._replace(metadata=metadata)
 
 

@@ -29,6 +29,7 @@ from cognos.goal_progress import (
 )
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from cognos.reconnect import CHANNEL_OPTIONS, Reconnecting
+from shared.context import AUTHORIZATION_HEADER
 
 TENANT = "demo"
 # Two listed items: the offline planner drafts one research task per item (in parallel), then
@@ -62,7 +63,7 @@ async def run(var: pathlib.Path, console: Console, *, goal: str = DEFAULT_GOAL,
         token = await issue_token(mesh.envoy_address, admin_key, tenant=TENANT, scopes=SCOPES)
         console.print(f"signed in: a bearer token for tenants/{TENANT} with scopes "
                       f"{' '.join(SCOPES)}", soft_wrap=True)
-        headers = {"authorization": f"Bearer {token}"}
+        headers = {AUTHORIZATION_HEADER: f"Bearer {token}"}
         await _rest_check(console, base, "a goal with an empty description", "POST",
                           f"/v1/tenants/{TENANT}/goals", {"description": ""}, headers)
         outcome = await run_goal(mesh.envoy_address, token, TENANT, goal, console,

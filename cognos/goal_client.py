@@ -16,6 +16,7 @@ from cognition.planner.v1 import goal_pb2, planner_service_pb2, planner_service_
 from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
 from cognos.goal_progress import TaskView
 from cognos.reconnect import BACKOFF, UNREACHABLE, Reconnecting
+from shared.context import AUTHORIZATION_HEADER
 
 ENDED_GOAL_STATES = frozenset({goal_pb2.GOAL_STATE_SUCCEEDED, goal_pb2.GOAL_STATE_FAILED,
                                goal_pb2.GOAL_STATE_CANCELLED})
@@ -36,7 +37,7 @@ class GoalClient:
         self._planner = planner_service_pb2_grpc.PlannerServiceStub(channel)
         self._orchestrator = orchestrator_service_pb2_grpc.OrchestratorServiceStub(channel)
         self._runtime = runtime_service_pb2_grpc.RuntimeServiceStub(channel)
-        self._metadata = [("authorization", f"Bearer {token}")]
+        self._metadata = [(AUTHORIZATION_HEADER, f"Bearer {token}")]
         self._parent = f"tenants/{tenant}"
         self.reconnecting = reconnecting
 
