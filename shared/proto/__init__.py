@@ -1,0 +1,1 @@
+"""Helpers over protobuf messages: field masks, enums, timestamps, what a request names."""
