@@ -32,6 +32,7 @@ from shared.errors import InvalidArgument
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "experiments"
 
@@ -148,3 +149,11 @@ def prompt_version_to_proto(version: PromptVersion) -> prompt_version_pb2.Prompt
         name=f"prompts/{version.role}/versions/{version.version}", role=version.role,
         version=version.version, digest=version.digest,
         create_time=timestamp(version.create_time))
+
+
+EXPERIMENTS = StandardResource(runtime_service_pb2, "Experiment", "Experiments", COLLECTION,
+                               to_proto=experiment_to_proto, from_proto=new_experiment,
+                               changes=experiment_changes, filter=EXPERIMENT_FILTER)
+COMPLETION_RESOURCE = StandardResource(runtime_service_pb2, "Completion", "Completions",
+                                       COMPLETIONS, to_proto=completion_to_proto,
+                                       filter=COMPLETION_FILTER)

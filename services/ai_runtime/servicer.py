@@ -9,60 +9,25 @@ import grpc
 from cognition.runtime.v1 import runtime_service_pb2 as pb
 from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime import convert
+from services.ai_runtime.convert import COMPLETION_RESOURCE, EXPERIMENTS
 from services.ai_runtime.core.completions import CompletionService, page_of
-from services.ai_runtime.core.experiments import UPDATABLE_FIELDS, ExperimentService
-from services.ai_runtime.core.models import COMPLETIONS
-from shared.database import PageRequest
-from shared.proto.fields import datetime_of, mask_paths
+from services.ai_runtime.core.experiments import ExperimentService
+from shared.proto.fields import datetime_of
 from shared.resources import names
+from shared.rpc.standard_methods import standard_methods
 
 
 class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
     """Completions, embeddings, usage, prompt versions and prompt experiments."""
 
+    (CreateExperiment, GetExperiment, ListExperiments, UpdateExperiment,
+     DeleteExperiment) = standard_methods(EXPERIMENTS, "_experiments")
+    GetCompletion, ListCompletions = standard_methods(COMPLETION_RESOURCE, "_completions",
+                                                      "get", "list")
+
     def __init__(self, experiments: ExperimentService, completions: CompletionService) -> None:
         self._experiments = experiments
         self._completions = completions
-
-    async def CreateExperiment(self, request: pb.CreateExperimentRequest,
-                               context: grpc.aio.ServicerContext) -> pb.CreateExperimentResponse:
-        tenant = names.parse_parent(request.parent)
-        experiment_id = names.choose_id(request.experiment_id, "experiment_id")
-        experiment = await self._experiments.create(
-            convert.new_experiment(tenant, experiment_id, request.experiment))
-        return pb.CreateExperimentResponse(experiment=convert.experiment_to_proto(experiment))
-
-    async def GetExperiment(self, request: pb.GetExperimentRequest,
-                            context: grpc.aio.ServicerContext) -> pb.GetExperimentResponse:
-        tenant, experiment_id = names.parse_name(request.name, convert.COLLECTION)
-        experiment = await self._experiments.get(tenant, experiment_id)
-        return pb.GetExperimentResponse(experiment=convert.experiment_to_proto(experiment))
-
-    async def ListExperiments(self, request: pb.ListExperimentsRequest,
-                              context: grpc.aio.ServicerContext) -> pb.ListExperimentsResponse:
-        tenant = names.parse_parent(request.parent)
-        matching = convert.EXPERIMENT_FILTER.parse(request.filter, tenant)
-        page = await self._experiments.list(
-            tenant, PageRequest.of(request.page_size, request.page_token), matching)
-        return pb.ListExperimentsResponse(
-            experiments=[convert.experiment_to_proto(e) for e in page.items],
-            next_page_token=page.next_page_token)
-
-    async def UpdateExperiment(self, request: pb.UpdateExperimentRequest,
-                               context: grpc.aio.ServicerContext) -> pb.UpdateExperimentResponse:
-        tenant, experiment_id = names.parse_name(request.experiment.name, convert.COLLECTION,
-                                                 "experiment.name")
-        paths = mask_paths(request.update_mask, UPDATABLE_FIELDS)
-        experiment = await self._experiments.update(
-            tenant, experiment_id, convert.experiment_changes(request.experiment, paths),
-            request.experiment.etag)
-        return pb.UpdateExperimentResponse(experiment=convert.experiment_to_proto(experiment))
-
-    async def DeleteExperiment(self, request: pb.DeleteExperimentRequest,
-                               context: grpc.aio.ServicerContext) -> pb.DeleteExperimentResponse:
-        tenant, experiment_id = names.parse_name(request.name, convert.COLLECTION)
-        await self._experiments.delete(tenant, experiment_id)
-        return pb.DeleteExperimentResponse()
 
     async def Complete(self, request: pb.CompleteRequest,
                        context: grpc.aio.ServicerContext) -> pb.CompleteResponse:
@@ -87,22 +52,6 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
         return pb.EmbedResponse(
             embeddings=[pb.Embedding(values=v) for v in embeddings.vectors],
             model=embeddings.model, usage=convert.usage_to_proto(embeddings.usage))
-
-    async def GetCompletion(self, request: pb.GetCompletionRequest,
-                            context: grpc.aio.ServicerContext) -> pb.GetCompletionResponse:
-        tenant, completion_id = names.parse_name(request.name, COMPLETIONS)
-        completion = await self._completions.get(tenant, completion_id)
-        return pb.GetCompletionResponse(completion=convert.completion_to_proto(completion))
-
-    async def ListCompletions(self, request: pb.ListCompletionsRequest,
-                              context: grpc.aio.ServicerContext) -> pb.ListCompletionsResponse:
-        tenant = names.parse_parent(request.parent)
-        matching = convert.COMPLETION_FILTER.parse(request.filter, tenant)
-        page = await self._completions.list_completions(
-            tenant, PageRequest.of(request.page_size, request.page_token), matching)
-        return pb.ListCompletionsResponse(
-            completions=[convert.completion_to_proto(c) for c in page.items],
-            next_page_token=page.next_page_token)
 
     async def GetUsage(self, request: pb.GetUsageRequest,
                        context: grpc.aio.ServicerContext) -> pb.GetUsageResponse:

@@ -19,6 +19,7 @@ from shared.errors import InvalidArgument
 from shared.proto.fields import datetime_of, enum_from_proto, enum_to_proto, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "auditEntries"
 POLICY = "retentionPolicy"
@@ -80,6 +81,10 @@ def batch_entries(tenant: str, request: pb.BatchCreateAuditEntriesRequest) -> li
         entry_id = names.choose_id(child.audit_entry_id, f"requests[{i}].audit_entry_id")
         entries.append(new_entry(tenant, entry_id, child.audit_entry))
     return entries
+
+
+AUDIT_ENTRIES = StandardResource(pb, "AuditEntry", "AuditEntries", COLLECTION,
+                                 to_proto=entry_to_proto)
 
 
 def audit_query(tenant: str, request: pb.ListAuditEntriesRequest) -> AuditQuery:

@@ -7,6 +7,7 @@ import grpc
 from cognition.audit.v1 import audit_service_pb2 as pb
 from cognition.audit.v1 import audit_service_pb2_grpc as pb_grpc
 from services.audit_log import convert
+from services.audit_log.convert import AUDIT_ENTRIES
 from services.audit_log.core.attribution import Writer, attributed
 from services.audit_log.core.log import AuditLog
 from services.audit_log.core.retention import RetentionPolicies
@@ -14,10 +15,15 @@ from shared import context as call_context
 from shared.database import PageRequest
 from shared.proto.fields import mask_paths
 from shared.resources import names
+from shared.rpc.standard_methods import standard_methods
 
 
 class AuditServicer(pb_grpc.AuditServiceServicer):
     """Audit entries, chain verification and retention policies."""
+
+    # Only Get is standard: an entry is appended to its tenant's chain with its writer, and
+    # a List takes more fields than the filter.
+    (GetAuditEntry,) = standard_methods(AUDIT_ENTRIES, "_log", "get")
 
     def __init__(self, log: AuditLog, policies: RetentionPolicies) -> None:
         self._log = log
@@ -41,12 +47,6 @@ class AuditServicer(pb_grpc.AuditServiceServicer):
         entries = await self._log.append_batch(tenant, entries)
         return pb.BatchCreateAuditEntriesResponse(
             audit_entries=[convert.entry_to_proto(e) for e in entries])
-
-    async def GetAuditEntry(self, request: pb.GetAuditEntryRequest,
-                            context: grpc.aio.ServicerContext) -> pb.GetAuditEntryResponse:
-        tenant, entry_id = names.parse_name(request.name, convert.COLLECTION)
-        entry = await self._log.get(tenant, entry_id)
-        return pb.GetAuditEntryResponse(audit_entry=convert.entry_to_proto(entry))
 
     async def ListAuditEntries(self, request: pb.ListAuditEntriesRequest,
                                context: grpc.aio.ServicerContext) -> pb.ListAuditEntriesResponse:

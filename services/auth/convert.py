@@ -29,6 +29,7 @@ from shared.proto.fields import (
 )
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, IsSet, RepeatedEnum
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "users"
 
@@ -92,6 +93,10 @@ def user_changes(message: user_pb2.User, paths: set[str]) -> dict[str, object]:
         "roles": lambda: roles_from_proto(message.roles),
         "state": lambda: state_from_proto(message.state),
     })
+
+
+USERS = StandardResource(auth_service_pb2, "User", "Users", COLLECTION, to_proto=user_to_proto,
+                         changes=user_changes, filter=USER_FILTER)
 
 
 def tenant_name(tenant_id: str) -> str:
@@ -160,6 +165,10 @@ def new_api_key(tenant: str, key_id: str, message: api_key_pb2.ApiKey) -> ApiKey
         scopes=list(message.scopes),
         expire_time=datetime_of(message.expire_time, message.HasField("expire_time")),
     )
+
+
+API_KEY_RESOURCE = StandardResource(auth_service_pb2, "ApiKey", "ApiKeys", API_KEYS,
+                                    to_proto=api_key_to_proto, filter=API_KEY_FILTER)
 
 
 def jwk_to_proto(jwk: PublicJwk) -> auth_service_pb2.Jwk:

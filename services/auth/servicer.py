@@ -9,20 +9,27 @@ import grpc
 from cognition.auth.v1 import auth_service_pb2 as pb
 from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
 from services.auth import convert
+from services.auth.convert import API_KEY_RESOURCE, USERS
 from services.auth.core.access_tokens import TokenVerifier
 from services.auth.core.api_keys import ApiKeyService
 from services.auth.core.signing_keys import SigningKeys
 from services.auth.core.tenants import TenantService
 from services.auth.core.token_service import TokenService
-from services.auth.core.users import UPDATABLE_FIELDS, UserService
+from services.auth.core.users import UserService
 from shared import context as call_context
 from shared.database import PageRequest
-from shared.proto.fields import mask_paths
 from shared.resources import names
+from shared.rpc.standard_methods import standard_methods
 
 
 class AuthServicer(pb_grpc.AuthServiceServicer):
     """Users, tenants, API keys, tokens and signing keys."""
+
+    # Creating a user takes its password, and creating an API key answers with its secret;
+    # tenants are not within a caller's tenant (TenantService decides who sees which).
+    GetUser, ListUsers, UpdateUser, DeleteUser = standard_methods(
+        USERS, "_users", "get", "list", "update", "delete")
+    GetApiKey, ListApiKeys = standard_methods(API_KEY_RESOURCE, "_api_keys", "get", "list")
 
     def __init__(self, users: UserService, tenants: TenantService, api_keys: ApiKeyService,
                  tokens: TokenService, verifier: TokenVerifier, keys: SigningKeys) -> None:
@@ -40,35 +47,6 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
         user = await self._users.create(convert.new_user(tenant, user_id, request.user),
                                         request.password)
         return pb.CreateUserResponse(user=convert.user_to_proto(user))
-
-    async def GetUser(self, request: pb.GetUserRequest,
-                      context: grpc.aio.ServicerContext) -> pb.GetUserResponse:
-        tenant, user_id = names.parse_name(request.name, convert.COLLECTION)
-        user = await self._users.get(tenant, user_id)
-        return pb.GetUserResponse(user=convert.user_to_proto(user))
-
-    async def ListUsers(self, request: pb.ListUsersRequest,
-                        context: grpc.aio.ServicerContext) -> pb.ListUsersResponse:
-        tenant = names.parse_parent(request.parent)
-        matching = convert.USER_FILTER.parse(request.filter, tenant)
-        page = await self._users.list(tenant, PageRequest.of(request.page_size, request.page_token),
-                                      matching)
-        return pb.ListUsersResponse(users=[convert.user_to_proto(u) for u in page.items],
-                                    next_page_token=page.next_page_token)
-
-    async def UpdateUser(self, request: pb.UpdateUserRequest,
-                         context: grpc.aio.ServicerContext) -> pb.UpdateUserResponse:
-        tenant, user_id = names.parse_name(request.user.name, convert.COLLECTION, "user.name")
-        paths = mask_paths(request.update_mask, UPDATABLE_FIELDS)
-        user = await self._users.update(tenant, user_id, convert.user_changes(request.user, paths),
-                                        request.user.etag)
-        return pb.UpdateUserResponse(user=convert.user_to_proto(user))
-
-    async def DeleteUser(self, request: pb.DeleteUserRequest,
-                         context: grpc.aio.ServicerContext) -> pb.DeleteUserResponse:
-        tenant, user_id = names.parse_name(request.name, convert.COLLECTION)
-        await self._users.delete(tenant, user_id)
-        return pb.DeleteUserResponse()
 
     async def CreateTenant(self, request: pb.CreateTenantRequest,
                            context: grpc.aio.ServicerContext) -> pb.CreateTenantResponse:
@@ -99,22 +77,6 @@ class AuthServicer(pb_grpc.AuthServiceServicer):
         key, secret = await self._api_keys.create(
             convert.new_api_key(tenant, key_id, request.api_key))
         return pb.CreateApiKeyResponse(api_key=convert.api_key_to_proto(key), secret=secret)
-
-    async def GetApiKey(self, request: pb.GetApiKeyRequest,
-                        context: grpc.aio.ServicerContext) -> pb.GetApiKeyResponse:
-        tenant, key_id = names.parse_name(request.name, convert.API_KEYS)
-        key = await self._api_keys.get(tenant, key_id)
-        return pb.GetApiKeyResponse(api_key=convert.api_key_to_proto(key))
-
-    async def ListApiKeys(self, request: pb.ListApiKeysRequest,
-                          context: grpc.aio.ServicerContext) -> pb.ListApiKeysResponse:
-        tenant = names.parse_parent(request.parent)
-        matching = convert.API_KEY_FILTER.parse(request.filter, tenant)
-        page = await self._api_keys.list(tenant,
-                                         PageRequest.of(request.page_size, request.page_token),
-                                         matching)
-        return pb.ListApiKeysResponse(api_keys=[convert.api_key_to_proto(k) for k in page.items],
-                                      next_page_token=page.next_page_token)
 
     async def RevokeApiKey(self, request: pb.RevokeApiKeyRequest,
                            context: grpc.aio.ServicerContext) -> pb.RevokeApiKeyResponse:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cognition.audit.v1 import audit_entry_pb2, audit_service_pb2
+from cognition.explain.v1 import explain_service_pb2 as pb
 from cognition.explain.v1 import explanation_pb2
 from services.explainability.core.models import (
     AuditRecord,
@@ -16,6 +17,7 @@ from services.explainability.core.models import (
 from shared.proto.fields import enum_to_proto, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "explanations"
 
@@ -52,6 +54,11 @@ def new_explanation(tenant: str, explanation_id: str,
     """The domain explanation to create from a CreateExplanation request's explanation."""
     return Explanation(tenant=tenant, id=explanation_id, subject=message.subject,
                        question=message.question)
+
+
+EXPLANATIONS = StandardResource(pb, "Explanation", "Explanations", COLLECTION,
+                               to_proto=explanation_to_proto, from_proto=new_explanation,
+                               filter=EXPLANATION_FILTER)
 
 
 def audit_query(tenant: str, subject: str, page_token: str,

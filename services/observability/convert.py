@@ -9,6 +9,7 @@ from typing import TypeVar
 from google.protobuf import duration_pb2
 
 from cognition.observability.v1 import alert_pb2, alert_rule_pb2
+from cognition.observability.v1 import observability_service_pb2 as pb
 from services.observability.core.models import (
     Alert,
     AlertRule,
@@ -20,6 +21,7 @@ from services.observability.core.models import (
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, MapEntry, ResourceName, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "alertRules"
 ALERTS = "alerts"
@@ -131,3 +133,9 @@ def new_alert(tenant: str, alert_id: str, message: alert_pb2.Alert) -> Alert:
         description=message.description,
     )
 
+
+ALERT_RULES = StandardResource(pb, "AlertRule", "AlertRules", COLLECTION, to_proto=rule_to_proto,
+                               from_proto=new_rule, changes=rule_changes,
+                               filter=ALERT_RULE_FILTER)
+ALERT_RESOURCE = StandardResource(pb, "Alert", "Alerts", ALERTS, to_proto=alert_to_proto,
+                                  filter=ALERT_FILTER)

@@ -19,6 +19,7 @@ from shared.errors import InvalidArgument
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, MapEntry
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "goals"
 
@@ -188,3 +189,7 @@ def ready_to_proto(work: ReadyWork) -> planner_service_pb2.ReadyTask:
     return planner_service_pb2.ReadyTask(
         task=task_to_proto(work.tenant, work.goal_id, work.task),
         goal_description=work.goal_description, upstream_results=work.upstream_results)
+
+
+GOALS = StandardResource(planner_service_pb2, "Goal", "Goals", COLLECTION, to_proto=goal_to_proto,
+                         filter=GOAL_FILTER)

@@ -9,12 +9,13 @@ import grpc
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
 from services.task_planner import convert
-from services.task_planner.core.goals import UPDATABLE_FIELDS, GoalService
+from services.task_planner.convert import GOALS
+from services.task_planner.core.goals import GoalService
 from services.task_planner.core.plans import UPDATABLE_TASK_FIELDS, PlanService
-from shared.database import PageRequest
 from shared.errors import InvalidArgument
 from shared.proto.fields import mask_paths
 from shared.resources import names
+from shared.rpc.standard_methods import standard_methods
 
 READY_PAGE_SIZE = 100
 MAX_READY_PAGE_SIZE = 1000
@@ -22,6 +23,10 @@ MAX_READY_PAGE_SIZE = 1000
 
 class PlannerServicer(pb_grpc.PlannerServiceServicer):
     """Goals, their plans and the plans' tasks."""
+
+    # Creating a goal may submit its plan too, an update refuses an empty description before
+    # reading the goal, and a goal is deleted with its plans: those three are written out.
+    GetGoal, ListGoals = standard_methods(GOALS, "_goals", "get", "list")
 
     def __init__(self, goals: GoalService, plans: PlanService,
                  on_goal_submitted: Callable[[], None] = lambda: None) -> None:
@@ -42,25 +47,10 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
             self._on_goal_submitted()
         return pb.CreateGoalResponse(goal=convert.goal_to_proto(goal))
 
-    async def GetGoal(self, request: pb.GetGoalRequest,
-                      context: grpc.aio.ServicerContext) -> pb.GetGoalResponse:
-        tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
-        goal = await self._goals.get(tenant, goal_id)
-        return pb.GetGoalResponse(goal=convert.goal_to_proto(goal))
-
-    async def ListGoals(self, request: pb.ListGoalsRequest,
-                        context: grpc.aio.ServicerContext) -> pb.ListGoalsResponse:
-        tenant = names.parse_parent(request.parent)
-        matching = convert.GOAL_FILTER.parse(request.filter, tenant)
-        page = await self._goals.list(tenant, PageRequest.of(request.page_size, request.page_token),
-                                      matching)
-        return pb.ListGoalsResponse(goals=[convert.goal_to_proto(g) for g in page.items],
-                                    next_page_token=page.next_page_token)
-
     async def UpdateGoal(self, request: pb.UpdateGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.UpdateGoalResponse:
         tenant, goal_id = names.parse_name(request.goal.name, convert.COLLECTION, "goal.name")
-        paths = mask_paths(request.update_mask, UPDATABLE_FIELDS)
+        paths = mask_paths(request.update_mask, self._goals.updatable)
         if "description" in paths and not request.goal.description:
             raise InvalidArgument.for_field("goal.description", "must not be empty")
         goal = await self._goals.update(tenant, goal_id, convert.goal_changes(request.goal, paths),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from cognition.workflow.v1 import workflow_pb2
+from cognition.workflow.v1 import workflow_service_pb2 as pb
 from services.workflow_engine.core.models import Workflow, WorkflowState
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "workflows"
 
@@ -53,3 +55,8 @@ def workflow_changes(message: workflow_pb2.Workflow, paths: set[str]) -> dict[st
         "schedule": lambda: message.schedule,
         "state": lambda: state_from_proto(message.state),
     })
+
+
+WORKFLOWS = StandardResource(pb, "Workflow", "Workflows", COLLECTION,
+                             to_proto=workflow_to_proto, from_proto=new_workflow,
+                             changes=workflow_changes, filter=WORKFLOW_FILTER)

@@ -258,14 +258,6 @@ class CompletionService:
                                            embeddings.model, usage)
         return dataclasses.replace(embeddings, usage=usage)
 
-    async def get(self, tenant: str, completion_id: str) -> Completion:
-        return await self._completions.get(tenant, completion_id)
-
-    async def list_completions(self, tenant: str, page: PageRequest,
-                               matching: Filter = MATCH_ALL) -> Page[Completion]:
-        """One page of the tenant's completions that ``matching`` selects, newest first."""
-        return await self._completions.list_matching(tenant, page, matching)
-
     async def usage(self, tenant: str, group_by: UsageGroupBy, start: dt.datetime | None,
                     end: dt.datetime | None) -> list[UsageRow]:
         """Summed usage of ``tenant`` in [start, end), per group, costliest first.
@@ -298,6 +290,15 @@ class CompletionService:
             NotFound: The role has no prompt.
         """
         return self.prompts.versions(role)
+
+    # Last in the class: below a method named ``list``, annotations would take it for the type.
+    async def get(self, tenant: str, completion_id: str) -> Completion:
+        return await self._completions.get(tenant, completion_id)
+
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[Completion]:
+        """One page of the tenant's completions that ``matching`` selects, newest first."""
+        return await self._completions.list_matching(tenant, page, matching)
 
 
 def check_output(output: str, schema: dict[str, Any]) -> None:

@@ -9,21 +9,13 @@ from typing import Any, Protocol
 
 from services.ai_runtime.core.models import Experiment, ExperimentState, Variant
 from shared.errors import FailedPrecondition, InvalidArgument
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
-
-UPDATABLE_FIELDS = ("display_name", "variants")
+from shared.resources.standard import Resources
+from shared.resources.store import Store
 
 
-class ExperimentStore(Protocol):
+class ExperimentStore(Store[Experiment], Protocol):
     """What ``ExperimentService`` needs of its repository: CRUD plus running experiments."""
 
-    async def create(self, entity: Experiment) -> Experiment: ...
-    async def get(self, tenant: str, id_: str) -> Experiment: ...
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: Filter) -> Page[Experiment]: ...
-    async def update(self, entity: Experiment, expected_etag: str = "") -> Experiment: ...
-    async def delete(self, tenant: str, id_: str) -> None: ...
     async def count_running(self, tenant: str, role: str) -> int: ...
 
 
@@ -41,55 +33,46 @@ def check_variants(variants: Sequence[Variant], field: str = "experiment.variant
         seen.add(variant.name)
 
 
-class ExperimentService:
+class ExperimentService(Resources[Experiment]):
     """Experiments of every tenant, persisted through ``experiments``.
 
     Args:
         experiments: Repository of experiments.
     """
 
+    updatable = ("display_name", "variants")
+
     def __init__(self, experiments: ExperimentStore) -> None:
+        super().__init__(experiments)
         self._experiments = experiments
 
-    async def create(self, experiment: Experiment) -> Experiment:
+    async def create(self, resource: Experiment) -> Experiment:
         """Start a new experiment: it runs at once.
 
         Raises:
             InvalidArgument: Two variants share a name.
             FailedPrecondition: Another experiment already runs for the role.
         """
-        check_variants(experiment.variants)
+        check_variants(resource.variants)
         # Check, then insert: two concurrent creates for one role can both pass. Rare enough
         # (experiments are started by hand) not to need a partial unique index yet.
-        if await self._experiments.count_running(experiment.tenant, experiment.role):
+        if await self._experiments.count_running(resource.tenant, resource.role):
             raise FailedPrecondition(
-                f"an experiment already runs for role {experiment.role!r}",
-                reason="EXPERIMENT_ALREADY_RUNNING", metadata={"role": experiment.role})
-        return await self._experiments.create(
-            dataclasses.replace(experiment, state=ExperimentState.RUNNING))
+                f"an experiment already runs for role {resource.role!r}",
+                reason="EXPERIMENT_ALREADY_RUNNING", metadata={"role": resource.role})
+        return await super().create(dataclasses.replace(resource, state=ExperimentState.RUNNING))
 
-    async def get(self, tenant: str, experiment_id: str) -> Experiment:
-        return await self._experiments.get(tenant, experiment_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Experiment]:
-        """One page of the tenant's experiments that ``matching`` selects, newest first."""
-        return await self._experiments.list_matching(tenant, page, matching)
-
-    async def update(self, tenant: str, experiment_id: str, changes: Mapping[str, Any],
+    async def update(self, tenant: str, id_: str, changes: Mapping[str, Any],
                      etag: str = "") -> Experiment:
-        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to an experiment.
+        """Apply ``changes`` (fields of :attr:`updatable`) to an experiment.
 
         Raises:
-            InvalidArgument: Two of the new variants share a name.
+            InvalidArgument: Two of the new variants share a name (refused before the
+                experiment is read).
         """
         if "variants" in changes:
             check_variants(changes["variants"])
-        current = await self._experiments.get(tenant, experiment_id)
-        return await self._experiments.update(dataclasses.replace(current, **changes), etag)
-
-    async def delete(self, tenant: str, experiment_id: str) -> None:
-        await self._experiments.delete(tenant, experiment_id)
+        return await super().update(tenant, id_, changes, etag)
 
 
 def assign_variant(experiment: Experiment, key: str) -> Variant:

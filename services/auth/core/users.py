@@ -9,11 +9,9 @@ from typing import Any, Protocol
 from services.auth.core.models import User
 from services.auth.core.passwords import PasswordHashing
 from shared.resources import names
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Resources
 from shared.resources.store import Store
 
-UPDATABLE_FIELDS = ("display_name", "email", "roles", "state")
 COLLECTION = "users"
 
 
@@ -23,7 +21,7 @@ class SubjectSessions(Protocol):
     async def revoke_subject(self, tenant: str, subject: str) -> None: ...
 
 
-class UserService:
+class UserService(Resources[User]):
     """Users of every tenant, persisted through ``users``.
 
     Emails are unique within a tenant and compared case-insensitively, so they are stored in
@@ -36,33 +34,27 @@ class UserService:
             does not inherit them; None when tokens are not issued.
     """
 
+    updatable = ("display_name", "email", "roles", "state")
+
     def __init__(self, users: Store[User], passwords: PasswordHashing,
                  sessions: SubjectSessions | None = None) -> None:
-        self._users = users
+        super().__init__(users)
         self._passwords = passwords
         self._sessions = sessions
 
-    async def create(self, user: User, password: str = "") -> User:
+    async def create(self, resource: User, password: str = "") -> User:
         """Store a new user, with only the hash of ``password`` (none when it is empty).
 
         Raises:
             AlreadyExists: The id or the email is taken in the tenant.
         """
         password_hash = await self._passwords.hash(password) if password else None
-        return await self._users.create(dataclasses.replace(
-            user, email=user.email.lower(), password_hash=password_hash))
+        return await super().create(dataclasses.replace(
+            resource, email=resource.email.lower(), password_hash=password_hash))
 
-    async def get(self, tenant: str, user_id: str) -> User:
-        return await self._users.get(tenant, user_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[User]:
-        """One page of the tenant's users that ``matching`` selects, newest first."""
-        return await self._users.list_matching(tenant, page, matching)
-
-    async def update(self, tenant: str, user_id: str, changes: Mapping[str, Any],
+    async def update(self, tenant: str, id_: str, changes: Mapping[str, Any],
                      etag: str = "") -> User:
-        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to a user.
+        """Apply ``changes`` (fields of :attr:`updatable`) to a user.
 
         Raises:
             AlreadyExists: The new email is taken in the tenant.
@@ -70,16 +62,14 @@ class UserService:
         changes = dict(changes)
         if "email" in changes:
             changes["email"] = changes["email"].lower()
-        current = await self._users.get(tenant, user_id)
-        return await self._users.update(dataclasses.replace(current, **changes), etag)
+        return await super().update(tenant, id_, changes, etag)
 
-    async def delete(self, tenant: str, user_id: str) -> None:
+    async def delete(self, tenant: str, id_: str) -> None:
         """Delete a user and revoke its sign-ins.
 
         Raises:
             NotFound: No such user.
         """
-        await self._users.delete(tenant, user_id)
+        await super().delete(tenant, id_)
         if self._sessions is not None:
-            await self._sessions.revoke_subject(
-                tenant, names.format_name(tenant, COLLECTION, user_id))
+            await self._sessions.revoke_subject(tenant, names.format_name(tenant, COLLECTION, id_))

@@ -8,8 +8,7 @@ from typing import Protocol
 from services.explainability.core import narrative
 from services.explainability.core.models import AuditRecord, Explanation, ExplanationState
 from shared.errors import InvalidArgument
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Resources
 from shared.resources.store import Store
 
 
@@ -25,8 +24,9 @@ class AuditTrail(Protocol):
         ...
 
 
-class ExplanationService:
-    """Explanations of every tenant, persisted through ``explanations``.
+class ExplanationService(Resources[Explanation]):
+    """Explanations of every tenant, each answered from its subject's audit trail when it is
+    created.
 
     Args:
         explanations: Repository of explanations.
@@ -34,35 +34,24 @@ class ExplanationService:
     """
 
     def __init__(self, explanations: Store[Explanation], trail: AuditTrail) -> None:
-        self._explanations = explanations
+        super().__init__(explanations)
         self._trail = trail
 
-    async def create(self, explanation: Explanation) -> Explanation:
-        """Explain ``explanation.subject`` from its audit trail and store the READY answer.
+    async def create(self, resource: Explanation) -> Explanation:
+        """Explain ``resource.subject`` from its audit trail and store the READY answer.
 
         Raises:
             InvalidArgument: The subject belongs to another tenant.
             Unavailable: The audit log cannot be reached; nothing is stored.
         """
-        if not explanation.subject.startswith(f"tenants/{explanation.tenant}/"):
+        if not resource.subject.startswith(f"tenants/{resource.tenant}/"):
             raise InvalidArgument.for_field("explanation.subject",
-                                            f"must name a resource of tenants/{explanation.tenant}")
-        records = await self._trail.actions_on(explanation.tenant, explanation.subject)
-        return await self._explanations.create(dataclasses.replace(
-            explanation,
+                                            f"must name a resource of tenants/{resource.tenant}")
+        records = await self._trail.actions_on(resource.tenant, resource.subject)
+        return await super().create(dataclasses.replace(
+            resource,
             state=ExplanationState.READY,
-            answer=narrative.answer(explanation.subject, records),
+            answer=narrative.answer(resource.subject, records),
             evidence=tuple(narrative.evidence_of(r) for r in records),
             trace_id=narrative.trace_of(records),
         ))
-
-    async def get(self, tenant: str, explanation_id: str) -> Explanation:
-        return await self._explanations.get(tenant, explanation_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Explanation]:
-        """One page of the tenant's explanations that ``matching`` selects, newest first."""
-        return await self._explanations.list_matching(tenant, page, matching)
-
-    async def delete(self, tenant: str, explanation_id: str) -> None:
-        await self._explanations.delete(tenant, explanation_id)

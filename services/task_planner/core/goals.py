@@ -4,41 +4,20 @@ a goal involve its plan, so ``PlanService`` does those)."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from typing import Any
 
 from services.task_planner.core.models import Goal, GoalState
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
-from shared.resources.store import Store
-
-UPDATABLE_FIELDS = ("description", "priority", "labels")
+from shared.resources.standard import Resources
 
 
-class GoalService:
-    """Goals of every tenant, persisted through ``goals``.
+class GoalService(Resources[Goal]):
+    """Goals of every tenant: a new goal is PENDING. A goal is deleted with its plans and
+    tasks, by ``PlanService.delete_goal``, never here."""
 
-    Args:
-        goals: Repository of goals.
-    """
+    updatable = ("description", "priority", "labels")
 
-    def __init__(self, goals: Store[Goal]) -> None:
-        self._goals = goals
+    def prepared(self, resource: Goal) -> Goal:
+        return dataclasses.replace(resource, state=GoalState.PENDING)
 
-    async def create(self, goal: Goal) -> Goal:
-        """Store a new goal in state PENDING."""
-        return await self._goals.create(dataclasses.replace(goal, state=GoalState.PENDING))
-
-    async def get(self, tenant: str, goal_id: str) -> Goal:
-        return await self._goals.get(tenant, goal_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Goal]:
-        """One page of the tenant's goals that ``matching`` selects, newest first."""
-        return await self._goals.list_matching(tenant, page, matching)
-
-    async def update(self, tenant: str, goal_id: str, changes: Mapping[str, Any],
-                     etag: str = "") -> Goal:
-        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to a goal."""
-        current = await self._goals.get(tenant, goal_id)
-        return await self._goals.update(dataclasses.replace(current, **changes), etag)
+    async def delete(self, tenant: str, id_: str) -> None:
+        """Not here: deleting the goal alone would leave its plans and tasks behind."""
+        raise NotImplementedError("a goal is deleted by PlanService.delete_goal")
