@@ -41,6 +41,15 @@ def _status_table(var_dir: pathlib.Path) -> Table:
     return status_table.render(asyncio.run(status_table.probe(state)), envoy["admin"])
 
 
+def _print_status(var_dir: pathlib.Path) -> None:
+    """The process table, then each service's background work."""
+    console.print(_status_table(var_dir))
+    state = read_state(var_dir)
+    services = state.get("services") if state is not None else None
+    if isinstance(services, list):
+        console.print(status_table.render_loops([entry["service"] for entry in services]))
+
+
 @app.command()
 def up(var: pathlib.Path = VAR,
        detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
@@ -86,7 +95,7 @@ def _up_detached(var: pathlib.Path, timeout: float, port_offset: int) -> None:
             console.print(f"[red]the mesh did not start; see {log_path}[/red]")
             raise typer.Exit(1)
         time.sleep(0.2)
-    console.print(_status_table(var))
+    _print_status(var)
 
 
 @app.command()
@@ -115,7 +124,7 @@ def status(var: pathlib.Path = VAR) -> None:
     if read_state(var) is None:
         console.print("no mesh is running here")
         raise typer.Exit(1)
-    console.print(_status_table(var))
+    _print_status(var)
 
 
 @app.command()

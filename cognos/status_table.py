@@ -1,6 +1,7 @@
 """The table `cognos status` prints: each process of a running mesh (as its supervisor last
 recorded it, so a restarted one shows its new pid) with its health directly and through Envoy
-and its resident memory, then the total. Narrow columns, so it fits a 60-column terminal."""
+and its resident memory, then the total; below it, the background work of each service as the
+registry declares it. Narrow columns, so it fits a 60-column terminal."""
 
 from __future__ import annotations
 
@@ -73,6 +74,17 @@ def render(rows: Sequence[ProcessRow], admin: str) -> Table:
                       _health(row.direct), _health(row.via_envoy), _mib(row.rss))
     table.add_section()
     table.add_row("total", "", "", "", "", _mib(sum(row.rss for row in rows)), style="bold")
+    return table
+
+
+def render_loops(services: Sequence[str]) -> Table:
+    """The background loops of ``services`` (names), as the registry declares them."""
+    table = Table(title="background work", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, collapse_padding=True, title_justify="left")
+    table.add_column("service", no_wrap=True)
+    table.add_column("loops", overflow="fold")
+    for name in services:
+        table.add_row(name, ", ".join(by_name(name).loops) or "-")
     return table
 
 

@@ -24,23 +24,15 @@ from services.agent_orchestrator.peers.task_board import MeshTaskBoard
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from services.agent_orchestrator.servicer import OrchestratorServicer
 from shared.agents.pipeline import AgentPipeline, ResultStore
-from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
-from shared.mesh.client import ServiceClient
 from shared.rpc.audit import AuditRecorder
-from shared.rpc.server import Register, RunningServer, peer_client, start_service
+from shared.rpc.composition import BackgroundLoop, Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 # Model calls may take long (a real provider, or a simulated latency).
 MODEL_DEADLINE = 120.0
-
-
-def _tuning(settings: ServiceSettings) -> Settings:
-    """The orchestrator's own settings (defaults when given plain service settings)."""
-    if isinstance(settings, Settings):
-        return settings
-    return Settings.model_validate(settings.model_dump())
 
 
 def host_id(tuning: Settings) -> str:
@@ -51,18 +43,15 @@ def host_id(tuning: Settings) -> str:
     return hashlib.sha256(seed.encode()).hexdigest()[:10]
 
 
-class _Peers:
-    """Clients of the services the dispatch loop and the agent pipeline call."""
+class _PipelinePeers:
+    """The peers the dispatch loop and the agent pipeline call, from the service's Peers."""
 
-    def __init__(self, settings: ServiceSettings) -> None:
-        def client(service: str, deadline: float = 10.0) -> ServiceClient:
-            return peer_client(settings, SPEC, service, deadline=deadline)
-
-        self.planner = client("task-planner")
-        self.alerts = client("observability")
-        self.memory = client("memory")
-        self.runtime = client("ai-runtime", MODEL_DEADLINE)
-        self.quality = client("ai-quality-gate")
+    def __init__(self, peers: Peers) -> None:
+        self.planner = peers.client("task-planner", deadline=10.0)
+        self.alerts = peers.client("observability", deadline=10.0)
+        self.memory = peers.client("memory", deadline=10.0)
+        self.runtime = peers.client("ai-runtime", deadline=MODEL_DEADLINE)
+        self.quality = peers.client("ai-quality-gate", deadline=10.0)
 
         self._context = MeshMemory(self.memory)
         self._models = MeshModels(self.runtime)
@@ -76,63 +65,58 @@ class _Peers:
         peers = (self.memory, self.runtime, self.quality)
         return all(await asyncio.gather(*(peer.reachable(timeout) for peer in peers)))
 
-    async def close(self) -> None:
-        for peer in (self.planner, self.alerts, self.memory, self.runtime, self.quality):
-            await peer.close()
+
+def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The agent-orchestrator's parts: agents, assignments and executions; the supervision
+    loop (silent agents marked unhealthy, their work handed back) and the dispatch loop
+    (ready tasks assigned and run by the built-in agents through the agent pipeline)."""
+    mesh = _PipelinePeers(peers)
+    store = AssignmentStore(db)
+    agents = agent_repository(db)
+    scheduler = Scheduler(store, agents, lease=settings.execution_lease)
+    agent_service = AgentService(agents, store, settings.execution_lease)
+    board = MeshTaskBoard(mesh.planner)
+    reporter = Reporter(store, board, MeshAlerts(mesh.alerts))
+    loops: dict[str, BackgroundLoop] = {}
+    if settings.supervise_interval_seconds > 0:
+        loops["agent-supervision"] = Supervisor(
+            HealthMonitor(store, settings.heartbeat_timeout), scheduler,
+            settings.supervise_interval_seconds)
+    dispatcher: Dispatcher | None = None
+    if settings.dispatch_interval_seconds > 0:
+        host = AgentHost(host_id(settings), agent_service, store, scheduler, reporter,
+                         mesh.pipeline, concurrency=settings.builtin_agent_concurrency,
+                         on_done=lambda: dispatcher.wake() if dispatcher else None,
+                         # Delivered by the service's audit publisher with the rest.
+                         audit=AuditRecorder(SPEC.error_domain.split(".")[0], AuditOutbox(db)),
+                         peers_reachable=mesh.pipeline_reachable,
+                         peer_wait=settings.peer_wait_seconds)
+        dispatcher = Dispatcher(board, scheduler, host, reporter,
+                                interval=settings.dispatch_interval_seconds,
+                                upkeep_interval=max(0.2, settings.heartbeat_timeout_seconds / 3),
+                                wait=min(1.0, settings.heartbeat_timeout_seconds / 3))
+        loops["dispatch"] = dispatcher
+    servicer = OrchestratorServicer(agent_service, ExecutionService(store), scheduler,
+                                    _Completions(reporter, dispatcher).completed)
+    return ServiceParts(
+        lambda server: pb_grpc.add_OrchestratorServiceServicer_to_server(servicer, server),
+        loops=loops)
 
 
-async def create_server(settings: ServiceSettings) -> RunningServer:
+class _Completions:
+    """An agent reported the end of an execution: tell the planner now, and wake the dispatch
+    loop (dependent tasks may be ready)."""
+
+    def __init__(self, reporter: Reporter, dispatcher: Dispatcher | None) -> None:
+        self._reporter = reporter
+        self._dispatcher = dispatcher
+
+    async def completed(self, done: Completion) -> None:
+        await self._reporter.report(done.assignment, done.execution.output)
+        if self._dispatcher is not None:
+            self._dispatcher.wake()
+
+
+async def create_server(settings: Settings) -> RunningServer:
     """Start the agent-orchestrator (port 0 in settings = any free port)."""
-    tuning = _tuning(settings)
-    loops: list[Supervisor | Dispatcher] = []
-    peers = _Peers(settings)
-
-    def servicers(db: DatabaseConnection) -> Register:
-        store = AssignmentStore(db)
-        agents = agent_repository(db)
-        scheduler = Scheduler(store, agents, lease=tuning.execution_lease)
-        agent_service = AgentService(agents, store, tuning.execution_lease)
-        if tuning.supervise_interval_seconds > 0:
-            loops.append(Supervisor(HealthMonitor(store, tuning.heartbeat_timeout),
-                                    scheduler, tuning.supervise_interval_seconds))
-        board = MeshTaskBoard(peers.planner)
-        reporter = Reporter(store, board, MeshAlerts(peers.alerts))
-        dispatchers: list[Dispatcher] = []
-
-        def wake_dispatch() -> None:
-            """An execution ended: dependent tasks may be ready."""
-            for dispatcher in dispatchers:
-                dispatcher.wake()
-
-        async def completed(done: Completion) -> None:
-            """An agent reported the end of an execution: tell the planner now."""
-            await reporter.report(done.assignment, done.execution.output)
-            wake_dispatch()
-
-        if tuning.dispatch_interval_seconds > 0:
-            host = AgentHost(host_id(tuning), agent_service, store, scheduler, reporter,
-                             peers.pipeline, concurrency=tuning.builtin_agent_concurrency,
-                             on_done=wake_dispatch,
-                             # Delivered by the service's audit publisher with the rest.
-                             audit=AuditRecorder(SPEC.error_domain.split(".")[0],
-                                                 AuditOutbox(db)),
-                             peers_reachable=peers.pipeline_reachable,
-                             peer_wait=tuning.peer_wait_seconds)
-            dispatchers.append(Dispatcher(
-                board, scheduler, host, reporter,
-                interval=tuning.dispatch_interval_seconds,
-                upkeep_interval=max(0.2, tuning.heartbeat_timeout_seconds / 3),
-                wait=min(1.0, tuning.heartbeat_timeout_seconds / 3)))
-            loops.extend(dispatchers)
-        servicer = OrchestratorServicer(agent_service, ExecutionService(store), scheduler,
-                                        completed)
-        return lambda server: pb_grpc.add_OrchestratorServiceServicer_to_server(servicer, server)
-
-    running = await start_service(SPEC, settings, MIGRATIONS, servicers)
-    # Hooks run last registered first: the loops stop, then their clients close, then the
-    # shared bootstrap's (audit publisher, database).
-    running.on_stop.append(peers.close)
-    for loop in loops:
-        loop.start()
-        running.on_stop.append(loop.stop)
-    return running
+    return await start_service(SPEC, settings, MIGRATIONS, compose)

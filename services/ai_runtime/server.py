@@ -3,6 +3,7 @@ bootstrap."""
 
 from __future__ import annotations
 
+import functools
 import pathlib
 
 from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
@@ -22,9 +23,9 @@ from services.ai_runtime.repository import (
     experiment_repository,
 )
 from services.ai_runtime.servicer import RuntimeServicer
-from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.rpc.server import Register, RunningServer, start_service
+from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
@@ -88,28 +89,26 @@ def build_completions(settings: Settings, db: DatabaseConnection, router: Provid
         settings.default_max_output_tokens)
 
 
-async def create_server(settings: ServiceSettings,
+def compose(settings: Settings, db: DatabaseConnection, peers: Peers,
+            providers: dict[str, Provider] | None = None) -> ServiceParts:
+    """The ai-runtime's parts: experiments and completions over the providers ``settings``
+    describe (or ``providers``, for tests and benches), whose clients close with it."""
+    router = build_router(settings, providers)
+    experiments = experiment_repository(db)  # one, so its writes refresh what runs
+    servicer = RuntimeServicer(ExperimentService(experiments),
+                               build_completions(settings, db, router, experiments))
+    return ServiceParts(
+        lambda server: pb_grpc.add_RuntimeServiceServicer_to_server(servicer, server),
+        on_stop=(router.close,))
+
+
+async def create_server(settings: Settings,
                         providers: dict[str, Provider] | None = None) -> RunningServer:
     """Start the ai-runtime (port 0 in settings = any free port).
 
     Args:
-        settings: Its settings (a :class:`Settings`; plain service settings get defaults).
+        settings: Its settings.
         providers: Providers to use instead of those the settings describe (tests, benches).
     """
-    runtime = settings if isinstance(settings, Settings) else Settings(
-        **settings.model_dump())
-    router = build_router(runtime, providers)
-
-    def servicers(db: DatabaseConnection) -> Register:
-        experiments = experiment_repository(db)  # one, so its writes refresh what runs
-        servicer = RuntimeServicer(ExperimentService(experiments),
-                                   build_completions(runtime, db, router, experiments))
-        return lambda server: pb_grpc.add_RuntimeServiceServicer_to_server(servicer, server)
-
-    try:
-        running = await start_service(SPEC, runtime, MIGRATIONS, servicers)
-    except BaseException:
-        await router.close()
-        raise
-    running.on_stop.append(router.close)
-    return running
+    return await start_service(SPEC, settings, MIGRATIONS,
+                               functools.partial(compose, providers=providers))

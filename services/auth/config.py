@@ -66,10 +66,3 @@ class Settings(ServiceSettings):
     @property
     def login_failure_window(self) -> dt.timedelta:
         return dt.timedelta(seconds=self.login_failure_window_seconds)
-
-
-def auth_settings(settings: ServiceSettings) -> Settings:
-    """``settings`` as the auth service's own (plain service settings get its defaults)."""
-    if isinstance(settings, Settings):
-        return settings
-    return Settings(**settings.model_dump())

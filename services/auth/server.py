@@ -7,7 +7,7 @@ import dataclasses
 import pathlib
 
 from cognition.auth.v1 import auth_service_pb2_grpc as pb_grpc
-from services.auth.config import SPEC, Settings, auth_settings
+from services.auth.config import SPEC, Settings
 from services.auth.core.access_tokens import TokenSigner, TokenVerifier
 from services.auth.core.api_keys import ApiKeyService
 from services.auth.core.bootstrap import BootstrapKey
@@ -29,11 +29,11 @@ from services.auth.repository import (
     user_repository,
 )
 from services.auth.servicer import AuthServicer
-from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
 from shared.database.migration_child import run_migrations
 from shared.private_files import FILE_MODE, tighten
-from shared.rpc.server import Register, RunningServer, start_service
+from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
@@ -106,21 +106,17 @@ async def bootstrap(settings: Settings) -> None:
         await db.dispose()
 
 
-async def create_server(settings: ServiceSettings) -> RunningServer:
-    """Start the auth service (port 0 in settings = any free port).
+def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The auth service's parts: its domain over the database and the signing keys."""
+    domain = build_domain(db, settings)
+    servicer = AuthServicer(domain.users, domain.tenants, domain.api_keys, domain.tokens,
+                            domain.verifier, domain.keys)
+    return ServiceParts(lambda server: pb_grpc.add_AuthServiceServicer_to_server(servicer, server))
 
-    Args:
-        settings: Its settings (:class:`services.auth.config.Settings` for its own; plain
-            service settings get the auth defaults).
-    """
-    own = auth_settings(settings)
-    await bootstrap(own)
 
-    def servicers(db: DatabaseConnection) -> Register:
-        domain = build_domain(db, own)
-        servicer = AuthServicer(domain.users, domain.tenants, domain.api_keys, domain.tokens,
-                                domain.verifier, domain.keys)
-        return lambda server: pb_grpc.add_AuthServiceServicer_to_server(servicer, server)
-
-    keys = SigningKeys(KeyDirectory(own.resolved_key_dir), own.key_overlap)
-    return await start_service(SPEC, own, MIGRATIONS, servicers, PublishedKeys(keys))
+async def create_server(settings: Settings) -> RunningServer:
+    """Start the auth service (port 0 in settings = any free port)."""
+    await bootstrap(settings)
+    keys = SigningKeys(KeyDirectory(settings.resolved_key_dir), settings.key_overlap)
+    return await start_service(SPEC, settings, MIGRATIONS, compose,
+                               public_keys=PublishedKeys(keys))

@@ -4,7 +4,6 @@ on the shared bootstrap."""
 from __future__ import annotations
 
 import pathlib
-from collections.abc import Callable
 
 from cognition.explain.v1 import explain_service_pb2_grpc as pb_grpc
 from services.explainability.config import SPEC
@@ -14,28 +13,20 @@ from services.explainability.repository import explanation_repository
 from services.explainability.servicer import ExplainServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.mesh.client import ServiceClient
-from shared.rpc.server import Register, RunningServer, peer_client, start_service
+from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(audit: ServiceClient) -> Callable[[DatabaseConnection], Register]:
-    def build(db: DatabaseConnection) -> Register:
-        servicer = ExplainServicer(
-            ExplanationService(explanation_repository(db), AuditLogTrail(audit)))
-        return lambda server: pb_grpc.add_ExplainServiceServicer_to_server(servicer, server)
-
-    return build
+def compose(settings: ServiceSettings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The explainability service's parts: explanations, told from the audit log's trail."""
+    trail = AuditLogTrail(peers.client("audit-log"))
+    servicer = ExplainServicer(ExplanationService(explanation_repository(db), trail))
+    return ServiceParts(
+        lambda server: pb_grpc.add_ExplainServiceServicer_to_server(servicer, server))
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the explainability service (port 0 in settings = any free port)."""
-    audit = peer_client(settings, SPEC, "audit-log")
-    try:
-        running = await start_service(SPEC, settings, MIGRATIONS, _servicers(audit))
-    except BaseException:
-        await audit.close()
-        raise
-    running.on_stop.append(audit.close)
-    return running
+    return await start_service(SPEC, settings, MIGRATIONS, compose)

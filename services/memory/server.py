@@ -12,17 +12,20 @@ from services.memory.repository import memory_repository, namespace_repository
 from services.memory.servicer import MemoryServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.rpc.server import Register, RunningServer, start_service
+from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(db: DatabaseConnection) -> Register:
+def compose(settings: ServiceSettings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The memory service's parts: memories and namespaces."""
     servicer = MemoryServicer(MemoryService(memory_repository(db)),
                               NamespaceService(namespace_repository(db)))
-    return lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server)
+    return ServiceParts(
+        lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server))
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the memory service (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, _servicers)
+    return await start_service(SPEC, settings, MIGRATIONS, compose)

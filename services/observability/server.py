@@ -13,17 +13,20 @@ from services.observability.repository import AlertRepository, alert_rule_reposi
 from services.observability.servicer import ObservabilityServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.rpc.server import Register, RunningServer, start_service
+from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(db: DatabaseConnection) -> Register:
+def compose(settings: ServiceSettings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The observability service's parts: alert rules and alerts."""
     servicer = ObservabilityServicer(AlertRuleService(alert_rule_repository(db)),
                                      AlertService(AlertRepository(db)))
-    return lambda server: pb_grpc.add_ObservabilityServiceServicer_to_server(servicer, server)
+    return ServiceParts(
+        lambda server: pb_grpc.add_ObservabilityServiceServicer_to_server(servicer, server))
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the observability service (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, _servicers)
+    return await start_service(SPEC, settings, MIGRATIONS, compose)

@@ -11,16 +11,18 @@ from services.tool_runner.repository import tool_repository
 from services.tool_runner.servicer import ToolServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
-from shared.rpc.server import Register, RunningServer, start_service
+from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
 
-def _servicers(db: DatabaseConnection) -> Register:
+def compose(settings: ServiceSettings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The tool-runner's parts: tools."""
     servicer = ToolServicer(ToolService(tool_repository(db)))
-    return lambda server: pb_grpc.add_ToolServiceServicer_to_server(servicer, server)
+    return ServiceParts(lambda server: pb_grpc.add_ToolServiceServicer_to_server(servicer, server))
 
 
 async def create_server(settings: ServiceSettings) -> RunningServer:
     """Start the tool-runner (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, _servicers)
+    return await start_service(SPEC, settings, MIGRATIONS, compose)

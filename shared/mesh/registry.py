@@ -19,6 +19,8 @@ class ServiceSpec:
         proto_package: Protobuf package of its contract (``cognition.planner.v1``).
         grpc_service: Unqualified name of its gRPC service (``PlannerService``).
         port: Default gRPC port.
+        loops: Its background loops, by the names its composition root gives them (every
+            service but the audit log delivers its audit entries in the background).
     """
 
     name: str
@@ -26,6 +28,7 @@ class ServiceSpec:
     proto_package: str
     grpc_service: str
     port: int
+    loops: tuple[str, ...] = ("audit-delivery",)
 
     @property
     def full_service_name(self) -> str:
@@ -45,17 +48,20 @@ class ServiceSpec:
 
 SERVICES: tuple[ServiceSpec, ...] = (
     ServiceSpec("auth", "auth", "cognition.auth.v1", "AuthService", 50051),
-    ServiceSpec("task-planner", "task_planner", "cognition.planner.v1", "PlannerService", 50052),
+    ServiceSpec("task-planner", "task_planner", "cognition.planner.v1", "PlannerService", 50052,
+                loops=("audit-delivery", "planning")),
     ServiceSpec("agent-orchestrator", "agent_orchestrator", "cognition.orchestrator.v1",
-                "OrchestratorService", 50053),
+                "OrchestratorService", 50053,
+                loops=("audit-delivery", "agent-supervision", "dispatch")),
     ServiceSpec("memory", "memory", "cognition.memory.v1", "MemoryService", 50054),
     ServiceSpec("ai-runtime", "ai_runtime", "cognition.runtime.v1", "RuntimeService", 50055),
     ServiceSpec("ai-quality-gate", "ai_quality_gate", "cognition.quality.v1", "QualityService",
-                50056),
+                50056, loops=("audit-delivery", "rule-workers")),
     ServiceSpec("tool-runner", "tool_runner", "cognition.tools.v1", "ToolService", 50057),
     ServiceSpec("workflow-engine", "workflow_engine", "cognition.workflow.v1", "WorkflowService",
                 50058),
-    ServiceSpec("audit-log", "audit_log", "cognition.audit.v1", "AuditService", 50059),
+    ServiceSpec("audit-log", "audit_log", "cognition.audit.v1", "AuditService", 50059,
+                loops=("retention-purge",)),
     ServiceSpec("explainability", "explainability", "cognition.explain.v1", "ExplainService",
                 50060),
     ServiceSpec("observability", "observability", "cognition.observability.v1",

@@ -15,7 +15,7 @@ import pathlib
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -27,18 +27,14 @@ from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
 from shared.database.idempotency import IdempotencyStore
 from shared.database.migration_child import run_migrations
-from shared.mesh.client import ServiceClient
-from shared.mesh.registry import ServiceSpec, by_name
+from shared.mesh.client import ChannelFactory, mesh_channel
+from shared.mesh.registry import ServiceSpec
 from shared.rpc import tracing
 from shared.rpc.access import AccessPolicy
 from shared.rpc.audit import AuditPublisher, AuditRecorder
 from shared.rpc.boundary import RpcBoundaryInterceptor
-from shared.rpc.credentials import (
-    SERVICE_CREDENTIALS,
-    CallerVerifier,
-    PublicKeys,
-    ServiceCredentials,
-)
+from shared.rpc.composition import BackgroundLoop, Peers, Register, ServiceParts
+from shared.rpc.credentials import SERVICE_CREDENTIALS, CallerVerifier, PublicKeys
 from shared.rpc.idempotency import IdempotentCalls
 from shared.rpc.page_tokens import PageTokens
 from shared.rpc.token_check import TokenCheck, auth_public_keys
@@ -48,8 +44,6 @@ log = logging.getLogger(__name__)
 AUDIT_LOG = "audit-log"
 AUTH = "auth"
 
-Register = Callable[[grpc.aio.Server], None]
-S = TypeVar("S")
 
 
 @dataclass
@@ -61,6 +55,7 @@ class RunningServer:
     health: health.aio.HealthServicer
     spec: ServiceSpec
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    loops: dict[str, BackgroundLoop] = field(default_factory=dict)
 
     async def stop(self, grace: float) -> None:
         """Report NOT_SERVING, refuse new calls, let in-flight calls finish within ``grace``,
@@ -159,28 +154,33 @@ async def run_until_signal(running: RunningServer, grace: float) -> None:
     log.info("%s stopped", running.spec.name)
 
 
-BuildServicers = Callable[[DatabaseConnection], Register]
+AUDIT_DELIVERY = "audit-delivery"
+Settings = TypeVar("Settings", bound=ServiceSettings)
+Compose = Callable[[Settings, DatabaseConnection, Peers], ServiceParts]
 
 
-async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations: pathlib.Path,
-                        build: BuildServicers,
-                        public_keys: PublicKeys | None = None) -> RunningServer:
-    """Open the service's database, migrate it, wire its servicers and start serving.
+async def start_service(spec: ServiceSpec, settings: Settings, migrations: pathlib.Path,
+                        compose: Compose[Settings], *, public_keys: PublicKeys | None = None,
+                        channel_factory: ChannelFactory = mesh_channel) -> RunningServer:
+    """Open the service's database, migrate it, build its parts, serve and start its loops.
 
     Args:
         spec: The service's registry entry.
         settings: Its settings.
         migrations: Its Alembic folder.
-        build: Given the database, returns the function that adds the servicers.
+        compose: Its composition root: its parts from its settings, database and peers.
         public_keys: Where access tokens' signing keys come from (default: auth's GetJwks).
+        channel_factory: Opens the channels to its peers (tests may serve them in process).
+
+    Raises:
+        ValueError: The parts hold a loop the registry does not declare for the service.
     """
     db = DatabaseConnection(settings.resolved_database_url(spec), schema=spec.package)
-    publisher: AuditPublisher | None = None
+    peers = Peers(settings, spec, channel_factory)
     keys = settings.mesh.mesh_keys()
     # The auth service asks itself, on the port it is bound to (known later), and verifies
     # tokens with the keys it holds.
-    auth = (None if spec.name == AUTH else
-            peer_client(settings, spec, AUTH))
+    auth = None if spec.name == AUTH else peers.client(AUTH)
     tokens = TokenCheck(auth)
     if public_keys is None:
         if auth is None:
@@ -191,39 +191,40 @@ async def start_service(spec: ServiceSpec, settings: ServiceSettings, migrations
 
     def bound(port: int) -> None:
         if auth is None:
-            tokens.connect(ServiceClient(f"127.0.0.1:{port}"))
+            tokens.connect(peers.local(f"127.0.0.1:{port}"))
+
+    loops: dict[str, BackgroundLoop] = {}
+    parts: ServiceParts | None = None
     try:
         await run_migrations(db, migrations)
         recorder = None
         if spec.name != AUDIT_LOG:  # the audit log's own appends are the trail
             outbox = AuditOutbox(db)
-            publisher = AuditPublisher(outbox, peer_client(settings, spec, AUDIT_LOG), spec.name)
+            publisher = AuditPublisher(outbox, peers.client(AUDIT_LOG), spec.name)
+            loops[AUDIT_DELIVERY] = publisher
             recorder = AuditRecorder(spec.error_domain.split(".")[0], outbox, publisher)
-        running = await create_server(spec, settings, build(db),
+        parts = compose(settings, db, peers)
+        undeclared = sorted(set(parts.loops) - set(spec.loops))
+        if undeclared:
+            raise ValueError(f"{spec.name}: loops {undeclared} are not in the registry")
+        loops.update(parts.loops)
+        running = await create_server(spec, settings, parts.register,
                                       idempotency=IdempotencyStore(db), audit=recorder,
                                       access=AccessPolicy(verifier, tokens), on_bound=bound)
     except BaseException:
-        if publisher is not None:
-            await publisher.stop(flush_timeout=0)
-        await tokens.close()
+        for close in reversed(parts.on_stop if parts is not None else ()):
+            await close()
+        await peers.close()
         await db.dispose()
         raise
-    if publisher is not None:
-        publisher.start()
-        running.on_stop.append(publisher.stop)
-    running.on_stop.append(tokens.close)
-    running.on_stop.append(db.dispose)
+    # Stop hooks run last registered first: the loops stop (the last started first), then
+    # what the parts close, then the peers' clients, then the database.
+    running.on_stop.extend([db.dispose, peers.close, *parts.on_stop])
+    for name, loop in loops.items():
+        loop.start()
+        running.loops[name] = loop
+        running.on_stop.append(loop.stop)
     return running
-
-
-def peer_client(settings: ServiceSettings, caller: ServiceSpec, peer: str,
-                **options: Any) -> ServiceClient:
-    """A client of service ``peer`` whose calls on the caller's own account carry the
-    caller's service credential (``options`` as for :class:`ServiceClient`)."""
-    credentials = ServiceCredentials(caller.name,
-                                     settings.mesh.mesh_keys().key(SERVICE_CREDENTIALS))
-    return ServiceClient(settings.mesh.peer_address(by_name(peer)), credentials=credentials,
-                         **options)
 
 
 def tune_garbage_collection() -> None:
@@ -238,8 +239,7 @@ def tune_garbage_collection() -> None:
     gc.set_threshold(20_000, 20, 20)
 
 
-def run_main(settings: ServiceSettings,
-             start: Callable[[ServiceSettings], Awaitable[RunningServer]]) -> None:
+def run_main(settings: Settings, start: Callable[[Settings], Awaitable[RunningServer]]) -> None:
     """Body of every service's ``__main__``: configure logging, serve until a signal."""
     logs.configure(settings.mesh.log_level, settings.mesh.log_format)
 

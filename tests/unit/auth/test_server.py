@@ -121,7 +121,7 @@ async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCapt
             wrong = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
                 password=pb.PasswordGrant(tenant="tenants/acme", email="ada@example.com",
                                           password="not the password"))))
-            assert (wrong.code, wrong.reason) == (grpc.StatusCode.UNAUTHENTICATED,
+            assert (wrong.code, wrong.reason) == (Code.UNAUTHENTICATED,
                                                   "INVALID_CREDENTIALS")
 
             rotated = await stub.RotateSigningKey(pb.RotateSigningKeyRequest())
@@ -138,7 +138,7 @@ async def test_identity_over_grpc(tmp_path: pathlib.Path, caplog: pytest.LogCapt
             assert reused.reason == "REFRESH_TOKEN_REUSED"
             revoked = await rpc_error(stub.VerifyToken(pb.VerifyTokenRequest(
                 token=refreshed.access_token)))
-            assert (revoked.code, revoked.reason) == (grpc.StatusCode.UNAUTHENTICATED,
+            assert (revoked.code, revoked.reason) == (Code.UNAUTHENTICATED,
                                                       "TOKEN_REVOKED")
 
             created = await stub.CreateApiKey(pb.CreateApiKeyRequest(
@@ -257,7 +257,7 @@ async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Pat
             refused = await rpc_error(stub.CreateTenant(pb.CreateTenantRequest(
                 tenant_id="initech", tenant=tenant_pb2.Tenant(display_name="Initech")),
                 metadata=acme_admin))
-            assert (refused.code, refused.reason) == (grpc.StatusCode.PERMISSION_DENIED,
+            assert (refused.code, refused.reason) == (Code.PERMISSION_DENIED,
                                                       "PLATFORM_ONLY")
 
             every = await stub.ListTenants(pb.ListTenantsRequest(), metadata=platform)
@@ -277,7 +277,7 @@ async def test_only_the_platform_manages_tenants_over_grpc(tmp_path: pathlib.Pat
                 metadata=acme_admin)
             other = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
                 api_key=pb.ApiKeyGrant(secret=created_key.secret), tenant="tenants/globex")))
-            assert (other.code, other.reason) == (grpc.StatusCode.PERMISSION_DENIED,
+            assert (other.code, other.reason) == (Code.PERMISSION_DENIED,
                                                   "OTHER_TENANT_DENIED")
             bad = await rpc_error(stub.IssueToken(pb.IssueTokenRequest(
                 api_key=pb.ApiKeyGrant(secret=created_key.secret), tenant="globex")))

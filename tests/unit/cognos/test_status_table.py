@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from cognos.status_table import ProcessRow, render
+from cognos.status_table import ProcessRow, render, render_loops
 
 ROWS = [
     ProcessRow("agent-orchestrator", 4194303, "50053", "SERVING", "SERVING", 81 * 2**20),
@@ -49,3 +49,15 @@ def test_a_healthy_mesh_fits_60_columns() -> None:
     assert max(len(line) for line in lines) <= 60
     assert any(line.split() == ["agent-orchestrator", "4194303", "50053", "SERVING", "SERVING",
                                 "81"] for line in lines)
+
+
+def test_the_background_work_of_each_service_is_listed_within_60_columns() -> None:
+    console = Console(width=60, record=True, force_terminal=False)
+    console.print(render_loops(["task-planner", "agent-orchestrator", "audit-log"]))
+    lines = console.export_text().splitlines()
+
+    assert max(len(line) for line in lines) <= 60
+    text = " ".join(" ".join(lines).split())
+    assert "task-planner audit-delivery, planning" in text
+    assert "audit-log retention-purge" in text
+    assert "dispatch" in text and "agent-supervision" in text
