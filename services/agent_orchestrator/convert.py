@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from cognition.orchestrator.v1 import agent_pb2, assignment_pb2, execution_pb2
+from cognition.orchestrator.v1 import orchestrator_service_pb2 as pb
+from services.agent_orchestrator.core.agents import BUILTIN_PREFIX, is_builtin
 from services.agent_orchestrator.core.models import (
     Agent,
     AgentState,
@@ -16,6 +18,7 @@ from shared.errors import InvalidArgument
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, ResourceName, Text
+from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "agents"
 ASSIGNMENTS = "assignments"
@@ -131,3 +134,17 @@ def agent_id_of(tenant: str, agent: str, field: str = "agent") -> str:
         raise InvalidArgument.for_field(field, "must be an agent of the parent tenant")
     return agent_id
 
+
+
+def choose_agent_id(requested: str, field: str) -> str:
+    """A new agent's id: the caller's (validated) or a new one; never a built-in's."""
+    agent_id = names.choose_id(requested, field)
+    if is_builtin(agent_id):
+        raise InvalidArgument.for_field(field, f"the prefix {BUILTIN_PREFIX!r} is reserved for "
+                                        "built-in agents")
+    return agent_id
+
+
+AGENTS = StandardResource(pb, "Agent", "Agents", COLLECTION, to_proto=agent_to_proto,
+                          from_proto=new_agent, changes=agent_changes, filter=AGENT_FILTER,
+                          choose_id=choose_agent_id)

@@ -9,22 +9,20 @@ import grpc
 from cognition.orchestrator.v1 import orchestrator_service_pb2 as pb
 from cognition.orchestrator.v1 import orchestrator_service_pb2_grpc as pb_grpc
 from services.agent_orchestrator import convert
-from services.agent_orchestrator.core.agents import (
-    BUILTIN_PREFIX,
-    UPDATABLE_FIELDS,
-    AgentService,
-    is_builtin,
-)
+from services.agent_orchestrator.core.agents import AgentService
 from services.agent_orchestrator.core.executions import ExecutionService
 from services.agent_orchestrator.core.scheduler import Completion, Scheduler
 from shared.database import PageRequest
-from shared.errors import InvalidArgument
-from shared.proto.fields import mask_paths, timestamp
+from shared.proto.fields import timestamp
 from shared.resources import names
+from shared.rpc.standard_methods import standard_methods
 
 
 class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
     """Agents, their heartbeats, their assignments and execution attempts."""
+
+    CreateAgent, GetAgent, ListAgents, UpdateAgent, DeleteAgent = standard_methods(
+        convert.AGENTS, "_agents")
 
     def __init__(self, agents: AgentService, executions: ExecutionService,
                  scheduler: Scheduler,
@@ -33,47 +31,6 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
         self._executions = executions
         self._scheduler = scheduler
         self._on_complete = on_complete
-
-    async def CreateAgent(self, request: pb.CreateAgentRequest,
-                          context: grpc.aio.ServicerContext) -> pb.CreateAgentResponse:
-        tenant = names.parse_parent(request.parent)
-        agent_id = names.choose_id(request.agent_id, "agent_id")
-        if is_builtin(agent_id):
-            raise InvalidArgument.for_field("agent_id", f"the prefix {BUILTIN_PREFIX!r} is "
-                                            "reserved for built-in agents")
-        agent = await self._agents.create(convert.new_agent(tenant, agent_id, request.agent))
-        return pb.CreateAgentResponse(agent=convert.agent_to_proto(agent))
-
-    async def GetAgent(self, request: pb.GetAgentRequest,
-                       context: grpc.aio.ServicerContext) -> pb.GetAgentResponse:
-        tenant, agent_id = names.parse_name(request.name, convert.COLLECTION)
-        agent = await self._agents.get(tenant, agent_id)
-        return pb.GetAgentResponse(agent=convert.agent_to_proto(agent))
-
-    async def ListAgents(self, request: pb.ListAgentsRequest,
-                         context: grpc.aio.ServicerContext) -> pb.ListAgentsResponse:
-        tenant = names.parse_parent(request.parent)
-        matching = convert.AGENT_FILTER.parse(request.filter, tenant)
-        page = await self._agents.list(tenant,
-                                       PageRequest.of(request.page_size, request.page_token),
-                                       matching)
-        return pb.ListAgentsResponse(agents=[convert.agent_to_proto(a) for a in page.items],
-                                     next_page_token=page.next_page_token)
-
-    async def UpdateAgent(self, request: pb.UpdateAgentRequest,
-                          context: grpc.aio.ServicerContext) -> pb.UpdateAgentResponse:
-        tenant, agent_id = names.parse_name(request.agent.name, convert.COLLECTION, "agent.name")
-        paths = mask_paths(request.update_mask, UPDATABLE_FIELDS)
-        agent = await self._agents.update(tenant, agent_id,
-                                          convert.agent_changes(request.agent, paths),
-                                          request.agent.etag)
-        return pb.UpdateAgentResponse(agent=convert.agent_to_proto(agent))
-
-    async def DeleteAgent(self, request: pb.DeleteAgentRequest,
-                          context: grpc.aio.ServicerContext) -> pb.DeleteAgentResponse:
-        tenant, agent_id = names.parse_name(request.name, convert.COLLECTION)
-        await self._agents.delete(tenant, agent_id)
-        return pb.DeleteAgentResponse()
 
     async def HeartbeatAgent(self, request: pb.HeartbeatAgentRequest,
                              context: grpc.aio.ServicerContext) -> pb.HeartbeatAgentResponse:

@@ -10,7 +10,7 @@ method as a string; a pair of messages no method has fails when the handle is ma
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar, cast
+from typing import ClassVar, Generic, Self, TypeVar, cast
 
 from google.protobuf.descriptor import MethodDescriptor
 from google.protobuf.message import Message
@@ -36,20 +36,26 @@ def _method_of(request: type[Message], response: type[Message],
 
 
 @dataclass(frozen=True)
-class Unary(Generic[Req, Resp]):
-    """A unary RPC: ``name`` (``GetGoal``), its ``path`` on the wire and its messages."""
+class _Method(Generic[Req, Resp]):
+    """An RPC: ``name`` (``GetGoal``), its ``path`` on the wire and its messages."""
 
     name: str
     path: str
     request: type[Req]
     response: type[Resp]
 
+    server_streaming: ClassVar[bool] = False
+
     @classmethod
-    def of(cls, request: type[Req], response: type[Resp]) -> Unary[Req, Resp]:
-        """The unary method taking ``request`` and answering ``response``."""
-        method = _method_of(request, response, server_streaming=False)
+    def of(cls, request: type[Req], response: type[Resp]) -> Self:
+        """The method taking ``request`` and answering ``response``."""
+        method = _method_of(request, response, cls.server_streaming)
         return cls(method.name, f"/{method.containing_service.full_name}/{method.name}",
                    request, response)
+
+
+class Unary(_Method[Req, Resp]):
+    """A unary RPC."""
 
     @property
     def idempotent(self) -> bool:
@@ -57,18 +63,7 @@ class Unary(Generic[Req, Resp]):
         return is_idempotent(self.name)
 
 
-@dataclass(frozen=True)
-class ServerStream(Generic[Req, Resp]):
-    """A server-streaming RPC: its name, path and messages."""
+class ServerStream(_Method[Req, Resp]):
+    """A server-streaming RPC."""
 
-    name: str
-    path: str
-    request: type[Req]
-    response: type[Resp]
-
-    @classmethod
-    def of(cls, request: type[Req], response: type[Resp]) -> ServerStream[Req, Resp]:
-        """The server-streaming method taking ``request`` and streaming ``response``."""
-        method = _method_of(request, response, server_streaming=True)
-        return cls(method.name, f"/{method.containing_service.full_name}/{method.name}",
-                   request, response)
+    server_streaming = True

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any
 
 from services.agent_orchestrator.core.models import Agent, AgentState
 from services.agent_orchestrator.core.stores import LeaseStore
 from shared.errors import Aborted
 from shared.resources.entity import utc_now
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Resources
 from shared.resources.store import Store
 
 UPDATABLE_FIELDS = ("display_name", "role", "capabilities", "max_concurrency",
@@ -29,8 +26,9 @@ def is_builtin(agent_id: str) -> bool:
     return agent_id.startswith(BUILTIN_PREFIX)
 
 
-class AgentService:
-    """Agents of every tenant, persisted through ``agents``.
+class AgentService(Resources[Agent]):
+    """Agents of every tenant, persisted through ``agents``: a new agent is HEALTHY, idle,
+    its first heartbeat at its creation.
 
     Args:
         agents: Repository of agents.
@@ -39,35 +37,18 @@ class AgentService:
         lease: How far a heartbeat pushes those leases.
     """
 
+    updatable = UPDATABLE_FIELDS
+
     def __init__(self, agents: Store[Agent], leases: LeaseStore | None = None,
                  lease: dt.timedelta = dt.timedelta(minutes=5)) -> None:
-        self._agents = agents
+        super().__init__(agents)
         self._leases = leases
         self._lease = lease
 
-    async def create(self, agent: Agent) -> Agent:
-        """Register a new agent: HEALTHY, idle, its first heartbeat at its creation."""
+    def prepared(self, resource: Agent) -> Agent:
         now = utc_now()
-        return await self._agents.create(dataclasses.replace(
-            agent, state=AgentState.HEALTHY, active_assignments=0, create_time=now,
-            update_time=now, last_heartbeat_time=now))
-
-    async def get(self, tenant: str, agent_id: str) -> Agent:
-        return await self._agents.get(tenant, agent_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Agent]:
-        """One page of the tenant's agents that ``matching`` selects, newest first."""
-        return await self._agents.list_matching(tenant, page, matching)
-
-    async def update(self, tenant: str, agent_id: str, changes: Mapping[str, Any],
-                     etag: str = "") -> Agent:
-        """Apply ``changes`` (a subset of UPDATABLE_FIELDS) to an agent."""
-        current = await self._agents.get(tenant, agent_id)
-        return await self._agents.update(dataclasses.replace(current, **changes), etag)
-
-    async def delete(self, tenant: str, agent_id: str) -> None:
-        await self._agents.delete(tenant, agent_id)
+        return dataclasses.replace(resource, state=AgentState.HEALTHY, active_assignments=0,
+                                   create_time=now, update_time=now, last_heartbeat_time=now)
 
     async def heartbeat(self, tenant: str, agent_id: str, active_assignments: int) -> Agent:
         """Record that an agent is alive and running ``active_assignments``; it is HEALTHY.
@@ -91,8 +72,8 @@ class AgentService:
         return agent
 
     async def _beat(self, tenant: str, agent_id: str, active_assignments: int) -> Agent:
-        current = await self._agents.get(tenant, agent_id)
-        return await self._agents.update(
+        current = await self._store.get(tenant, agent_id)
+        return await self._store.update(
             dataclasses.replace(current, state=AgentState.HEALTHY,
                                 active_assignments=active_assignments,
                                 last_heartbeat_time=utc_now()),
