@@ -148,3 +148,7 @@ def choose_agent_id(requested: str, field: str) -> str:
 AGENTS = StandardResource(pb, "Agent", "Agents", COLLECTION, to_proto=agent_to_proto,
                           from_proto=new_agent, changes=agent_changes, filter=AGENT_FILTER,
                           choose_id=choose_agent_id)
+ASSIGNMENT_RESOURCE = StandardResource(pb, "Assignment", "Assignments", ASSIGNMENTS,
+                                       to_proto=assignment_to_proto)
+EXECUTION_RESOURCE = StandardResource(pb, "Execution", "Executions", EXECUTIONS,
+                                      to_proto=execution_to_proto)

@@ -23,12 +23,16 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
 
     CreateAgent, GetAgent, ListAgents, UpdateAgent, DeleteAgent = standard_methods(
         convert.AGENTS, "_agents")
+    (GetAssignment,) = standard_methods(convert.ASSIGNMENT_RESOURCE, "_assignments", "get")
+    (GetExecution,) = standard_methods(convert.EXECUTION_RESOURCE, "_execution_records", "get")
 
     def __init__(self, agents: AgentService, executions: ExecutionService,
                  scheduler: Scheduler,
                  on_complete: Callable[[Completion], Awaitable[None]] | None = None) -> None:
         self._agents = agents
         self._executions = executions
+        self._assignments = executions.assignments
+        self._execution_records = executions.executions
         self._scheduler = scheduler
         self._on_complete = on_complete
 
@@ -37,12 +41,6 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
         tenant, agent_id = names.parse_name(request.name, convert.COLLECTION)
         agent = await self._agents.heartbeat(tenant, agent_id, request.active_assignments)
         return pb.HeartbeatAgentResponse(agent=convert.agent_to_proto(agent))
-
-    async def GetAssignment(self, request: pb.GetAssignmentRequest,
-                            context: grpc.aio.ServicerContext) -> pb.GetAssignmentResponse:
-        tenant, assignment_id = names.parse_name(request.name, convert.ASSIGNMENTS)
-        assignment = await self._executions.get_assignment(tenant, assignment_id)
-        return pb.GetAssignmentResponse(assignment=convert.assignment_to_proto(assignment))
 
     async def ListAssignments(self, request: pb.ListAssignmentsRequest,
                               context: grpc.aio.ServicerContext) -> pb.ListAssignmentsResponse:
@@ -55,12 +53,6 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
         return pb.ListAssignmentsResponse(
             assignments=[convert.assignment_to_proto(a) for a in page.items],
             next_page_token=page.next_page_token)
-
-    async def GetExecution(self, request: pb.GetExecutionRequest,
-                           context: grpc.aio.ServicerContext) -> pb.GetExecutionResponse:
-        tenant, execution_id = names.parse_name(request.name, convert.EXECUTIONS)
-        execution = await self._executions.get_execution(tenant, execution_id)
-        return pb.GetExecutionResponse(execution=convert.execution_to_proto(execution))
 
     async def ListExecutions(self, request: pb.ListExecutionsRequest,
                              context: grpc.aio.ServicerContext) -> pb.ListExecutionsResponse:

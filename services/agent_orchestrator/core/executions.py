@@ -13,6 +13,7 @@ from services.agent_orchestrator.core.models import (
 from services.agent_orchestrator.core.stores import AssignmentQueries
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Resources
 
 
 class ExecutionService:
@@ -26,9 +27,9 @@ class ExecutionService:
     def __init__(self, store: AssignmentQueries, watch_interval: float = 0.25) -> None:
         self._store = store
         self._watch_interval = watch_interval
-
-    async def get_assignment(self, tenant: str, assignment_id: str) -> Assignment:
-        return await self._store.assignments.get(tenant, assignment_id)
+        # Read by the standard Get methods.
+        self.assignments = Resources(store.assignments)
+        self.executions = Resources(store.executions)
 
     async def list_assignments(self, tenant: str, page: PageRequest, *, task: str = "",
                                agent: str = "", matching: Filter = MATCH_ALL
@@ -37,9 +38,6 @@ class ExecutionService:
         one task or agent."""
         return await self._store.list_assignments(tenant, page, task=task, agent=agent,
                                                   matching=matching)
-
-    async def get_execution(self, tenant: str, execution_id: str) -> Execution:
-        return await self._store.executions.get(tenant, execution_id)
 
     async def list_executions(self, tenant: str, page: PageRequest, *, task: str = "",
                               agent: str = "") -> Page[Execution]:
