@@ -68,7 +68,7 @@ def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> Service
     queue = PendingGoalQueue(goals, Claimant(replica_id(settings)), dt.timedelta(seconds=lease))
     planning = GoalPlanning(queue, plans, RuntimePlanDrafter(runtime, SPEC.name),
                             renew_every=lease / 3)
-    servicer = PlannerServicer(GoalService(goals), plans, planning.wake)
+    servicer = PlannerServicer(GoalService(goals, plans), plans, planning.wake)
     interval = settings.planning_interval_seconds
     # A draft still waiting on the runtime when the planner stops is cancelled after the
     # grace: its goal is claimed again by this replica's next process, or by another once the

@@ -24,9 +24,9 @@ MAX_READY_PAGE_SIZE = 1000
 class PlannerServicer(pb_grpc.PlannerServiceServicer):
     """Goals, their plans and the plans' tasks."""
 
-    # Creating a goal may submit its plan too, an update refuses an empty description before
-    # reading the goal, and a goal is deleted with its plans: those three are written out.
-    GetGoal, ListGoals = standard_methods(GOALS, "_goals", "get", "list")
+    # Creating a goal may submit its plan too, and an update refuses an empty description
+    # before reading the goal: those two are written out.
+    GetGoal, ListGoals, DeleteGoal = standard_methods(GOALS, "_goals", "get", "list", "delete")
 
     def __init__(self, goals: GoalService, plans: PlanService,
                  on_goal_submitted: Callable[[], None] = lambda: None) -> None:
@@ -56,12 +56,6 @@ class PlannerServicer(pb_grpc.PlannerServiceServicer):
         goal = await self._goals.update(tenant, goal_id, convert.goal_changes(request.goal, paths),
                                         request.goal.etag)
         return pb.UpdateGoalResponse(goal=convert.goal_to_proto(goal))
-
-    async def DeleteGoal(self, request: pb.DeleteGoalRequest,
-                         context: grpc.aio.ServicerContext) -> pb.DeleteGoalResponse:
-        tenant, goal_id = names.parse_name(request.name, convert.COLLECTION)
-        await self._plans.delete_goal(tenant, goal_id)
-        return pb.DeleteGoalResponse()
 
     async def CancelGoal(self, request: pb.CancelGoalRequest,
                          context: grpc.aio.ServicerContext) -> pb.CancelGoalResponse:

@@ -52,15 +52,15 @@ async def db(request: pytest.FixtureRequest,
 
 
 @pytest.fixture
-def goals(db: DatabaseConnection) -> GoalService:
-    return GoalService(goal_repository(db))
-
-
-@pytest.fixture
 def plans(db: DatabaseConnection) -> PlanService:
     repository = goal_repository(db)
     return PlanService(repository, PlanRepository(db, repository),
                        PlanValidator(known_tools={"web.search"}), watch_interval=0.01)
+
+
+@pytest.fixture
+def goals(db: DatabaseConnection, plans: PlanService) -> GoalService:
+    return GoalService(goal_repository(db), plans)
 
 
 @pytest.fixture

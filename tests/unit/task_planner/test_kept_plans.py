@@ -65,7 +65,8 @@ async def test_a_change_through_another_replica_or_of_the_goal_is_read_again(
     assert first_store.reads == 1
     assert updated.state == S.RUNNING
 
-    await GoalService(goal_repository(db)).update(TENANT, "g1", {"labels": {"team": "x"}})
+    await GoalService(goal_repository(db), second).update(TENANT, "g1",
+                                                        {"labels": {"team": "x"}})
     await first.update_task(TENANT, "g1", "b", S.SUCCEEDED, "b done")
     assert first_store.reads == 2
     assert await states(first) == {"a": S.SUCCEEDED, "b": S.SUCCEEDED, "c": S.READY}
