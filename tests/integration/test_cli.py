@@ -135,9 +135,10 @@ def test_status_after_a_restart_shows_the_live_process_and_fits_70_columns(
     status = cognos("status", "--var", str(var), columns=70)
 
     assert status.returncode == 0, status.stdout + status.stderr
-    lines = status.stdout.splitlines()
-    assert max(len(line) for line in lines) <= 70
-    rows = {line.split()[0]: line.split() for line in lines if line.strip()}
+    assert max(len(line) for line in status.stdout.splitlines()) <= 70
+    processes, background = status.stdout.split("background work")
+    assert "planning" in background and "retention-purge" in background
+    rows = {line.split()[0]: line.split() for line in processes.splitlines() if line.strip()}
     _, pid, _, direct, via, mib = rows["observability"]
     assert (pid, direct, via) == (str(new_pid), "SERVING", "SERVING")
     assert int(mib) > 0
