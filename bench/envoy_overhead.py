@@ -18,6 +18,7 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Sequence
 
 import grpc
 
@@ -33,25 +34,28 @@ from shared.rpc.credentials import mesh_call_credential
 PLANNER = by_name("task-planner")
 
 
+Metadata = Sequence[tuple[str, str]] | None
+
+
 async def latencies(stub: pb_grpc.PlannerServiceStub, request: pb.GetGoalRequest,
-                    calls: int) -> list[float]:
+                    calls: int, metadata: Metadata = None) -> list[float]:
     samples = []
     for _ in range(calls):
         started = time.perf_counter()
-        await stub.GetGoal(request, timeout=5)
+        await stub.GetGoal(request, timeout=5, metadata=metadata)
         samples.append((time.perf_counter() - started) * 1000)
     return samples
 
 
 async def throughput(stub: pb_grpc.PlannerServiceStub, request: pb.GetGoalRequest,
-                     seconds: float, streams: int = 32) -> float:
+                     seconds: float, streams: int = 32, metadata: Metadata = None) -> float:
     done = 0
     stop_at = time.perf_counter() + seconds
 
     async def worker() -> None:
         nonlocal done
         while time.perf_counter() < stop_at:
-            await stub.GetGoal(request, timeout=5)
+            await stub.GetGoal(request, timeout=5, metadata=metadata)
             done += 1
 
     started = time.perf_counter()

@@ -26,9 +26,9 @@ from bench.envoy_overhead import latencies, percentile, throughput
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from cognos.credentials import bearer_credentials
 from services.task_planner.config import Settings
 from services.task_planner.server import create_server
+from shared.context import AUTHORIZATION_HEADER
 from shared.mesh.keys import MeshKeys
 from shared.rpc.credentials import mesh_call_credential
 from shared.rpc.server import tune_garbage_collection
@@ -64,15 +64,13 @@ async def run(calls: int, seconds: float, rounds: int) -> None:
         credential = mesh_call_credential(MeshKeys.from_text(mesh_secret), "bench",
                                           ("goals.read", "goals.write"), tenant=TENANT)
 
-        async def as_service(_request: object) -> str:
-            return credential
-
-        signed = bearer_credentials(as_service)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.port}",
-                                             interceptors=signed) as stack_channel:
+        # Both paths' calls carry the credential as metadata, as the mesh's clients send it.
+        metadata = [(AUTHORIZATION_HEADER, f"Bearer {credential}")]
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.port}") as stack_channel:
             full = pb_grpc.PlannerServiceStub(stack_channel)
             goal = (await full.CreateGoal(pb.CreateGoalRequest(
-                parent=f"tenants/{TENANT}", goal=goal_pb2.Goal(description="bench")))).goal
+                parent=f"tenants/{TENANT}", goal=goal_pb2.Goal(description="bench")),
+                metadata=metadata)).goal
             bare, bare_port = await bare_server(goal)
             request = pb.GetGoalRequest(name=goal.name)
             try:
@@ -81,12 +79,14 @@ async def run(calls: int, seconds: float, rounds: int) -> None:
                     lat: dict[str, list[float]] = {name: [] for name in stubs}
                     rps: dict[str, list[float]] = {name: [] for name in stubs}
                     for stub in stubs.values():
-                        await latencies(stub, request, 300)  # warm up
+                        await latencies(stub, request, 300, metadata)  # warm up
                     for _ in range(rounds):
                         for name, stub in stubs.items():
-                            lat[name] += await latencies(stub, request, calls // rounds)
+                            lat[name] += await latencies(stub, request, calls // rounds,
+                                                         metadata)
                         for name, stub in stubs.items():
-                            rps[name].append(await throughput(stub, request, seconds / rounds))
+                            rps[name].append(await throughput(stub, request, seconds / rounds,
+                                                              metadata=metadata))
             finally:
                 await bare.stop(0)
         await stack.stop(0)

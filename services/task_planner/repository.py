@@ -13,16 +13,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.task_planner.core.models import (
-    ChangedGoal,
+    DecideGoalChange,
     Goal,
     GoalChange,
-    GoalMutation,
     GoalPriority,
     GoalState,
     Plan,
     ReadyWork,
     Task,
     TaskState,
+    WrittenGoalChange,
 )
 from shared.database import (
     DatabaseConnection,
@@ -248,7 +248,7 @@ class PlanRepository:
         self._keep(stored, plan)
         return stored
 
-    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> ChangedGoal:
+    async def change(self, tenant: str, goal_id: str, mutation: DecideGoalChange) -> WrittenGoalChange:
         """Apply ``mutation`` to the goal and its current plan in one transaction.
 
         Returns:
@@ -268,8 +268,8 @@ class PlanRepository:
             raise Aborted(f"goal {goal_id!r} was replanned concurrently",
                           reason="PLAN_CONFLICT") from error
 
-    async def _change_kept(self, goal: Goal, current: Plan | None, mutation: GoalMutation
-                           ) -> ChangedGoal | None:
+    async def _change_kept(self, goal: Goal, current: Plan | None, mutation: DecideGoalChange
+                           ) -> WrittenGoalChange | None:
         """The change ``mutation`` makes of the goal and plan kept, written if the goal is
         still as kept; None (nothing written) when it is not, when the change writes nothing
         or when the mutation refuses: those are decided on the goal as stored."""
@@ -286,8 +286,8 @@ class PlanRepository:
             await self._write_plan(conn, change, current)
         return self._changed(dataclasses.replace(change, goal=written), goal, current)
 
-    async def _change_locked(self, tenant: str, goal_id: str, mutation: GoalMutation
-                             ) -> ChangedGoal:
+    async def _change_locked(self, tenant: str, goal_id: str, mutation: DecideGoalChange
+                             ) -> WrittenGoalChange:
         """The change ``mutation`` makes of the goal as locked and its current plan."""
         async with self._db.transaction() as conn:
             goal = await self._goals.lock_in(conn, tenant, goal_id)
@@ -297,11 +297,11 @@ class PlanRepository:
             await self._write_plan(conn, change, current)
         return self._changed(dataclasses.replace(change, goal=written), goal, current)
 
-    def _changed(self, written: GoalChange, goal: Goal, current: Plan | None) -> ChangedGoal:
+    def _changed(self, written: GoalChange, goal: Goal, current: Plan | None) -> WrittenGoalChange:
         """After the commit of ``written``, made of ``goal`` and plan ``current``."""
         for call in _audited(written):
             call.committed()
-        after = ChangedGoal(written, written.goal or goal, written.plan_after(current))
+        after = WrittenGoalChange(written, written.goal or goal, written.plan_after(current))
         self._keep(after.goal, after.plan)
         return after
 

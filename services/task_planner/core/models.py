@@ -170,7 +170,7 @@ class GoalChange:
 
 
 @dataclasses.dataclass(frozen=True)
-class ChangedGoal:
+class WrittenGoalChange:
     """A change as written, with the goal and its current plan as they are after it."""
 
     change: GoalChange
@@ -178,5 +178,5 @@ class ChangedGoal:
     plan: Plan | None
 
 
-GoalMutation = Callable[[Goal, Plan | None], GoalChange]
+DecideGoalChange = Callable[[Goal, Plan | None], GoalChange]
 """``(goal, its current plan or None) -> the change to write``; may raise to write nothing."""

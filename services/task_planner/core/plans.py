@@ -15,17 +15,17 @@ from typing import Protocol
 from services.task_planner.core import lifecycle
 from services.task_planner.core.models import (
     AuditedCall,
-    ChangedGoal,
+    DecideGoalChange,
     Goal,
     GoalChange,
     GoalEvent,
-    GoalMutation,
     GoalState,
     Plan,
     PlanDraft,
     ReadyWork,
     Task,
     TaskState,
+    WrittenGoalChange,
 )
 from services.task_planner.core.readiness import ReadyWaiters, ready_after
 from services.task_planner.core.task_updates import TaskUpdate, apply_update
@@ -50,8 +50,8 @@ class PlanStore(Protocol):
 
     async def create_goal(self, goal: Goal, plan: Plan) -> Goal: ...
 
-    async def change(self, tenant: str, goal_id: str, mutation: GoalMutation
-                     ) -> ChangedGoal: ...
+    async def change(self, tenant: str, goal_id: str, mutation: DecideGoalChange
+                     ) -> WrittenGoalChange: ...
 
     async def delete_goal(self, tenant: str, goal_id: str) -> None: ...
 
@@ -370,7 +370,7 @@ class PlanService:
 
         return await self._changed_goal(tenant, goal_id, mutation)
 
-    async def _changed_goal(self, tenant: str, goal_id: str, mutation: GoalMutation) -> Goal:
+    async def _changed_goal(self, tenant: str, goal_id: str, mutation: DecideGoalChange) -> Goal:
         change = await self._change(tenant, goal_id, mutation)
         return change.goal if change.goal is not None else await self._goals.get(tenant, goal_id)
 
@@ -400,7 +400,7 @@ class PlanService:
             finally:
                 self._waiters.forget(pushed)
 
-    async def _change(self, tenant: str, goal_id: str, mutation: GoalMutation) -> GoalChange:
+    async def _change(self, tenant: str, goal_id: str, mutation: DecideGoalChange) -> GoalChange:
         """Apply ``mutation``, then hand the tasks it made ready to the waiters of
         :meth:`ready` and wake the goal's watchers."""
         changed = await self._plans.change(tenant, goal_id, mutation)
