@@ -248,7 +248,8 @@ class PlanRepository:
         self._keep(stored, plan)
         return stored
 
-    async def change(self, tenant: str, goal_id: str, mutation: DecideGoalChange) -> WrittenGoalChange:
+    async def change(self, tenant: str, goal_id: str,
+                     mutation: DecideGoalChange) -> WrittenGoalChange:
         """Apply ``mutation`` to the goal and its current plan in one transaction.
 
         Returns:
