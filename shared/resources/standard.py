@@ -22,12 +22,33 @@ from typing import Any, ClassVar, Generic, TypeVar
 from shared.resources.entity import Entity
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
-from shared.resources.store import Store
+from shared.resources.store import ReadStore, Store
 
 E = TypeVar("E", bound=Entity)
 
 
-class Resources(Generic[E]):
+class Readable(Generic[E]):
+    """Get and list one kind of resource; a service whose resources are made and changed by
+    rules of its own (a validation, a completion, an alert) subclasses this.
+
+    Args:
+        store: Where the resources are kept (the service's repository).
+    """
+
+    def __init__(self, store: ReadStore[E]) -> None:
+        self._readable = store
+
+    async def get(self, tenant: str, id_: str) -> E:
+        """The resource ``id_`` of ``tenant``; NotFound when there is none."""
+        return await self._readable.get(tenant, id_)
+
+    async def list(self, tenant: str, page: PageRequest,
+                   matching: Filter = MATCH_ALL) -> Page[E]:
+        """One page of the tenant's resources that ``matching`` selects, newest first."""
+        return await self._readable.list_matching(tenant, page, matching)
+
+
+class Resources(Readable[E]):
     """Get, list, create, update and delete one kind of resource, within its rules.
 
     Args:
@@ -40,6 +61,7 @@ class Resources(Generic[E]):
     updatable: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, store: Store[E]) -> None:
+        super().__init__(store)
         self._store = store
 
     async def check(self, resource: E, changed: Collection[str] | None) -> None:
@@ -61,15 +83,6 @@ class Resources(Generic[E]):
         resource = self.prepared(resource)
         await self.check(resource, None)
         return await self._store.create(resource)
-
-    async def get(self, tenant: str, id_: str) -> E:
-        """The resource ``id_`` of ``tenant``; NotFound when there is none."""
-        return await self._store.get(tenant, id_)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[E]:
-        """One page of the tenant's resources that ``matching`` selects, newest first."""
-        return await self._store.list_matching(tenant, page, matching)
 
     async def update(self, tenant: str, id_: str, changes: Mapping[str, Any],
                      etag: str = "") -> E:

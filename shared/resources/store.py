@@ -15,12 +15,8 @@ from shared.resources.pages import Page, PageRequest
 E = TypeVar("E", bound=Entity)
 
 
-class Store(Protocol[E]):
-    """Get, list, create, update and delete entities of one kind within a tenant."""
-
-    def check_tenant(self, tenant: str) -> None:
-        """PermissionDenied unless the caller may act in ``tenant``."""
-        ...
+class ReadStore(Protocol[E]):
+    """Get and list entities of one kind within a tenant."""
 
     async def get(self, tenant: str, id_: str) -> E:
         """The entity ``id_``; NotFound when the tenant has none."""
@@ -28,6 +24,14 @@ class Store(Protocol[E]):
 
     async def list_matching(self, tenant: str, page: PageRequest, matching: Filter) -> Page[E]:
         """One page, newest first, of the entities ``matching`` selects."""
+        ...
+
+
+class Store(ReadStore[E], Protocol[E]):
+    """Get, list, create, update and delete entities of one kind within a tenant."""
+
+    def check_tenant(self, tenant: str) -> None:
+        """PermissionDenied unless the caller may act in ``tenant``."""
         ...
 
     async def create(self, entity: E) -> E:

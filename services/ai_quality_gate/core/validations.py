@@ -19,20 +19,16 @@ from services.ai_quality_gate.core.models import (
 )
 from shared.errors import FailedPrecondition, InvalidArgument
 from shared.resources import names
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
-from shared.resources.store import Store
+from shared.resources.standard import Readable
+from shared.resources.store import ReadStore, Store
 
 MAX_CONTENT_BYTES = 1 << 20
 
 
-class ValidationStore(Protocol):
+class ValidationStore(ReadStore[Validation], Protocol):
     """Where validations are kept."""
 
     async def create(self, validation: Validation) -> Validation: ...
-    async def get(self, tenant: str, id_: str) -> Validation: ...
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: Filter) -> Page[Validation]: ...
 
 
 def _check_compiled(policy: Policy, evaluation: Evaluation) -> None:
@@ -50,7 +46,7 @@ def _check_compiled(policy: Policy, evaluation: Evaluation) -> None:
             metadata={"policy": policy.id, "rule_index": str(first.index)})
 
 
-class ValidationService:
+class ValidationService(Readable[Validation]):
     """Checks output against the policies of every tenant and records each verdict.
 
     Args:
@@ -61,6 +57,7 @@ class ValidationService:
 
     def __init__(self, policies: Store[Policy], validations: ValidationStore,
                  evaluator: RuleEvaluator) -> None:
+        super().__init__(validations)
         self._policies = policies
         self._validations = validations
         self._evaluator = evaluator
@@ -91,16 +88,3 @@ class ValidationService:
             tenant=tenant, id=names.new_id(), policy=policy.id, subject=subject,
             verdict=verdict, findings=evaluation.findings, score=evaluation.score,
             mode=policy.mode))
-
-    async def get(self, tenant: str, validation_id: str) -> Validation:
-        """The validation ``validation_id`` of ``tenant``.
-
-        Raises:
-            NotFound: No such validation in this tenant (reason VALIDATION_NOT_FOUND).
-        """
-        return await self._validations.get(tenant, validation_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Validation]:
-        """One page of ``tenant``'s validations that ``matching`` selects, newest first."""
-        return await self._validations.list_matching(tenant, page, matching)

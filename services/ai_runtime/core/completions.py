@@ -42,20 +42,18 @@ from services.ai_runtime.core.schema import parse_schema, schema_errors
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.resources import names
 from shared.resources.entity import utc_now
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.pages import PageRequest
+from shared.resources.standard import Readable
+from shared.resources.store import ReadStore
 from shared.values.documents import parse_json
 
 log = logging.getLogger(__name__)
 
-class CompletionStore(Protocol):
+class CompletionStore(ReadStore[Completion], Protocol):
     """Where completions (and, with them, their charges) are kept."""
 
     async def record(self, completion: Completion) -> Completion: ...
     async def find_by_request_id(self, tenant: str, request_id: str) -> Completion | None: ...
-    async def get(self, tenant: str, id_: str) -> Completion: ...
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: Filter) -> Page[Completion]: ...
 
 
 class UsageStore(Protocol):
@@ -114,7 +112,7 @@ class BudgetStatus:
         return max(0, self.limit_micros - self.spent_micros) if self.limit_micros else 0
 
 
-class CompletionService:
+class CompletionService(Readable[Completion]):
     """Completions, embeddings and their costs for every tenant.
 
     Args:
@@ -134,6 +132,7 @@ class CompletionService:
                  prompts: PromptLibrary, prices: PriceTable, budgets: Budgets,
                  recorder: CassetteRecorder | None = None,
                  default_max_output_tokens: int = 1024) -> None:
+        super().__init__(completions)
         self._completions = completions
         self._usage = usage
         self._experiments = experiments
@@ -290,15 +289,6 @@ class CompletionService:
             NotFound: The role has no prompt.
         """
         return self.prompts.versions(role)
-
-    # Last in the class: below a method named ``list``, annotations would take it for the type.
-    async def get(self, tenant: str, completion_id: str) -> Completion:
-        return await self._completions.get(tenant, completion_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Completion]:
-        """One page of the tenant's completions that ``matching`` selects, newest first."""
-        return await self._completions.list_matching(tenant, page, matching)
 
 
 def check_output(output: str, schema: dict[str, Any]) -> None:

@@ -11,8 +11,8 @@ from services.auth.core.clock import Clock, system_clock
 from services.auth.core.models import ApiKey
 from services.auth.core.scopes import unknown_scopes
 from shared.errors import FailedPrecondition, FieldViolation, InvalidArgument, Unauthenticated
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Readable
+from shared.resources.store import ReadStore
 
 SECRET_PREFIX = "cog_"
 # Characters of the random part shown in ``key_prefix``: enough to tell keys apart, while the
@@ -46,18 +46,15 @@ def is_well_formed(secret: str) -> bool:
     return secret.startswith(SECRET_PREFIX) and bool(key_id) and bool(sep) and bool(random_part)
 
 
-class ApiKeyStore(Protocol):
+class ApiKeyStore(ReadStore[ApiKey], Protocol):
     """What ``ApiKeyService`` needs of its repository."""
 
     async def create(self, entity: ApiKey) -> ApiKey: ...
-    async def get(self, tenant: str, id_: str) -> ApiKey: ...
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: Filter) -> Page[ApiKey]: ...
     async def update(self, entity: ApiKey, expected_etag: str = "") -> ApiKey: ...
     async def find_by_secret_hash(self, secret_hash: str) -> ApiKey | None: ...
 
 
-class ApiKeyService:
+class ApiKeyService(Readable[ApiKey]):
     """API keys of every tenant, persisted through ``keys``.
 
     Args:
@@ -66,6 +63,7 @@ class ApiKeyService:
     """
 
     def __init__(self, keys: ApiKeyStore, clock: Clock = system_clock) -> None:
+        super().__init__(keys)
         self._keys = keys
         self._clock = clock
 
@@ -90,14 +88,6 @@ class ApiKeyService:
             key, scopes=sorted(set(key.scopes)), key_prefix=secret[:shown],
             secret_hash=hash_secret(secret), revoke_time=None, create_time=now, update_time=now))
         return created, secret
-
-    async def get(self, tenant: str, key_id: str) -> ApiKey:
-        return await self._keys.get(tenant, key_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[ApiKey]:
-        """One page of the tenant's keys that ``matching`` selects, newest first."""
-        return await self._keys.list_matching(tenant, page, matching)
 
     async def revoke(self, tenant: str, key_id: str) -> ApiKey:
         """Revoke a key: it can no longer get tokens, and the tokens it got stop verifying.

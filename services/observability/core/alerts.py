@@ -10,24 +10,21 @@ from typing import Protocol
 from services.observability.core.models import Alert, AlertState
 from shared.errors import FailedPrecondition
 from shared.resources.entity import utc_now
-from shared.resources.filters import MATCH_ALL, Filter
-from shared.resources.pages import Page, PageRequest
+from shared.resources.standard import Readable
+from shared.resources.store import ReadStore
 
 
-class AlertStore(Protocol):
+class AlertStore(ReadStore[Alert], Protocol):
     """What ``AlertService`` needs of its repository."""
 
     async def create(self, entity: Alert) -> Alert: ...
-    async def get(self, tenant: str, id_: str) -> Alert: ...
-    async def list_matching(self, tenant: str, page: PageRequest,
-                            matching: Filter) -> Page[Alert]: ...
 
     async def resolve(self, tenant: str, alert_id: str, now: dt.datetime) -> Alert | None:
         """Mark a FIRING alert RESOLVED at ``now``; None when it is missing or not FIRING."""
         ...
 
 
-class AlertService:
+class AlertService(Readable[Alert]):
     """Alerts of every tenant, persisted through ``alerts``.
 
     Args:
@@ -37,6 +34,7 @@ class AlertService:
 
     def __init__(self, alerts: AlertStore,
                  clock: Callable[[], dt.datetime] = utc_now) -> None:
+        super().__init__(alerts)
         self._alerts = alerts
         self._clock = clock
 
@@ -46,14 +44,6 @@ class AlertService:
         return await self._alerts.create(dataclasses.replace(
             alert, rule="", state=AlertState.FIRING, create_time=now, update_time=now,
             start_time=now, end_time=None))
-
-    async def get(self, tenant: str, alert_id: str) -> Alert:
-        return await self._alerts.get(tenant, alert_id)
-
-    async def list(self, tenant: str, page: PageRequest,
-                   matching: Filter = MATCH_ALL) -> Page[Alert]:
-        """A page of the tenant's alerts that ``matching`` selects, newest first."""
-        return await self._alerts.list_matching(tenant, page, matching)
 
     async def resolve(self, tenant: str, alert_id: str) -> Alert:
         """Mark a firing alert RESOLVED, ending it now.
