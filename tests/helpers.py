@@ -15,6 +15,9 @@ from google.protobuf import descriptor_pool
 
 from cognition.options.v1 import access_pb2
 from shared.errors import InvalidArgument
+from shared.mesh.client import ChannelFactory
+from shared.mesh.client import mesh_channel as real_mesh_channel
+from shared.mesh.in_process import InProcessChannel
 from shared.mesh.keys import MeshKeys
 from shared.mesh.registry import SERVICES
 from shared.rpc.credentials import SERVICE_CREDENTIALS, ServiceCredentials
@@ -130,3 +133,14 @@ def mesh_channel(address: str, **options: Any) -> grpc.aio.Channel:
     a credential of their own: for tests of a service's port."""
     return grpc.aio.insecure_channel(address, interceptors=[_SignsUnary(), _SignsStream()],
                                      **options)
+
+
+def peers_in_process(served: dict[str, object]) -> ChannelFactory:
+    """A channel factory serving the peers at the addresses in ``served`` from objects in this
+    process (``shared.mesh.in_process``); any other address is reached over the mesh."""
+
+    def channel(address: str) -> Any:
+        peer = served.get(address)
+        return InProcessChannel(peer) if peer is not None else real_mesh_channel(address)
+
+    return channel

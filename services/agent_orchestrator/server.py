@@ -26,6 +26,7 @@ from services.agent_orchestrator.servicer import OrchestratorServicer
 from shared.agents.pipeline import AgentPipeline, ResultStore
 from shared.database import DatabaseConnection
 from shared.database.audit_outbox import AuditOutbox
+from shared.mesh.client import ChannelFactory, mesh_channel
 from shared.rpc.audit import AuditRecorder
 from shared.rpc.composition import BackgroundLoop, Peers, ServiceParts
 from shared.rpc.server import RunningServer, start_service
@@ -117,6 +118,9 @@ class _Completions:
             self._dispatcher.wake()
 
 
-async def create_server(settings: Settings) -> RunningServer:
-    """Start the agent-orchestrator (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, compose)
+async def create_server(settings: Settings, *,
+                        channel_factory: ChannelFactory = mesh_channel) -> RunningServer:
+    """Start the agent-orchestrator (port 0 in settings = any free port);
+    ``channel_factory`` opens the channels to its peers (tests serve them in process)."""
+    return await start_service(SPEC, settings, MIGRATIONS, compose,
+                               channel_factory=channel_factory)

@@ -13,6 +13,7 @@ from services.explainability.repository import explanation_repository
 from services.explainability.servicer import ExplainServicer
 from shared.config import ServiceSettings
 from shared.database import DatabaseConnection
+from shared.mesh.client import ChannelFactory, mesh_channel
 from shared.rpc.composition import Peers, ServiceParts
 from shared.rpc.server import RunningServer, start_service
 
@@ -27,6 +28,9 @@ def compose(settings: ServiceSettings, db: DatabaseConnection, peers: Peers) -> 
         lambda server: pb_grpc.add_ExplainServiceServicer_to_server(servicer, server))
 
 
-async def create_server(settings: ServiceSettings) -> RunningServer:
-    """Start the explainability service (port 0 in settings = any free port)."""
-    return await start_service(SPEC, settings, MIGRATIONS, compose)
+async def create_server(settings: ServiceSettings, *,
+                        channel_factory: ChannelFactory = mesh_channel) -> RunningServer:
+    """Start the explainability service (port 0 in settings = any free port);
+    ``channel_factory`` opens the channels to its peers (tests serve them in process)."""
+    return await start_service(SPEC, settings, MIGRATIONS, compose,
+                               channel_factory=channel_factory)

@@ -30,6 +30,7 @@ from services.task_planner.repository import (
 )
 from services.task_planner.servicer import PlannerServicer
 from shared.database import DatabaseConnection
+from shared.mesh.client import ChannelFactory, mesh_channel
 from shared.rpc import audit
 from shared.rpc.composition import LoopTask, Peers, ServiceParts
 from shared.rpc.server import RunningServer, start_service
@@ -81,6 +82,9 @@ def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> Service
         loops=loops)
 
 
-async def create_server(settings: Settings) -> RunningServer:
-    """Start the task-planner (port 0 in settings = any free port) and its planning loop."""
-    return await start_service(SPEC, settings, MIGRATIONS, compose)
+async def create_server(settings: Settings, *,
+                        channel_factory: ChannelFactory = mesh_channel) -> RunningServer:
+    """Start the task-planner (port 0 in settings = any free port) and its planning loop;
+    ``channel_factory`` opens the channels to its peers (tests serve them in process)."""
+    return await start_service(SPEC, settings, MIGRATIONS, compose,
+                               channel_factory=channel_factory)

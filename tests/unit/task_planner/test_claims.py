@@ -8,16 +8,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import pathlib
-from collections.abc import AsyncIterator, Collection
+from collections.abc import Collection
 from dataclasses import dataclass, field
-
-import pytest
 
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from services.ai_runtime.config import Settings as RuntimeSettings
-from services.ai_runtime.server import create_server as create_runtime
 from services.task_planner.config import Settings as PlannerSettings
 from services.task_planner.core.drafting import GoalPlanning
 from services.task_planner.core.goals import GoalService
@@ -29,8 +25,10 @@ from services.task_planner.server import replica_id
 from shared.config import MeshSettings
 from shared.database import DatabaseConnection, utc_now
 from shared.rpc.server import RunningServer
-from tests.helpers import assert_eventually, mesh_channel
+from tests.helpers import assert_eventually, mesh_channel, peers_in_process
+from tests.unit.task_planner import fake_runtime
 from tests.unit.task_planner.conftest import TENANT, task
+from tests.unit.task_planner.fake_runtime import FakeRuntime
 from tests.unit.task_planner.test_drafting import ScriptedDrafter
 
 LEASE = dt.timedelta(seconds=30)
@@ -186,29 +184,15 @@ def test_a_replica_id_is_the_same_across_restarts_and_differs_by_port() -> None:
     assert replica_id(PlannerSettings(port=0, replica_id="planner-a")) == "planner-a"
 
 
-@pytest.fixture
-async def slow_runtime(tmp_path: pathlib.Path) -> AsyncIterator[RunningServer]:
-    """An AI runtime whose model calls outlast the test."""
-    runtime = await create_runtime(RuntimeSettings(
-        port=0, offline_latency_ms=600_000, mesh=MeshSettings(data_dir=tmp_path / "slow")))
-    yield runtime
-    await runtime.stop(0)
-
-
-@pytest.fixture
-async def runtime(tmp_path: pathlib.Path) -> AsyncIterator[RunningServer]:
-    runtime = await create_runtime(RuntimeSettings(
-        port=0, mesh=MeshSettings(data_dir=tmp_path / "runtime")))
-    yield runtime
-    await runtime.stop(0)
-
-
 async def test_a_restarted_planner_takes_back_at_once_the_goal_it_was_drafting(
-        tmp_path: pathlib.Path, slow_runtime: RunningServer, runtime: RunningServer) -> None:
-    def planner(runtime: RunningServer) -> PlannerSettings:
-        return PlannerSettings(port=0, replica_id="planner-a", planning_interval_seconds=0.1,
+        tmp_path: pathlib.Path) -> None:
+    settings = PlannerSettings(port=0, replica_id="planner-a", planning_interval_seconds=0.1,
                                mesh=MeshSettings(data_dir=tmp_path / "planner", peers={
-                                   "ai-runtime": f"127.0.0.1:{runtime.port}"}))
+                                   "ai-runtime": fake_runtime.ADDRESS}))
+
+    async def planner(runtime: FakeRuntime) -> RunningServer:
+        return await create_planner(settings, channel_factory=peers_in_process(
+            {fake_runtime.ADDRESS: runtime}))
 
     async def in_state(running: RunningServer, expected: int) -> bool:
         async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
@@ -216,7 +200,7 @@ async def test_a_restarted_planner_takes_back_at_once_the_goal_it_was_drafting(
                 pb.GetGoalRequest(name="tenants/acme/goals/g1"))
         return bool(found.goal.state == expected)
 
-    first = await create_planner(planner(slow_runtime))
+    first = await planner(FakeRuntime(hang=True))  # a model call that outlasts the test
     try:
         async with mesh_channel(f"127.0.0.1:{first.port}") as channel:
             await pb_grpc.PlannerServiceStub(channel).CreateGoal(pb.CreateGoalRequest(
@@ -226,7 +210,7 @@ async def test_a_restarted_planner_takes_back_at_once_the_goal_it_was_drafting(
     finally:
         await first.stop(0)  # its draft still waits on the model
 
-    second = await create_planner(planner(runtime))  # the same replica, started again
+    second = await planner(FakeRuntime())  # the same replica, started again
     try:
         await assert_eventually(lambda: in_state(second, goal_pb2.GOAL_STATE_RUNNING),
                                 timeout=10, message="the goal planned by the restarted replica")

@@ -1,27 +1,24 @@
-"""The planner agent's drafts as a language model writes them: the ai-runtime routes the
-planner role to an OpenAI-compatible endpoint (a local server speaking its wire format), and
-a draft the model gets wrong fails the goal with a reason naming what is wrong."""
+"""The planner agent's drafts as a model writes them: a draft the model gets wrong fails the
+goal with a reason naming what is wrong. The AI runtime is served in process by a fake whose
+Complete answers with the draft (how the runtime reaches a real model is its own tests')."""
 
 from __future__ import annotations
 
-import json
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
 
 from cognition.planner.v1 import goal_pb2
 from cognition.planner.v1 import planner_service_pb2 as pb
 from cognition.planner.v1 import planner_service_pb2_grpc as pb_grpc
-from services.ai_runtime.config import Settings as RuntimeSettings
-from services.ai_runtime.server import create_server as create_runtime
 from services.task_planner.config import Settings as PlannerSettings
 from services.task_planner.server import create_server as create_planner
 from shared.config import MeshSettings
-from tests.helpers import assert_eventually, mesh_channel
-from tests.unit.ai_runtime.wire_servers import Reply, WireServer, openai_completion
+from tests.helpers import assert_eventually, mesh_channel, peers_in_process
+from tests.unit.task_planner import fake_runtime
+from tests.unit.task_planner.fake_runtime import FakeRuntime
 
 CYCLIC = {"complexity": 2, "tasks": [
     {"id": "write", "title": "Write", "agent_role": "executor", "depends_on": ["review"],
@@ -35,27 +32,19 @@ WITH_UNKNOWN_TOOL = {"complexity": 1, "tasks": [
 
 @pytest.fixture
 async def planner(tmp_path: pathlib.Path) -> AsyncIterator[pb_grpc.PlannerServiceStub]:
-    def model(path: str, body: dict[str, Any]) -> Reply:
-        goal = body["messages"][-1]["content"]
-        plan = CYCLIC if "cycle" in goal else WITH_UNKNOWN_TOOL
-        return Reply(body=openai_completion(json.dumps(plan)))
+    def draft(goal: str) -> dict[str, Any]:
+        return CYCLIC if "cycle" in goal else WITH_UNKNOWN_TOOL
 
-    async with WireServer(model) as server:
-        runtime = await create_runtime(RuntimeSettings(
-            port=0, mesh=MeshSettings(data_dir=tmp_path / "runtime"),
-            routes={"planner": ["openai-compatible"]},
-            openai_compatible_base_url=f"{server.url}/v1",
-            openai_compatible_api_key=SecretStr("test-key")))
-        running = await create_planner(PlannerSettings(
-            port=0, planning_interval_seconds=0.1,
-            mesh=MeshSettings(data_dir=tmp_path / "planner",
-                              peers={"ai-runtime": f"127.0.0.1:{runtime.port}"})))
-        try:
-            async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
-                yield pb_grpc.PlannerServiceStub(channel)
-        finally:
-            await running.stop(0)
-            await runtime.stop(0)
+    running = await create_planner(
+        PlannerSettings(port=0, planning_interval_seconds=0.1,
+                        mesh=MeshSettings(data_dir=tmp_path / "planner",
+                                          peers={"ai-runtime": fake_runtime.ADDRESS})),
+        channel_factory=peers_in_process({fake_runtime.ADDRESS: FakeRuntime(draft)}))
+    try:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
+            yield pb_grpc.PlannerServiceStub(channel)
+    finally:
+        await running.stop(0)
 
 
 @pytest.mark.parametrize(("description", "named"), [
