@@ -6,7 +6,8 @@ Usage: python -m bench.rpc_path [--calls 3000] [--seconds 6] [--rounds 3]
 The stack is the task-planner as its process runs it (tracing, the boundary interceptor,
 validation, the caller's credential and scope, SQLite, conversion; the garbage collector tuned
 the same way) answering GetGoal to a caller with a service credential;
-the baseline is a grpc.aio server whose GetGoal handler returns a fixed Goal, no interceptors.
+the baseline is a grpc.aio server whose GetGoal handler returns a fixed response (the same
+Goal), no interceptors.
 Both serve from this process's event loop, so the ratio is the stack's cost alone. Targets
 (layout issue): at 32 streams at least 0.5x the bare throughput; p50 at most 2x the bare p50.
 """
@@ -37,13 +38,14 @@ TENANT = "bench"
 
 
 class BarePlanner(pb_grpc.PlannerServiceServicer):
-    """GetGoal answered with one Goal held in memory: what grpc.aio costs with nothing else."""
+    """GetGoal answered with one response held in memory: what grpc.aio costs with nothing
+    else."""
 
     def __init__(self, goal: goal_pb2.Goal) -> None:
-        self._goal = goal
+        self._response = pb.GetGoalResponse(goal=goal)
 
-    async def GetGoal(self, request: pb.GetGoalRequest, context: Any) -> goal_pb2.Goal:
-        return self._goal
+    async def GetGoal(self, request: pb.GetGoalRequest, context: Any) -> pb.GetGoalResponse:
+        return self._response
 
 
 async def bare_server(goal: goal_pb2.Goal) -> tuple[grpc.aio.Server, int]:

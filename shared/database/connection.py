@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.util import greenlet_spawn
 
+from shared.database.fast_reads import PreparedRead, ReadConnection
 from shared.database.sqlite_driver import DirectConnection, DirectDbapi
 from shared.private_files import FILE_MODE, private_directory, private_file, tighten
 
@@ -49,6 +50,9 @@ class DatabaseConnection:
             raise ValueError(f"bad schema name {self.schema!r}")
         self.engine: AsyncEngine = self._create_engine(echo)
         self._writers: _WriterTurns | None = _WriterTurns() if self.is_sqlite else None
+        database = self.url.database or ""
+        self._reader = (ReadConnection(database) if self.is_sqlite and database
+                        and database != ":memory:" else None)
 
     @property
     def is_postgresql(self) -> bool:
@@ -119,6 +123,14 @@ class DatabaseConnection:
 
         return await greenlet_spawn(run)
 
+    def prepared_read(self, statement: sa.Select[Any]) -> PreparedRead | None:
+        """``statement`` compiled once to run on this process's read connection
+        (:mod:`shared.database.fast_reads`); None where there is none (PostgreSQL, SQLite in
+        memory)."""
+        if self._reader is None:
+            return None
+        return PreparedRead(self._reader, statement, self.engine.dialect)
+
     @asynccontextmanager
     async def connect(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads (autocommit semantics are not assumed)."""
@@ -126,7 +138,9 @@ class DatabaseConnection:
             yield conn
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection, and the read connection."""
+        if self._reader is not None:
+            self._reader.close()
         await self.engine.dispose()
 
 

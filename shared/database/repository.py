@@ -7,8 +7,9 @@ another tenant's row is simply not found. Column names equal the entity's field 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared import context
 from shared.database.connection import DatabaseConnection
+from shared.database.fast_reads import WouldWait
 from shared.database.filter_sql import filter_where
 from shared.database.types import UtcDateTime
 from shared.errors import Aborted, AlreadyExists, NotFound
@@ -69,11 +71,12 @@ class Repository(Generic[E]):
                              .returning(*table.c))
         self._update_by_key_and_etag = sa.update(table).where(
             by_key, table.c.etag == sa.bindparam("key_etag"))
+        self._fast_select_by_key = db.prepared_read(self._select_by_key)
 
     def _to_row(self, entity: E) -> dict[str, Any]:
         return {name: getattr(entity, name) for name in self._fields}
 
-    def _from_row(self, row: sa.RowMapping) -> E:
+    def _from_row(self, row: Mapping[Any, Any]) -> E:
         return self.model(**{name: row[name] for name in self._fields})
 
     def _key(self, tenant: str, id_: str) -> sa.ColumnElement[bool]:
@@ -101,11 +104,18 @@ class Repository(Generic[E]):
         """
         self.check_tenant(tenant)
         key = {"key_tenant": tenant, "key_id": id_}
-        row = await self.db.read(
-            lambda conn: conn.execute(self._select_by_key, key).mappings().first())
+        row = await self._read_by_key(key)
         if row is None:
             raise self._not_found(id_)
         return self._from_row(row)
+
+    async def _read_by_key(self, key: Mapping[str, str]) -> Mapping[Any, Any] | None:
+        fast = self._fast_select_by_key
+        if fast is not None:
+            with contextlib.suppress(WouldWait):
+                return fast.first(key)
+        return await self.db.read(
+            lambda conn: conn.execute(self._select_by_key, key).mappings().first())
 
     async def get_in(self, conn: AsyncConnection, tenant: str, id_: str) -> E:
         """Like :meth:`get`, on ``conn`` (inside the caller's transaction)."""
