@@ -13,6 +13,7 @@ its trace id.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import inspect
 import logging
@@ -33,6 +34,7 @@ from shared.errors import (
     InvalidArgument,
     Unimplemented,
 )
+from shared.mesh.resilience import is_idempotent
 from shared.rpc import tracing
 from shared.rpc.access import AccessPolicy
 from shared.rpc.audit import AuditRecorder
@@ -44,6 +46,7 @@ from shared.rpc.validation import validate
 log = logging.getLogger(__name__)
 
 _UNCHECKED_PREFIXES = ("/grpc.health.", "/grpc.reflection.")
+_CALLERS_DEADLINE = contextlib.nullcontext()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,10 +158,6 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
         except CognitionError as error:
             return error
 
-    def _budget(self, ctx: grpc.aio.ServicerContext) -> float:
-        remaining = ctx.time_remaining()
-        return self._default_deadline if remaining is None else remaining
-
     async def _fail(self, ctx: grpc.aio.ServicerContext, error: BaseException) -> None:
         if isinstance(error, asyncio.TimeoutError):
             error = DeadlineExceeded("deadline exceeded before the call finished")
@@ -169,8 +168,19 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
             error = Internal("internal error")
         await ctx.abort_with_status(to_grpc_status(error, self._domain))
 
+    def _deadline(self, ctx: grpc.aio.ServicerContext,
+                  read: bool) -> contextlib.AbstractAsyncContextManager[object]:
+        """The deadline the call runs under. gRPC cancels a call when the deadline its caller
+        set passes; a read needs nothing more. A call without one gets the default, and a
+        mutation always ends in a TimeoutError of its own, so its failure is audited."""
+        remaining = ctx.time_remaining()
+        if read and remaining is not None:
+            return _CALLERS_DEADLINE
+        return asyncio.timeout(self._default_deadline if remaining is None else remaining)
+
     def _wrap_unary(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         page_tokens = self._page_tokens if pages(method) else None
+        read = is_idempotent(method.rsplit("/", 1)[-1])
 
         async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
             metadata = tuple(ctx.invocation_metadata() or ())
@@ -192,11 +202,11 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                     await self._admit(method, request)
                     if page_tokens is None:
                         validate(request)
-                        async with asyncio.timeout(self._budget(ctx)):
+                        async with self._deadline(ctx, read):
                             return await self._run(method, behavior, request, ctx)
                     binding, bad_token = page_tokens.open_request(method, request)
                     validate(request, bad_token)
-                    async with asyncio.timeout(self._budget(ctx)):
+                    async with self._deadline(ctx, read):
                         response = await self._run(method, behavior, request, ctx)
                     page_tokens.seal_response(response, binding)
                     return response

@@ -23,7 +23,7 @@ from shared.mesh.registry import by_name
 from shared.rpc.access import AccessPolicy
 from shared.rpc.credentials import SERVICE_CREDENTIALS, CallerVerifier
 from shared.rpc.server import RunningServer, create_server
-from tests.helpers import TEST_MESH_SECRET, mesh_channel, mesh_credentials
+from tests.helpers import TEST_MESH_SECRET, assert_eventually, mesh_channel, mesh_credentials
 
 GET_GOAL = Unary.of(pb.GetGoalRequest, pb.GetGoalResponse)
 
@@ -36,10 +36,15 @@ class ProbePlanner(pb_grpc.PlannerServiceServicer):
     def __init__(self, delay: float = 0.0) -> None:
         self.delay = delay
         self.seen: list[context.CallContext] = []
+        self.cancelled = 0
 
     async def GetGoal(self, request: pb.GetGoalRequest, ctx: object) -> pb.GetGoalResponse:
         self.seen.append(context.current())
-        await asyncio.sleep(self.delay)
+        try:
+            await asyncio.sleep(self.delay)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
         return pb.GetGoalResponse(goal=goal_pb2.Goal(name=request.name))
 
     async def CreateGoal(self, request: pb.CreateGoalRequest, ctx: object) -> pb.CreateGoalResponse:
@@ -84,6 +89,24 @@ async def test_calls_without_a_deadline_get_the_default_one() -> None:
                 await pb_grpc.PlannerServiceStub(channel).GetGoal(
                     pb.GetGoalRequest(name="tenants/a/goals/g1"))
         assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    finally:
+        await running.stop(0)
+
+
+async def test_a_read_ends_at_the_deadline_its_caller_set() -> None:
+    probe = ProbePlanner(delay=5)
+    running = await start(probe, default_deadline_seconds=30)
+    try:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as caught:
+                await pb_grpc.PlannerServiceStub(channel).GetGoal(
+                    pb.GetGoalRequest(name="tenants/a/goals/g1"), timeout=0.2)
+        assert caught.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+
+        async def cancelled() -> bool:
+            return probe.cancelled == 1
+
+        await assert_eventually(cancelled, message="the handler is cancelled at the deadline")
     finally:
         await running.stop(0)
 
