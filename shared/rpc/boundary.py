@@ -195,11 +195,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 started = time.perf_counter()
                 outcome = "OK"
                 try:
-                    if isinstance(call, CognitionError):
-                        raise call
-                    if isinstance(request, _Undecodable):
-                        raise request.refuse()
-                    await self._admit(method, request)
+                    await self._check(method, call, request)
                     if page_tokens is None:
                         validate(request)
                         async with self._deadline(ctx, read):
@@ -221,6 +217,16 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                               (time.perf_counter() - started) * 1000)
 
         return unary
+
+    async def _check(self, method: str, call: context.CallContext | CognitionError,
+                     request: Any) -> None:
+        """Refuse a caller whose credential did not verify, a body that does not parse, and a
+        caller without the method's scope."""
+        if isinstance(call, CognitionError):
+            raise call
+        if isinstance(request, _Undecodable):
+            raise request.refuse()
+        await self._admit(method, request)
 
     async def _admit(self, method: str, request: Any) -> None:
         """Check the caller may call ``method``; a refused mutation is still audited."""
@@ -267,11 +273,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
             with context.bind(call if isinstance(call, context.CallContext)
                               else context.CallContext(method=method)):
                 try:
-                    if isinstance(call, CognitionError):
-                        raise call
-                    if isinstance(request, _Undecodable):
-                        raise request.refuse()
-                    await self._admit(method, request)
+                    await self._check(method, call, request)
                     validate(request)
                     result = behavior(request, ctx)
                     if inspect.isasyncgen(result):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import pathlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -23,11 +22,7 @@ from shared.database import (
 from shared.database.fast_reads import ReadConnection, WouldWait
 from shared.errors import NotFound
 from shared.resources.entity import Entity
-
-
-class Colour(enum.StrEnum):
-    RED = "RED"
-    BLUE = "BLUE"
+from tests.unit.shared.test_repository import Colour
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
