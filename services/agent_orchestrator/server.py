@@ -83,39 +83,49 @@ def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> Service
         loops["agent-supervision"] = Supervisor(
             HealthMonitor(store, settings.heartbeat_timeout), scheduler,
             settings.supervise_interval_seconds)
-    dispatcher: Dispatcher | None = None
+    wake = _DispatchWake()
     if settings.dispatch_interval_seconds > 0:
         host = AgentHost(host_id(settings), agent_service, store, scheduler, reporter,
                          mesh.pipeline, concurrency=settings.builtin_agent_concurrency,
-                         on_done=lambda: dispatcher.wake() if dispatcher else None,
+                         on_done=wake,
                          # Delivered by the service's audit publisher with the rest.
                          audit=AuditRecorder(SPEC.error_domain.split(".")[0], AuditOutbox(db)),
                          peers_reachable=mesh.pipeline_reachable,
                          peer_wait=settings.peer_wait_seconds)
-        dispatcher = Dispatcher(board, scheduler, host, reporter,
-                                interval=settings.dispatch_interval_seconds,
-                                upkeep_interval=max(0.2, settings.heartbeat_timeout_seconds / 3),
-                                wait=min(1.0, settings.heartbeat_timeout_seconds / 3))
-        loops["dispatch"] = dispatcher
+        wake.dispatcher = Dispatcher(
+            board, scheduler, host, reporter, interval=settings.dispatch_interval_seconds,
+            upkeep_interval=max(0.2, settings.heartbeat_timeout_seconds / 3),
+            wait=min(1.0, settings.heartbeat_timeout_seconds / 3))
+        loops["dispatch"] = wake.dispatcher
     servicer = OrchestratorServicer(agent_service, ExecutionService(store), scheduler,
-                                    _Completions(reporter, dispatcher).completed)
+                                    _Completions(reporter, wake).completed)
     return ServiceParts(
         lambda server: pb_grpc.add_OrchestratorServiceServicer_to_server(servicer, server),
         loops=loops)
 
 
+class _DispatchWake:
+    """Wakes the dispatch loop, when the service runs one: an execution ended, so dependent
+    tasks may be ready."""
+
+    dispatcher: Dispatcher | None = None
+
+    def __call__(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+
 class _Completions:
     """An agent reported the end of an execution: tell the planner now, and wake the dispatch
-    loop (dependent tasks may be ready)."""
+    loop."""
 
-    def __init__(self, reporter: Reporter, dispatcher: Dispatcher | None) -> None:
+    def __init__(self, reporter: Reporter, wake: _DispatchWake) -> None:
         self._reporter = reporter
-        self._dispatcher = dispatcher
+        self._wake = wake
 
     async def completed(self, done: Completion) -> None:
         await self._reporter.report(done.assignment, done.execution.output)
-        if self._dispatcher is not None:
-            self._dispatcher.wake()
+        self._wake()
 
 
 async def create_server(settings: Settings, *,

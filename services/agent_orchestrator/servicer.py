@@ -23,16 +23,16 @@ class OrchestratorServicer(pb_grpc.OrchestratorServiceServicer):
 
     CreateAgent, GetAgent, ListAgents, UpdateAgent, DeleteAgent = standard_methods(
         convert.AGENTS, "_agents")
-    (GetAssignment,) = standard_methods(convert.ASSIGNMENT_RESOURCE, "_assignments", "get")
-    (GetExecution,) = standard_methods(convert.EXECUTION_RESOURCE, "_execution_records", "get")
+    (GetAssignment,) = standard_methods(convert.ASSIGNMENT_RESOURCE, "_executions.assignments",
+                                        "get")
+    (GetExecution,) = standard_methods(convert.EXECUTION_RESOURCE, "_executions.executions",
+                                       "get")
 
     def __init__(self, agents: AgentService, executions: ExecutionService,
                  scheduler: Scheduler,
                  on_complete: Callable[[Completion], Awaitable[None]] | None = None) -> None:
         self._agents = agents
         self._executions = executions
-        self._assignments = executions.assignments
-        self._execution_records = executions.executions
         self._scheduler = scheduler
         self._on_complete = on_complete
 

@@ -36,16 +36,16 @@ class Readable(Generic[E]):
     """
 
     def __init__(self, store: ReadStore[E]) -> None:
-        self._readable = store
+        self._store = store
 
     async def get(self, tenant: str, id_: str) -> E:
         """The resource ``id_`` of ``tenant``; NotFound when there is none."""
-        return await self._readable.get(tenant, id_)
+        return await self._store.get(tenant, id_)
 
     async def list(self, tenant: str, page: PageRequest,
                    matching: Filter = MATCH_ALL) -> Page[E]:
         """One page of the tenant's resources that ``matching`` selects, newest first."""
-        return await self._readable.list_matching(tenant, page, matching)
+        return await self._store.list_matching(tenant, page, matching)
 
 
 class Resources(Readable[E]):
@@ -60,9 +60,10 @@ class Resources(Readable[E]):
 
     updatable: ClassVar[tuple[str, ...]] = ()
 
+    _store: Store[E]
+
     def __init__(self, store: Store[E]) -> None:
         super().__init__(store)
-        self._store = store
 
     async def check(self, resource: E, changed: Collection[str] | None) -> None:
         """Raise InvalidArgument when ``resource`` breaks a rule; every version stored passes

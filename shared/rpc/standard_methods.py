@@ -23,6 +23,7 @@ boundary's (:mod:`shared.rpc.boundary`); etags and tenant scoping are the store'
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -91,7 +92,8 @@ def standard_methods(resource: StandardResource[E], resources: str,
                      *verbs: str) -> tuple[Handler, ...]:
     """The handlers of ``verbs`` (default: all five, in the order of :data:`VERBS`) for
     ``resource``, each calling the :class:`Resources` in the servicer's attribute
-    ``resources`` (or another service with the same operations)."""
+    ``resources`` (a dotted path reaches into it; or another service with the same
+    operations)."""
     chosen = verbs or VERBS
     unknown = set(chosen) - set(VERBS)
     if unknown:
@@ -104,7 +106,8 @@ def standard_methods(resource: StandardResource[E], resources: str,
 def _service(servicer: Any, attribute: str) -> Any:
     # A Resources, or a service of the same shape with rules of its own: each method
     # needs only the operation of its verb (and an Update the service's ``updatable``).
-    return getattr(servicer, attribute)
+    # ``attribute`` may be a dotted path (``_executions.assignments``).
+    return operator.attrgetter(attribute)(servicer)
 
 
 def _create(resource: StandardResource[E], attribute: str) -> Handler:

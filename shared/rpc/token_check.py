@@ -84,10 +84,6 @@ class TokenCheck:
                               reason="TOKEN_CHECK_UNAVAILABLE") from error
         return None
 
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-
 
 def auth_public_keys(client: ServiceClient) -> JwksKeys:
     """Auth's token signing keys, fetched with ``GetJwks`` through ``client``."""
