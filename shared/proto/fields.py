@@ -14,7 +14,11 @@ from shared.errors import InvalidArgument
 
 D = TypeVar("D", bound=enum.Enum)
 
+_EPOCH = dt.datetime(1970, 1, 1)
+_UTC_EPOCH = _EPOCH.replace(tzinfo=dt.UTC)
 
+
+@functools.cache
 def enum_to_proto(proto_enum: Any, member: enum.Enum) -> Any:
     """Domain enum member -> proto enum number, by name: ``GoalState.RUNNING`` ->
     ``GOAL_STATE_RUNNING`` (the proto enum's prefix is derived from its name)."""
@@ -39,9 +43,10 @@ def timestamp(value: dt.datetime | None) -> timestamp_pb2.Timestamp | None:
     """A Timestamp for ``value`` (None stays None, so the field stays unset)."""
     if value is None:
         return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
+    # The arithmetic of Timestamp.FromDatetime (a naive value is UTC) without its time tuple.
+    since = value - (_EPOCH if value.tzinfo is None else _UTC_EPOCH)
+    return timestamp_pb2.Timestamp(seconds=since.days * 86400 + since.seconds,
+                                   nanos=since.microseconds * 1000)
 
 
 def datetime_of(stamp: timestamp_pb2.Timestamp, present: bool = True) -> dt.datetime | None:

@@ -23,6 +23,7 @@ boundary's (:mod:`shared.rpc.boundary`); etags and tenant scoping are the store'
 
 from __future__ import annotations
 
+import functools
 import operator
 import re
 from collections.abc import Awaitable, Callable
@@ -76,7 +77,7 @@ class StandardResource(Generic[E]):
     filter: FilterSpec = field(default_factory=FilterSpec)
     choose_id: Callable[[str, str], str] = names.choose_id
 
-    @property
+    @functools.cached_property
     def field_name(self) -> str:
         """The field that holds the resource in requests and responses (``alert_rule``)."""
         return snake_case(self.singular)
@@ -103,14 +104,15 @@ def standard_methods(resource: StandardResource[E], resources: str,
     return tuple(makers[verb](resource, resources) for verb in chosen)
 
 
-def _service(servicer: Any, attribute: str) -> Any:
+def _service(attribute: str) -> Callable[[Any], Any]:
     # A Resources, or a service of the same shape with rules of its own: each method
     # needs only the operation of its verb (and an Update the service's ``updatable``).
     # ``attribute`` may be a dotted path (``_executions.assignments``).
-    return operator.attrgetter(attribute)(servicer)
+    return operator.attrgetter(attribute)
 
 
 def _create(resource: StandardResource[E], attribute: str) -> Handler:
+    service_of = _service(attribute)
     response = resource.message(f"Create{resource.singular}Response")
     id_field = f"{resource.field_name}_id"
     chooses_id = id_field in resource.message(
@@ -124,24 +126,27 @@ def _create(resource: StandardResource[E], attribute: str) -> Handler:
         id_ = (resource.choose_id(getattr(request, id_field), id_field) if chooses_id
                else names.new_id())
         new = from_proto(tenant, id_, getattr(request, resource.field_name))
-        created = await _service(servicer, attribute).create(new)
+        created = await service_of(servicer).create(new)
         return response(**{resource.field_name: resource.to_proto(created)})
 
     return create
 
 
 def _get(resource: StandardResource[E], attribute: str) -> Handler:
+    service_of = _service(attribute)
     response = resource.message(f"Get{resource.singular}Response")
+    field_name, to_proto = resource.field_name, resource.to_proto
 
     async def get(servicer: Any, request: Any, context: grpc.aio.ServicerContext) -> Message:
         tenant, id_ = names.parse_name(request.name, resource.collection)
-        found = await _service(servicer, attribute).get(tenant, id_)
-        return response(**{resource.field_name: resource.to_proto(found)})
+        found = await service_of(servicer).get(tenant, id_)
+        return response(**{field_name: to_proto(found)})
 
     return get
 
 
 def _list(resource: StandardResource[E], attribute: str) -> Handler:
+    service_of = _service(attribute)
     response = resource.message(f"List{resource.plural}Response")
     items = snake_case(resource.plural)
     filtered = "filter" in resource.message(
@@ -150,7 +155,7 @@ def _list(resource: StandardResource[E], attribute: str) -> Handler:
     async def list_(servicer: Any, request: Any, context: grpc.aio.ServicerContext) -> Message:
         tenant = names.parse_parent(request.parent)
         page_request = PageRequest.of(request.page_size, request.page_token)
-        service = _service(servicer, attribute)
+        service = service_of(servicer)
         page = (await service.list(tenant, page_request,
                                    resource.filter.parse(request.filter, tenant)) if filtered
                 else await service.list(tenant, page_request))
@@ -161,6 +166,7 @@ def _list(resource: StandardResource[E], attribute: str) -> Handler:
 
 
 def _update(resource: StandardResource[E], attribute: str) -> Handler:
+    service_of = _service(attribute)
     response = resource.message(f"Update{resource.singular}Response")
     changes = resource.changes
     if changes is None:
@@ -170,7 +176,7 @@ def _update(resource: StandardResource[E], attribute: str) -> Handler:
         message = getattr(request, resource.field_name)
         tenant, id_ = names.parse_name(message.name, resource.collection,
                                        f"{resource.field_name}.name")
-        service = _service(servicer, attribute)
+        service = service_of(servicer)
         paths = mask_paths(request.update_mask, service.updatable)
         updated = await service.update(tenant, id_, changes(message, paths), message.etag)
         return response(**{resource.field_name: resource.to_proto(updated)})
@@ -179,11 +185,12 @@ def _update(resource: StandardResource[E], attribute: str) -> Handler:
 
 
 def _delete(resource: StandardResource[E], attribute: str) -> Handler:
+    service_of = _service(attribute)
     response = resource.message(f"Delete{resource.singular}Response")
 
     async def delete(servicer: Any, request: Any, context: grpc.aio.ServicerContext) -> Message:
         tenant, id_ = names.parse_name(request.name, resource.collection)
-        await _service(servicer, attribute).delete(tenant, id_)
+        await service_of(servicer).delete(tenant, id_)
         return response()
 
     return delete

@@ -25,6 +25,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 _configured = False
 _exporting = False
 _ids = RandomIdGenerator()
+_NOTHING_PROPAGATED = otel_context.Context()
 
 
 def configure(service_name: str, otlp_endpoint: str) -> None:
@@ -68,7 +69,10 @@ def continued_trace(metadata: Iterable[tuple[str, str | bytes]]) -> Iterator[Non
     if _exporting:
         yield
         return
-    caller = propagate.extract({k: v for k, v in metadata if isinstance(v, str)})
+    carrier = {k: v for k, v in metadata if isinstance(v, str)}
+    propagated = propagate.get_global_textmap()
+    caller = (propagate.extract(carrier) if not propagated.fields.isdisjoint(carrier)
+              else _NOTHING_PROPAGATED)
     parent = trace.get_current_span(caller).get_span_context()
     if parent.is_valid:
         trace_id, flags = parent.trace_id, parent.trace_flags
