@@ -20,16 +20,28 @@ from cognos.credentials import ensure_tenant, issue_token, read_secret
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
 from cognos.mesh.supervisor import Mesh, MeshLayout, read_state
+from cognos.models import cli as models_cli
+from cognos.models.registry import DEFAULT_MODEL
 from cognos.rpc_errors import RpcErrorReportingGroup
 from shared.mesh.registry import ENVOY_LISTEN_PORT
 
 app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True,
                   cls=RpcErrorReportingGroup)
+app.add_typer(models_cli.app, name="models")
 console = Console()
 
 # Relative to the repository root, where the reference configuration is run from.
 REFERENCE_DESCRIPTOR = pathlib.Path("gen/cognition/descriptor.binpb")
 VAR = typer.Option(pathlib.Path("var"), "--var", help="Folder for data, logs and run files.")
+MODEL = typer.Option(DEFAULT_MODEL, "--model", envvar="COGNOS_MODEL",
+                     help="The local model every agent uses (cognos models list).")
+OFFLINE = typer.Option(False, "--offline", help="No model server: every answer comes from the "
+                                                "rule-based offline provider, not a model.")
+
+
+def served_models(model: str, offline: bool) -> tuple[str, ...]:
+    """The local models a mesh serves: none offline, else ``model``."""
+    return () if offline else (model,)
 
 
 def _status_table(var_dir: pathlib.Path) -> Table:
@@ -55,19 +67,22 @@ def up(var: pathlib.Path = VAR,
        detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
        timeout: float = typer.Option(60.0, help="Seconds to wait for readiness."),
        port_offset: int = typer.Option(0, help="Added to every default port (50051.., 8080, "
-                                                "9901), to run beside another mesh.")) -> None:
-    """Start every service and Envoy, wait until all are SERVING, and supervise them."""
+                                                "9901, 8091), to run beside another mesh."),
+       model: str = MODEL, offline: bool = OFFLINE) -> None:
+    """Start every service, Envoy and the local model server, wait until all are ready, and
+    supervise them."""
     if read_state(var) is not None:
         console.print("[yellow]a mesh is already running here; `cognos down` first[/yellow]")
         raise typer.Exit(1)
     if detach:
-        _up_detached(var, timeout, port_offset)
+        _up_detached(var, timeout, port_offset, model, offline)
         return
-    asyncio.run(_up_foreground(var, timeout, port_offset))
+    asyncio.run(_up_foreground(var, timeout, port_offset, served_models(model, offline)))
 
 
-async def _up_foreground(var: pathlib.Path, timeout: float, port_offset: int) -> None:
-    mesh = Mesh(MeshLayout.offset(var, port_offset))
+async def _up_foreground(var: pathlib.Path, timeout: float, port_offset: int,
+                         models: tuple[str, ...]) -> None:
+    mesh = Mesh(MeshLayout.offset(var, port_offset, models), report=console.print)
     seconds = await mesh.start(timeout)
     console.print(f"mesh ready in {seconds:.1f}s; gRPC and REST on {mesh.envoy_address}")
     console.print(await asyncio.to_thread(_status_table, var))
@@ -80,13 +95,15 @@ async def _up_foreground(var: pathlib.Path, timeout: float, port_offset: int) ->
     await mesh.stop()
 
 
-def _up_detached(var: pathlib.Path, timeout: float, port_offset: int) -> None:
+def _up_detached(var: pathlib.Path, timeout: float, port_offset: int, model: str,
+                 offline: bool) -> None:
     log_path = var / "log" / "supervisor.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "cognos", "up", "--var", str(var), "--timeout", str(timeout),
-             "--port-offset", str(port_offset)],
+             "--port-offset", str(port_offset), "--model", model,
+             *(["--offline"] if offline else [])],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             start_new_session=True)
     deadline = time.monotonic() + timeout + 5
@@ -209,12 +226,14 @@ def envoy_config(output: pathlib.Path = typer.Option(pathlib.Path("envoy/envoy.j
 @app.command("demo")
 def run_demo(var: pathlib.Path = VAR,
              goal: str = typer.Option(demo.DEFAULT_GOAL, "--goal", help="The goal to run."),
-             timeout: float = typer.Option(120.0, help="Seconds the goal may take; the command "
+             timeout: float = typer.Option(600.0, help="Seconds the goal may take; the command "
                                                        "fails when it has not succeeded by then."),
-             ) -> None:
-    """The main job: start the mesh, run a goal end to end through Envoy with live progress,
-    print its plan, tasks, agents, cost and answer, stop. Fails unless the goal succeeds."""
-    if not asyncio.run(demo.run(var, console, goal=goal, timeout=timeout)):
+             model: str = MODEL, offline: bool = OFFLINE) -> None:
+    """The main job: start the mesh with its local model, run a goal end to end through Envoy
+    with live progress, print its plan, tasks, agents, models, cost and answer, stop. Fails
+    unless the goal succeeds."""
+    if not asyncio.run(demo.run(var, console, goal=goal, timeout=timeout,
+                                models=served_models(model, offline))):
         raise typer.Exit(1)
 
 

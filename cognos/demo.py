@@ -23,6 +23,7 @@ from cognos.goal_progress import (
     TaskView,
     final_answer,
     last_task,
+    models_line,
     plan_tree,
     task_report,
     usage_line,
@@ -42,11 +43,19 @@ REPORT_GRACE = 15.0
 
 
 async def run(var: pathlib.Path, console: Console, *, goal: str = DEFAULT_GOAL,
-              timeout: float = 120.0) -> bool:
-    """Start all services and Envoy (restarting any that dies meanwhile), sign in, run
-    ``goal`` to its end, stop. Returns whether the goal succeeded within ``timeout`` seconds."""
-    mesh = Mesh(MeshLayout.ephemeral(var / "demo"))
-    with console.status("starting 11 services and Envoy"):
+              timeout: float = 600.0, models: tuple[str, ...] = ()) -> bool:
+    """Start all services, Envoy and the server of the local ``models`` (none: the offline
+    provider answers), restarting any that dies meanwhile; sign in, run ``goal`` to its end,
+    stop. Returns whether the goal succeeded within ``timeout`` seconds."""
+    mesh = Mesh(MeshLayout.ephemeral(var / "demo", models=models), report=console.print)
+    if models:
+        console.print(f"agents think with the local model {models[0]} "
+                      f"(`--offline` for the rule-based provider)")
+    else:
+        console.print("[yellow]offline: every answer is derived by fixed rules, not by a "
+                      "model[/yellow]")
+    with console.status("starting 11 services and Envoy"
+                        + (" and the local model server" if models else "")):
         seconds = await mesh.start()
     console.print(f"[green]mesh ready in {seconds:.1f}s[/green] — Envoy at {mesh.envoy_address}, "
                   f"{mesh.total_rss() / 2**20:.0f} MiB resident")
@@ -136,11 +145,13 @@ async def run_goal(address: str, token: str, tenant: str, description: str, cons
         goal = await goals.get(created.name)
         tasks = await goals.tasks_with_agents(created.name)
         usage = await goals.usage(created.name)
+        models = await goals.models(created.name)
     state = goal_pb2.GoalState.Name(goal.state).removeprefix("GOAL_STATE_")
     console.print(plan_tree(goal.name, goal.description, tasks))
     console.print(task_report(tasks))
     console.print(usage_line(usage.usage.cost_micros, usage.usage.input_tokens,
                              usage.usage.output_tokens, usage.completion_count))
+    console.print(models_line(models), highlight=False)
     console.print(final_answer(last_task(tasks), state))
     succeeded = goal.state == goal_pb2.GOAL_STATE_SUCCEEDED
     if succeeded:

@@ -138,3 +138,21 @@ class GoalClient:
             metadata=self._metadata, timeout=CALL_TIMEOUT))
         return next((row for row in response.rows if row.key == name),
                     runtime_service_pb2.UsageRow(key=name))
+
+    async def models(self, name: str) -> dict[str, int]:
+        """How many of the goal's completions each ``provider/model`` answered."""
+        answered: dict[str, int] = {}
+        page_token = ""
+        while True:
+            request = runtime_service_pb2.ListCompletionsRequest(
+                parent=self._parent, filter=f'goal = "{name}"', page_size=100,
+                page_token=page_token)
+            response = await self.reconnecting.call(functools.partial(
+                self._runtime.ListCompletions, request, metadata=self._metadata,
+                timeout=CALL_TIMEOUT))
+            for completion in response.completions:
+                key = f"{completion.provider}/{completion.model}"
+                answered[key] = answered.get(key, 0) + 1
+            page_token = response.next_page_token
+            if not page_token:
+                return answered

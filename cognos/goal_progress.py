@@ -162,6 +162,15 @@ def usage_line(cost_micros: int, input_tokens: int, output_tokens: int,
         f"({input_tokens} in, {output_tokens} out) over {completions} model completions")
 
 
+def models_line(answered: dict[str, int]) -> Text:
+    """Which provider and model answered the goal's completions, and how often."""
+    if not answered:
+        return Text.assemble(("answered by ", "bold"), "no model")
+    ranked = sorted(answered.items(), key=lambda item: (-item[1], item[0]))
+    return Text.assemble(("answered by ", "bold"), ", ".join(
+        f"{key} ({count} completion{'s' if count != 1 else ''})" for key, count in ranked))
+
+
 def final_answer(task: TaskView | None, goal_state: str) -> RenderableType:
     """The result of the goal's last task, as its answer."""
     if task is None or not task.result:

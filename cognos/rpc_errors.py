@@ -1,5 +1,5 @@
-"""How a command reports a failed call to the mesh: one line on stderr and exit code 1, never
-a traceback."""
+"""How a command reports a failed call to the mesh, or local model weights it cannot use: one
+line on stderr and exit code 1, never a traceback."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import grpc
 import typer
 from typer.core import TyperGroup
 
+from cognos.models.registry import RegistryError
+from cognos.models.weights import WeightsError
 from shared.errors import InvalidArgument
 from shared.rpc.status import from_rpc_error
 
@@ -41,11 +43,18 @@ def describe(error: grpc.RpcError) -> str:
 
 class RpcErrorReportingGroup(TyperGroup):
     """The command group of `cognos`: any command's failed call to the mesh ends the command
-    with :func:`describe`'s line on stderr and exit code 1."""
+    with :func:`describe`'s line on stderr and exit code 1; so do local model weights that are
+    missing or not the published file (what is wrong, and what to do)."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's own click.Context
         try:
             return super().invoke(ctx)
         except grpc.RpcError as error:
             typer.echo(f"cognos: {describe(error)}", err=True)
+            raise typer.Exit(EXIT_RPC_FAILED) from None
+        except WeightsError as error:
+            typer.echo(f"cognos: {error.message} (hint: {error.hint})", err=True)
+            raise typer.Exit(EXIT_RPC_FAILED) from None
+        except RegistryError as error:
+            typer.echo(f"cognos: {error}", err=True)
             raise typer.Exit(EXIT_RPC_FAILED) from None

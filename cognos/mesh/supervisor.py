@@ -1,9 +1,11 @@
 """The local mesh: every service (with N replicas each) and Envoy as supervised processes.
 
-``Mesh.start`` launches the services, renders Envoy's configuration for the ports actually
-used, launches Envoy and waits until every service reports SERVING both directly and through
-Envoy. ``Mesh.supervise`` restarts a process that dies unexpectedly (with backoff), and
-``Mesh.stop`` stops Envoy first, then the services, each with SIGTERM and a grace period.
+``Mesh.start`` prepares the local models (when the layout serves any) and launches their
+server, launches the services, renders Envoy's configuration for the ports actually used,
+launches Envoy and waits until every service reports SERVING both directly and through Envoy
+and the model server lists its models. ``Mesh.supervise`` restarts a process that dies
+unexpectedly (with backoff), and ``Mesh.stop`` stops Envoy first, then the services and the
+model server, each with SIGTERM and a grace period.
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ from dataclasses import dataclass, field
 from cognos.mesh import health
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
+from cognos.mesh.model_server import ModelServer
 from cognos.mesh.processes import ManagedProcess, venv_binary
+from cognos.models.weights import Report
 from shared.mesh.registry import ENVOY_ADMIN_PORT, ENVOY_LISTEN_PORT, SERVICES, ServiceSpec
 from shared.private_files import private_directory
 
 log = logging.getLogger(__name__)
 
 MAX_RESTARTS = 5
+# The local model server's port in the default layout.
+MODEL_SERVER_PORT = 8091
 
 
 # Below the kernel's ephemeral range (32768-60999 by default), so the port is not handed to
@@ -84,6 +90,9 @@ class MeshLayout:
         edge_auth: Envoy demands a verified bearer token on every call but the open ones
             (health, reflection, token issue, key discovery). Needs the auth service in the
             layout (it publishes the keys).
+        models: The local models served (registry names, the first the default of every
+            role); none means no model server, and the ai-runtime's own default (offline).
+        model_port: The model server's port.
     """
 
     var_dir: pathlib.Path = pathlib.Path("var")
@@ -94,6 +103,8 @@ class MeshLayout:
     admin_port: int = ENVOY_ADMIN_PORT
     env: dict[str, str] = field(default_factory=dict)
     edge_auth: bool = True
+    models: tuple[str, ...] = ()
+    model_port: int = MODEL_SERVER_PORT
 
     def __post_init__(self) -> None:
         if self.edge_auth and not any(s.name == "auth" for s in self.services):
@@ -105,15 +116,17 @@ class MeshLayout:
         return self.var_dir.resolve() / "run" / "bootstrap-admin.key"
 
     @classmethod
-    def offset(cls, var_dir: pathlib.Path, offset: int) -> MeshLayout:
+    def offset(cls, var_dir: pathlib.Path, offset: int,
+               models: tuple[str, ...] = ()) -> MeshLayout:
         """The default ports, each moved by ``offset``."""
         return cls(var_dir=var_dir, ports={s.name: [s.port + offset] for s in SERVICES},
-                   envoy_port=ENVOY_LISTEN_PORT + offset, admin_port=ENVOY_ADMIN_PORT + offset)
+                   envoy_port=ENVOY_LISTEN_PORT + offset, admin_port=ENVOY_ADMIN_PORT + offset,
+                   models=models, model_port=MODEL_SERVER_PORT + offset)
 
     @classmethod
     def ephemeral(cls, var_dir: pathlib.Path, *, services: tuple[ServiceSpec, ...] = SERVICES,
                   replicas: dict[str, int] | None = None, env: dict[str, str] | None = None,
-                  edge_auth: bool | None = None) -> MeshLayout:
+                  edge_auth: bool | None = None, models: tuple[str, ...] = ()) -> MeshLayout:
         """A layout on free ports only, so it can run beside another mesh (tests, benches).
 
         ``edge_auth`` defaults to on whenever the auth service is part of the layout.
@@ -124,7 +137,7 @@ class MeshLayout:
         ports = {s.name: [free_port() for _ in range(replicas.get(s.name, 1))] for s in services}
         return cls(var_dir=var_dir, services=services, replicas=replicas, ports=ports,
                    envoy_port=free_port(), admin_port=free_port(), env=dict(env or {}),
-                   edge_auth=edge_auth)
+                   edge_auth=edge_auth, models=models, model_port=free_port())
 
     def replica_ports(self, spec: ServiceSpec) -> list[int]:
         count = self.replicas.get(spec.name, 1)
@@ -150,13 +163,21 @@ class Replica:
 
 
 class Mesh:
-    """All services of the layout plus Envoy, as local processes."""
+    """All services of the layout plus Envoy and the local model server, as local processes.
 
-    def __init__(self, layout: MeshLayout) -> None:
+    Args:
+        layout: What runs where.
+        report: Told what preparing the local models does (installs, joins, verifies).
+    """
+
+    def __init__(self, layout: MeshLayout, report: Report = log.info) -> None:
         self.layout = layout
         self.var_dir = layout.var_dir.resolve()
         self.replicas: list[Replica] = []
         self.envoy: ManagedProcess | None = None
+        self.model_server = (ModelServer(layout.models, layout.model_port, self.var_dir)
+                             if layout.models else None)
+        self._report = report
         self._stopping = False
 
     @property
@@ -174,6 +195,8 @@ class Mesh:
         own = {}
         if spec.name == "auth":
             own["COGNOS_AUTH_BOOTSTRAP_KEY_FILE"] = str(self.layout.bootstrap_key_file)
+        if spec.name == "ai-runtime" and self.model_server is not None:
+            own.update(self.model_server.runtime_env())
         return {
             **own,
             "COGNOS_DATA_DIR": str(self.var_dir / "data"),
@@ -185,7 +208,6 @@ class Mesh:
         }
 
     def _plan(self) -> None:
-        make_private_var(self.var_dir)
         plan = {spec: self.layout.replica_ports(spec) for spec in self.layout.services}
         peers = {spec.name: f"127.0.0.1:{ports[0]}" for spec, ports in plan.items()}
         for spec, ports in plan.items():
@@ -226,6 +248,10 @@ class Mesh:
             TimeoutError: Something was not SERVING within ``timeout`` (the mesh is stopped).
         """
         started = time.monotonic()
+        make_private_var(self.var_dir)
+        if self.model_server is not None:
+            await asyncio.to_thread(self.model_server.prepare, self._report)
+            self.model_server.process.start()
         self._plan()
         for replica in self.replicas:
             replica.process.start()
@@ -243,16 +269,18 @@ class Mesh:
         """Poll health directly and through Envoy until every service is SERVING."""
         deadline = time.monotonic() + timeout
         pending = {r.process.name for r in self.replicas}
+        if self.model_server is not None:
+            pending.add(self.model_server.process.name)
         pending_envoy = {spec.name for spec in self.layout.services}
         while pending or pending_envoy:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout:.0f}s: "
                                    f"{sorted(pending | pending_envoy)} (see {self.var_dir}/log)")
-            for replica in self.replicas:
-                code = replica.process.exited()
+            for process in self._processes():
+                code = process.exited()
                 if code is not None:
-                    raise RuntimeError(f"{replica.process.name} exited with {code}; "
-                                       f"see {replica.process.log_path}")
+                    raise RuntimeError(f"{process.name} exited with {code}; "
+                                       f"see {process.log_path}")
             direct = [r for r in self.replicas if r.process.name in pending]
             routed = [s for s in self.layout.services if s.name in pending_envoy]
             results = await asyncio.gather(
@@ -264,6 +292,9 @@ class Mesh:
             for spec, status in zip(routed, results[len(direct):], strict=True):
                 if status == "SERVING":
                     pending_envoy.discard(spec.name)
+            if self.model_server is not None and self.model_server.process.name in pending \
+                    and await self.model_server.ready():
+                pending.discard(self.model_server.process.name)
             if not pending and not pending_envoy:
                 # Envoy's workers may lag its health view: ready means every replica has
                 # actually been routed a call through Envoy.
@@ -311,14 +342,18 @@ class Mesh:
                 await asyncio.wait_for(stop.wait(), timeout=0.5)
 
     def _processes(self) -> list[ManagedProcess]:
-        return [r.process for r in self.replicas] + ([self.envoy] if self.envoy else [])
+        return ([r.process for r in self.replicas] + ([self.envoy] if self.envoy else [])
+                + ([self.model_server.process] if self.model_server else []))
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop Envoy, then every service (SIGTERM, then SIGKILL after ``grace``)."""
         self._stopping = True
         if self.envoy is not None:
             await asyncio.to_thread(self.envoy.stop, grace)
-        await asyncio.gather(*(asyncio.to_thread(r.process.stop, grace) for r in self.replicas))
+        others = [r.process for r in self.replicas]
+        if self.model_server is not None:
+            others.append(self.model_server.process)
+        await asyncio.gather(*(asyncio.to_thread(process.stop, grace) for process in others))
         (self.var_dir / "run" / "mesh.json").unlink(missing_ok=True)
 
     def total_rss(self) -> int:
@@ -333,6 +368,7 @@ class Mesh:
             "services": [{"name": r.process.name, "service": r.spec.name, "port": r.port,
                           "pid": r.process.pid, "log": str(r.process.log_path)}
                          for r in self.replicas],
+            "model_server": self.model_server.state() if self.model_server else None,
         }
         path = self.var_dir / "run" / "mesh.json"
         # Written aside and renamed into place: a reader never sees half a file.
