@@ -1,7 +1,8 @@
 """The table `cognos status` prints: each process of a running mesh (as its supervisor last
 recorded it, so a restarted one shows its new pid) with its health directly and through Envoy
-and its resident memory, then the total; below it, the background work of each service as the
-registry declares it. Narrow columns, so it fits a 60-column terminal."""
+(the local model server: whether it lists its models) and its resident memory, then the
+total; below it, the background work of each service as the registry declares it. Narrow
+columns, so it fits a 60-column terminal."""
 
 from __future__ import annotations
 
@@ -55,6 +56,12 @@ async def probe(state: Mapping[str, Any]) -> list[ProcessRow]:
             for index, entry in enumerate(services)]
     port = str(envoy["address"]).rpartition(":")[2]
     rows.append(ProcessRow("envoy", envoy["pid"], port, envoy_state, "", _rss(envoy["pid"])))
+    model_server = state.get("model_server")
+    if model_server:
+        served = await asyncio.to_thread(_model_server_state, model_server["base_url"])
+        rows.append(ProcessRow("model-server", model_server["pid"],
+                               str(model_server["address"]).rpartition(":")[2], served, "",
+                               _rss(model_server["pid"])))
     return rows
 
 
@@ -102,6 +109,15 @@ def _envoy_ready(admin: str) -> str:
             return str(reply.read().decode().strip())
     except urllib.error.HTTPError as error:  # 503 with the state while not yet live
         return str(error.read().decode().strip()) or "DOWN"
+    except OSError:
+        return "DOWN"
+
+
+def _model_server_state(base_url: str) -> str:
+    """``SERVING`` when the local model server lists its models."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/models", timeout=1) as reply:
+            return "SERVING" if reply.status == 200 else "DOWN"
     except OSError:
         return "DOWN"
 

@@ -9,6 +9,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message
 
 from cognition.agents.v1 import agent_io_pb2
+from shared.proto.message_schema import message_schema
 from shared.rpc.validation import violations_of
 from shared.values.documents import parse_json
 
@@ -70,15 +71,9 @@ class AgentType:
         }
 
     def response_schema(self) -> str:
-        """A JSON Schema of the output message, for providers that enforce structure."""
-        properties: dict[str, Any] = {}
-        for field in self.output.DESCRIPTOR.fields:
-            kind = _json_type(field)
-            properties[field.json_name] = ({"type": "array", "items": {"type": kind}}
-                                           if field.is_repeated else {"type": kind})
-        return json.dumps({"type": "object", "properties": properties,
-                           "required": [self.output.DESCRIPTOR.fields_by_name[f].json_name
-                                        for f in self.required]}, sort_keys=True)
+        """The JSON Schema of the output message with its contract's rules, for providers
+        that constrain generation by it (:mod:`shared.proto.message_schema`)."""
+        return json.dumps(message_schema(self.output.DESCRIPTOR), sort_keys=True)
 
     def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
         """Adjust a model's JSON before parsing (e.g. enum spellings); identity by default."""
@@ -115,13 +110,6 @@ class AgentType:
     def result_text(self, output: Message) -> str:
         """What is stored as the task's result."""
         return json_format.MessageToJson(output, indent=None, sort_keys=True)
-
-
-def _json_type(field: Any) -> str:
-    """JSON Schema type of a proto field (by FieldDescriptor.TYPE_* number)."""
-    names = {1: "number", 2: "number", 3: "integer", 4: "integer", 5: "integer",
-             8: "boolean", 9: "string", 11: "object", 13: "integer", 14: "string"}
-    return names.get(field.type, "string")
 
 
 def _present(message: Message, field: str) -> bool:

@@ -46,7 +46,7 @@ def up_somewhere(var: pathlib.Path) -> subprocess.CompletedProcess[str]:
         if not _ports_free(offset):
             continue
         started = cognos("up", "--detach", "--var", str(var), "--port-offset", str(offset),
-                         "--timeout", "90")
+                         "--timeout", "90", "--offline")
         if started.returncode == 0:
             return started
         cognos("down", "--var", str(var))
