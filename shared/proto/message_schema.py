@@ -4,7 +4,10 @@ message: a server that constrains generation by a schema then yields only messag
 
 Every field is required and no other property is allowed, so a constrained model writes the
 whole message; an enum is the lowercase name of each value but the unspecified one
-(``CRITIC_VERDICT_PASS`` -> ``pass``), as prompts spell them.
+(``CRITIC_VERDICT_PASS`` -> ``pass``), as prompts spell them. A maximum length above
+:data:`MAX_LENGTH_IN_SCHEMA` is left out: a grammar spells out every optional character, and
+llama.cpp's grammar engine overflows on thousands of them; the message's own validation still
+holds the answer to it after parsing.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from typing import Any
 
 from buf.validate import validate_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
+
+MAX_LENGTH_IN_SCHEMA = 64
 
 _SCALARS = {
     FieldDescriptor.TYPE_DOUBLE: "number", FieldDescriptor.TYPE_FLOAT: "number",
@@ -68,6 +73,8 @@ def _value_schema(field: FieldDescriptor, rules: validate_pb2.FieldRules) -> dic
                               ("pattern", "pattern")):
             if text.HasField(rule):
                 schema[keyword] = getattr(text, rule)
+        if schema.get("maxLength", 0) > MAX_LENGTH_IN_SCHEMA:
+            del schema["maxLength"]
     for kind in ("int32", "int64", "uint32", "uint64"):
         if rules.HasField(kind):
             bounds = getattr(rules, kind)

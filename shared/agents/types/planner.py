@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import json
+from typing import Any, ClassVar
 
 from cognition.agents.v1 import agent_io_pb2
 from shared.agents.base import AgentType, register
@@ -17,5 +18,29 @@ class PlannerAgent(AgentType):
     required: ClassVar[tuple[str, ...]] = ("tasks",)
     failure_strategy = "retry"
 
+    # The roles a drafted task may name: the built-in agents that do, check and sum up work.
+    task_roles: ClassVar[tuple[str, ...]] = ("executor", "critic", "summarizer")
+
     def context_query(self, task: agent_io_pb2.AgentInput) -> str:
         return task.goal
+
+    def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
+        """Dependencies naming no task of the plan (or the task itself) dropped: a small
+        model's plan is often a sound list of tasks with made-up ids in ``depends_on``. A
+        cycle is left for the planner to refuse."""
+        tasks = answer.get("tasks")
+        if not isinstance(tasks, list):
+            return answer
+        ids = {task.get("id") for task in tasks if isinstance(task, dict)}
+        return {**answer, "tasks": [
+            {**task, "depends_on": [d for d in dict.fromkeys(task["depends_on"])
+                                    if d in ids and d != task.get("id")]}
+            if isinstance(task, dict) and isinstance(task.get("depends_on"), list) else task
+            for task in tasks]}
+
+    def response_schema(self) -> str:
+        """The plan's schema, each task's ``agent_role`` one of :attr:`task_roles`."""
+        schema = json.loads(super().response_schema())
+        draft = schema["properties"]["tasks"]["items"]["properties"]
+        draft["agent_role"] = {"type": "string", "enum": list(self.task_roles)}
+        return json.dumps(schema, sort_keys=True)
