@@ -36,6 +36,10 @@ PER_TRY_TIMEOUT_S = 10.0
 # its longest value, from the contract's rules, adds to the method's timeouts.
 LONG_POLL_FIELD = "max_wait"
 RETRY_ON = "unavailable,reset,connect-failure,cancelled,refused-stream"
+# Calls answered by a model, which may generate for minutes (a local model on a small CPU):
+# the caller's deadline bounds them, not the edge's route timeout.
+MODEL_CALLS = frozenset({"/cognition.runtime.v1.RuntimeService/Complete",
+                         "/cognition.runtime.v1.RuntimeService/Embed"})
 UNHEALTHY_RECHECK_S = 0.2  # seconds between health checks of a replica marked unhealthy
 INFRA_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.v1alpha.ServerReflection/",
                   "/grpc.reflection.v1.ServerReflection/")
@@ -114,6 +118,8 @@ def _routes(spec: ServiceSpec, methods: Sequence[RpcMethod]) -> list[dict[str, A
                                   "timeout": _duration(ROUTE_TIMEOUT_S + method.longest_wait)}
         if method.server_streaming:
             action.update(timeout="0s", idle_timeout="3600s")
+        elif prefix + method.name in MODEL_CALLS:
+            action["timeout"] = "0s"
         elif is_idempotent(method.name):
             action["retry_policy"] = _retry_policy(PER_TRY_TIMEOUT_S + method.longest_wait)
         # Other methods (mutations) are never retried by Envoy.

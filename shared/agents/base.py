@@ -73,7 +73,7 @@ class AgentType:
     def response_schema(self) -> str:
         """The JSON Schema of the output message with its contract's rules, for providers
         that constrain generation by it (:mod:`shared.proto.message_schema`)."""
-        return json.dumps(message_schema(self.output.DESCRIPTOR), sort_keys=True)
+        return json.dumps(message_schema(self.output.DESCRIPTOR))
 
     def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
         """Adjust a model's JSON before parsing (e.g. enum spellings); identity by default."""

@@ -7,7 +7,8 @@ whole message; an enum is the lowercase name of each value but the unspecified o
 (``CRITIC_VERDICT_PASS`` -> ``pass``), as prompts spell them. A maximum length above
 :data:`MAX_LENGTH_IN_SCHEMA` is left out: a grammar spells out every optional character, and
 llama.cpp's grammar engine overflows on thousands of them; the message's own validation still
-holds the answer to it after parsing.
+holds the answer to it after parsing. A list has at most :data:`MAX_ITEMS_IN_SCHEMA` items.
+Properties keep the message's field order, the order a model writes them in.
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ from buf.validate import validate_pb2
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 MAX_LENGTH_IN_SCHEMA = 64
+# Items a list may have in a model's answer: a small model repeats an item until its tokens
+# run out unless the grammar closes the list.
+MAX_ITEMS_IN_SCHEMA = 8
 
 _SCALARS = {
     FieldDescriptor.TYPE_DOUBLE: "number", FieldDescriptor.TYPE_FLOAT: "number",
@@ -52,12 +56,12 @@ def _field_schema(field: FieldDescriptor) -> dict[str, Any]:
     one = _value_schema(field, rules)
     if not field.is_repeated:
         return one
-    many: dict[str, Any] = {"type": "array", "items": one}
+    many: dict[str, Any] = {"type": "array", "items": one, "maxItems": MAX_ITEMS_IN_SCHEMA}
     if rules.HasField("repeated"):
         if rules.repeated.HasField("min_items"):
             many["minItems"] = rules.repeated.min_items
         if rules.repeated.HasField("max_items"):
-            many["maxItems"] = rules.repeated.max_items
+            many["maxItems"] = min(rules.repeated.max_items, MAX_ITEMS_IN_SCHEMA)
     return many
 
 
@@ -82,4 +86,8 @@ def _value_schema(field: FieldDescriptor, rules: validate_pb2.FieldRules) -> dic
                 schema["minimum"] = bounds.gte
             if bounds.HasField("lte"):
                 schema["maximum"] = bounds.lte
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None and high - low < MAX_LENGTH_IN_SCHEMA:
+        # Listed: llama.cpp's grammars hold an integer's values but not its bounds.
+        schema["enum"] = list(range(low, high + 1))
     return schema

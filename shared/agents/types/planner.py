@@ -39,8 +39,13 @@ class PlannerAgent(AgentType):
             for task in tasks]}
 
     def response_schema(self) -> str:
-        """The plan's schema, each task's ``agent_role`` one of :attr:`task_roles`."""
+        """The plan's schema as a small model can fill it: at most 5 tasks, each task's
+        ``agent_role`` one of :attr:`task_roles`, short lists."""
         schema = json.loads(super().response_schema())
+        schema["properties"]["tasks"]["maxItems"] = 5
         draft = schema["properties"]["tasks"]["items"]["properties"]
         draft["agent_role"] = {"type": "string", "enum": list(self.task_roles)}
-        return json.dumps(schema, sort_keys=True)
+        draft["depends_on"]["maxItems"] = 4
+        draft["acceptance_criteria"]["maxItems"] = 3
+        draft["tools"]["maxItems"] = 0  # no tool is offered to a drafted task yet
+        return json.dumps(schema)
