@@ -60,6 +60,14 @@ class Settings(ServiceSettings):
     openai_compatible_api_key: SecretStr | None = None
     openai_compatible_model: str = "llama3.1"
     openai_compatible_embedding_model: str = "nomic-embed-text"
+    # The local model server the mesh runs (llama.cpp's OpenAI-compatible server), routed to
+    # as "local": its endpoint, the model_alias to call, how many requests it generates for at
+    # once (the others wait their turn in the runtime, unbounded but by the caller's deadline),
+    # and the seconds one call may take once it runs.
+    local_base_url: str = "http://127.0.0.1:8091/v1"
+    local_model: str = "qwen2.5-coder-0.5b"
+    local_slots: int = Field(default=1, gt=0)
+    local_timeout_seconds: float = Field(default=300.0, gt=0)
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     anthropic_model: str = "claude-sonnet-4-5"

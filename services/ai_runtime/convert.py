@@ -23,6 +23,7 @@ from services.ai_runtime.core.models import (
     ExperimentState,
     MessageRole,
     PromptVersion,
+    ProviderLoad,
     Usage,
     UsageGroupBy,
     UsageRow,
@@ -149,6 +150,13 @@ def prompt_version_to_proto(version: PromptVersion) -> prompt_version_pb2.Prompt
         name=f"prompts/{version.role}/versions/{version.version}", role=version.role,
         version=version.version, digest=version.digest,
         create_time=timestamp(version.create_time))
+
+
+def provider_to_proto(load: ProviderLoad) -> runtime_service_pb2.Provider:
+    return runtime_service_pb2.Provider(
+        name=f"providers/{load.name}", model=load.model, slots=load.slots,
+        in_flight=load.in_flight, queued=load.queued, completion_count=load.completions,
+        output_tokens_per_second=load.output_tokens_per_second)
 
 
 EXPERIMENTS = StandardResource(runtime_service_pb2, "Experiment", "Experiments", COLLECTION,

@@ -8,6 +8,7 @@ import pathlib
 
 from cognition.runtime.v1 import runtime_service_pb2_grpc as pb_grpc
 from services.ai_runtime.config import SPEC, Settings
+from services.ai_runtime.core.admission import CallLimits
 from services.ai_runtime.core.completions import CompletionService
 from services.ai_runtime.core.experiments import ExperimentService
 from services.ai_runtime.core.pricing import Budgets, ModelPrice, PriceTable
@@ -53,6 +54,11 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
             settings.openai_compatible_embedding_model,
             _secret(settings.openai_compatible_api_key), settings.openai_compatible_base_url,
             timeout, retries)
+    if "local" in routed:
+        from services.ai_runtime.core.providers.local import LocalProvider
+
+        providers["local"] = LocalProvider(settings.local_model, settings.local_base_url,
+                                           settings.local_timeout_seconds, retries)
     if "anthropic" in routed:
         from services.ai_runtime.core.providers.anthropic_messages import AnthropicProvider
 
@@ -71,9 +77,10 @@ def build_router(settings: Settings, providers: dict[str, Provider] | None = Non
     Raises:
         ValueError: A route names a provider that is not configured.
     """
+    limits = {"local": CallLimits(settings.local_slots, settings.local_timeout_seconds)}
     return ProviderRouter(providers if providers is not None else build_providers(settings),
                           settings.routes, settings.default_route, settings.embed_route,
-                          settings.provider_timeout_seconds)
+                          settings.provider_timeout_seconds, limits)
 
 
 def build_completions(settings: Settings, db: DatabaseConnection, router: ProviderRouter,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import grpc
@@ -18,7 +19,7 @@ from shared.rpc.standard_methods import standard_methods
 
 
 class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
-    """Completions, embeddings, usage, prompt versions and prompt experiments."""
+    """Completions, embeddings, usage, prompt versions, prompt experiments and providers."""
 
     (CreateExperiment, GetExperiment, ListExperiments, UpdateExperiment,
      DeleteExperiment) = standard_methods(EXPERIMENTS, "_experiments")
@@ -39,11 +40,14 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
                              context: grpc.aio.ServicerContext
                              ) -> AsyncIterator[pb.StreamCompleteResponse]:
         tenant = names.parse_parent(request.parent)
-        async for item in self._completions.stream(convert.completion_request(tenant, request)):
-            if isinstance(item, str):
-                yield pb.StreamCompleteResponse(delta=item)
-            else:
-                yield pb.StreamCompleteResponse(completion=convert.completion_to_proto(item))
+        stream = self._completions.stream(convert.completion_request(tenant, request))
+        async with contextlib.aclosing(stream):  # a cancelled call stops the model at once
+            async for item in stream:
+                if isinstance(item, str):
+                    yield pb.StreamCompleteResponse(delta=item)
+                else:
+                    yield pb.StreamCompleteResponse(
+                        completion=convert.completion_to_proto(item))
 
     async def Embed(self, request: pb.EmbedRequest,
                     context: grpc.aio.ServicerContext) -> pb.EmbedResponse:
@@ -79,3 +83,10 @@ class RuntimeServicer(pb_grpc.RuntimeServiceServicer):
         return pb.ListPromptVersionsResponse(
             prompt_versions=[convert.prompt_version_to_proto(v) for v in versions],
             next_page_token=token)
+
+    async def ListProviders(self, request: pb.ListProvidersRequest,
+                            context: grpc.aio.ServicerContext) -> pb.ListProvidersResponse:
+        providers, token = page_of(self._completions.providers(), request.page_size,
+                                   request.page_token)
+        return pb.ListProvidersResponse(
+            providers=[convert.provider_to_proto(p) for p in providers], next_page_token=token)

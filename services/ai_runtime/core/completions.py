@@ -5,25 +5,37 @@ else the role's default), render it, check the tenant's budget, route to the pro
 the output against the caller's schema, price it, and record the completion together with its
 charge. A completion asked again with the same request id is returned as recorded, never made
 or charged twice.
+
+An answer of Complete that does not match the schema is asked for once more: the model gets
+its answer back with what is wrong with it (:func:`.schema.correction`), within the budget.
+The completion then records the conversation of that second call, the attempts and tokens of
+both calls, and their summed cost; a second answer that does not match fails the call as the
+first would have, recording nothing. A stream's deltas are already sent when its answer is
+checked, so StreamComplete is not asked again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
-from collections.abc import AsyncIterator, Sequence
-from typing import Any, Protocol
+from collections.abc import AsyncGenerator, Sequence
+from typing import Protocol, TypeVar
 
 from services.ai_runtime.core.experiments import assign_variant
 from services.ai_runtime.core.models import (
+    Attempt,
+    AttemptOutcome,
     ChatMessage,
     Completion,
     Embeddings,
     Experiment,
+    MessageRole,
     PromptVersion,
+    ProviderLoad,
     Usage,
     UsageGroupBy,
     UsageRow,
@@ -38,16 +50,23 @@ from services.ai_runtime.core.providers.base import (
 )
 from services.ai_runtime.core.providers.replay import CassetteRecorder
 from services.ai_runtime.core.router import ProviderRouter, Routed
-from services.ai_runtime.core.schema import parse_schema, schema_errors
+from services.ai_runtime.core.schema import (
+    ERRORS_SHOWN,
+    correction,
+    mismatch,
+    output_errors,
+    parse_schema,
+)
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 from shared.resources import names
 from shared.resources.entity import utc_now
 from shared.resources.pages import PageRequest
 from shared.resources.standard import Readable
 from shared.resources.store import ReadStore
-from shared.values.documents import parse_json
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
 
 class CompletionStore(ReadStore[Completion], Protocol):
     """Where completions (and, with them, their charges) are kept."""
@@ -92,6 +111,11 @@ class _Prepared:
     request: ProviderRequest
     experiment: Experiment | None
     variant: str
+    # A second call's: the request first made (the cassette's key), and the usage (cost
+    # included) and attempts of the first call.
+    first: ProviderRequest | None = None
+    earlier: Usage = dataclasses.field(default_factory=Usage)
+    earlier_attempts: tuple[Attempt, ...] = ()
 
 
 # The prompt size of a typical agent call, for budget estimates before anything is rendered.
@@ -166,41 +190,93 @@ class CompletionService(Readable[Completion]):
         prompt, experiment, variant = await self._prompt_for(request)
         messages = render(prompt.template, request.messages)
         max_output = request.max_output_tokens or self._default_max_output_tokens
+        asked = ProviderRequest(request.role, prompt.id, messages, max_output,
+                                request.temperature, schema)
+        await self._check_budget(request.tenant, self._estimate(asked))
+        return _Prepared(asked, experiment, variant)
+
+    def _estimate(self, request: ProviderRequest) -> int:
+        """The most ``request`` may cost at the price of its role's first provider."""
         first = self._router.chain(request.role)[0]
-        estimate = self._prices.cost(first.name, first.model, estimate_prompt_tokens(messages),
-                                     max_output)
-        await self._check_budget(request.tenant, estimate)
-        return _Prepared(ProviderRequest(request.role, prompt.id, messages, max_output,
-                                         request.temperature, schema), experiment, variant)
+        return self._prices.cost(first.name, first.model,
+                                 estimate_prompt_tokens(request.messages),
+                                 request.max_output_tokens)
 
     async def _check_budget(self, tenant: str, estimate: int) -> None:
         """Refuse a call over the tenant's budget; a tenant without one costs no query."""
         if self._budgets.limit(tenant):
             self._budgets.check(tenant, await self._usage.spent(tenant), estimate)
 
-    async def _finish(self, request: CompletionRequest, prepared: _Prepared,
-                      routed: Routed) -> Completion:
+    @staticmethod
+    async def _output_errors(prepared: _Prepared, routed: Routed) -> list[str]:
+        """What is wrong with the answer against the request's schema (none without one)."""
+        schema = prepared.request.response_schema
+        if schema is None:
+            return []
+        # Off the event loop: patterns run in RE2, which releases the GIL as it matches.
+        return await asyncio.to_thread(output_errors, routed.response.output, schema)
+
+    async def _asked_again(self, request: CompletionRequest, prepared: _Prepared,
+                           routed: Routed, errors: list[str]) -> tuple[_Prepared, Routed]:
+        """The second call after an answer with ``errors``: the conversation goes on with that
+        answer and what is wrong with it.
+
+        Raises:
+            ResourceExhausted: The second call would exceed the tenant's budget.
+        """
+        assert prepared.request.response_schema is not None
         response = routed.response
-        if prepared.request.response_schema is not None:
-            # Off the event loop: patterns run in RE2, which releases the GIL as it matches.
-            await asyncio.to_thread(check_output, response.output,
-                                    prepared.request.response_schema)
         cost = self._prices.cost(routed.provider, response.model, response.input_tokens,
                                  response.output_tokens)
+        answered = routed.attempts[-1]  # the call that answered: its answer was refused
+        refused = dataclasses.replace(
+            answered, outcome=AttemptOutcome.FAILED,
+            reason=f"output does not match response_schema: "
+                   f"{'; '.join(errors[:ERRORS_SHOWN])}")
+        messages = [*prepared.request.messages,
+                    ChatMessage(MessageRole.ASSISTANT, response.output),
+                    ChatMessage(MessageRole.USER,
+                                correction(errors, prepared.request.response_schema))]
+        again = dataclasses.replace(
+            prepared, request=dataclasses.replace(prepared.request, messages=messages),
+            first=prepared.request,
+            earlier=Usage(response.input_tokens, response.output_tokens, cost),
+            earlier_attempts=(*routed.attempts[:-1], refused))
+        # The first call is not charged yet: the budget must hold both.
+        await self._check_budget(request.tenant, cost + self._estimate(again.request))
+        return again, await self._router.complete(again.request)
+
+    async def _finish(self, request: CompletionRequest, prepared: _Prepared,
+                      routed: Routed) -> Completion:
+        """Record the completion of ``routed`` (and of the first call, after a second).
+
+        Raises:
+            FailedPrecondition: The output does not match the request's schema.
+        """
+        response = routed.response
+        errors = await self._output_errors(prepared, routed)
+        if errors:
+            raise mismatch(errors)
+        earlier = prepared.earlier
+        cost = earlier.cost_micros + self._prices.cost(
+            routed.provider, response.model, response.input_tokens, response.output_tokens)
         experiment = prepared.experiment
         completion = Completion(
             tenant=request.tenant, id=names.new_id(), role=request.role,
             provider=routed.provider, model=response.model,
             prompt_version=prepared.request.prompt_version,
             messages=list(prepared.request.messages), output=response.output,
-            input_tokens=response.input_tokens, output_tokens=response.output_tokens,
-            cost_micros=cost, attempts=routed.attempts, goal=request.goal, agent=request.agent,
+            input_tokens=earlier.input_tokens + response.input_tokens,
+            output_tokens=earlier.output_tokens + response.output_tokens,
+            cost_micros=cost, attempts=[*prepared.earlier_attempts, *routed.attempts],
+            goal=request.goal, agent=request.agent,
             experiment=(names.format_name(experiment.tenant, "experiments", experiment.id)
                         if experiment else ""),
             variant=prepared.variant, request_id=request.request_id or None)
         stored = await self._completions.record(completion)
         if self._recorder is not None and stored.id == completion.id:
-            self._recorder.record(prepared.request, response)
+            # Under the conversation first asked: replaying it gives the answer that fits.
+            self._recorder.record(prepared.first or prepared.request, response)
         return stored
 
     async def complete(self, request: CompletionRequest) -> Completion:
@@ -219,11 +295,16 @@ class CompletionService(Readable[Completion]):
             if first is not None:
                 return first
         prepared = await self._prepare(request)
-        return await self._finish(request, prepared, await self._router.complete(
-            prepared.request))
+        routed = await self._router.complete(prepared.request)
+        errors = await self._output_errors(prepared, routed)
+        if errors:
+            prepared, routed = await self._asked_again(request, prepared, routed, errors)
+        return await self._finish(request, prepared, routed)
 
-    async def stream(self, request: CompletionRequest) -> AsyncIterator[str | Completion]:
-        """Output deltas as they arrive, then the recorded completion; raises like complete."""
+    async def stream(self, request: CompletionRequest
+                     ) -> AsyncGenerator[str | Completion, None]:
+        """Output deltas as they arrive, then the recorded completion; raises like complete.
+        Closing it (or cancelling its consumer) closes the provider's stream at once."""
         if request.request_id:
             first = await self._completions.find_by_request_id(request.tenant,
                                                                request.request_id)
@@ -232,11 +313,13 @@ class CompletionService(Readable[Completion]):
                 yield first
                 return
         prepared = await self._prepare(request)
-        async for item in self._router.stream(prepared.request):
-            if isinstance(item, Routed):
-                yield await self._finish(request, prepared, item)
-            elif item.delta:
-                yield item.delta
+        # Closed the moment this stream is (its caller gone): the provider's stream with it.
+        async with contextlib.aclosing(self._router.stream(prepared.request)) as routed:
+            async for item in routed:
+                if isinstance(item, Routed):
+                    yield await self._finish(request, prepared, item)
+                elif item.delta:
+                    yield item.delta
 
     async def embed(self, tenant: str, texts: Sequence[str]) -> Embeddings:
         """Vectors of ``texts``, charged to ``tenant``.
@@ -290,27 +373,12 @@ class CompletionService(Readable[Completion]):
         """
         return self.prompts.versions(role)
 
-
-def check_output(output: str, schema: dict[str, Any]) -> None:
-    """Refuse output that is not JSON valid against ``schema``.
-
-    Raises:
-        FailedPrecondition: It is not JSON, or not valid against the schema.
-    """
-    try:
-        value = parse_json(output)
-    except ValueError as error:
-        raise FailedPrecondition("the model's output is not JSON",
-                                 reason="OUTPUT_SCHEMA_MISMATCH") from error
-    errors = schema_errors(value, schema)
-    if errors:
-        raise FailedPrecondition(
-            f"the model's output does not match response_schema: {'; '.join(errors[:5])}",
-            reason="OUTPUT_SCHEMA_MISMATCH")
+    def providers(self) -> list[ProviderLoad]:
+        """Every configured provider, by name: its model, slots, queue and recent speed."""
+        return self._router.loads()
 
 
-def page_of(items: Sequence[PromptVersion], page_size: int, page_token: str
-            ) -> tuple[list[PromptVersion], str]:
+def page_of(items: Sequence[T], page_size: int, page_token: str) -> tuple[list[T], str]:
     """One page of a short in-memory list; the token is the offset of the next page.
 
     Raises:

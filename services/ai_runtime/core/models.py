@@ -155,3 +155,22 @@ class Embeddings:
     vectors: list[list[float]]
     model: str
     usage: Usage
+
+
+@dataclasses.dataclass(frozen=True)
+class ProviderLoad:
+    """What one configured provider is doing now, and how fast it was lately.
+
+    ``slots`` is how many calls it runs at once (0: the runtime sets no limit), ``queued`` how
+    many wait for a slot; ``completions`` counts the completions it served since the runtime
+    started; ``output_tokens_per_second`` is the output tokens of its recent completions over
+    their generation time (from the start of each call, after any wait; 0 before the first).
+    """
+
+    name: str
+    model: str
+    slots: int
+    in_flight: int
+    queued: int
+    completions: int
+    output_tokens_per_second: float

@@ -1,15 +1,23 @@
-"""Response schemas: reading one from a request, and making a value that fits one (the
-checking itself is :mod:`shared.values.json_schema`)."""
+"""Response schemas: reading one from a request, checking a model's output against one and
+telling the model what was wrong, and making a value that fits one (the checking itself is
+:mod:`shared.values.json_schema`)."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 
-from shared.errors import InvalidArgument
+from shared.errors import FailedPrecondition, InvalidArgument
 from shared.values.documents import parse_json
 from shared.values.json_schema import schema_errors, schema_problems
 
-__all__ = ["conform", "parse_schema", "schema_errors"]
+__all__ = ["check_output", "conform", "correction", "mismatch", "output_errors",
+           "parse_schema", "schema_errors"]
+
+NOT_JSON = "the output is not JSON"
+# Errors named in a refusal or a correction; the rest are left out.
+ERRORS_SHOWN = 5
 
 def parse_schema(text: str, field: str = "response_schema") -> dict[str, Any] | None:
     """The schema in ``text``; None when empty.
@@ -66,3 +74,43 @@ def conform(value: Any, schema: dict[str, Any], text: str = "") -> Any:
     defaults: dict[str, Any] = {"string": text if isinstance(text, str) else "",
                                 "integer": 0, "number": 0, "boolean": True, "null": None}
     return defaults.get(str(kind), text)
+
+
+def output_errors(output: str, schema: dict[str, Any]) -> list[str]:
+    """What is wrong with ``output`` against ``schema`` ([:data:`NOT_JSON`] when it does not
+    parse); empty when it fits."""
+    try:
+        value = parse_json(output)
+    except ValueError:
+        return [NOT_JSON]
+    return schema_errors(value, schema)
+
+
+def mismatch(errors: Sequence[str]) -> FailedPrecondition:
+    """The refusal of an output with ``errors`` (from :func:`output_errors`)."""
+    if list(errors) == [NOT_JSON]:
+        return FailedPrecondition("the model's output is not JSON",
+                                  reason="OUTPUT_SCHEMA_MISMATCH")
+    return FailedPrecondition(
+        f"the model's output does not match response_schema: "
+        f"{'; '.join(errors[:ERRORS_SHOWN])}", reason="OUTPUT_SCHEMA_MISMATCH")
+
+
+def check_output(output: str, schema: dict[str, Any]) -> None:
+    """Refuse output that is not JSON valid against ``schema``.
+
+    Raises:
+        FailedPrecondition: It is not JSON, or not valid against the schema.
+    """
+    errors = output_errors(output, schema)
+    if errors:
+        raise mismatch(errors)
+
+
+def correction(errors: Sequence[str], schema: dict[str, Any]) -> str:
+    """What a model is told after an answer with ``errors``: what was wrong, and to answer
+    again with JSON matching ``schema``."""
+    wrong = "\n".join(f"- {error}" for error in errors[:ERRORS_SHOWN])
+    return (f"Your answer does not match the required JSON schema:\n{wrong}\n"
+            "Answer again with only a JSON value that matches this schema, and nothing else:\n"
+            f"{json.dumps(schema, ensure_ascii=False)}")

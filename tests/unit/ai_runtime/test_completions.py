@@ -33,6 +33,8 @@ from services.ai_runtime.core.providers.base import (
     ProviderRequest,
     ProviderResponse,
     StreamChunk,
+    ToolCall,
+    ToolDefinition,
 )
 from services.ai_runtime.core.providers.offline import OfflineProvider
 from services.ai_runtime.core.providers.replay import CassetteRecorder, ReplayProvider
@@ -262,3 +264,118 @@ def test_completion_filters_take_quoted_values_of_the_listed_fields() -> None:
         with pytest.raises(InvalidArgument) as refused:
             COMPLETION_FILTER.parse(bad)
         assert [v.field for v in refused.value.violations] == ["filter"]
+
+
+class ScriptedProvider(FakeProvider):
+    """Answers its ``outputs`` in turn (100 tokens in, 50 out each); keeps every request."""
+
+    def __init__(self, *outputs: str) -> None:
+        super().__init__("scripted")
+        self.outputs = list(outputs)
+        self.requests: list[ProviderRequest] = []
+
+    async def complete(self, request: ProviderRequest) -> ProviderResponse:
+        self.calls += 1
+        self.requests.append(request)
+        return ProviderResponse(self.outputs.pop(0), self.model, 100, 50)
+
+
+RESULT_SCHEMA = ('{"type": "object", "properties": {"result": {"type": "string"}}, '
+                 '"required": ["result"]}')
+
+
+async def test_an_answer_not_matching_the_schema_is_asked_for_again_with_what_was_wrong(
+        db: DatabaseConnection, tmp_path: pathlib.Path) -> None:
+    provider = ScriptedProvider("Sure! Here it is", '{"result": "done"}')
+    cassette = tmp_path / "cassette.jsonl"
+    service = make_service(db, [provider], recorder=CassetteRecorder(cassette))
+
+    completion = await service.complete(ask(response_schema=RESULT_SCHEMA))
+
+    assert completion.output == '{"result": "done"}'
+    first, second = provider.requests
+    assert list(second.messages[:-2]) == list(first.messages)
+    answer, told = second.messages[-2:]
+    assert answer == ChatMessage(MessageRole.ASSISTANT, "Sure! Here it is")
+    assert told.role is MessageRole.USER
+    assert "- the output is not JSON" in told.content
+    assert json.loads(told.content.splitlines()[-1]) == json.loads(RESULT_SCHEMA)
+    assert completion.messages == list(second.messages)
+    assert [(a.provider, a.outcome, a.reason) for a in completion.attempts] == [
+        ("scripted", AttemptOutcome.FAILED,
+         "output does not match response_schema: the output is not JSON"),
+        ("scripted", AttemptOutcome.SUCCEEDED, "")]
+    # Both calls are charged to the one completion: 200 micro-dollars each.
+    assert (completion.input_tokens, completion.output_tokens, completion.cost_micros) == (
+        200, 100, 400)
+    [row] = await service.usage("acme", UsageGroupBy.NONE, None, None)
+    assert (row.usage.cost_micros, row.completion_count) == (400, 1)
+    assert (await service.get("acme", completion.id)).attempts == completion.attempts
+    # Replaying the conversation first asked gives the answer that fits at once.
+    replayed = await make_service(db, [ReplayProvider(cassette)]).complete(
+        ask(response_schema=RESULT_SCHEMA))
+    assert replayed.output == '{"result": "done"}'
+
+
+async def test_the_model_is_told_which_parts_of_its_json_do_not_match(
+        db: DatabaseConnection) -> None:
+    provider = ScriptedProvider('{"result": 42}', '{"result": "42"}')
+
+    completion = await make_service(db, [provider]).complete(
+        ask(response_schema=RESULT_SCHEMA))
+
+    told = provider.requests[1].messages[-1].content
+    assert "$.result: expected string" in told
+    assert completion.attempts[0].reason == (
+        "output does not match response_schema: $.result: expected string")
+
+
+async def test_a_second_answer_not_matching_fails_the_call_and_records_nothing(
+        db: DatabaseConnection) -> None:
+    provider = ScriptedProvider('{"answer": 1}', '{"answer": 2}')
+    service = make_service(db, [provider])
+
+    with pytest.raises(FailedPrecondition) as error:
+        await service.complete(ask(response_schema=RESULT_SCHEMA))
+
+    assert error.value.reason == "OUTPUT_SCHEMA_MISMATCH"
+    assert error.value.message.startswith(
+        "the model's output does not match response_schema: ")
+    assert provider.calls == 2
+    assert await service.usage("acme", UsageGroupBy.NONE, None, None) == []
+
+
+async def test_the_second_call_must_fit_the_budget_with_the_first(
+        db: DatabaseConnection, tmp_path: pathlib.Path) -> None:
+    provider = ScriptedProvider("not json", '{"result": "ok"}')  # 200 micro-dollars a call
+    service = make_service(db, [provider], budget=210)
+    (tmp_path / "executor").mkdir()
+    (tmp_path / "executor" / "v1.md").write_text("{{task}}")  # a first call of a few micros
+    service.prompts = PromptLibrary(tmp_path)
+
+    with pytest.raises(ResourceExhausted):
+        await service.complete(ask(response_schema=RESULT_SCHEMA, max_output_tokens=1))
+    assert provider.calls == 1
+
+
+async def test_a_stream_whose_answer_does_not_match_is_not_asked_again(
+        db: DatabaseConnection) -> None:
+    provider = FakeProvider("fake", output="not json")
+
+    with pytest.raises(FailedPrecondition) as error:
+        _ = [item async for item in make_service(db, [provider]).stream(
+            ask(response_schema=RESULT_SCHEMA))]
+
+    assert error.value.reason == "OUTPUT_SCHEMA_MISMATCH"
+    assert provider.calls == 1  # its deltas were sent already
+
+
+async def test_a_cassette_keeps_the_tool_calls_of_an_answer(tmp_path: pathlib.Path) -> None:
+    cassette = tmp_path / "cassette.jsonl"
+    request = ProviderRequest("executor", "executor/v1", [ChatMessage(MessageRole.USER, "hi")],
+                              16, tools=(ToolDefinition("lookup", "Looks up.", {}),))
+    answer = ProviderResponse("", "live-model", 3, 4,
+                              (ToolCall("call_1", "lookup", '{"word": "x"}'),))
+    CassetteRecorder(cassette).record(request, answer)
+
+    assert await ReplayProvider(cassette).complete(request) == answer

@@ -3,6 +3,7 @@ against local servers speaking those APIs' wire formats."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import pathlib
@@ -21,6 +22,8 @@ from services.ai_runtime.core.providers.base import (
     FailureKind,
     ProviderError,
     ProviderRequest,
+    ToolCall,
+    ToolDefinition,
 )
 from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
 from services.ai_runtime.server import create_server
@@ -168,6 +171,62 @@ async def test_anthropic_rate_limit_is_classified() -> None:
         finally:
             await provider.close()
     assert error.value.kind is FailureKind.RATE_LIMITED
+
+
+LOOKUP = ToolDefinition("lookup", "Looks a word up.",
+                        {"type": "object", "properties": {"word": {"type": "string"}}})
+
+
+async def test_anthropic_tools_are_offered_and_tool_use_comes_back_as_calls() -> None:
+    answer = anthropic_message("Let me look.")
+    answer["content"].append({"type": "tool_use", "id": "toolu_1", "name": "lookup",
+                              "input": {"word": "gRPC"}})
+    answer["stop_reason"] = "tool_use"
+    async with WireServer(scripted(Reply(body=answer))) as server:
+        provider = anthropic_provider(server)
+        try:
+            forced = await provider.complete(dataclasses.replace(
+                REQUEST, tools=(LOOKUP,), tool_choice="lookup"))
+            await provider.complete(dataclasses.replace(REQUEST, tools=(LOOKUP,),
+                                                        tool_choice="required"))
+        finally:
+            await provider.close()
+
+    assert forced.output == "Let me look."
+    assert forced.tool_calls == (ToolCall("toolu_1", "lookup", '{"word": "gRPC"}'),)
+    first, second = (body for _path, _headers, body in server.requests)
+    assert first["tools"] == [{"name": "lookup", "description": "Looks a word up.",
+                               "input_schema": dict(LOOKUP.parameters)}]
+    assert first["tool_choice"] == {"type": "tool", "name": "lookup"}
+    assert second["tool_choice"] == {"type": "any"}
+
+
+async def test_anthropic_streamed_tool_use_is_assembled() -> None:
+    events = anthropic_stream([])
+    tool_use = [
+        ("content_block_start", {"type": "content_block_start", "index": 1,
+                                 "content_block": {"type": "tool_use", "id": "toolu_1",
+                                                   "name": "lookup", "input": {}}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 1,
+                                 "delta": {"type": "input_json_delta",
+                                           "partial_json": '{"word": '}}),
+        ("content_block_delta", {"type": "content_block_delta", "index": 1,
+                                 "delta": {"type": "input_json_delta",
+                                           "partial_json": '"gRPC"}'}}),
+        ("content_block_stop", {"type": "content_block_stop", "index": 1})]
+    events[3:3] = tool_use  # after the (empty) text block
+    async with WireServer(scripted(Reply(events=events))) as server:
+        provider = anthropic_provider(server)
+        try:
+            chunks = [c async for c in provider.stream(dataclasses.replace(
+                REQUEST, tools=(LOOKUP,)))]
+        finally:
+            await provider.close()
+
+    final = chunks[-1].response
+    assert final is not None
+    assert final.tool_calls == (ToolCall("toolu_1", "lookup", '{"word": "gRPC"}'),)
+    assert server.requests[0][2]["tool_choice"] == {"type": "auto"}
 
 
 def user(text: str) -> completion_pb2.Message:

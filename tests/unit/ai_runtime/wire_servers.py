@@ -1,6 +1,8 @@
-"""Local HTTP servers that speak the wire formats of OpenAI's chat completions API and
-Anthropic's Messages API (JSON and server-sent events), for testing the providers through
-their official SDKs. Plain ``asyncio.start_server``, HTTP/1.1, one request per connection."""
+"""Local HTTP servers that speak the wire formats of OpenAI's chat completions API (and so
+llama.cpp's server) and Anthropic's Messages API (JSON and server-sent events), for testing
+the providers through their official SDKs. Plain ``asyncio.start_server``, HTTP/1.1, one
+request per connection. A server counts the requests it is answering at once, can hold an
+answer until the test lets it go, and can stream without end until its client goes away."""
 
 from __future__ import annotations
 
@@ -13,13 +15,19 @@ from typing import Any
 
 @dataclasses.dataclass
 class Reply:
-    """One scripted answer: a JSON body, or server-sent events when ``events`` is set."""
+    """One scripted answer: a JSON body, or server-sent events when ``events`` is set.
+
+    ``hold``: the answer waits until the event is set. ``trickle``: after ``events``, this
+    event's data is sent again and again, slowly, until the client closes the connection.
+    """
 
     status: int = 200
     body: Any = None
     events: list[tuple[str | None, Any]] | None = None
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
     delay: float = 0.0
+    hold: asyncio.Event | None = None
+    trickle: Any = None
 
 
 Handler = Callable[[str, dict[str, Any]], Reply]
@@ -33,6 +41,10 @@ class WireServer:
         self.requests: list[tuple[str, dict[str, str], dict[str, Any]]] = []
         self._server: asyncio.Server | None = None
         self.port = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+        # Set when the client of a trickling stream closed its connection.
+        self.client_gone = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -62,13 +74,37 @@ class WireServer:
             body = json.loads(raw) if raw else {}
             self.requests.append((path, headers, body))
             reply = self._handler(path, body)
-            if reply.delay:
-                await asyncio.sleep(reply.delay)
-            await self._write(writer, reply)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                if reply.delay:
+                    await asyncio.sleep(reply.delay)
+                if reply.hold is not None:
+                    await reply.hold.wait()
+                await self._write(writer, reply)
+                if reply.trickle is not None:
+                    await self._trickle(reader, writer, reply.trickle)
+            finally:
+                self.in_flight -= 1
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         finally:
             writer.close()
+
+    async def _trickle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                       data: Any) -> None:
+        """Send ``data`` events until the client closes (its side reads as end of file)."""
+        closed = asyncio.ensure_future(reader.read(1))
+        try:
+            while not closed.done():
+                writer.write(f"data: {json.dumps(data)}\n\n".encode())
+                await writer.drain()
+                await asyncio.wait([closed], timeout=0.01)
+        except ConnectionError:
+            pass
+        finally:
+            closed.cancel()
+        self.client_gone.set()
 
     @staticmethod
     async def _write(writer: asyncio.StreamWriter, reply: Reply) -> None:
@@ -117,6 +153,26 @@ def openai_stream(pieces: list[str], model: str = "gpt-test", prompt: int = 11,
                                     "total_tokens": prompt + completion}}))
     events.append((None, "[DONE]"))
     return events
+
+
+def openai_tool_calls(calls: list[tuple[str, str, str]], model: str = "gpt-test"
+                      ) -> dict[str, Any]:
+    """A chat.completion body whose message calls tools: (id, name, arguments JSON)."""
+    body = openai_completion("", model)
+    body["choices"][0]["finish_reason"] = "tool_calls"
+    body["choices"][0]["message"] = {
+        "role": "assistant", "content": None,
+        "tool_calls": [{"id": call_id, "type": "function",
+                        "function": {"name": name, "arguments": arguments}}
+                       for call_id, name, arguments in calls]}
+    return body
+
+
+def openai_chunk(delta: dict[str, Any], model: str = "gpt-test",
+                 finish: str | None = None) -> dict[str, Any]:
+    """One chat.completion.chunk with ``delta``."""
+    return {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
 
 
 def anthropic_message(text: str, model: str = "claude-test", prompt: int = 13,

@@ -312,3 +312,37 @@ class Budget(_message.Message):
     remaining_micros: int
     call_estimate_micros: _containers.ScalarMap[str, int]
     def __init__(self, name: _Optional[str] = ..., limit_micros: _Optional[int] = ..., spent_micros: _Optional[int] = ..., remaining_micros: _Optional[int] = ..., call_estimate_micros: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ListProvidersRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListProvidersResponse(_message.Message):
+    __slots__ = ("providers", "next_page_token")
+    PROVIDERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    providers: _containers.RepeatedCompositeFieldContainer[Provider]
+    next_page_token: str
+    def __init__(self, providers: _Optional[_Iterable[_Union[Provider, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class Provider(_message.Message):
+    __slots__ = ("name", "model", "slots", "in_flight", "queued", "completion_count", "output_tokens_per_second")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_TOKENS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    model: str
+    slots: int
+    in_flight: int
+    queued: int
+    completion_count: int
+    output_tokens_per_second: float
+    def __init__(self, name: _Optional[str] = ..., model: _Optional[str] = ..., slots: _Optional[int] = ..., in_flight: _Optional[int] = ..., queued: _Optional[int] = ..., completion_count: _Optional[int] = ..., output_tokens_per_second: _Optional[float] = ...) -> None: ...

@@ -106,6 +106,11 @@ class RuntimeServiceStub:
                 request_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsRequest.SerializeToString,
                 response_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsResponse.FromString,
                 _registered_method=True)
+        self.ListProviders = channel.unary_unary(
+                '/cognition.runtime.v1.RuntimeService/ListProviders',
+                request_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListProvidersRequest.SerializeToString,
+                response_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListProvidersResponse.FromString,
+                _registered_method=True)
 
 
 class RuntimeServiceServicer:
@@ -224,6 +229,15 @@ class RuntimeServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListProviders(self, request, context):
+        """Lists the model providers this runtime is configured with, by name: the model each calls,
+        how many calls it runs at once and how many wait their turn, the completions it served
+        and its recent output speed. Returns INVALID_ARGUMENT for a bad page size or token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RuntimeServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -291,6 +305,11 @@ def add_RuntimeServiceServicer_to_server(servicer, server):
                     servicer.ListPromptVersions,
                     request_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsRequest.FromString,
                     response_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsResponse.SerializeToString,
+            ),
+            'ListProviders': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProviders,
+                    request_deserializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListProvidersRequest.FromString,
+                    response_serializer=cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListProvidersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -651,6 +670,33 @@ class RuntimeService:
             '/cognition.runtime.v1.RuntimeService/ListPromptVersions',
             cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsRequest.SerializeToString,
             cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListPromptVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProviders(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.runtime.v1.RuntimeService/ListProviders',
+            cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListProvidersRequest.SerializeToString,
+            cognition_dot_runtime_dot_v1_dot_runtime__service__pb2.ListProvidersResponse.FromString,
             options,
             channel_credentials,
             insecure,

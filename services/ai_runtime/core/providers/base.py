@@ -4,7 +4,8 @@ A provider turns a :class:`ProviderRequest` (the conversation after the role's p
 applied) into a :class:`ProviderResponse`, or streams :class:`StreamChunk`s whose last one
 carries the response. Failures are :class:`ProviderError`s whose ``kind`` tells the router
 whether to fall back to the next provider (timeouts, rate limits, server errors) or to fail
-the call (the provider refused the request itself).
+the call (the provider refused the request itself). A request may offer the model tools
+(:class:`ToolDefinition`); the calls the model makes come back as :class:`ToolCall`s.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from services.ai_runtime.core.models import ChatMessage, Embeddings
@@ -79,8 +80,39 @@ def sdk_error(error: Exception, sdk: Any) -> ProviderError:
 
 
 @dataclasses.dataclass(frozen=True)
+class ToolDefinition:
+    """A tool the model may call: its name, what it does, and the JSON schema of its
+    arguments."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolCall:
+    """A call the model asks for: the provider's id of the call, the tool, and the arguments
+    as the JSON text the model wrote (not checked against the tool's schema)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+# tool_choice values other than a tool's name.
+TOOL_CHOICES = ("auto", "none", "required")
+
+
+@dataclasses.dataclass(frozen=True)
 class ProviderRequest:
-    """What a provider is asked: the conversation and the generation limits."""
+    """What a provider is asked: the conversation, the generation limits and the tools.
+
+    ``tool_choice`` is ``auto`` (the model decides), ``none``, ``required`` (some tool) or the
+    name of one of ``tools`` (that tool); it means nothing without tools.
+
+    Raises:
+        ValueError: ``tool_choice`` is neither one of :data:`TOOL_CHOICES` nor a tool's name.
+    """
 
     role: str
     prompt_version: str
@@ -89,6 +121,13 @@ class ProviderRequest:
     temperature: float | None = None
     # The parsed JSON schema the output must satisfy, when the caller gave one.
     response_schema: dict[str, Any] | None = None
+    tools: tuple[ToolDefinition, ...] = ()
+    tool_choice: str = "auto"
+
+    def __post_init__(self) -> None:
+        if (self.tool_choice not in TOOL_CHOICES
+                and self.tool_choice not in {t.name for t in self.tools}):
+            raise ValueError(f"tool_choice {self.tool_choice!r} names no tool of the request")
 
     @property
     def cassette_key(self) -> str:
@@ -107,12 +146,13 @@ def cassette_key(role: str, prompt_version: str, messages: Sequence[ChatMessage]
 
 @dataclasses.dataclass(frozen=True)
 class ProviderResponse:
-    """A provider's answer and the tokens it reports."""
+    """A provider's answer, the tools the model calls, and the tokens it reports."""
 
     output: str
     model: str
     input_tokens: int
     output_tokens: int
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,8 +2,10 @@
 ``openai`` SDK (``AsyncOpenAI``).
 
 ``openai-compatible`` is the same client pointed at another base URL: Ollama, vLLM or a
-llama.cpp server. The API key is read from settings and handed to the SDK only; it is never
-logged or put in an error message.
+llama.cpp server (``local``, :mod:`.local`, is llama.cpp's with its structured output). A
+response schema asks for JSON (``json_object``); tools go as ``function`` tools and the
+model's tool calls come back parsed, streamed ones assembled from their deltas. The API key is
+read from settings and handed to the SDK only; it is never logged or put in an error message.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ import openai
 
 from services.ai_runtime.core.models import ChatMessage, Embeddings, MessageRole, Usage
 from services.ai_runtime.core.providers.base import (
+    TOOL_CHOICES,
     ProviderError,
     ProviderRequest,
     ProviderResponse,
     StreamChunk,
+    ToolCall,
+    ToolDefinition,
     sdk_error,
 )
 
@@ -33,6 +38,50 @@ def provider_error(error: openai.OpenAIError) -> ProviderError:
 
 def wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
     return [{"role": _ROLES[m.role], "content": m.content} for m in messages]
+
+
+def wire_tools(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": t.name, "description": t.description,
+                                              "parameters": dict(t.parameters)}}
+            for t in tools]
+
+
+def wire_tool_choice(choice: str) -> str | dict[str, Any]:
+    """``auto``, ``none`` and ``required`` as they are; a tool's name forces that tool."""
+    return choice if choice in TOOL_CHOICES else {"type": "function",
+                                                  "function": {"name": choice}}
+
+
+def tool_calls_of(message: Any) -> tuple[ToolCall, ...]:
+    """The function calls of a response message (other kinds of call are not ours)."""
+    calls = []
+    for call in getattr(message, "tool_calls", None) or ():
+        function = getattr(call, "function", None)
+        if function is not None:
+            calls.append(ToolCall(call.id or "", function.name or "", function.arguments or ""))
+    return tuple(calls)
+
+
+class StreamedToolCalls:
+    """Tool calls assembled from stream deltas: the first delta of a call (by its index)
+    brings its id and name, the following ones pieces of its arguments."""
+
+    def __init__(self) -> None:
+        self._calls: dict[int, tuple[str, str, list[str]]] = {}
+
+    def add(self, deltas: Any) -> None:
+        for delta in deltas or ():
+            function = getattr(delta, "function", None)
+            call_id, name, arguments = self._calls.get(delta.index, ("", "", []))
+            self._calls[delta.index] = (call_id or delta.id or "",
+                                        name or getattr(function, "name", None) or "",
+                                        arguments)
+            if function is not None and function.arguments:
+                arguments.append(function.arguments)
+
+    def calls(self) -> tuple[ToolCall, ...]:
+        return tuple(ToolCall(call_id, name, "".join(arguments))
+                     for _, (call_id, name, arguments) in sorted(self._calls.items()))
 
 
 class OpenAIChatProvider:
@@ -56,6 +105,11 @@ class OpenAIChatProvider:
         self._client = openai.AsyncOpenAI(api_key=api_key or "not-needed", base_url=base_url,
                                           timeout=timeout, max_retries=max_retries)
 
+    def response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """The ``response_format`` asking for output valid against ``schema``: JSON, which
+        every OpenAI-compatible server takes; the schema itself is checked afterwards."""
+        return {"type": "json_object"}
+
     def _arguments(self, request: ProviderRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {"model": self.model,
                                      "messages": wire_messages(request.messages),
@@ -63,7 +117,10 @@ class OpenAIChatProvider:
         if request.temperature is not None:
             arguments["temperature"] = request.temperature
         if request.response_schema is not None:
-            arguments["response_format"] = {"type": "json_object"}
+            arguments["response_format"] = self.response_format(request.response_schema)
+        if request.tools:
+            arguments["tools"] = wire_tools(request.tools)
+            arguments["tool_choice"] = wire_tool_choice(request.tool_choice)
         return arguments
 
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
@@ -71,33 +128,41 @@ class OpenAIChatProvider:
             response = await self._client.chat.completions.create(**self._arguments(request))
         except openai.OpenAIError as error:
             raise provider_error(error) from error
-        output = (response.choices[0].message.content or "") if response.choices else ""
+        message = response.choices[0].message if response.choices else None
         usage = response.usage
-        return ProviderResponse(output, response.model or self.model,
+        return ProviderResponse((message.content or "") if message else "",
+                                response.model or self.model,
                                 usage.prompt_tokens if usage else 0,
-                                usage.completion_tokens if usage else 0)
+                                usage.completion_tokens if usage else 0,
+                                tool_calls_of(message))
 
     async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamChunk]:
+        """Deltas as the server sends them. Leaving early (closed, or cancelled with the
+        caller's call) closes the HTTP response at once, so the server stops generating."""
         parts: list[str] = []
+        tool_calls = StreamedToolCalls()
         model, input_tokens, output_tokens = self.model, 0, 0
         try:
             stream = await self._client.chat.completions.create(
                 **self._arguments(request), stream=True,
                 stream_options={"include_usage": True})
-            async for chunk in stream:
-                model = chunk.model or model
-                for choice in chunk.choices:
-                    delta = choice.delta.content if choice.delta else None
-                    if delta:
-                        parts.append(delta)
-                        yield StreamChunk(delta=delta)
-                if chunk.usage is not None:
-                    input_tokens = chunk.usage.prompt_tokens
-                    output_tokens = chunk.usage.completion_tokens
+            async with stream:
+                async for chunk in stream:
+                    model = chunk.model or model
+                    for choice in chunk.choices:
+                        if choice.delta is None:
+                            continue
+                        tool_calls.add(choice.delta.tool_calls)
+                        if choice.delta.content:
+                            parts.append(choice.delta.content)
+                            yield StreamChunk(delta=choice.delta.content)
+                    if chunk.usage is not None:
+                        input_tokens = chunk.usage.prompt_tokens
+                        output_tokens = chunk.usage.completion_tokens
         except openai.OpenAIError as error:
             raise provider_error(error) from error
         yield StreamChunk(response=ProviderResponse("".join(parts), model, input_tokens,
-                                                    output_tokens))
+                                                    output_tokens, tool_calls.calls()))
 
     async def embed(self, texts: Sequence[str]) -> Embeddings:
         try:

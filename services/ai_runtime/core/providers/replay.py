@@ -2,7 +2,8 @@
 
 A cassette is a JSON-lines file, one recorded completion per line:
 ``{"key", "role", "prompt_version", "messages", "output", "model", "input_tokens",
-"output_tokens"}``, where ``key`` is :func:`.base.cassette_key` of (role, prompt version,
+"output_tokens"}`` (and ``tool_calls``, ``[{"id", "name", "arguments"}]``, when the model
+called tools), where ``key`` is :func:`.base.cassette_key` of (role, prompt version,
 messages). Replaying the same conversation gives the recorded answer, which makes workflow
 replay deterministic; a conversation that was never recorded is FAILED_PRECONDITION naming
 its key.
@@ -23,6 +24,7 @@ from services.ai_runtime.core.providers.base import (
     ProviderRequest,
     ProviderResponse,
     StreamChunk,
+    ToolCall,
     pieces,
 )
 from shared.errors import FailedPrecondition
@@ -42,7 +44,9 @@ def load_cassette(path: pathlib.Path) -> dict[str, ProviderResponse]:
             record = json.loads(line)
             answers[str(record["key"])] = ProviderResponse(
                 str(record["output"]), str(record["model"]), int(record["input_tokens"]),
-                int(record["output_tokens"]))
+                int(record["output_tokens"]),
+                tuple(ToolCall(str(c["id"]), str(c["name"]), str(c["arguments"]))
+                      for c in record.get("tool_calls", ())))
         except (ValueError, KeyError, TypeError):
             log.warning("cassette %s line %d is not a recorded completion; skipped", path,
                         number)
@@ -57,13 +61,17 @@ class CassetteRecorder:
         self._lock = threading.Lock()
 
     def record(self, request: ProviderRequest, response: ProviderResponse) -> None:
-        line = json.dumps({
+        record = {
             "key": request.cassette_key, "role": request.role,
             "prompt_version": request.prompt_version,
             "messages": [{"role": m.role.value, "content": m.content} for m in request.messages],
             "output": response.output, "model": response.model,
             "input_tokens": response.input_tokens, "output_tokens": response.output_tokens,
-        }, ensure_ascii=False)
+        }
+        if response.tool_calls:
+            record["tool_calls"] = [{"id": c.id, "name": c.name, "arguments": c.arguments}
+                                    for c in response.tool_calls]
+        line = json.dumps(record, ensure_ascii=False)
         with self._lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as file:

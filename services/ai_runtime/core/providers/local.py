@@ -1,0 +1,39 @@
+"""``local``: the model server the mesh runs beside the runtime, llama.cpp's OpenAI-compatible
+server (llama-cpp-python), one model per ``model_alias``.
+
+It is :class:`.openai_chat.OpenAIChatProvider` with llama.cpp's structured output: llama.cpp
+answers OpenAI's ``json_schema`` response format with HTTP 500, but constrains generation to
+a schema given as ``{"type": "json_object", "schema": …}``. How many calls the server runs at
+once, and how long one may generate, the router holds it to (``CallLimits``). It serves no
+embeddings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from services.ai_runtime.core.models import Embeddings
+from services.ai_runtime.core.providers.base import FailureKind, ProviderError
+from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
+
+
+class LocalProvider(OpenAIChatProvider):
+    """The local model server.
+
+    Args:
+        model: The ``model_alias`` of the model to call.
+        base_url: The server's OpenAI-compatible endpoint, ``http://127.0.0.1:<port>/v1``.
+        timeout: Seconds one call may take once the server runs it.
+        max_retries: The SDK's own retries of 429 and 5xx.
+    """
+
+    def __init__(self, model: str, base_url: str, timeout: float, max_retries: int) -> None:
+        super().__init__("local", model, "", None, base_url, timeout, max_retries)
+
+    def response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        """llama.cpp's form: generation is constrained by a grammar made from ``schema``."""
+        return {"type": "json_object", "schema": schema}
+
+    async def embed(self, texts: Sequence[str]) -> Embeddings:
+        raise ProviderError(FailureKind.UNSUPPORTED, "local serves no embeddings model")
