@@ -38,7 +38,7 @@ from shared.mesh.resilience import is_idempotent
 from shared.rpc import tracing
 from shared.rpc.access import AccessPolicy
 from shared.rpc.audit import AuditRecorder
-from shared.rpc.idempotency import IdempotentCalls
+from shared.rpc.idempotency import IdempotentCalls, takes_request_id
 from shared.rpc.page_tokens import PageTokens, pages
 from shared.rpc.status import to_grpc_status
 from shared.rpc.validation import validate
@@ -181,6 +181,7 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
     def _wrap_unary(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         page_tokens = self._page_tokens if pages(method) else None
         read = is_idempotent(method.rsplit("/", 1)[-1])
+        run = self._runner(behavior, method)
 
         async def unary(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
             metadata = tuple(ctx.invocation_metadata() or ())
@@ -199,11 +200,11 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                     if page_tokens is None:
                         validate(request)
                         async with self._deadline(ctx, read):
-                            return await self._run(method, behavior, request, ctx)
+                            return await run(request, ctx)
                     binding, bad_token = page_tokens.open_request(method, request)
                     validate(request, bad_token)
                     async with self._deadline(ctx, read):
-                        response = await self._run(method, behavior, request, ctx)
+                        response = await run(request, ctx)
                     page_tokens.seal_response(response, binding)
                     return response
                 except grpc.aio.AbortError:
@@ -239,26 +240,32 @@ class RpcBoundaryInterceptor(grpc.aio.ServerInterceptor):
                 await self._audit.record(method, request, None, error)
             raise
 
-    async def _run(self, method: str, behavior: Callable[..., Any], request: Any,
-                   ctx: grpc.aio.ServicerContext) -> Any:
+    def _runner(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
+        """``behavior`` as the method runs it: through the idempotency keys when its request
+        takes a ``request_id``, and audited when it mutates (decided once per method)."""
+        keys = self._idempotent_calls if takes_request_id(method) else None
         audit = self._audit if self._audit and AuditRecorder.audits(method) else None
-        if audit is None:
-            return await self._behave(method, behavior, request, ctx)
-        with audit.serving(method, request) as call:
-            try:
-                response = await self._behave(method, behavior, request, ctx)
-            except Exception as error:
-                await audit.record(method, request, None, error)
-                raise
-        if not call.written:  # the handler did not write it with its change
-            await audit.record(method, request, response, None)
-        return response
 
-    async def _behave(self, method: str, behavior: Callable[..., Any], request: Any,
-                      ctx: grpc.aio.ServicerContext) -> Any:
-        if self._idempotent_calls is None:
-            return await behavior(request, ctx)
-        return await self._idempotent_calls.run(method, request, lambda: behavior(request, ctx))
+        async def behave(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+            if keys is None:
+                return await behavior(request, ctx)
+            return await keys.run(method, request, lambda: behavior(request, ctx))
+
+        if audit is None:
+            return behave
+
+        async def audited(request: Any, ctx: grpc.aio.ServicerContext) -> Any:
+            with audit.serving(method, request) as call:
+                try:
+                    response = await behave(request, ctx)
+                except Exception as error:
+                    await audit.record(method, request, None, error)
+                    raise
+            if not call.written:  # the handler did not write it with its change
+                await audit.record(method, request, response, None)
+            return response
+
+        return audited
 
     def _wrap_stream(self, behavior: Callable[..., Any], method: str) -> Callable[..., Any]:
         async def stream(request: Any, ctx: grpc.aio.ServicerContext) -> AsyncIterator[Any]:

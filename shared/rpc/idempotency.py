@@ -45,6 +45,17 @@ def kept_by_service(method: str) -> bool:
     return rule.kept_by_service
 
 
+def takes_request_id(method: str) -> bool:
+    """Whether the request of ``/pkg.Service/Method`` has a ``request_id`` field (False for a
+    method the descriptor pool does not know)."""
+    service, _, name = method.lstrip("/").rpartition("/")
+    try:
+        descriptor = descriptor_pool.Default().FindServiceByName(service).methods_by_name[name]
+    except KeyError:
+        return False
+    return "request_id" in descriptor.input_type.fields_by_name
+
+
 def response_class(method: str) -> type[Message]:
     """The response message class of ``/pkg.Service/Method``."""
     service, name = method.lstrip("/").rsplit("/", 1)
