@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Sequence
 
+import grpc
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -54,12 +55,26 @@ def _status_table(var_dir: pathlib.Path) -> Table:
 
 
 def _print_status(var_dir: pathlib.Path) -> None:
-    """The process table, then each service's background work."""
+    """The process table, then each service's background work and, with a local model, the
+    model providers' queues."""
     console.print(_status_table(var_dir))
     state = read_state(var_dir)
     services = state.get("services") if state is not None else None
     if isinstance(services, list):
         console.print(status_table.render_loops([entry["service"] for entry in services]))
+    if state is not None and state.get("model_server"):
+        console.print(asyncio.run(_providers_table(var_dir)))
+
+
+async def _providers_table(var: pathlib.Path) -> Table | str:
+    """The providers' queues, asked of the ai-runtime with the bootstrap key's token."""
+    try:
+        envoy = _envoy_of(var)
+        token = await _admin_token(envoy, MeshLayout(var_dir=var).bootstrap_key_file, "",
+                                   ("completions.read",))
+        return status_table.render_providers(await status_table.providers(envoy, token))
+    except (grpc.RpcError, OSError) as error:
+        return f"[yellow]model providers: not available ({type(error).__name__})[/yellow]"
 
 
 @app.command()

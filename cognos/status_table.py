@@ -1,8 +1,8 @@
 """The table `cognos status` prints: each process of a running mesh (as its supervisor last
 recorded it, so a restarted one shows its new pid) with its health directly and through Envoy
 (the local model server: whether it lists its models) and its resident memory, then the
-total; below it, the background work of each service as the registry declares it. Narrow
-columns, so it fits a 60-column terminal."""
+total; below it, the background work of each service as the registry declares it, and the
+model providers' queues. Narrow columns, so it fits a 60-column terminal."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import grpc
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
 from cognos.mesh import health
 from cognos.mesh.processes import rss_of
+from shared.context import AUTHORIZATION_HEADER
 from shared.mesh.registry import by_name
 
 # Short words for a failed health probe, so the two health columns stay narrow.
@@ -92,6 +95,29 @@ def render_loops(services: Sequence[str]) -> Table:
     table.add_column("loops", overflow="fold")
     for name in services:
         table.add_row(name, ", ".join(by_name(name).loops) or "-")
+    return table
+
+
+async def providers(envoy: str, token: str) -> list[runtime_service_pb2.Provider]:
+    """The ai-runtime's providers with their queues (ListProviders through Envoy)."""
+    async with grpc.aio.insecure_channel(envoy) as channel:
+        response = await runtime_service_pb2_grpc.RuntimeServiceStub(channel).ListProviders(
+            runtime_service_pb2.ListProvidersRequest(), timeout=5,
+            metadata=[(AUTHORIZATION_HEADER, f"Bearer {token}")])
+    return list(response.providers)
+
+
+def render_providers(rows: Sequence[runtime_service_pb2.Provider]) -> Table:
+    """Each model provider: its model, slots, calls running and waiting, output tokens/s."""
+    table = Table(title="model providers", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, collapse_padding=True, title_justify="left")
+    for column in ("provider", "model", "slots", "running", "queued", "calls", "tok/s"):
+        table.add_column(column, no_wrap=column != "model", overflow="fold",
+                         justify="left" if column in ("provider", "model") else "right")
+    for row in rows:
+        table.add_row(row.name.removeprefix("providers/"), row.model,
+                      str(row.slots or "-"), str(row.in_flight), str(row.queued),
+                      str(row.completion_count), f"{row.output_tokens_per_second:.1f}")
     return table
 
 

@@ -22,6 +22,9 @@ IDEMPOTENT_VERBS = ("Get", "List", "Watch", "Search", "Query", "Verify", "Check"
 # Reasons of the errors the shared client raises when the peer could not be reached: the
 # call found no process (or a dying one) to answer it, or the circuit to the peer is open.
 # A service relaying such an error keeps its reason, so it is recognised hops away.
+# Seconds a call answered by a model may take: a local model on a small CPU may queue behind
+# other tasks' calls and then generate for minutes.
+MODEL_CALL_TIMEOUT = 600.0
 PEER_UNAVAILABLE = "PEER_UNAVAILABLE"
 CIRCUIT_OPEN = "CIRCUIT_OPEN"
 PEER_UNAVAILABLE_REASONS = frozenset({PEER_UNAVAILABLE, CIRCUIT_OPEN})

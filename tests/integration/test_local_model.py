@@ -1,7 +1,8 @@
 """The local model end to end: the mesh supervises llama.cpp's server with SmolLM2-135M (the
 tests' model, installed by the set-up command) and routes every role to it. Completions,
 streams, schema-constrained answers and whole goals come from the model; a cancelled stream
-frees the server; a model server killed mid-goal is restarted and the goal still succeeds."""
+frees the server; a model server killed mid-goal is restarted and the goal still succeeds;
+`cognos status` shows the server and the providers' queue."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from cognition.runtime.v1 import completion_pb2, runtime_service_pb2, runtime_se
 from cognos import demo
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.proto.message_schema import message_schema
+from tests.integration.cognos_cli import cognos
 from tests.integration.conftest import Tokens, signed_channel
 
 MODEL = "smollm2-135m"
@@ -139,3 +141,19 @@ async def test_the_model_server_killed_mid_goal_is_restarted_and_the_goal_succee
     assert outcome.succeeded, printed.getvalue()
     assert server.process.restarts >= 1 and server.process.pid != before
     assert f"answered by local/{MODEL}" in printed.getvalue()
+
+
+async def test_status_shows_the_model_server_and_the_providers_queue(
+        local_mesh: Mesh, runtime: runtime_service_pb2_grpc.RuntimeServiceStub) -> None:
+    await runtime.Complete(_ask("Say hi.", max_output_tokens=4), timeout=120)
+    shown = await asyncio.to_thread(cognos, "status", "--var", str(local_mesh.var_dir))
+    assert shown.returncode == 0, shown.stderr
+    server_row = next(line for line in shown.stdout.splitlines()
+                      if line.startswith("model-server"))
+    assert "SERVING" in server_row
+    assert "model providers" in shown.stdout
+    local_row = next(line.split() for line in shown.stdout.splitlines()
+                     if line.startswith("local "))
+    # provider, model, slots, running, queued, calls, tok/s
+    assert local_row[1] == MODEL and local_row[2] == "1"
+    assert int(local_row[5]) >= 1 and float(local_row[6]) > 0

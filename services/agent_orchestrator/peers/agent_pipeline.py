@@ -18,6 +18,7 @@ from shared.agents.sections import system_text
 from shared.errors import NotFound, Unimplemented
 from shared.mesh.client import ServiceClient
 from shared.mesh.methods import Unary
+from shared.mesh.resilience import MODEL_CALL_TIMEOUT
 
 SEARCH_MEMORIES = Unary.of(memory_service_pb2.SearchMemoriesRequest,
                             memory_service_pb2.SearchMemoriesResponse)
@@ -87,7 +88,7 @@ class MeshModels:
             parent=f"tenants/{request.tenant}", role=request.role, messages=messages,
             response_schema=request.response_schema, goal=request.goal,
             agent=request.agent if _AGENT_NAME.match(request.agent) else "",
-            request_id=request.request_id[-128:]), timeout=120, idempotent=True)
+            request_id=request.request_id[-128:]), timeout=MODEL_CALL_TIMEOUT, idempotent=True)
         completion = response.completion
         return ModelAnswer(completion.output, completion.name, completion.prompt_version)
 

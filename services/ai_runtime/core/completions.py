@@ -188,7 +188,7 @@ class CompletionService(Readable[Completion]):
     async def _prepare(self, request: CompletionRequest) -> _Prepared:
         schema = parse_schema(request.response_schema)
         prompt, experiment, variant = await self._prompt_for(request)
-        messages = render(prompt.template, request.messages)
+        messages = render(prompt.template, request.messages, request.response_schema)
         max_output = request.max_output_tokens or self._default_max_output_tokens
         asked = ProviderRequest(request.role, prompt.id, messages, max_output,
                                 request.temperature, schema)

@@ -1,7 +1,8 @@
 """Versioned prompt templates: ``<prompts dir>/<role>/vN.md``, rendered per completion.
 
 A template may use ``{{goal}}`` (the first user message), ``{{task}}`` (the last user
-message) and ``{{context}}`` (the caller's system messages, joined). The rendered template
+message), ``{{context}}`` (the caller's system messages, joined) and ``{{schema}}`` (the JSON
+Schema the answer must match, when the caller gave one). The rendered template
 becomes the one system message of the conversation sent to the provider.
 """
 
@@ -17,7 +18,9 @@ from services.ai_runtime.core.models import ChatMessage, MessageRole, PromptVers
 from shared.errors import FailedPrecondition, InvalidArgument, NotFound
 
 _VERSION_FILE = re.compile(r"^v(\d+)\.md$")
-_PLACEHOLDER = re.compile(r"\{\{\s*(goal|task|context)\s*\}\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*(goal|task|context|schema)\s*\}\}")
+# What {{schema}} says when the caller asked for no particular shape.
+ANY_JSON = '{"type": "object"}'
 
 
 def _version_number(version: str) -> int:
@@ -100,14 +103,16 @@ class PromptLibrary:
                                      reason="PROMPT_VERSION_MISSING") from error
 
 
-def render(template: str, messages: Sequence[ChatMessage]) -> list[ChatMessage]:
+def render(template: str, messages: Sequence[ChatMessage],
+           schema: str = "") -> list[ChatMessage]:
     """The conversation to send: the rendered template as the system message, then the
-    caller's non-system messages."""
+    caller's non-system messages; ``schema`` is the response schema's text."""
     users = [m.content for m in messages if m.role is MessageRole.USER]
     values = {
         "goal": users[0] if users else "",
         "task": users[-1] if users else "",
         "context": "\n\n".join(m.content for m in messages if m.role is MessageRole.SYSTEM),
+        "schema": schema.strip() or ANY_JSON,
     }
     system = _PLACEHOLDER.sub(lambda match: values[match.group(1)], template).strip()
     return [ChatMessage(MessageRole.SYSTEM, system),

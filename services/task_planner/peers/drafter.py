@@ -10,6 +10,7 @@ from shared.agents.base import AgentFailure, agent_type
 from shared.errors import FailedPrecondition
 from shared.mesh.client import ServiceClient
 from shared.mesh.methods import Unary
+from shared.mesh.resilience import MODEL_CALL_TIMEOUT
 
 COMPLETE = Unary.of(runtime_service_pb2.CompleteRequest, runtime_service_pb2.CompleteResponse)
 
@@ -50,7 +51,7 @@ class RuntimePlanDrafter:
         identity = context.CallContext(tenant=goal.tenant, subject=self._subject,
                                        scopes=COMPLETIONS_WRITE)
         with context.bind(identity):
-            response = await self._runtime.call(COMPLETE, request, timeout=60,
+            response = await self._runtime.call(COMPLETE, request, timeout=MODEL_CALL_TIMEOUT,
                                                 idempotent=True)
         try:
             output = self._agent.parse(response.completion.output)

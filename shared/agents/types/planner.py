@@ -25,18 +25,21 @@ class PlannerAgent(AgentType):
         return task.goal
 
     def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
-        """Dependencies naming no task of the plan (or the task itself) dropped: a small
-        model's plan is often a sound list of tasks with made-up ids in ``depends_on``. A
-        cycle is left for the planner to refuse."""
+        """A repeated task id made unique (``-2``, ``-3``…) and dependencies naming no task of
+        the plan (or the task itself) dropped: a small model's plan is often a sound list of
+        tasks with ids and ``depends_on`` made up. A cycle is left for the planner to refuse."""
         tasks = answer.get("tasks")
         if not isinstance(tasks, list):
             return answer
-        ids = {task.get("id") for task in tasks if isinstance(task, dict)}
+        drafted: list[Any] = []
+        for task in tasks:
+            drafted.append(_unique_id(task, drafted))
+        ids = {task.get("id") for task in drafted if isinstance(task, dict)}
         return {**answer, "tasks": [
             {**task, "depends_on": [d for d in dict.fromkeys(task["depends_on"])
                                     if d in ids and d != task.get("id")]}
             if isinstance(task, dict) and isinstance(task.get("depends_on"), list) else task
-            for task in tasks]}
+            for task in drafted]}
 
     def response_schema(self) -> str:
         """The plan's schema as a small model can fill it: at most 5 tasks, each task's
@@ -49,3 +52,14 @@ class PlannerAgent(AgentType):
         draft["acceptance_criteria"]["maxItems"] = 3
         draft["tools"]["maxItems"] = 0  # no tool is offered to a drafted task yet
         return json.dumps(schema)
+
+
+def _unique_id(task: Any, earlier: list[Any]) -> Any:
+    """``task`` with an id no task in ``earlier`` has."""
+    if not isinstance(task, dict) or not isinstance(task.get("id"), str):
+        return task
+    taken = {t.get("id") for t in earlier if isinstance(t, dict)}
+    unique, n = task["id"], 2
+    while unique in taken:
+        unique, n = f"{task['id']}-{n}", n + 1
+    return {**task, "id": unique}

@@ -4,21 +4,19 @@ providers to their slots and timeouts: the clock of a call starts with its turn.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
 from services.ai_runtime.core.admission import CallLimits, ProviderGate
-from services.ai_runtime.core.models import AttemptOutcome, ChatMessage, Embeddings, MessageRole
+from services.ai_runtime.core.models import AttemptOutcome, ChatMessage, MessageRole
 from services.ai_runtime.core.providers.base import (
-    FailureKind,
-    ProviderError,
     ProviderRequest,
     ProviderResponse,
     StreamChunk,
 )
 from services.ai_runtime.core.router import ProviderRouter, Routed
 from shared.errors import Unavailable
+from tests.unit.ai_runtime.test_completions import FakeProvider
 
 REQUEST = ProviderRequest("executor", "executor/v1", [ChatMessage(MessageRole.USER, "hi")], 16)
 
@@ -102,12 +100,11 @@ def test_throughput_is_output_tokens_over_generation_time_of_the_recent_completi
     assert gate.output_tokens_per_second == pytest.approx(80 / 5.0)
 
 
-class HeldProvider:
+class HeldProvider(FakeProvider):
     """Answers once ``go`` is set; counts the calls it started."""
 
     def __init__(self, name: str = "local") -> None:
-        self.name = name
-        self.model = f"{name}-model"
+        super().__init__(name, "{}")
         self.started = 0
         self.go = asyncio.Event()
 
@@ -115,17 +112,6 @@ class HeldProvider:
         self.started += 1
         await self.go.wait()
         return ProviderResponse("{}", self.model, 5, 8)
-
-    async def stream(self, request: ProviderRequest) -> AsyncIterator[StreamChunk]:
-        response = await self.complete(request)
-        yield StreamChunk(delta=response.output)
-        yield StreamChunk(response=response)
-
-    async def embed(self, texts: Sequence[str]) -> Embeddings:
-        raise ProviderError(FailureKind.UNSUPPORTED, "no")
-
-    async def close(self) -> None:
-        return None
 
 
 async def test_time_waiting_for_a_slot_is_not_counted_against_the_timeout() -> None:

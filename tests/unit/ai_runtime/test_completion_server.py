@@ -67,7 +67,7 @@ async def test_complete_answers_offline_and_records_the_completion(
     assert "not a language model" in plan["note"]
     assert completion.provider == "offline"
     assert completion.model == "offline-deterministic-v1"
-    assert completion.prompt_version == "planner/v1"
+    assert completion.prompt_version == "planner/v2"  # the newest version
     assert completion.messages[0].role == completion_pb2.MESSAGE_ROLE_SYSTEM
     assert "Compare PostgreSQL" in completion.messages[0].content  # {{goal}} rendered
     assert completion.usage.input_tokens > 0 and completion.usage.output_tokens > 0
@@ -197,8 +197,9 @@ async def test_prompt_versions_are_listed_with_digests(
         stub: pb_grpc.RuntimeServiceStub) -> None:
     for role in ("planner", "executor", "critic", "summarizer"):
         listed = await stub.ListPromptVersions(pb.ListPromptVersionsRequest(role=role))
-        assert [v.name for v in listed.prompt_versions] == [f"prompts/{role}/versions/v1"]
-        assert len(listed.prompt_versions[0].digest) == 64
+        assert [v.name for v in listed.prompt_versions] == [
+            f"prompts/{role}/versions/v2", f"prompts/{role}/versions/v1"]  # newest first
+        assert all(len(version.digest) == 64 for version in listed.prompt_versions)
     with pytest.raises(grpc.aio.AioRpcError) as error:
         await stub.ListPromptVersions(pb.ListPromptVersionsRequest(role="nobody"))
     assert error.value.code() == grpc.StatusCode.NOT_FOUND

@@ -24,6 +24,7 @@ from services.ai_runtime.core.providers.base import (
     StreamChunk,
     ToolCall,
     ToolDefinition,
+    estimate_prompt_tokens,
     sdk_error,
 )
 
@@ -161,6 +162,10 @@ class OpenAIChatProvider:
                         output_tokens = chunk.usage.completion_tokens
         except openai.OpenAIError as error:
             raise provider_error(error) from error
+        if not output_tokens and parts:
+            # A server that reports no usage on a stream (llama.cpp's) sends a token a chunk.
+            input_tokens = input_tokens or estimate_prompt_tokens(request.messages)
+            output_tokens = len(parts)
         yield StreamChunk(response=ProviderResponse("".join(parts), model, input_tokens,
                                                     output_tokens, tool_calls.calls()))
 
