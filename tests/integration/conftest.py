@@ -47,6 +47,22 @@ class Tokens:
         return [("authorization", f"Bearer {await self.for_tenant(tenant, scopes)}")]
 
 
+@contextlib.asynccontextmanager
+async def supervised_mesh(layout: MeshLayout, timeout: float = 90) -> AsyncIterator[Mesh]:
+    """The mesh of ``layout`` started, a process that dies restarted by its supervisor, and
+    everything stopped at the end."""
+    running = Mesh(layout)
+    await running.start(timeout=timeout)
+    stop = asyncio.Event()
+    supervising = asyncio.create_task(running.supervise(stop))
+    try:
+        yield running
+    finally:
+        stop.set()
+        await supervising
+        await running.stop()
+
+
 @pytest.fixture(scope="session")
 async def mesh(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Mesh]:
     """All eleven services and Envoy on free ports, started once for the session."""

@@ -23,7 +23,7 @@ from cognos import demo
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from shared.proto.message_schema import message_schema
 from tests.integration.cognos_cli import cognos
-from tests.integration.conftest import Tokens, signed_channel
+from tests.integration.conftest import Tokens, signed_channel, supervised_mesh
 
 MODEL = "smollm2-135m"
 TENANT = "local-model"
@@ -34,14 +34,8 @@ pytestmark = pytest.mark.timeout(600)
 async def local_mesh(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Mesh]:
     """Every service, Envoy and the model server with SmolLM2, supervised."""
     var = pathlib.Path(tmp_path_factory.mktemp("local-mesh"))
-    running = Mesh(MeshLayout.ephemeral(var, models=(MODEL,)))
-    await running.start(timeout=120)
-    stop = asyncio.Event()
-    supervising = asyncio.create_task(running.supervise(stop))
-    yield running
-    stop.set()
-    await supervising
-    await running.stop()
+    async with supervised_mesh(MeshLayout.ephemeral(var, models=(MODEL,)), 120) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

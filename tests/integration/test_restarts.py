@@ -10,7 +10,6 @@ a quality policy for both roles, so every task's output goes through the gate.
 
 from __future__ import annotations
 
-import asyncio
 import pathlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -35,7 +34,7 @@ from cognition.runtime.v1 import runtime_service_pb2_grpc as runtime_grpc
 from cognos.mesh import health
 from cognos.mesh.supervisor import Mesh, MeshLayout, Replica
 from tests.helpers import assert_eventually
-from tests.integration.conftest import signed_channel
+from tests.integration.conftest import signed_channel, supervised_mesh
 
 T = TypeVar("T")
 
@@ -51,15 +50,9 @@ pytestmark = pytest.mark.timeout(180)
 async def supervised(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Mesh]:
     """Every service and Envoy, with slow model calls, restarted by the supervisor when
     they die."""
-    mesh = Mesh(MeshLayout.ephemeral(pathlib.Path(tmp_path_factory.mktemp("restarts")),
-                                     env=ENV))
-    await mesh.start(timeout=90)
-    stop = asyncio.Event()
-    supervisor = asyncio.create_task(mesh.supervise(stop))
-    yield mesh
-    stop.set()
-    await supervisor
-    await mesh.stop()
+    async with supervised_mesh(MeshLayout.ephemeral(
+            pathlib.Path(tmp_path_factory.mktemp("restarts")), env=ENV)) as mesh:
+        yield mesh
 
 
 @pytest.fixture(scope="module")
