@@ -11,7 +11,7 @@ from google.protobuf.message import Message
 from cognition.agents.v1 import agent_io_pb2
 from shared.proto.message_schema import message_schema
 from shared.rpc.validation import violations_of
-from shared.values.documents import parse_json
+from shared.values.documents import parse_model_json
 
 
 class AgentFailure(Exception):
@@ -42,6 +42,7 @@ class AgentType:
             gets no check.
         failure_strategy: What the orchestrator does when an attempt fails (``retry``,
             ``skip``, ``reassign``, ``escalate``).
+        max_output_tokens: Output tokens its answer may take; 0 means the runtime's default.
     """
 
     role: ClassVar[str]
@@ -49,6 +50,7 @@ class AgentType:
     required: ClassVar[tuple[str, ...]] = ()
     policy: ClassVar[str] = ""
     failure_strategy: ClassVar[str] = "retry"
+    max_output_tokens: ClassVar[int] = 0
 
     @property
     def policy_id(self) -> str:
@@ -86,7 +88,7 @@ class AgentType:
             AgentFailure: OUTPUT_INVALID — not JSON, not the message, or breaking its rules.
         """
         try:
-            answer = parse_json(text)
+            answer = parse_model_json(text)
             if not isinstance(answer, dict):
                 raise ValueError("the answer is not a JSON object")
             output = json_format.ParseDict(self.normalize(answer), self.output(),

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from shared.errors import FailedPrecondition, InvalidArgument
-from shared.values.documents import parse_json
+from shared.values.documents import parse_json, parse_model_json
 from shared.values.json_schema import schema_errors, schema_problems
 
 __all__ = ["check_output", "conform", "correction", "mismatch", "output_errors",
@@ -80,7 +80,7 @@ def output_errors(output: str, schema: dict[str, Any]) -> list[str]:
     """What is wrong with ``output`` against ``schema`` ([:data:`NOT_JSON`] when it does not
     parse); empty when it fits."""
     try:
-        value = parse_json(output)
+        value = parse_model_json(output)
     except ValueError:
         return [NOT_JSON]
     return schema_errors(value, schema)

@@ -47,6 +47,7 @@ class RuntimePlanDrafter:
                       completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
                                              content=goal.description)],
             response_schema=self._agent.response_schema(), goal=goal_name,
+            max_output_tokens=self._agent.max_output_tokens,
             request_id=f"plan-{goal.id}-{goal.plan.rsplit('/', 1)[-1] or 'r0'}")
         identity = context.CallContext(tenant=goal.tenant, subject=self._subject,
                                        scopes=COMPLETIONS_WRITE)

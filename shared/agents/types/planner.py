@@ -20,6 +20,7 @@ class PlannerAgent(AgentType):
 
     # The roles a drafted task may name: the built-in agents that do, check and sum up work.
     task_roles: ClassVar[tuple[str, ...]] = ("executor", "critic", "summarizer")
+    max_output_tokens: ClassVar[int] = 2048  # the longest plan the schema allows, with room
 
     def context_query(self, task: agent_io_pb2.AgentInput) -> str:
         return task.goal
@@ -43,13 +44,18 @@ class PlannerAgent(AgentType):
 
     def response_schema(self) -> str:
         """The plan's schema as a small model can fill it: at most 5 tasks, each task's
-        ``agent_role`` one of :attr:`task_roles`, short lists."""
+        ``agent_role`` one of :attr:`task_roles`, short texts and lists, so the longest plan
+        fits in :attr:`max_output_tokens` (a small model may ramble in a string until its
+        tokens run out, and a cut answer is not JSON)."""
         schema = json.loads(super().response_schema())
         schema["properties"]["tasks"]["maxItems"] = 5
         draft = schema["properties"]["tasks"]["items"]["properties"]
         draft["agent_role"] = {"type": "string", "enum": list(self.task_roles)}
-        draft["depends_on"]["maxItems"] = 4
-        draft["acceptance_criteria"]["maxItems"] = 3
+        draft["title"]["maxLength"] = 80
+        draft["instructions"]["maxLength"] = 200
+        draft["depends_on"].update(maxItems=3, items={"type": "string", "maxLength": 40})
+        draft["acceptance_criteria"].update(maxItems=2,
+                                            items={"type": "string", "maxLength": 100})
         draft["tools"]["maxItems"] = 0  # no tool is offered to a drafted task yet
         return json.dumps(schema)
 

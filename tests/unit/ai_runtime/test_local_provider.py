@@ -83,6 +83,22 @@ async def test_the_local_settings_come_from_the_environment_and_build_a_gated_ro
         Settings()
 
 
+async def test_an_answer_under_a_schema_with_a_raw_line_break_comes_back_as_strict_json(
+        ) -> None:
+    raw = '{"result": "first\nsecond"}'  # a line break inside the string, as llama.cpp let it
+    async with WireServer(always(Reply(body=openai_completion(raw)))) as server:
+        provider = local(server)
+        try:
+            constrained = await provider.complete(request(response_schema=SCHEMA))
+            free = await provider.complete(request())
+        finally:
+            await provider.close()
+
+    assert json.loads(constrained.output) == {"result": "first\nsecond"}
+    assert constrained.output == '{"result": "first\\nsecond"}'
+    assert free.output == raw  # without a schema the text is the model's own
+
+
 async def test_local_sends_the_response_schema_in_llama_cpps_json_object_form() -> None:
     async with WireServer(always(Reply(body=openai_completion('{"result": "hi"}')))) as server:
         provider = local(server)

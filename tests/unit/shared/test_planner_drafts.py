@@ -34,3 +34,19 @@ def test_the_plans_schema_names_only_the_worker_roles() -> None:
     draft = schema["properties"]["tasks"]["items"]["properties"]
     assert draft["agent_role"]["enum"] == ["executor", "critic", "summarizer"]
     assert draft["tools"]["maxItems"] == 0
+
+
+def test_a_line_break_written_inside_a_string_still_parses() -> None:
+    text = ('{"complexity": 1, "tasks": [{"id": "a", "title": "A", "instructions": '
+            '"first line\nsecond line", "agent_role": "executor", "depends_on": [], '
+            '"tools": [], "acceptance_criteria": [], "critical": true}]}')
+    plan = PlannerAgent().parse(text)
+    assert plan.tasks[0].instructions == "first line\nsecond line"
+
+
+def test_the_plans_texts_and_lists_are_bounded_to_fit_its_tokens() -> None:
+    agent = PlannerAgent()
+    draft = json.loads(agent.response_schema())["properties"]["tasks"]["items"]["properties"]
+    assert (draft["title"]["maxLength"], draft["instructions"]["maxLength"]) == (80, 200)
+    assert draft["acceptance_criteria"]["maxItems"] == 2
+    assert agent.max_output_tokens == 2048

@@ -10,12 +10,20 @@ embeddings.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from services.ai_runtime.core.models import Embeddings
-from services.ai_runtime.core.providers.base import FailureKind, ProviderError
+from services.ai_runtime.core.providers.base import (
+    FailureKind,
+    ProviderError,
+    ProviderRequest,
+    ProviderResponse,
+)
 from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
+from shared.values.documents import parse_model_json
 
 
 class LocalProvider(OpenAIChatProvider):
@@ -35,5 +43,27 @@ class LocalProvider(OpenAIChatProvider):
         """llama.cpp's form: generation is constrained by a grammar made from ``schema``."""
         return {"type": "json_object", "schema": schema}
 
+    async def complete(self, request: ProviderRequest) -> ProviderResponse:
+        """The answer; under a schema, as strict JSON (llama.cpp's grammar for a string with
+        a maximum length lets a raw line break through, which strict parsers refuse)."""
+        response = await super().complete(request)
+        if request.response_schema is None:
+            return response
+        return dataclasses.replace(response, output=strict_json(response.output))
+
     async def embed(self, texts: Sequence[str]) -> Embeddings:
         raise ProviderError(FailureKind.UNSUPPORTED, "local serves no embeddings model")
+
+
+def strict_json(text: str) -> str:
+    """``text`` as JSON without raw control characters in its strings; as it is when it is
+    strict JSON already, or not JSON at all."""
+    try:
+        json.loads(text)
+        return text
+    except ValueError:
+        pass
+    try:
+        return json.dumps(parse_model_json(text), ensure_ascii=False)
+    except ValueError:
+        return text
