@@ -20,6 +20,7 @@ from rich.text import Text
 
 from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
 from cognos.mesh import health
+from cognos.mesh.model_server import lists_models
 from cognos.mesh.processes import rss_of
 from shared.context import AUTHORIZATION_HEADER
 from shared.mesh.registry import by_name
@@ -61,7 +62,8 @@ async def probe(state: Mapping[str, Any]) -> list[ProcessRow]:
     rows.append(ProcessRow("envoy", envoy["pid"], port, envoy_state, "", _rss(envoy["pid"])))
     model_server = state.get("model_server")
     if model_server:
-        served = await asyncio.to_thread(_model_server_state, model_server["base_url"])
+        served = ("SERVING" if await asyncio.to_thread(lists_models, model_server["base_url"], 1)
+                  else "DOWN")
         rows.append(ProcessRow("model-server", model_server["pid"],
                                str(model_server["address"]).rpartition(":")[2], served, "",
                                _rss(model_server["pid"])))
@@ -135,15 +137,6 @@ def _envoy_ready(admin: str) -> str:
             return str(reply.read().decode().strip())
     except urllib.error.HTTPError as error:  # 503 with the state while not yet live
         return str(error.read().decode().strip()) or "DOWN"
-    except OSError:
-        return "DOWN"
-
-
-def _model_server_state(base_url: str) -> str:
-    """``SERVING`` when the local model server lists its models."""
-    try:
-        with urllib.request.urlopen(f"{base_url}/models", timeout=1) as reply:
-            return "SERVING" if reply.status == 200 else "DOWN"
     except OSError:
         return "DOWN"
 

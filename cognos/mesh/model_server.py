@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import pathlib
-import urllib.error
 import urllib.request
 
 from cognos.mesh.processes import ManagedProcess
@@ -63,17 +62,19 @@ class ModelServer:
 
     async def ready(self) -> bool:
         """Whether it answers its model list."""
-        return await asyncio.to_thread(self._lists_models)
-
-    def _lists_models(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as reply:
-                return bool(reply.status == 200)
-        except (OSError, urllib.error.URLError):
-            return False
+        return await asyncio.to_thread(lists_models, self.base_url)
 
     def state(self) -> dict[str, object]:
         """Its entry in the mesh's state file."""
         return {"address": f"127.0.0.1:{self.port}", "base_url": self.base_url,
                 "models": list(self.models), "pid": self.process.pid,
                 "log": str(self.process.log_path)}
+
+
+def lists_models(base_url: str, timeout: float = 2.0) -> bool:
+    """Whether the model server at ``base_url`` answers its model list."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/models", timeout=timeout) as reply:
+            return bool(reply.status == 200)
+    except OSError:  # URLError and HTTPError among them
+        return False

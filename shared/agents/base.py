@@ -72,10 +72,15 @@ class AgentType:
             "upstream": upstream,
         }
 
+    def output_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the output message with its contract's rules
+        (:mod:`shared.proto.message_schema`)."""
+        return message_schema(self.output.DESCRIPTOR)
+
     def response_schema(self) -> str:
-        """The JSON Schema of the output message with its contract's rules, for providers
-        that constrain generation by it (:mod:`shared.proto.message_schema`)."""
-        return json.dumps(message_schema(self.output.DESCRIPTOR))
+        """:meth:`output_schema` as the text a model call carries, for providers that
+        constrain generation by it."""
+        return json.dumps(self.output_schema())
 
     def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
         """Adjust a model's JSON before parsing (e.g. enum spellings); identity by default."""

@@ -14,6 +14,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+from collections.abc import AsyncIterator
 
 # Completions the throughput is measured over.
 THROUGHPUT_WINDOW = 20
@@ -84,6 +85,15 @@ class ProviderGate:
                 waiter.set_result(None)  # the slot changes hands; in_flight stays
                 return
         self.in_flight -= 1
+
+    @contextlib.asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """A slot held for the block: :meth:`acquire` before it, :meth:`release` after."""
+        await self.acquire()
+        try:
+            yield
+        finally:
+            self.release()
 
     def served(self, output_tokens: int, seconds: float) -> None:
         """Count a completion of ``output_tokens`` generated in ``seconds``."""

@@ -246,17 +246,21 @@ class CompletionService(Readable[Completion]):
         await self._check_budget(request.tenant, cost + self._estimate(again.request))
         return again, await self._router.complete(again.request)
 
-    async def _finish(self, request: CompletionRequest, prepared: _Prepared,
-                      routed: Routed) -> Completion:
-        """Record the completion of ``routed`` (and of the first call, after a second).
+    async def _checked(self, prepared: _Prepared, routed: Routed) -> Routed:
+        """``routed``, its output checked against the request's schema.
 
         Raises:
-            FailedPrecondition: The output does not match the request's schema.
+            FailedPrecondition: The output does not match it.
         """
-        response = routed.response
         errors = await self._output_errors(prepared, routed)
         if errors:
             raise mismatch(errors)
+        return routed
+
+    async def _record(self, request: CompletionRequest, prepared: _Prepared,
+                      routed: Routed) -> Completion:
+        """Record the completion of ``routed`` (and of the first call, after a second)."""
+        response = routed.response
         earlier = prepared.earlier
         cost = earlier.cost_micros + self._prices.cost(
             routed.provider, response.model, response.input_tokens, response.output_tokens)
@@ -299,7 +303,8 @@ class CompletionService(Readable[Completion]):
         errors = await self._output_errors(prepared, routed)
         if errors:
             prepared, routed = await self._asked_again(request, prepared, routed, errors)
-        return await self._finish(request, prepared, routed)
+            routed = await self._checked(prepared, routed)
+        return await self._record(request, prepared, routed)
 
     async def stream(self, request: CompletionRequest
                      ) -> AsyncGenerator[str | Completion, None]:
@@ -317,7 +322,8 @@ class CompletionService(Readable[Completion]):
         async with contextlib.aclosing(self._router.stream(prepared.request)) as routed:
             async for item in routed:
                 if isinstance(item, Routed):
-                    yield await self._finish(request, prepared, item)
+                    yield await self._record(request, prepared,
+                                             await self._checked(prepared, item))
                 elif item.delta:
                     yield item.delta
 

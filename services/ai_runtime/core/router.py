@@ -151,18 +151,16 @@ class ProviderRouter:
         attempts: list[Attempt] = []
         for provider in self.chain(request.role):
             gate = self._gates[provider.name]
-            await gate.acquire()
-            started = time.perf_counter()
-            try:
-                response = await asyncio.wait_for(provider.complete(request),
-                                                  self._timeouts[provider.name])
-            except (ProviderError, TimeoutError) as error:
-                attempts.append(self._failure(provider.name, error, started))
-                if isinstance(error, ProviderError) and not error.kind.falls_back:
-                    raise self._refused(provider.name, error) from error
-                continue
-            finally:
-                gate.release()
+            async with gate.slot():
+                started = time.perf_counter()
+                try:
+                    response = await asyncio.wait_for(provider.complete(request),
+                                                      self._timeouts[provider.name])
+                except (ProviderError, TimeoutError) as error:
+                    attempts.append(self._failure(provider.name, error, started))
+                    if isinstance(error, ProviderError) and not error.kind.falls_back:
+                        raise self._refused(provider.name, error) from error
+                    continue
             latency = time.perf_counter() - started
             gate.served(response.output_tokens, latency)
             attempts.append(Attempt(provider.name, AttemptOutcome.SUCCEEDED, "", latency))
@@ -180,41 +178,39 @@ class ProviderRouter:
         attempts: list[Attempt] = []
         for provider in self.chain(request.role):
             gate = self._gates[provider.name]
-            await gate.acquire()
-            started = time.perf_counter()
-            deadline = started + self._timeouts[provider.name]
-            iterator = provider.stream(request).__aiter__()
             emitted, routed = False, None
-            try:
-                while routed is None:
-                    try:
-                        chunk = await asyncio.wait_for(
-                            anext(iterator), max(0.0, deadline - time.perf_counter()))
-                    except StopAsyncIteration:
-                        raise ProviderError(FailureKind.UNAVAILABLE,
-                                            "stream ended without a final response") from None
-                    if chunk.response is not None:
-                        latency = time.perf_counter() - started
-                        gate.served(chunk.response.output_tokens, latency)
-                        attempts.append(Attempt(provider.name, AttemptOutcome.SUCCEEDED, "",
-                                                latency))
-                        routed = Routed(chunk.response, provider.name, attempts)
-                    else:
-                        emitted = True
-                        yield chunk
-            except (ProviderError, TimeoutError) as error:
-                attempts.append(self._failure(provider.name, error, started))
-                if isinstance(error, ProviderError) and not error.kind.falls_back:
-                    raise self._refused(provider.name, error) from error
-                if emitted:
-                    raise self._all_failed(attempts) from error
-            finally:
-                try:  # the provider's stream ends before its slot goes to the next call
+            async with gate.slot():  # the provider's stream ends before the slot is given on
+                started = time.perf_counter()
+                deadline = started + self._timeouts[provider.name]
+                iterator = provider.stream(request).__aiter__()
+                try:
+                    while routed is None:
+                        try:
+                            chunk = await asyncio.wait_for(
+                                anext(iterator), max(0.0, deadline - time.perf_counter()))
+                        except StopAsyncIteration:
+                            raise ProviderError(FailureKind.UNAVAILABLE,
+                                                "stream ended without a final response"
+                                                ) from None
+                        if chunk.response is not None:
+                            latency = time.perf_counter() - started
+                            gate.served(chunk.response.output_tokens, latency)
+                            attempts.append(Attempt(provider.name, AttemptOutcome.SUCCEEDED,
+                                                    "", latency))
+                            routed = Routed(chunk.response, provider.name, attempts)
+                        else:
+                            emitted = True
+                            yield chunk
+                except (ProviderError, TimeoutError) as error:
+                    attempts.append(self._failure(provider.name, error, started))
+                    if isinstance(error, ProviderError) and not error.kind.falls_back:
+                        raise self._refused(provider.name, error) from error
+                    if emitted:
+                        raise self._all_failed(attempts) from error
+                finally:
                     close = getattr(iterator, "aclose", None)
                     if close is not None:
                         await close()
-                finally:
-                    gate.release()
             if routed is not None:
                 yield routed  # its slot is free already: recording it is not the provider's
                 return
@@ -229,18 +225,17 @@ class ProviderRouter:
         """
         attempts: list[Attempt] = []
         for name in self._embed:
-            provider, gate = self._providers[name], self._gates[name]
-            await gate.acquire()
-            started = time.perf_counter()
-            try:
-                embeddings = await asyncio.wait_for(provider.embed(texts), self._timeouts[name])
-            except (ProviderError, TimeoutError) as error:
-                attempts.append(self._failure(name, error, started))
-                if isinstance(error, ProviderError) and not error.kind.falls_back:
-                    raise self._refused(name, error) from error
-                continue
-            finally:
-                gate.release()
+            provider = self._providers[name]
+            async with self._gates[name].slot():
+                started = time.perf_counter()
+                try:
+                    embeddings = await asyncio.wait_for(provider.embed(texts),
+                                                        self._timeouts[name])
+                except (ProviderError, TimeoutError) as error:
+                    attempts.append(self._failure(name, error, started))
+                    if isinstance(error, ProviderError) and not error.kind.falls_back:
+                        raise self._refused(name, error) from error
+                    continue
             attempts.append(Attempt(name, AttemptOutcome.SUCCEEDED, "",
                                     time.perf_counter() - started))
             return RoutedEmbeddings(embeddings, name, attempts)

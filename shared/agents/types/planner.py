@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, ClassVar
 
 from cognition.agents.v1 import agent_io_pb2
@@ -42,12 +41,12 @@ class PlannerAgent(AgentType):
             if isinstance(task, dict) and isinstance(task.get("depends_on"), list) else task
             for task in drafted]}
 
-    def response_schema(self) -> str:
+    def output_schema(self) -> dict[str, Any]:
         """The plan's schema as a small model can fill it: at most 5 tasks, each task's
         ``agent_role`` one of :attr:`task_roles`, short texts and lists, so the longest plan
         fits in :attr:`max_output_tokens` (a small model may ramble in a string until its
         tokens run out, and a cut answer is not JSON)."""
-        schema = json.loads(super().response_schema())
+        schema = super().output_schema()
         schema["properties"]["tasks"]["maxItems"] = 5
         draft = schema["properties"]["tasks"]["items"]["properties"]
         draft["agent_role"] = {"type": "string", "enum": list(self.task_roles)}
@@ -57,7 +56,7 @@ class PlannerAgent(AgentType):
         draft["acceptance_criteria"].update(maxItems=2,
                                             items={"type": "string", "maxLength": 100})
         draft["tools"]["maxItems"] = 0  # no tool is offered to a drafted task yet
-        return json.dumps(schema)
+        return schema
 
 
 def _unique_id(task: Any, earlier: list[Any]) -> Any:
