@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from cognition.memory.v1 import memory_pb2, namespace_pb2
 from cognition.memory.v1 import memory_service_pb2 as pb
-from services.memory.core.models import Memory, MemoryKind, Namespace
+from services.memory.core.models import (
+    Memory,
+    MemoryKind,
+    Namespace,
+    NamespaceKind,
+    RankingWeights,
+)
+from services.memory.core.search import Found
+from services.memory.core.vectors import pack
 from shared.proto.fields import (
     datetime_of,
     enum_from_proto,
@@ -13,7 +23,7 @@ from shared.proto.fields import (
     timestamp,
 )
 from shared.resources import names
-from shared.resources.filters import EnumValue, FilterSpec, MapEntry, Text
+from shared.resources.filters import EnumValue, FilterSpec, MapEntry, RepeatedText, Text
 from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "memories"
@@ -23,6 +33,10 @@ NAMESPACES = "namespaces"
 MEMORY_FILTER = FilterSpec(namespace=Text(),
                            kind=EnumValue(memory_pb2.MemoryKind, MemoryKind),
                            metadata=MapEntry())
+# SearchMemories' filter: ListMemories' fields and the memory's tags.
+SEARCH_FILTER = FilterSpec(namespace=Text(),
+                           kind=EnumValue(memory_pb2.MemoryKind, MemoryKind),
+                           metadata=MapEntry(), tags=RepeatedText())
 
 
 def memory_to_proto(memory: Memory) -> memory_pb2.Memory:
@@ -37,7 +51,21 @@ def memory_to_proto(memory: Memory) -> memory_pb2.Memory:
         create_time=timestamp(memory.create_time),
         update_time=timestamp(memory.update_time),
         etag=memory.etag,
+        tags=memory.tags,
+        source=memory_pb2.MemorySource(agent=memory.source_agent, goal=memory.source_goal,
+                                       task=memory.source_task),
+        access_count=memory.access_count,
+        access_time=timestamp(memory.access_time),
+        version=memory.version,
+        state=enum_to_proto(memory_pb2.MemoryState, memory.state),
+        embedding_model=memory.embedding_model,
+        embedding_dimensions=memory.embedding_dimensions,
     )
+
+
+def found_to_proto(found: Found) -> pb.SearchResult:
+    return pb.SearchResult(memory=memory_to_proto(found.memory), score=found.score,
+                           similarity=found.similarity)
 
 
 def kind_from_proto(value: int) -> MemoryKind:
@@ -56,6 +84,12 @@ def new_memory(tenant: str, memory_id: str, message: memory_pb2.Memory) -> Memor
         importance=message.importance,
         metadata=dict(message.metadata),
         expire_time=datetime_of(message.expire_time, message.HasField("expire_time")),
+        tags=list(message.tags),
+        source_agent=message.source.agent,
+        source_goal=message.source.goal,
+        source_task=message.source.task,
+        # The caller's embedding, if any: a vector without a model until the service takes it.
+        vector=pack(message.embedding) if message.embedding else b"",
     )
 
 
@@ -67,7 +101,30 @@ def memory_changes(message: memory_pb2.Memory, paths: set[str]) -> dict[str, obj
         "importance": lambda: message.importance,
         "metadata": lambda: dict(message.metadata),
         "expire_time": lambda: datetime_of(message.expire_time, message.HasField("expire_time")),
+        "tags": lambda: list(message.tags),
     })
+
+
+def ranking_from_proto(message: namespace_pb2.RankingWeights) -> RankingWeights | None:
+    """The weights a message sets, or None when it sets none."""
+    if not (message.similarity or message.recency or message.importance or message.frequency):
+        return None
+    half_life = (message.recency_half_life.ToTimedelta()
+                 if message.HasField("recency_half_life") else None)
+    weights = RankingWeights(message.similarity, message.recency, message.importance,
+                             message.frequency)
+    return dataclasses.replace(weights, recency_half_life=half_life) if half_life else weights
+
+
+def ranking_to_proto(stored: dict[str, float]) -> namespace_pb2.RankingWeights | None:
+    if not stored:
+        return None
+    weights = RankingWeights.of(stored)
+    message = namespace_pb2.RankingWeights(
+        similarity=weights.similarity, recency=weights.recency,
+        importance=weights.importance, frequency=weights.frequency)
+    message.recency_half_life.FromTimedelta(weights.recency_half_life)
+    return message
 
 
 def namespace_to_proto(namespace: Namespace) -> namespace_pb2.Namespace:
@@ -76,10 +133,21 @@ def namespace_to_proto(namespace: Namespace) -> namespace_pb2.Namespace:
         display_name=namespace.display_name,
         readers=namespace.readers,
         writers=namespace.writers,
+        admins=namespace.admins,
         lifecycle_policy=namespace.lifecycle_policy,
         create_time=timestamp(namespace.create_time),
         update_time=timestamp(namespace.update_time),
+        kind=enum_to_proto(namespace_pb2.NamespaceKind, namespace.kind),
+        max_memories=namespace.max_memories,
+        max_bytes=namespace.max_bytes,
+        ranking=ranking_to_proto(namespace.ranking),
+        etag=namespace.etag,
     )
+
+
+def _stored_ranking(message: namespace_pb2.Namespace) -> dict[str, float]:
+    weights = ranking_from_proto(message.ranking)
+    return weights.stored() if weights else {}
 
 
 def new_namespace(tenant: str, namespace_id: str,
@@ -91,8 +159,28 @@ def new_namespace(tenant: str, namespace_id: str,
         display_name=message.display_name,
         readers=list(message.readers),
         writers=list(message.writers),
+        admins=list(message.admins),
         lifecycle_policy=message.lifecycle_policy,
+        kind=enum_from_proto(namespace_pb2.NamespaceKind, message.kind, NamespaceKind,
+                             NamespaceKind.SHARED),
+        max_memories=message.max_memories,
+        max_bytes=message.max_bytes,
+        ranking=_stored_ranking(message),
     )
+
+
+def namespace_changes(message: namespace_pb2.Namespace, paths: set[str]) -> dict[str, object]:
+    """The domain field values an UpdateNamespace request sets, for the masked paths."""
+    return masked_changes(paths, {
+        "display_name": lambda: message.display_name,
+        "readers": lambda: list(message.readers),
+        "writers": lambda: list(message.writers),
+        "admins": lambda: list(message.admins),
+        "lifecycle_policy": lambda: message.lifecycle_policy,
+        "max_memories": lambda: message.max_memories,
+        "max_bytes": lambda: message.max_bytes,
+        "ranking": lambda: _stored_ranking(message),
+    })
 
 
 def _namespace_id(requested: str, field: str) -> str:
@@ -105,4 +193,4 @@ MEMORIES = StandardResource(pb, "Memory", "Memories", COLLECTION, to_proto=memor
                             from_proto=new_memory, changes=memory_changes, filter=MEMORY_FILTER)
 NAMESPACE_RESOURCE = StandardResource(pb, "Namespace", "Namespaces", NAMESPACES,
                                       to_proto=namespace_to_proto, from_proto=new_namespace,
-                                      choose_id=_namespace_id)
+                                      changes=namespace_changes, choose_id=_namespace_id)

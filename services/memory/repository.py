@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.memory.core.models import Memory, MemoryKind, Namespace
+from services.memory.core.models import (
+    Memory,
+    MemoryKind,
+    MemoryState,
+    Namespace,
+    NamespaceKind,
+    Usage,
+)
+from services.memory.core.quota import Quota
 from shared.database import (
     DatabaseConnection,
     Page,
@@ -18,6 +29,8 @@ from shared.database import (
     enum_column,
 )
 from shared.database.filter_sql import filter_where
+from shared.errors import AlreadyExists
+from shared.resources.entity import new_etag
 from shared.resources.filters import MATCH_ALL, Filter
 
 # Namespace ids follow the contract's `^[a-z0-9][a-z0-9._-]{0,127}$`, longer than other ids.
@@ -41,8 +54,23 @@ memories = sa.Table(
     sa.Column("importance", sa.Float, nullable=False),
     sa.Column("metadata", sa.JSON, nullable=False),
     sa.Column("expire_time", UtcDateTime(), nullable=True),
+    sa.Column("tags", sa.JSON, nullable=False),
+    sa.Column("source_agent", sa.String(64), nullable=False),
+    sa.Column("source_goal", sa.String(256), nullable=False),
+    sa.Column("source_task", sa.String(320), nullable=False),
+    sa.Column("access_count", sa.BigInteger, nullable=False),
+    sa.Column("access_time", UtcDateTime(), nullable=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("state", enum_column(MemoryState), nullable=False),
+    sa.Column("embedding_model", sa.String(128), nullable=False),
+    sa.Column("embedding_dimensions", sa.Integer, nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+    sa.Column("indexed", sa.Boolean, nullable=False),
+    sa.Column("size_bytes", sa.Integer, nullable=False),
+    sa.Column("deleted", sa.Boolean, nullable=False),
     sa.Index("memories_by_tenant_time", "tenant", "create_time"),
     sa.Index("memories_by_tenant_namespace_time", "tenant", "namespace", "create_time"),
+    sa.Index("memories_not_indexed", "indexed"),
 )
 
 namespaces = sa.Table(
@@ -52,21 +80,126 @@ namespaces = sa.Table(
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("readers", sa.JSON, nullable=False),
     sa.Column("writers", sa.JSON, nullable=False),
+    sa.Column("admins", sa.JSON, nullable=False),
     sa.Column("lifecycle_policy", sa.String(256), nullable=False),
+    sa.Column("kind", enum_column(NamespaceKind), nullable=False),
+    sa.Column("max_memories", sa.Integer, nullable=False),
+    sa.Column("max_bytes", sa.BigInteger, nullable=False),
+    sa.Column("ranking", sa.JSON, nullable=False),
+)
+
+# Who read which memory when: the inspector's and the access statistics' source.
+memory_reads = sa.Table(
+    "memory_reads",
+    metadata,
+    sa.Column("tenant", sa.String(64), nullable=False),
+    sa.Column("memory_id", sa.String(64), nullable=False),
+    sa.Column("namespace", sa.String(NAMESPACE_ID_LENGTH), nullable=False),
+    sa.Column("principal", sa.String(512), nullable=False),
+    sa.Column("read_time", UtcDateTime(), nullable=False),
+    sa.Index("memory_reads_by_memory", "tenant", "memory_id", "read_time"),
+    sa.Index("memory_reads_by_time", "tenant", "read_time"),
 )
 
 
 class MemoryRepository(Repository[Memory]):
-    """Memories, tenant-scoped, listable without the expired ones."""
+    """Memories, tenant-scoped; deleted rows wait here until the index drops their vector."""
+
+    async def insert(self, items: Sequence[Memory], quotas: Mapping[str, Quota]) -> list[Memory]:
+        """Insert ``items`` in one transaction, within their namespaces' ``quotas``.
+
+        Raises:
+            AlreadyExists: An id is taken.
+            ResourceExhausted: A namespace would exceed its quota.
+        """
+        stored = [dataclasses.replace(m, etag=new_etag()) for m in items]
+        for memory in stored:
+            self.check_tenant(memory.tenant)
+        async with self.db.transaction() as conn:
+            await self._check_quotas(conn, stored, quotas)
+            try:
+                await conn.execute(sa.insert(self.table), [self._to_row(m) for m in stored])
+            except sa.exc.IntegrityError as error:
+                raise AlreadyExists("a memory with that id already exists",
+                                    reason="MEMORY_ALREADY_EXISTS") from error
+        return stored
+
+    async def _check_quotas(self, conn: AsyncConnection, items: Sequence[Memory],
+                            quotas: Mapping[str, Quota]) -> None:
+        adding: dict[str, tuple[int, int]] = {}
+        for memory in items:
+            count, size = adding.get(memory.namespace, (0, 0))
+            adding[memory.namespace] = (count + 1, size + memory.size_bytes)
+        tenant = items[0].tenant
+        for namespace, (count, size) in adding.items():
+            quota = quotas.get(namespace)
+            if quota is None or not quota.limited:
+                continue
+            # The namespace's row lock orders concurrent writers to it (PostgreSQL).
+            await conn.execute(sa.update(namespaces).where(
+                namespaces.c.tenant == tenant, namespaces.c.id == namespace
+            ).values(etag=namespaces.c.etag))
+            quota.check(await usage_in(conn, tenant, namespace), count, size)
+
+    async def get_many(self, tenant: str, ids: Sequence[str]) -> list[Memory]:
+        """The memories of ``ids`` that exist (in no particular order)."""
+        if not ids:
+            return []
+        self.check_tenant(tenant)
+        c = self.table.c
+        query = sa.select(self.table).where(c.tenant == tenant, c.id.in_(list(ids)))
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [self._from_row(r) for r in rows]
 
     async def list_live(self, tenant: str, page: PageRequest, now: dt.datetime,
-                        matching: Filter = MATCH_ALL) -> Page[Memory]:
-        """One page of ``tenant``'s memories not expired at ``now`` that ``matching``
-        selects, newest first."""
+                        matching: Filter = MATCH_ALL,
+                        namespaces_: Sequence[str] | None = None) -> Page[Memory]:
+        """One page of ``tenant``'s memories not expired at ``now`` nor deleted that
+        ``matching`` selects (in ``namespaces_`` when given), newest first."""
         c = self.table.c
-        where = [sa.or_(c.expire_time.is_(None), c.expire_time > now),
+        where = [sa.or_(c.expire_time.is_(None), c.expire_time > now), c.deleted.is_(False),
                  *filter_where(matching, self.table)]
+        if namespaces_ is not None:
+            where.append(c.namespace.in_(list(namespaces_)))
         return await self.list(tenant, page, where)
+
+    async def pending(self, limit: int) -> list[Memory]:
+        """Rows the vector index has not caught up with, oldest change first."""
+        c = self.table.c
+        query = (sa.select(self.table).where(c.indexed.is_(False))
+                 .order_by(c.update_time).limit(limit))
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [self._from_row(r) for r in rows]
+
+    async def mark_indexed(self, items: Sequence[Memory]) -> None:
+        """Mark rows the index now reflects, unless they changed since (their version);
+        a deleted one's row goes."""
+        c = self.table.c
+        key = sa.and_(c.tenant == sa.bindparam("k_tenant"), c.id == sa.bindparam("k_id"),
+                      c.version == sa.bindparam("k_version"))
+        gone = [m for m in items if m.deleted]
+        kept = [m for m in items if not m.deleted]
+        async with self.db.transaction() as conn:
+            if kept:
+                await conn.execute(sa.update(self.table).where(key).values(indexed=True),
+                                   [_key(m) for m in kept])
+            if gone:
+                await conn.execute(sa.delete(self.table).where(key), [_key(m) for m in gone])
+
+
+def _key(memory: Memory) -> dict[str, Any]:
+    return {"k_tenant": memory.tenant, "k_id": memory.id, "k_version": memory.version}
+
+
+async def usage_in(conn: AsyncConnection, tenant: str, namespace: str) -> Usage:
+    """What ``namespace`` holds (deleted memories waiting for the index count no more)."""
+    c = memories.c
+    row = (await conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(c.size_bytes), 0))
+        .where(c.tenant == tenant, c.namespace == namespace, c.deleted.is_(False)))).one()
+    return Usage(int(row[0]), int(row[1]))
 
 
 class NamespaceRepository(Repository[Namespace]):
@@ -79,6 +212,49 @@ class NamespaceRepository(Repository[Namespace]):
         if page.after is not None:
             query = query.where(c.id > page.after.id)
         return await self.fetch_page(query.order_by(c.id), page)
+
+    async def all_of(self, tenant: str) -> list[Namespace]:
+        """Every namespace of ``tenant``."""
+        self.check_tenant(tenant)
+        query = sa.select(self.table).where(self.table.c.tenant == tenant)
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [self._from_row(r) for r in rows]
+
+    async def usage(self, tenant: str, namespace: str) -> Usage:
+        """What ``namespace`` holds."""
+        self.check_tenant(tenant)
+        async with self.db.connect() as conn:
+            return await usage_in(conn, tenant, namespace)
+
+
+class ReadLog:
+    """Reads of memories written in batches: access counts and times, and who read what."""
+
+    def __init__(self, db: DatabaseConnection) -> None:
+        self.db = db
+
+    async def write(self, reads: Sequence[tuple[Memory, str, dt.datetime]]) -> None:
+        """Record ``reads`` (memory, principal, time) in one transaction."""
+        if not reads:
+            return
+        counts: dict[tuple[str, str], tuple[int, dt.datetime]] = {}
+        for memory, _, when in reads:
+            count, last = counts.get((memory.tenant, memory.id), (0, when))
+            counts[(memory.tenant, memory.id)] = (count + 1, max(last, when))
+        c = memories.c
+        bump = sa.update(memories).where(
+            c.tenant == sa.bindparam("k_tenant"), c.id == sa.bindparam("k_id")
+        ).values(access_count=c.access_count + sa.bindparam("k_count"),
+                 access_time=sa.bindparam("k_time"))
+        async with self.db.transaction() as conn:
+            await conn.execute(bump, [
+                {"k_tenant": t, "k_id": i, "k_count": n, "k_time": when}
+                for (t, i), (n, when) in counts.items()])
+            await conn.execute(sa.insert(memory_reads), [
+                {"tenant": m.tenant, "memory_id": m.id, "namespace": m.namespace,
+                 "principal": principal[:512], "read_time": when}
+                for m, principal, when in reads])
 
 
 def memory_repository(db: DatabaseConnection) -> MemoryRepository:

@@ -1,31 +1,69 @@
-"""Process of the memory service: its database, domain and servicer on the shared bootstrap."""
+"""Process of the memory service: its database, vector index, domain and servicer on the
+shared bootstrap."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import pathlib
 
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
-from services.memory.config import SPEC
+from services.memory.config import SPEC, Settings
+from services.memory.core.index_sync import IndexSync
 from services.memory.core.memories import MemoryService
 from services.memory.core.namespaces import NamespaceService
-from services.memory.repository import memory_repository, namespace_repository
+from services.memory.core.reads import ReadBuffer
+from services.memory.core.search import MemorySearch
+from services.memory.peers.embeddings import MeshEmbedder
+from services.memory.repository import ReadLog, memory_repository, namespace_repository
 from services.memory.servicer import MemoryServicer
-from shared.config import ServiceSettings
+from services.memory.vector_index import MilvusIndex
 from shared.database import DatabaseConnection
-from shared.rpc.composition import Peers, ServiceParts
+from shared.rpc.composition import LoopTask, Peers, ServiceParts
 from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
 
+log = logging.getLogger(__name__)
 
-def compose(settings: ServiceSettings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
-    """The memory service's parts: memories and namespaces."""
-    servicer = MemoryServicer(MemoryService(memory_repository(db)),
-                              NamespaceService(namespace_repository(db)))
+
+def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> ServiceParts:
+    """The memory service's parts: memories, namespaces and search over the vector index;
+    the index sync (rows whose vector write did not finish, from a crash included) and the
+    read statistics as background loops."""
+    memories = memory_repository(db)
+    namespaces = namespace_repository(db)
+    index = MilvusIndex(settings.resolved_vector_uri(),
+                        settings.vector_token.get_secret_value())
+    embedder = MeshEmbedder(peers.client("ai-runtime",
+                                         deadline=settings.embed_deadline_seconds))
+    sync = IndexSync(memories, index)
+    reads = ReadBuffer(ReadLog(db), settings.read_log_interval_seconds)
+    servicer = MemoryServicer(
+        MemoryService(memories, namespaces, embedder, sync, settings.embedding_model,
+                      settings.embedding_dimensions),
+        NamespaceService(namespaces),
+        MemorySearch(memories, namespaces, embedder, index, reads))
+
+    async def keep_index_in_step(stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            try:
+                caught_up = await sync.catch_up()
+                if caught_up:
+                    log.info("vector index caught up with %d memories", caught_up)
+            except Exception:
+                log.warning("vector index sync failed; retrying", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), settings.index_sync_interval_seconds)
+
     return ServiceParts(
-        lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server))
+        lambda server: pb_grpc.add_MemoryServiceServicer_to_server(servicer, server),
+        loops={"index-sync": LoopTask("memory-index-sync", keep_index_in_step, grace=5.0),
+               "access-log": LoopTask("memory-read-log", reads.run, grace=2.0)},
+        on_stop=[index.close])
 
 
-async def create_server(settings: ServiceSettings) -> RunningServer:
+async def create_server(settings: Settings) -> RunningServer:
     """Start the memory service (port 0 in settings = any free port)."""
     return await start_service(SPEC, settings, MIGRATIONS, compose)

@@ -2,21 +2,86 @@
 
 from __future__ import annotations
 
+import grpc
+
+from cognition.memory.v1 import memory_service_pb2 as pb
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from services.memory import convert
 from services.memory.convert import MEMORIES, NAMESPACE_RESOURCE
 from services.memory.core.memories import MemoryService
 from services.memory.core.namespaces import NamespaceService
+from services.memory.core.search import MemorySearch, SearchQuery
+from shared.errors import InvalidArgument
+from shared.resources import names
 from shared.rpc.standard_methods import standard_methods
 
 
 class MemoryServicer(pb_grpc.MemoryServiceServicer):
-    """Memories and namespaces. Search arrives with embeddings, lifecycle policies after."""
+    """Memories, their search and namespaces. Lifecycle policies arrive with the lifecycle
+    jobs."""
 
     CreateMemory, GetMemory, ListMemories, UpdateMemory, DeleteMemory = standard_methods(
         MEMORIES, "_memories")
-    CreateNamespace, GetNamespace, ListNamespaces = standard_methods(
-        NAMESPACE_RESOURCE, "_namespaces", "create", "get", "list")
+    CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace = standard_methods(
+        NAMESPACE_RESOURCE, "_namespaces", "create", "get", "list", "update")
 
-    def __init__(self, memories: MemoryService, namespaces: NamespaceService) -> None:
+    def __init__(self, memories: MemoryService, namespaces: NamespaceService,
+                 search: MemorySearch) -> None:
         self._memories = memories
         self._namespaces = namespaces
+        self._search = search
+
+    async def BatchCreateMemories(self, request: pb.BatchCreateMemoriesRequest,
+                                  context: grpc.aio.ServicerContext
+                                  ) -> pb.BatchCreateMemoriesResponse:
+        """Stores up to 500 memories at once, all or none."""
+        tenant = names.parse_parent(request.parent)
+        batch = []
+        for i, item in enumerate(request.requests):
+            if item.parent and item.parent != request.parent:
+                raise InvalidArgument.for_field(f"requests[{i}].parent",
+                                                f"must be empty or {request.parent}")
+            memory_id = names.choose_id(item.memory_id, f"requests[{i}].memory_id")
+            batch.append(convert.new_memory(tenant, memory_id, item.memory))
+        stored = await self._memories.create_many(batch)
+        return pb.BatchCreateMemoriesResponse(
+            memories=[convert.memory_to_proto(m) for m in stored])
+
+    async def SearchMemories(self, request: pb.SearchMemoriesRequest,
+                             context: grpc.aio.ServicerContext) -> pb.SearchMemoriesResponse:
+        """Finds the memories closest in meaning to a query, best first."""
+        tenant = names.parse_parent(request.parent)
+        namespaces = ([request.namespace] if request.namespace else []) + [
+            n for n in request.namespaces if n != request.namespace]
+        found = await self._search.search(SearchQuery(
+            tenant=tenant, text=request.query, top_k=request.top_k, namespaces=namespaces,
+            namespaces_field="namespaces" if request.namespaces else "namespace",
+            min_score=request.min_score,
+            matching=convert.SEARCH_FILTER.parse(request.filter, tenant),
+            diversity=request.diversity, per_namespace=request.top_k_per_namespace,
+            agent=request.agent, ranking=convert.ranking_from_proto(request.ranking)))
+        return pb.SearchMemoriesResponse(results=[convert.found_to_proto(f) for f in found])
+
+    async def RetrieveContext(self, request: pb.RetrieveContextRequest,
+                              context: grpc.aio.ServicerContext) -> pb.RetrieveContextResponse:
+        """Fills a token budget with the memories most useful for a query."""
+        tenant = names.parse_parent(request.parent)
+        found, tokens = await self._search.context(SearchQuery(
+            tenant=tenant, text=request.query, top_k=100, namespaces=list(request.namespaces),
+            min_score=request.min_score, agent=request.agent), request.token_budget)
+        return pb.RetrieveContextResponse(results=[convert.found_to_proto(f) for f in found],
+                                          tokens=tokens)
+
+    async def ArchiveMemory(self, request: pb.ArchiveMemoryRequest,
+                            context: grpc.aio.ServicerContext) -> pb.ArchiveMemoryResponse:
+        """Moves a memory out of search, keeping it readable."""
+        tenant, memory_id = names.parse_name(request.name, convert.COLLECTION)
+        archived = await self._memories.archive(tenant, memory_id)
+        return pb.ArchiveMemoryResponse(memory=convert.memory_to_proto(archived))
+
+    async def RestoreMemory(self, request: pb.RestoreMemoryRequest,
+                            context: grpc.aio.ServicerContext) -> pb.RestoreMemoryResponse:
+        """Brings an archived memory back into search."""
+        tenant, memory_id = names.parse_name(request.name, convert.COLLECTION)
+        restored = await self._memories.restore(tenant, memory_id)
+        return pb.RestoreMemoryResponse(memory=convert.memory_to_proto(restored))

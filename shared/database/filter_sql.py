@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shared.resources.filters import Filter, IsSet, MapEntry, RepeatedEnum, Term
+from shared.resources.filters import Filter, IsSet, MapEntry, RepeatedEnum, RepeatedText, Term
 
 
 def filter_where(matching: Filter, table: sa.Table) -> list[sa.ColumnElement[bool]]:
@@ -26,10 +26,10 @@ def term_where(column: Any, term: Term) -> sa.ColumnElement[bool]:
         entry = column[term.key].as_string()
         result = entry == term.value if term.operator == "=" else sa.or_(
             entry.is_(None), entry != term.value)
-    elif isinstance(kind, RepeatedEnum):
-        # The JSON text holds each value quoted; enum values have no quote or backslash, so
-        # the quoted value occurs in the text exactly when the list holds it.
-        quoted = json.dumps(term.value.value)
+    elif isinstance(kind, RepeatedEnum | RepeatedText):
+        # The JSON text holds each value quoted; enum values and plain words have no quote or
+        # backslash, so the quoted value occurs in the text exactly when the list holds it.
+        quoted = json.dumps(term.value.value if isinstance(kind, RepeatedEnum) else term.value)
         result = sa.cast(column, sa.Text).contains(quoted, autoescape=True)
     else:
         result = column == term.value if term.operator == "=" else column != term.value

@@ -17,7 +17,7 @@ from enum import Enum
 
 from shared.errors import CognitionError
 
-IDEMPOTENT_VERBS = ("Get", "List", "Watch", "Search", "Query", "Verify", "Check")
+IDEMPOTENT_VERBS = ("Get", "List", "Watch", "Search", "Retrieve", "Query", "Verify", "Check")
 
 # Reasons of the errors the shared client raises when the peer could not be reached: the
 # call found no process (or a dying one) to answer it, or the circuit to the peer is open.

@@ -268,6 +268,28 @@ class RepeatedEnum:
 
 
 @dataclasses.dataclass(frozen=True)
+class RepeatedText:
+    """A repeated string field of plain words (stored as a JSON list), tested for one value
+    with the has operator: ``tags:"billing"``."""
+
+    column: str = ""
+    operators: tuple[str, ...] = (":",)
+    keyed = False
+
+    def accepts_key(self, key: str) -> bool:
+        return not key
+
+    def describe(self, name: str) -> str:
+        return f'{name}:"…"'
+
+    def value(self, literal: Literal, tenant: str, name: str) -> str:
+        return _text(literal, name)
+
+    def test(self, actual: Any, term: Term) -> bool:
+        return term.value in (actual or ())
+
+
+@dataclasses.dataclass(frozen=True)
 class Filter:
     """A parsed filter: every term must hold (AND). The empty filter matches everything."""
 

@@ -23,6 +23,7 @@ LAYOUT = {"__init__.py", "__main__.py", "config.py", "server.py", "servicer.py",
 EXTRA_MODULES = {
     "auth": {"key_directory.py"},  # the signing keys, stored as files: a second store
     "agent_orchestrator": {"agent_host.py"},  # the built-in agents' background worker
+    "memory": {"vector_index.py"},  # the vectors, stored in Milvus: a second store
 }
 
 

@@ -1,4 +1,4 @@
-"""MemoryService against a real, migrated SQLite database."""
+"""MemoryService against a real, migrated SQLite database and a milvus-lite index."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ import datetime as dt
 import pytest
 
 from services.memory.convert import MEMORY_FILTER
-from services.memory.core.memories import MemoryService
-from services.memory.core.models import Memory, MemoryKind
-from services.memory.repository import memory_repository
-from shared.database import DatabaseConnection, PageRequest, utc_now
-from shared.errors import Aborted, AlreadyExists, InvalidArgument, NotFound
+from services.memory.core.models import Memory, MemoryKind, MemoryState
+from services.memory.core.vectors import pack
+from shared.database import PageRequest, utc_now
+from shared.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+)
+from tests.unit.memory.conftest import WORDS_DIMENSIONS, WORDS_MODEL, Memories
 
 
 def make_memory(memory_id: str = "m1", tenant: str = "acme", **fields: object) -> Memory:
@@ -22,39 +29,103 @@ def make_memory(memory_id: str = "m1", tenant: str = "acme", **fields: object) -
 
 
 @pytest.fixture
-def service(db: DatabaseConnection) -> MemoryService:
-    return MemoryService(memory_repository(db))
+async def parts_with_namespaces(parts: Memories) -> Memories:
+    for namespace_id in ("agents.executor", "agents.planner"):
+        await parts.namespace(namespace_id)
+    await parts.namespace("agents.executor", tenant="other")
+    return parts
 
 
-async def test_create_round_trips_every_field(service: MemoryService) -> None:
+async def test_create_round_trips_every_field_and_indexes_the_vector(
+        parts_with_namespaces: Memories) -> None:
+    service = parts_with_namespaces.memories
     expire = utc_now() + dt.timedelta(days=1)
     created = await service.create(make_memory(
         kind=MemoryKind.SEMANTIC, importance=0.75, metadata={"source": "chat"},
-        expire_time=expire))
+        expire_time=expire, tags=["billing"], source_agent="executor",
+        source_goal="tenants/acme/goals/g1"))
 
     stored = await service.get("acme", "m1")
 
-    assert stored == created
-    assert (stored.kind, stored.importance, stored.metadata) == (
-        MemoryKind.SEMANTIC, 0.75, {"source": "chat"})
+    assert dataclasses.replace(stored, indexed=False) == created
+    assert stored.indexed
+    assert (stored.kind, stored.importance, stored.metadata, stored.tags) == (
+        MemoryKind.SEMANTIC, 0.75, {"source": "chat"}, ["billing"])
+    assert (stored.version, stored.state, stored.embedding_model,
+            stored.embedding_dimensions) == (1, MemoryState.ACTIVE, WORDS_MODEL,
+                                             WORDS_DIMENSIONS)
     assert stored.expire_time == expire
+    assert await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS) == {"acme/m1"}
 
 
-async def test_create_refuses_a_past_expire_time_and_a_taken_id(service: MemoryService) -> None:
-    with pytest.raises(InvalidArgument) as error:
-        await service.create(make_memory(expire_time=utc_now() - dt.timedelta(seconds=1)))
-    assert error.value.violations[0].field == "memory.expire_time"
+async def test_bad_input_is_refused_and_nothing_is_written(
+        parts_with_namespaces: Memories) -> None:
+    service = parts_with_namespaces.memories
+    cases = {
+        "memory.expire_time": make_memory(expire_time=utc_now() - dt.timedelta(seconds=1)),
+        "memory.content": make_memory(content="  \n "),
+        "memory.namespace": make_memory(namespace="nowhere"),
+        "memory.embedding": make_memory(vector=pack([0.5] * (WORDS_DIMENSIONS + 1))),
+    }
+    for field, memory in cases.items():
+        with pytest.raises(InvalidArgument) as error:
+            await service.create(memory)
+        assert error.value.violations[0].field == field
 
-    await service.create(make_memory())
+    assert (await service.list("acme", PageRequest())).items == []
+    assert await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS) == set()
+
+
+async def test_a_callers_embedding_is_stored_without_calling_the_embedder(
+        parts_with_namespaces: Memories) -> None:
+    vector = [1.0] + [0.0] * (WORDS_DIMENSIONS - 1)
+    created = await parts_with_namespaces.memories.create(make_memory(vector=pack(vector)))
+
+    assert parts_with_namespaces.embedder.calls == 0
+    assert created.embedding_model == WORDS_MODEL
+
+
+async def test_a_taken_id_is_already_exists(parts_with_namespaces: Memories) -> None:
+    await parts_with_namespaces.memories.create(make_memory())
     with pytest.raises(AlreadyExists):
-        await service.create(make_memory())
+        await parts_with_namespaces.memories.create(make_memory())
 
 
-async def test_expired_memories_are_not_found_nor_listed(service: MemoryService,
-                                                         db: DatabaseConnection) -> None:
+async def test_a_batch_is_stored_all_or_none(parts_with_namespaces: Memories) -> None:
+    service = parts_with_namespaces.memories
+    with pytest.raises(InvalidArgument) as error:
+        await service.create_many([make_memory("b1"), make_memory("b2", content="")])
+    assert error.value.violations[0].field == "requests[1].memory.content"
+
+    stored = await service.create_many([make_memory(f"b{i}") for i in range(5)])
+
+    assert [m.id for m in stored] == [f"b{i}" for i in range(5)]
+    assert len(await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS)) == 5
+
+
+async def test_quotas_refuse_what_does_not_fit(parts: Memories) -> None:
+    await parts.namespace("small", max_memories=2)
+    await parts.namespace("tiny", max_bytes=20)
+    await parts.memories.create(make_memory("s1", namespace="small"))
+    await parts.memories.create(make_memory("s2", namespace="small"))
+
+    with pytest.raises(ResourceExhausted) as full:
+        await parts.memories.create(make_memory("s3", namespace="small"))
+    with pytest.raises(ResourceExhausted) as too_big:
+        await parts.memories.create(make_memory("t1", namespace="tiny", content="x" * 21))
+
+    assert full.value.metadata == {"namespace": "small", "limit": "max_memories"}
+    assert too_big.value.metadata == {"namespace": "tiny", "limit": "max_bytes"}
+    await parts.memories.delete("acme", "s1")
+    await parts.memories.create(make_memory("s3", namespace="small"))
+
+
+async def test_expired_memories_are_not_found_nor_listed(parts_with_namespaces: Memories
+                                                         ) -> None:
+    service = parts_with_namespaces.memories
     await service.create(make_memory("live"))
     doomed = await service.create(make_memory("doomed"))
-    await memory_repository(db).update(dataclasses.replace(
+    await parts_with_namespaces.rows.update(dataclasses.replace(
         doomed, expire_time=utc_now() - dt.timedelta(seconds=1)))
 
     with pytest.raises(NotFound):
@@ -64,7 +135,8 @@ async def test_expired_memories_are_not_found_nor_listed(service: MemoryService,
     assert [m.id for m in (await service.list("acme", PageRequest())).items] == ["live"]
 
 
-async def test_list_filters_by_namespace_and_pages(service: MemoryService) -> None:
+async def test_list_filters_by_namespace_and_pages(parts_with_namespaces: Memories) -> None:
+    service = parts_with_namespaces.memories
     for memory_id in ("m1", "m2", "m3"):
         await service.create(make_memory(memory_id))
     await service.create(make_memory("p1", namespace="agents.planner"))
@@ -82,7 +154,9 @@ async def test_list_filters_by_namespace_and_pages(service: MemoryService) -> No
     assert [m.id for m in planner.items] == ["p1"]
 
 
-async def test_update_changes_fields_and_checks_the_etag(service: MemoryService) -> None:
+async def test_update_re_embeds_new_content_and_checks_the_etag(
+        parts_with_namespaces: Memories) -> None:
+    service = parts_with_namespaces.memories
     created = await service.create(make_memory())
 
     with pytest.raises(InvalidArgument):
@@ -91,15 +165,40 @@ async def test_update_changes_fields_and_checks_the_etag(service: MemoryService)
                                                   "expire_time": None}, created.etag)
 
     assert updated.content == "Ada likes tea."
+    assert updated.version == 2
+    assert updated.vector != created.vector
     assert updated.namespace == created.namespace
     with pytest.raises(Aborted):
         await service.update("acme", "m1", {"importance": 1.0}, created.etag)
 
 
-async def test_delete_then_get_is_not_found(service: MemoryService) -> None:
-    await service.create(make_memory())
+async def test_delete_removes_the_row_and_the_vector(parts_with_namespaces: Memories) -> None:
+    await parts_with_namespaces.memories.create(make_memory())
 
-    await service.delete("acme", "m1")
+    await parts_with_namespaces.memories.delete("acme", "m1")
 
     with pytest.raises(NotFound):
-        await service.get("acme", "m1")
+        await parts_with_namespaces.memories.get("acme", "m1")
+    with pytest.raises(NotFound):
+        await parts_with_namespaces.rows.get("acme", "m1")
+    assert await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS) == set()
+
+
+async def test_archive_and_restore_round_trip(parts_with_namespaces: Memories) -> None:
+    service = parts_with_namespaces.memories
+    created = await service.create(make_memory())
+
+    archived = await service.archive("acme", "m1")
+    assert archived.state is MemoryState.ARCHIVED
+    assert await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS) == set()
+    assert (await service.get("acme", "m1")).content == created.content
+    with pytest.raises(FailedPrecondition):
+        await service.archive("acme", "m1")
+
+    restored = await service.restore("acme", "m1")
+
+    assert restored.state is MemoryState.ACTIVE
+    assert restored.version == 3
+    assert await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS) == {"acme/m1"}
+    with pytest.raises(FailedPrecondition):
+        await service.restore("acme", "m1")

@@ -11,13 +11,19 @@ from google.protobuf import field_mask_pb2
 from cognition.memory.v1 import memory_pb2, namespace_pb2
 from cognition.memory.v1 import memory_service_pb2 as pb
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
+from services.ai_runtime.config import Settings as RuntimeSettings
+from services.ai_runtime.server import create_server as create_runtime
 from services.memory.config import Settings
 from services.memory.server import create_server
 from tests.helpers import mesh_channel
 
 
-async def test_memory_crud_and_namespaces_over_grpc(tmp_path: pathlib.Path) -> None:
-    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+async def test_memory_crud_search_and_namespaces_over_grpc(tmp_path: pathlib.Path) -> None:
+    mesh = {"data_dir": str(tmp_path)}
+    runtime = await create_runtime(RuntimeSettings(port=0, mesh=mesh, embed_route=["offline"]))
+    running = await create_server(Settings(
+        port=0, mesh={**mesh, "peers": {"ai-runtime": f"127.0.0.1:{runtime.port}"}},
+        embedding_model="offline-hash-embedding-v1", embedding_dimensions=64))
     try:
         async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.MemoryServiceStub(channel)
@@ -75,9 +81,20 @@ async def test_memory_crud_and_namespaces_over_grpc(tmp_path: pathlib.Path) -> N
                                                                filter="kind = 1"))
             assert bad_filter.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
-            with pytest.raises(grpc.aio.AioRpcError) as unserved:
-                await stub.SearchMemories(pb.SearchMemoriesRequest(
-                    parent="tenants/acme", query="tea", top_k=3))
-            assert unserved.value.code() == grpc.StatusCode.UNIMPLEMENTED
+            await stub.CreateMemory(pb.CreateMemoryRequest(
+                parent="tenants/acme", memory_id="m2", memory=memory_pb2.Memory(
+                    namespace="agents.executor", content="Ada likes green tea.")))
+            found = await stub.SearchMemories(pb.SearchMemoriesRequest(
+                parent="tenants/acme", query="green tea", top_k=3))
+            assert [r.memory.name for r in found.results] == ["tenants/acme/memories/m2"]
+            assert found.results[0].memory.embedding_model == "offline-hash-embedding-v1"
+
+            with pytest.raises(grpc.aio.AioRpcError) as wrong_dimension:
+                await stub.CreateMemory(pb.CreateMemoryRequest(
+                    parent="tenants/acme", memory=memory_pb2.Memory(
+                        namespace="agents.executor", content="x", embedding=[0.1] * 3)))
+            assert wrong_dimension.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "memory.embedding" in str(wrong_dimension.value.trailing_metadata())
     finally:
         await running.stop(0)
+        await runtime.stop(0)

@@ -94,18 +94,30 @@ class DeleteMemoryResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class SearchMemoriesRequest(_message.Message):
-    __slots__ = ("parent", "namespace", "query", "top_k", "min_score")
+    __slots__ = ("parent", "namespace", "query", "top_k", "min_score", "namespaces", "filter", "diversity", "top_k_per_namespace", "agent", "ranking")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACES_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    DIVERSITY_FIELD_NUMBER: _ClassVar[int]
+    TOP_K_PER_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    RANKING_FIELD_NUMBER: _ClassVar[int]
     parent: str
     namespace: str
     query: str
     top_k: int
     min_score: float
-    def __init__(self, parent: _Optional[str] = ..., namespace: _Optional[str] = ..., query: _Optional[str] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ...) -> None: ...
+    namespaces: _containers.RepeatedScalarFieldContainer[str]
+    filter: str
+    diversity: float
+    top_k_per_namespace: int
+    agent: str
+    ranking: _namespace_pb2.RankingWeights
+    def __init__(self, parent: _Optional[str] = ..., namespace: _Optional[str] = ..., query: _Optional[str] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., namespaces: _Optional[_Iterable[str]] = ..., filter: _Optional[str] = ..., diversity: _Optional[float] = ..., top_k_per_namespace: _Optional[int] = ..., agent: _Optional[str] = ..., ranking: _Optional[_Union[_namespace_pb2.RankingWeights, _Mapping]] = ...) -> None: ...
 
 class SearchMemoriesResponse(_message.Message):
     __slots__ = ("results",)
@@ -114,12 +126,98 @@ class SearchMemoriesResponse(_message.Message):
     def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ...) -> None: ...
 
 class SearchResult(_message.Message):
-    __slots__ = ("memory", "score")
+    __slots__ = ("memory", "score", "similarity")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     score: float
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ...) -> None: ...
+    similarity: float
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ..., similarity: _Optional[float] = ...) -> None: ...
+
+class BatchCreateMemoriesRequest(_message.Message):
+    __slots__ = ("parent", "requests", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    requests: _containers.RepeatedCompositeFieldContainer[CreateMemoryRequest]
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., requests: _Optional[_Iterable[_Union[CreateMemoryRequest, _Mapping]]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class BatchCreateMemoriesResponse(_message.Message):
+    __slots__ = ("memories",)
+    MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    memories: _containers.RepeatedCompositeFieldContainer[_memory_pb2.Memory]
+    def __init__(self, memories: _Optional[_Iterable[_Union[_memory_pb2.Memory, _Mapping]]] = ...) -> None: ...
+
+class RetrieveContextRequest(_message.Message):
+    __slots__ = ("parent", "query", "namespaces", "token_budget", "min_score", "agent")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    QUERY_FIELD_NUMBER: _ClassVar[int]
+    NAMESPACES_FIELD_NUMBER: _ClassVar[int]
+    TOKEN_BUDGET_FIELD_NUMBER: _ClassVar[int]
+    MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    query: str
+    namespaces: _containers.RepeatedScalarFieldContainer[str]
+    token_budget: int
+    min_score: float
+    agent: str
+    def __init__(self, parent: _Optional[str] = ..., query: _Optional[str] = ..., namespaces: _Optional[_Iterable[str]] = ..., token_budget: _Optional[int] = ..., min_score: _Optional[float] = ..., agent: _Optional[str] = ...) -> None: ...
+
+class RetrieveContextResponse(_message.Message):
+    __slots__ = ("results", "tokens")
+    RESULTS_FIELD_NUMBER: _ClassVar[int]
+    TOKENS_FIELD_NUMBER: _ClassVar[int]
+    results: _containers.RepeatedCompositeFieldContainer[SearchResult]
+    tokens: int
+    def __init__(self, results: _Optional[_Iterable[_Union[SearchResult, _Mapping]]] = ..., tokens: _Optional[int] = ...) -> None: ...
+
+class ArchiveMemoryRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ArchiveMemoryResponse(_message.Message):
+    __slots__ = ("memory",)
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    memory: _memory_pb2.Memory
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
+
+class RestoreMemoryRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RestoreMemoryResponse(_message.Message):
+    __slots__ = ("memory",)
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    memory: _memory_pb2.Memory
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
+
+class UpdateNamespaceRequest(_message.Message):
+    __slots__ = ("namespace", "update_mask", "request_id")
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_MASK_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    namespace: _namespace_pb2.Namespace
+    update_mask: _field_mask_pb2.FieldMask
+    request_id: str
+    def __init__(self, namespace: _Optional[_Union[_namespace_pb2.Namespace, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UpdateNamespaceResponse(_message.Message):
+    __slots__ = ("namespace",)
+    NAMESPACE_FIELD_NUMBER: _ClassVar[int]
+    namespace: _namespace_pb2.Namespace
+    def __init__(self, namespace: _Optional[_Union[_namespace_pb2.Namespace, _Mapping]] = ...) -> None: ...
 
 class CreateNamespaceRequest(_message.Message):
     __slots__ = ("parent", "namespace", "namespace_id", "request_id")

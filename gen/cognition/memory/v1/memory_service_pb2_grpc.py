@@ -70,6 +70,26 @@ class MemoryServiceStub:
                 request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.SerializeToString,
                 response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.FromString,
                 _registered_method=True)
+        self.BatchCreateMemories = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/BatchCreateMemories',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.BatchCreateMemoriesRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.BatchCreateMemoriesResponse.FromString,
+                _registered_method=True)
+        self.RetrieveContext = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/RetrieveContext',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RetrieveContextRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RetrieveContextResponse.FromString,
+                _registered_method=True)
+        self.ArchiveMemory = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/ArchiveMemory',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ArchiveMemoryRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ArchiveMemoryResponse.FromString,
+                _registered_method=True)
+        self.RestoreMemory = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/RestoreMemory',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RestoreMemoryRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RestoreMemoryResponse.FromString,
+                _registered_method=True)
         self.CreateNamespace = channel.unary_unary(
                 '/cognition.memory.v1.MemoryService/CreateNamespace',
                 request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.CreateNamespaceRequest.SerializeToString,
@@ -84,6 +104,11 @@ class MemoryServiceStub:
                 '/cognition.memory.v1.MemoryService/ListNamespaces',
                 request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListNamespacesRequest.SerializeToString,
                 response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListNamespacesResponse.FromString,
+                _registered_method=True)
+        self.UpdateNamespace = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/UpdateNamespace',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateNamespaceRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateNamespaceResponse.FromString,
                 _registered_method=True)
         self.CreateLifecyclePolicy = channel.unary_unary(
                 '/cognition.memory.v1.MemoryService/CreateLifecyclePolicy',
@@ -160,6 +185,39 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def BatchCreateMemories(self, request, context):
+        """Stores up to 500 memories of one tenant at once, all or none. Returns what CreateMemory
+        returns, naming the failing item's fields as `requests[i].memory.content`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RetrieveContext(self, request, context):
+        """Fills a token budget with the memories most useful for a query, best first, from the
+        namespaces the caller (or the agent it runs) may read; what an agent's prompt is given
+        as context. Returns what SearchMemories returns.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ArchiveMemory(self, request, context):
+        """Moves a memory to cold storage: out of search, still readable, restorable. Returns
+        NOT_FOUND, or FAILED_PRECONDITION when it is archived already.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreMemory(self, request, context):
+        """Brings an archived memory back into search. Returns NOT_FOUND, or FAILED_PRECONDITION
+        when it is not archived.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def CreateNamespace(self, request, context):
         """Creates a namespace. Returns INVALID_ARGUMENT for a bad namespace, ALREADY_EXISTS when
         namespace_id is taken, NOT_FOUND when its lifecycle policy does not exist.
@@ -177,6 +235,16 @@ class MemoryServiceServicer:
 
     def ListNamespaces(self, request, context):
         """Lists a tenant's namespaces, by id. Returns INVALID_ARGUMENT for a bad page token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateNamespace(self, request, context):
+        """Updates a namespace's fields named in update_mask (display_name, readers, writers,
+        admins, lifecycle_policy, max_memories, max_bytes, ranking). Returns NOT_FOUND,
+        PERMISSION_DENIED unless the caller administers the namespace, ABORTED when the etag does
+        not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -238,6 +306,26 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.FromString,
                     response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.SerializeToString,
             ),
+            'BatchCreateMemories': grpc.unary_unary_rpc_method_handler(
+                    servicer.BatchCreateMemories,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.BatchCreateMemoriesRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.BatchCreateMemoriesResponse.SerializeToString,
+            ),
+            'RetrieveContext': grpc.unary_unary_rpc_method_handler(
+                    servicer.RetrieveContext,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RetrieveContextRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RetrieveContextResponse.SerializeToString,
+            ),
+            'ArchiveMemory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ArchiveMemory,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ArchiveMemoryRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ArchiveMemoryResponse.SerializeToString,
+            ),
+            'RestoreMemory': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreMemory,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RestoreMemoryRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RestoreMemoryResponse.SerializeToString,
+            ),
             'CreateNamespace': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateNamespace,
                     request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.CreateNamespaceRequest.FromString,
@@ -252,6 +340,11 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.ListNamespaces,
                     request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListNamespacesRequest.FromString,
                     response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListNamespacesResponse.SerializeToString,
+            ),
+            'UpdateNamespace': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateNamespace,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateNamespaceRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateNamespaceResponse.SerializeToString,
             ),
             'CreateLifecyclePolicy': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateLifecyclePolicy,
@@ -448,6 +541,114 @@ class MemoryService:
             _registered_method=True)
 
     @staticmethod
+    def BatchCreateMemories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/BatchCreateMemories',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.BatchCreateMemoriesRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.BatchCreateMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RetrieveContext(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/RetrieveContext',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.RetrieveContextRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.RetrieveContextResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ArchiveMemory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/ArchiveMemory',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.ArchiveMemoryRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.ArchiveMemoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreMemory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/RestoreMemory',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.RestoreMemoryRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.RestoreMemoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def CreateNamespace(request,
             target,
             options=(),
@@ -518,6 +719,33 @@ class MemoryService:
             '/cognition.memory.v1.MemoryService/ListNamespaces',
             cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListNamespacesRequest.SerializeToString,
             cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListNamespacesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateNamespace(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/UpdateNamespace',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateNamespaceRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateNamespaceResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -25,10 +25,11 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#cognition/memory/v1/namespace.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xac\x03\n\tNamespace\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1e\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12%\n\x07readers\x18\x03 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\x80\x02\x18\x01\"\x07r\x05\x10\x01\x18\x80\x04\x12%\n\x07writers\x18\x04 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\x80\x02\x18\x01\"\x07r\x05\x10\x01\x18\x80\x04\x12K\n\x10lifecycle_policy\x18\x05 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/lifecyclePolicies/[^/]+)?$\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:b\xea\x41_\n\x1d\x63ognition.memory.v1/Namespace\x12\'tenants/{tenant}/namespaces/{namespace}*\nnamespaces2\tnamespaceB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#cognition/memory/v1/namespace.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x05\n\tNamespace\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x1e\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12%\n\x07readers\x18\x03 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\x80\x02\x18\x01\"\x07r\x05\x10\x01\x18\x80\x04\x12%\n\x07writers\x18\x04 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\x80\x02\x18\x01\"\x07r\x05\x10\x01\x18\x80\x04\x12K\n\x10lifecycle_policy\x18\x05 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/lifecyclePolicies/[^/]+)?$\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12:\n\x04kind\x18\x08 \x01(\x0e\x32\".cognition.memory.v1.NamespaceKindB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12$\n\x06\x61\x64mins\x18\t \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\x80\x02\x18\x01\"\x07r\x05\x10\x01\x18\x80\x04\x12\x1d\n\x0cmax_memories\x18\n \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x1a\n\tmax_bytes\x18\x0b \x01(\x03\x42\x07\xbaH\x04\"\x02(\x00\x12\x34\n\x07ranking\x18\x0c \x01(\x0b\x32#.cognition.memory.v1.RankingWeights\x12\x12\n\x04\x65tag\x18\r \x01(\tB\x04\xe2\x41\x01\x03:b\xea\x41_\n\x1d\x63ognition.memory.v1/Namespace\x12\'tenants/{tenant}/namespaces/{namespace}*\nnamespaces2\tnamespace\"\xe0\x01\n\x0eRankingWeights\x12#\n\nsimilarity\x18\x01 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12 \n\x07recency\x18\x02 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12#\n\nimportance\x18\x03 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12\"\n\tfrequency\x18\x04 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12>\n\x11recency_half_life\x18\x05 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00*\x98\x01\n\rNamespaceKind\x12\x1e\n\x1aNAMESPACE_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15NAMESPACE_KIND_TENANT\x10\x01\x12\x18\n\x14NAMESPACE_KIND_AGENT\x10\x02\x12\x17\n\x13NAMESPACE_KIND_GOAL\x10\x03\x12\x19\n\x15NAMESPACE_KIND_SHARED\x10\x04\x42\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,8 +51,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_NAMESPACE'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_NAMESPACE'].fields_by_name['update_time']._loaded_options = None
   _globals['_NAMESPACE'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
+  _globals['_NAMESPACE'].fields_by_name['kind']._loaded_options = None
+  _globals['_NAMESPACE'].fields_by_name['kind']._serialized_options = b'\272H\005\202\001\002\020\001'
+  _globals['_NAMESPACE'].fields_by_name['admins']._loaded_options = None
+  _globals['_NAMESPACE'].fields_by_name['admins']._serialized_options = b'\272H\021\222\001\016\020\200\002\030\001\"\007r\005\020\001\030\200\004'
+  _globals['_NAMESPACE'].fields_by_name['max_memories']._loaded_options = None
+  _globals['_NAMESPACE'].fields_by_name['max_memories']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_NAMESPACE'].fields_by_name['max_bytes']._loaded_options = None
+  _globals['_NAMESPACE'].fields_by_name['max_bytes']._serialized_options = b'\272H\004\"\002(\000'
+  _globals['_NAMESPACE'].fields_by_name['etag']._loaded_options = None
+  _globals['_NAMESPACE'].fields_by_name['etag']._serialized_options = b'\342A\001\003'
   _globals['_NAMESPACE']._loaded_options = None
   _globals['_NAMESPACE']._serialized_options = b'\352A_\n\035cognition.memory.v1/Namespace\022\'tenants/{tenant}/namespaces/{namespace}*\nnamespaces2\tnamespace'
-  _globals['_NAMESPACE']._serialized_start=183
-  _globals['_NAMESPACE']._serialized_end=611
+  _globals['_RANKINGWEIGHTS'].fields_by_name['similarity']._loaded_options = None
+  _globals['_RANKINGWEIGHTS'].fields_by_name['similarity']._serialized_options = b'\272H\014\n\n\035\000\000\200?-\000\000\000\000'
+  _globals['_RANKINGWEIGHTS'].fields_by_name['recency']._loaded_options = None
+  _globals['_RANKINGWEIGHTS'].fields_by_name['recency']._serialized_options = b'\272H\014\n\n\035\000\000\200?-\000\000\000\000'
+  _globals['_RANKINGWEIGHTS'].fields_by_name['importance']._loaded_options = None
+  _globals['_RANKINGWEIGHTS'].fields_by_name['importance']._serialized_options = b'\272H\014\n\n\035\000\000\200?-\000\000\000\000'
+  _globals['_RANKINGWEIGHTS'].fields_by_name['frequency']._loaded_options = None
+  _globals['_RANKINGWEIGHTS'].fields_by_name['frequency']._serialized_options = b'\272H\014\n\n\035\000\000\200?-\000\000\000\000'
+  _globals['_RANKINGWEIGHTS'].fields_by_name['recency_half_life']._loaded_options = None
+  _globals['_RANKINGWEIGHTS'].fields_by_name['recency_half_life']._serialized_options = b'\272H\005\252\001\002*\000'
+  _globals['_NAMESPACEKIND']._serialized_start=1104
+  _globals['_NAMESPACEKIND']._serialized_end=1256
+  _globals['_NAMESPACE']._serialized_start=215
+  _globals['_NAMESPACE']._serialized_end=874
+  _globals['_RANKINGWEIGHTS']._serialized_start=877
+  _globals['_RANKINGWEIGHTS']._serialized_end=1101
 # @@protoc_insertion_point(module_scope)

@@ -1,0 +1,1 @@
+"""The memory service's calls to other services of the mesh."""
