@@ -44,7 +44,8 @@ def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> Service
         MemoryService(memories, namespaces, embedder, sync, settings.embedding_model,
                       settings.embedding_dimensions),
         NamespaceService(namespaces),
-        MemorySearch(memories, namespaces, embedder, index, reads))
+        MemorySearch(memories, namespaces, embedder, index, reads, settings.embedding_model,
+                     settings.embedding_dimensions))
 
     async def keep_index_in_step(stopping: asyncio.Event) -> None:
         while not stopping.is_set():

@@ -38,9 +38,9 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         tenant = names.parse_parent(request.parent)
         batch = []
         for i, item in enumerate(request.requests):
-            if item.parent and item.parent != request.parent:
+            if item.parent != request.parent:
                 raise InvalidArgument.for_field(f"requests[{i}].parent",
-                                                f"must be empty or {request.parent}")
+                                                f"must be {request.parent}, as the batch's")
             memory_id = names.choose_id(item.memory_id, f"requests[{i}].memory_id")
             batch.append(convert.new_memory(tenant, memory_id, item.memory))
         stored = await self._memories.create_many(batch)
@@ -59,7 +59,8 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
             min_score=request.min_score,
             matching=convert.SEARCH_FILTER.parse(request.filter, tenant),
             diversity=request.diversity, per_namespace=request.top_k_per_namespace,
-            agent=request.agent, ranking=convert.ranking_from_proto(request.ranking)))
+            agent=request.agent, ranking=convert.ranking_from_proto(request.ranking),
+            embedding=list(request.query_embedding)))
         return pb.SearchMemoriesResponse(results=[convert.found_to_proto(f) for f in found])
 
     async def RetrieveContext(self, request: pb.RetrieveContextRequest,

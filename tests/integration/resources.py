@@ -96,7 +96,7 @@ SAMPLES: tuple[SampleResource, ...] = (
                    {"displayName": "executor one", "role": "executor", "maxConcurrency": 4},
                    "display_name"),
     SampleResource("memory", "Memory", "memories",
-                   {"namespace": "notes", "content": "The deploy freeze starts on Friday.",
+                   {"namespace": "default", "content": "The deploy freeze starts on Friday.",
                     "kind": "MEMORY_KIND_SEMANTIC", "importance": 0.5}, "content"),
     SampleResource("ai-runtime", "Experiment", "experiments",
                    {"displayName": "terse prompts", "role": "executor",

@@ -272,10 +272,10 @@ async def _memories(channel: grpc.aio.Channel, tokens: Tokens,
                     tenant: str) -> tuple[str, str, str]:
     created = await memory_grpc.MemoryServiceStub(channel).CreateMemory(
         memory_pb.CreateMemoryRequest(parent=f"tenants/{tenant}", memory=memory_pb2.Memory(
-            namespace="notes", content="The freeze starts on Friday.",
+            namespace="default", content="The freeze starts on Friday.",
             kind=memory_pb2.MEMORY_KIND_SEMANTIC, metadata={"source": "chat"})), timeout=10)
     return (created.memory.name, 'kind = MEMORY_KIND_SEMANTIC AND metadata.source = "chat"',
-            'namespace = "notes" AND metadata.source != "chat"')
+            'namespace = "default" AND metadata.source != "chat"')
 
 
 @case("ObservabilityService/ListAlertRules")

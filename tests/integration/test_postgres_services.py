@@ -4,6 +4,7 @@ migrations apply from scratch, and a Create/Get/List round trip works."""
 from __future__ import annotations
 
 import importlib
+import pathlib
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -17,22 +18,29 @@ from tests.helpers import mesh_channel
 from tests.integration.resources import SAMPLES, SampleResource
 
 
-async def _start(spec: ServiceSpec, url: str, peers: dict[str, str]) -> RunningServer:
+async def _start(spec: ServiceSpec, url: str, peers: dict[str, str],
+                 var: pathlib.Path) -> RunningServer:
     config = importlib.import_module(f"services.{spec.package}.config")
     server = importlib.import_module(f"services.{spec.package}.server")
-    settings = config.Settings(port=0, database_url=url, mesh={"peers": peers})
+    # The memory service's vectors stay in a milvus-lite file of the test's own.
+    own = {"vector_uri": str(var / "vectors.db")} if spec.name == "memory" else {}
+    settings = config.Settings(port=0, database_url=url, mesh={"peers": peers}, **own)
     return await server.create_server(settings)  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-async def servers_on_postgres(postgres_url: str) -> AsyncIterator[dict[str, RunningServer]]:
+async def servers_on_postgres(postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+                              ) -> AsyncIterator[dict[str, RunningServer]]:
     await drop_schemas(postgres_url, *(spec.package for spec in SERVICES))
     running: dict[str, RunningServer] = {}
     peers: dict[str, str] = {}
     try:
-        # audit-log first: explainability reads from it.
-        for spec in sorted(SERVICES, key=lambda s: s.name != "audit-log"):
-            running[spec.name] = await _start(spec, postgres_url, peers)
+        # audit-log first: explainability reads from it; ai-runtime before memory, which
+        # embeds through it.
+        var = tmp_path_factory.mktemp("postgres-services")
+        for spec in sorted(SERVICES, key=lambda s: (s.name != "audit-log",
+                                                    s.name != "ai-runtime")):
+            running[spec.name] = await _start(spec, postgres_url, peers, var)
             peers[spec.name] = f"127.0.0.1:{running[spec.name].port}"
         yield running
     finally:

@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 from services.memory.core.access import Grant, Principals, caller, granted, require
 from services.memory.core.index_sync import IndexSync
-from services.memory.core.models import Memory, MemoryState, Namespace
+from services.memory.core.models import Memory, MemoryState, Namespace, NamespaceKind
 from services.memory.core.ports import Embedder
 from services.memory.core.quota import Quota
 from services.memory.core.vectors import pack
-from shared.errors import FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
 from shared.resources.pages import Page, PageRequest
@@ -38,9 +38,14 @@ class MemoryStore(Protocol):
                         matching: Filter, namespaces: Sequence[str] | None) -> Page[Memory]: ...
 
 
+# Every tenant's open namespace, made on first use: memories need no set-up to be stored.
+DEFAULT_NAMESPACE = "default"
+
+
 class Namespaces(Protocol):
     """The namespaces a memory may belong to."""
 
+    async def create(self, entity: Namespace) -> Namespace: ...
     async def get(self, tenant: str, id_: str) -> Namespace: ...
     async def all_of(self, tenant: str) -> list[Namespace]: ...
 
@@ -66,9 +71,20 @@ async def namespace_of(namespaces: Namespaces, tenant: str, namespace_id: str,
     try:
         return await namespaces.get(tenant, namespace_id)
     except NotFound:
+        if namespace_id == DEFAULT_NAMESPACE:
+            return await _default_namespace(namespaces, tenant)
         raise InvalidArgument.for_field(
             field, f"no namespace {namespace_id!r}; create it first (CreateNamespace)",
             reason="NAMESPACE_NOT_FOUND") from None
+
+
+async def _default_namespace(namespaces: Namespaces, tenant: str) -> Namespace:
+    try:
+        return await namespaces.create(Namespace(
+            tenant=tenant, id=DEFAULT_NAMESPACE, display_name="Default",
+            kind=NamespaceKind.TENANT))
+    except AlreadyExists:  # made by a concurrent first use
+        return await namespaces.get(tenant, DEFAULT_NAMESPACE)
 
 
 class MemoryService:

@@ -17,9 +17,10 @@ from typing import Protocol
 from services.memory.core.access import Grant, caller, require
 from services.memory.core.memories import Namespaces, namespace_of, readable_namespaces
 from services.memory.core.models import Memory, MemoryState, Namespace, RankingWeights
-from services.memory.core.ports import Embedder, VectorIndex
+from services.memory.core.ports import Embedded, Embedder, VectorIndex
 from services.memory.core.ranking import Candidate, Ranked, choose, rank
 from services.memory.core.vectors import unpack
+from shared.errors import InvalidArgument
 from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
 
@@ -57,6 +58,8 @@ class SearchQuery:
     per_namespace: int = 0
     agent: str = ""
     ranking: RankingWeights | None = None
+    # The caller's embedding of ``text`` by the service's model; empty: embed ``text``.
+    embedding: Sequence[float] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,10 +80,15 @@ class MemorySearch:
         embedder: Embeds the query.
         index: The vector index.
         reads: Records what was read.
+        embedding_model: The service's embedding model, whose vectors callers may send.
+        dimensions: Its dimension.
     """
 
     def __init__(self, rows: Rows, namespaces: Namespaces, embedder: Embedder,
-                 index: VectorIndex, reads: Reads) -> None:
+                 index: VectorIndex, reads: Reads, embedding_model: str,
+                 dimensions: int) -> None:
+        self._model = embedding_model
+        self._dimensions = dimensions
         self._rows = rows
         self._namespaces = namespaces
         self._embedder = embedder
@@ -102,7 +110,7 @@ class MemorySearch:
         for namespace in targets:
             if query.namespaces:
                 require(namespace, principals, Grant.READ)
-        embedded = await self._embedder.embed(query.tenant, [query.text])
+        embedded = await self._query_vector(query)
         limit = min(MAX_CANDIDATES, max(query.top_k * OVERFETCH, 20)
                     * (4 if query.matching.terms or query.per_namespace else 1))
         hits = await self._index.search(embedded.model, embedded.vectors[0], query.tenant,
@@ -131,6 +139,15 @@ class MemorySearch:
             chosen.append(item)
             used += tokens
         return chosen, used
+
+    async def _query_vector(self, query: SearchQuery) -> Embedded:
+        if not query.embedding:
+            return await self._embedder.embed(query.tenant, [query.text])
+        if len(query.embedding) != self._dimensions:
+            raise InvalidArgument.for_field(
+                "query_embedding", f"has {len(query.embedding)} dimensions; {self._model} has "
+                f"{self._dimensions}", reason="EMBEDDING_DIMENSION_MISMATCH")
+        return Embedded([list(query.embedding)], self._model)
 
     async def _targets(self, query: SearchQuery) -> list[Namespace]:
         if not query.namespaces:

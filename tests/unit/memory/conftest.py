@@ -80,9 +80,15 @@ class Memories:
                                                           **fields))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-async def db(tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
-    database = DatabaseConnection(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest,
+             tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
+    """The memory service's migrated database, on SQLite and (when reachable) PostgreSQL."""
+    if request.param == "sqlite":
+        database = DatabaseConnection(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    else:
+        database = DatabaseConnection(request.getfixturevalue("postgres_url"),
+                                      schema=request.getfixturevalue("postgres_schema"))
     await upgrade(database, MIGRATIONS)
     yield database
     await database.dispose()
@@ -111,7 +117,8 @@ def compose(db: DatabaseConnection, index: MilvusIndex) -> Memories:
                     MemoryService(rows, namespace_rows, embedder, sync, WORDS_MODEL,
                                   WORDS_DIMENSIONS),
                     NamespaceService(namespace_rows),
-                    MemorySearch(rows, namespace_rows, embedder, index, reads))
+                    MemorySearch(rows, namespace_rows, embedder, index, reads, WORDS_MODEL,
+                                 WORDS_DIMENSIONS))
 
 
 @pytest.fixture

@@ -202,3 +202,11 @@ async def test_archive_and_restore_round_trip(parts_with_namespaces: Memories) -
     assert await parts_with_namespaces.index.keys(WORDS_MODEL, WORDS_DIMENSIONS) == {"acme/m1"}
     with pytest.raises(FailedPrecondition):
         await service.restore("acme", "m1")
+
+
+async def test_the_default_namespace_needs_no_set_up(parts: Memories) -> None:
+    created = await parts.memories.create(make_memory(namespace="default"))
+
+    namespace = await parts.namespaces.get("acme", "default")
+    assert created.namespace == "default"
+    assert (namespace.readers, namespace.writers, namespace.admins) == ([], [], [])

@@ -94,7 +94,7 @@ class DeleteMemoryResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class SearchMemoriesRequest(_message.Message):
-    __slots__ = ("parent", "namespace", "query", "top_k", "min_score", "namespaces", "filter", "diversity", "top_k_per_namespace", "agent", "ranking")
+    __slots__ = ("parent", "namespace", "query", "top_k", "min_score", "namespaces", "filter", "diversity", "top_k_per_namespace", "agent", "ranking", "query_embedding")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     QUERY_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +106,7 @@ class SearchMemoriesRequest(_message.Message):
     TOP_K_PER_NAMESPACE_FIELD_NUMBER: _ClassVar[int]
     AGENT_FIELD_NUMBER: _ClassVar[int]
     RANKING_FIELD_NUMBER: _ClassVar[int]
+    QUERY_EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     parent: str
     namespace: str
     query: str
@@ -117,7 +118,8 @@ class SearchMemoriesRequest(_message.Message):
     top_k_per_namespace: int
     agent: str
     ranking: _namespace_pb2.RankingWeights
-    def __init__(self, parent: _Optional[str] = ..., namespace: _Optional[str] = ..., query: _Optional[str] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., namespaces: _Optional[_Iterable[str]] = ..., filter: _Optional[str] = ..., diversity: _Optional[float] = ..., top_k_per_namespace: _Optional[int] = ..., agent: _Optional[str] = ..., ranking: _Optional[_Union[_namespace_pb2.RankingWeights, _Mapping]] = ...) -> None: ...
+    query_embedding: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, parent: _Optional[str] = ..., namespace: _Optional[str] = ..., query: _Optional[str] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., namespaces: _Optional[_Iterable[str]] = ..., filter: _Optional[str] = ..., diversity: _Optional[float] = ..., top_k_per_namespace: _Optional[int] = ..., agent: _Optional[str] = ..., ranking: _Optional[_Union[_namespace_pb2.RankingWeights, _Mapping]] = ..., query_embedding: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class SearchMemoriesResponse(_message.Message):
     __slots__ = ("results",)
