@@ -27,6 +27,7 @@ from cognos.goal_progress import (
     plan_tree,
     task_report,
     usage_line,
+    with_memories,
 )
 from cognos.mesh.supervisor import Mesh, MeshLayout
 from cognos.reconnect import CHANNEL_OPTIONS, Reconnecting
@@ -36,7 +37,7 @@ TENANT = "demo"
 # Two listed items: the offline planner drafts one research task per item (in parallel), then
 # a draft, a critique and a summary.
 DEFAULT_GOAL = "Compare two databases for an embedded analytics app: SQLite and DuckDB"
-SCOPES = ("goals.read", "goals.write", "tasks.read", "completions.read")
+SCOPES = ("goals.read", "goals.write", "tasks.read", "completions.read", "memories.read")
 # Once the goal ended (or the time ran out), how long the report's reads may wait for a mesh
 # that is restarting.
 REPORT_GRACE = 15.0
@@ -146,6 +147,11 @@ async def run_goal(address: str, token: str, tenant: str, description: str, cons
         tasks = await goals.tasks_with_agents(created.name)
         usage = await goals.usage(created.name)
         models = await goals.models(created.name)
+        try:
+            tasks = with_memories(tasks, await goals.memories_used(created.name))
+        except grpc.aio.AioRpcError as error:  # memory is best effort: a report without it
+            console.print(f"[yellow]memories used: not available ({error.code().name})"
+                          "[/yellow]")
     state = goal_pb2.GoalState.Name(goal.state).removeprefix("GOAL_STATE_")
     console.print(plan_tree(goal.name, goal.description, tasks))
     console.print(task_report(tasks))

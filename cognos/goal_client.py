@@ -11,11 +11,13 @@ from collections.abc import AsyncIterator, Sequence
 
 import grpc
 
+from cognition.memory.v1 import memory_service_pb2, memory_service_pb2_grpc
 from cognition.orchestrator.v1 import orchestrator_service_pb2, orchestrator_service_pb2_grpc
 from cognition.planner.v1 import goal_pb2, planner_service_pb2, planner_service_pb2_grpc, task_pb2
 from cognition.runtime.v1 import runtime_service_pb2, runtime_service_pb2_grpc
 from cognos.goal_progress import TaskView
 from cognos.reconnect import BACKOFF, UNREACHABLE, Reconnecting
+from shared.agents.memories import ATTEMPT_KEY, ContextRecord, goal_namespace
 from shared.context import AUTHORIZATION_HEADER
 
 ENDED_GOAL_STATES = frozenset({goal_pb2.GOAL_STATE_SUCCEEDED, goal_pb2.GOAL_STATE_FAILED,
@@ -37,6 +39,8 @@ class GoalClient:
         self._planner = planner_service_pb2_grpc.PlannerServiceStub(channel)
         self._orchestrator = orchestrator_service_pb2_grpc.OrchestratorServiceStub(channel)
         self._runtime = runtime_service_pb2_grpc.RuntimeServiceStub(channel)
+        self._memory = memory_service_pb2_grpc.MemoryServiceStub(channel)
+        self._tenant = tenant
         self._metadata = [(AUTHORIZATION_HEADER, f"Bearer {token}")]
         self._parent = f"tenants/{tenant}"
         self.reconnecting = reconnecting
@@ -156,3 +160,35 @@ class GoalClient:
             page_token = response.next_page_token
             if not page_token:
                 return answered
+
+    async def memories_used(self, name: str) -> dict[str, ContextRecord]:
+        """The memories each task of goal ``name`` was given as context, by task id, as the
+        memory of its result records them (its latest attempt's; a task whose result was
+        not remembered has none).
+
+        Raises:
+            grpc.aio.AioRpcError: Memory could not be read.
+        """
+        records: dict[str, tuple[int, ContextRecord]] = {}
+        page_token = ""
+        while True:
+            request = memory_service_pb2.ListMemoriesRequest(
+                parent=self._parent, filter=f'namespace = "{goal_namespace(name)}"',
+                page_size=100, page_token=page_token)
+            response = await self.reconnecting.call(functools.partial(
+                self._memory.ListMemories, request, metadata=self._metadata,
+                timeout=CALL_TIMEOUT))
+            for memory in response.memories:
+                if not memory.source.task.startswith(f"{name}/tasks/"):
+                    continue  # not a task's result
+                task = memory.source.task.rsplit("/", 1)[-1]
+                attempt = _attempt(memory.metadata.get(ATTEMPT_KEY, ""))
+                if task not in records or records[task][0] < attempt:
+                    records[task] = (attempt, ContextRecord.of(memory.metadata, self._tenant))
+            page_token = response.next_page_token
+            if not page_token:
+                return {task: record for task, (_, record) in records.items()}
+
+
+def _attempt(text: str) -> int:
+    return int(text) if text.isdigit() else 0

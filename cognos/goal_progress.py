@@ -1,6 +1,6 @@
 """How a running goal looks on a terminal: a live table of its tasks while it runs, one line per
 event where there is no terminal (CI logs), and the report once it ended (plan, tasks with
-their agents, attempts and results, usage, final answer).
+their agents, attempts, results and the memories they used, usage, final answer).
 
 Nothing here talks to the mesh: ``cognos.demo`` feeds it tasks as ``TaskView`` values.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.console import Group, RenderableType
 from rich.panel import Panel
@@ -19,6 +19,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from cognition.planner.v1 import task_pb2
+from shared.agents.memories import ContextRecord, MemoryUse
 
 STATE_STYLES = {
     "BLOCKED": "dim", "READY": "yellow", "RUNNING": "bold cyan", "SUCCEEDED": "green",
@@ -27,6 +28,7 @@ STATE_STYLES = {
 }
 ENDED = frozenset({"SUCCEEDED", "FAILED", "SKIPPED", "CANCELLED"})
 RESULT_WIDTH = 200
+MEMORIES_SHOWN = 5  # per task; more are counted
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +46,8 @@ class TaskView:
     result: str
     agents: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    memories: tuple[MemoryUse, ...] = ()  # given as context, best first
+    memories_left_out: int = 0  # used too, but not named where they were recorded
 
     @classmethod
     def of(cls, task: task_pb2.Task) -> TaskView:
@@ -138,8 +142,9 @@ def plan_tree(goal: str, description: str, tasks: Sequence[TaskView]) -> Tree:
 
 
 def task_report(tasks: Iterable[TaskView]) -> Group:
-    """Each task with its agent(s), attempts, state and time, and its result on one line
-    below (cut to the console's width), readable without a terminal too."""
+    """Each task with its agent(s), attempts, state and time, its result on one line below
+    (cut to the console's width) and the memories it was given with their scores, readable
+    without a terminal too."""
     now = datetime.datetime.now(datetime.UTC)
     lines: list[RenderableType] = [Text("Tasks", "bold")]
     for task in tasks:
@@ -150,7 +155,28 @@ def task_report(tasks: Iterable[TaskView]) -> Group:
         outcome = one_line(task.result) if task.result else "; ".join(task.errors) or "-"
         lines.append(Text(f"    -> {outcome}", "dim" if not task.result else "",
                           no_wrap=True, overflow="ellipsis"))
+        lines.extend(memory_lines(task))
     return Group(*lines)
+
+
+def memory_lines(task: TaskView) -> list[Text]:
+    """The memories ``task`` was given as context: a line each, with its score; none when
+    it was given none."""
+    lines = [Text.assemble("    memory ", (f"{use.score:.2f}", "cyan"), f"  {use.name}",
+                           no_wrap=True, overflow="ellipsis")
+             for use in task.memories[:MEMORIES_SHOWN]]
+    more = len(task.memories[MEMORIES_SHOWN:]) + task.memories_left_out
+    if more:
+        lines.append(Text(f"    memory … and {more} more", "dim"))
+    return lines
+
+
+def with_memories(tasks: Sequence[TaskView],
+                  records: Mapping[str, ContextRecord]) -> list[TaskView]:
+    """``tasks`` with the memories each used, by task id."""
+    return [dataclasses.replace(t, memories=records[t.id].used,
+                                memories_left_out=records[t.id].left_out)
+            if t.id in records else t for t in tasks]
 
 
 def usage_line(cost_micros: int, input_tokens: int, output_tokens: int,

@@ -50,8 +50,10 @@ from shared.rpc.audit import AuditRecorder
 log = logging.getLogger(__name__)
 
 COMPLETE_EXECUTION = "/cognition.orchestrator.v1.OrchestratorService/CompleteExecution"
-# What the pipeline's mesh calls need: context, model calls, quality checks.
-AGENT_SCOPES = frozenset({"memories.read", "completions.write", "policies.read"})
+# What the pipeline's mesh calls need: context, model calls, quality checks, and the task's
+# result remembered in its goal's memory.
+AGENT_SCOPES = frozenset({"memories.read", "memories.write", "completions.write",
+                          "policies.read"})
 
 
 class AgentRunner(Protocol):

@@ -43,6 +43,8 @@ class AgentType:
         failure_strategy: What the orchestrator does when an attempt fails (``retry``,
             ``skip``, ``reassign``, ``escalate``).
         max_output_tokens: Output tokens its answer may take; 0 means the runtime's default.
+        context_tokens: Most tokens of memory its prompt is given as context (memory's
+            estimate, four characters a token).
     """
 
     role: ClassVar[str]
@@ -51,6 +53,7 @@ class AgentType:
     policy: ClassVar[str] = ""
     failure_strategy: ClassVar[str] = "retry"
     max_output_tokens: ClassVar[int] = 0
+    context_tokens: ClassVar[int] = 1000
 
     @property
     def policy_id(self) -> str:

@@ -3,25 +3,36 @@ and the task-planner, each through a resilient :class:`shared.mesh.client.Servic
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
 
 from google.protobuf import field_mask_pb2
 
-from cognition.memory.v1 import memory_service_pb2
+from cognition.memory.v1 import memory_pb2, memory_service_pb2, namespace_pb2
 from cognition.planner.v1 import planner_service_pb2, task_pb2
 from cognition.quality.v1 import quality_service_pb2, validation_pb2
 from cognition.runtime.v1 import completion_pb2, runtime_service_pb2
-from shared.agents.pipeline import ModelAnswer, ModelRequest, QualityVerdict
+from shared.agents.pipeline import (
+    ContextMemory,
+    ModelAnswer,
+    ModelRequest,
+    QualityVerdict,
+    TaskMemory,
+)
 from shared.agents.sections import system_text
-from shared.errors import NotFound, Unimplemented
+from shared.errors import AlreadyExists, InvalidArgument, NotFound, Unimplemented
 from shared.mesh.client import ServiceClient
 from shared.mesh.methods import Unary
 from shared.mesh.resilience import MODEL_CALL_TIMEOUT
 
-SEARCH_MEMORIES = Unary.of(memory_service_pb2.SearchMemoriesRequest,
-                            memory_service_pb2.SearchMemoriesResponse)
+RETRIEVE_CONTEXT = Unary.of(memory_service_pb2.RetrieveContextRequest,
+                            memory_service_pb2.RetrieveContextResponse)
+CREATE_MEMORY = Unary.of(memory_service_pb2.CreateMemoryRequest,
+                         memory_service_pb2.CreateMemoryResponse)
+CREATE_NAMESPACE = Unary.of(memory_service_pb2.CreateNamespaceRequest,
+                            memory_service_pb2.CreateNamespaceResponse)
 COMPLETE = Unary.of(runtime_service_pb2.CompleteRequest, runtime_service_pb2.CompleteResponse)
 VALIDATE_OUTPUT = Unary.of(quality_service_pb2.ValidateOutputRequest,
                             quality_service_pb2.ValidateOutputResponse)
@@ -34,37 +45,89 @@ _AGENT_NAME = re.compile(r"^tenants/[^/]+/agents/[^/]+$")
 
 
 class MeshMemory:
-    """Context from the memory service's semantic search.
+    """Context from the memory service (RetrieveContext, as the agent type's grants allow),
+    and tasks' results remembered in their goals' namespaces.
 
     Args:
         client: A client of the memory service.
-        namespace: The memory namespace searched.
-        recheck_after: Seconds during which a memory service that does not serve search is
+        recheck_after: Seconds during which a memory service that does not serve context is
             not asked again.
     """
 
-    def __init__(self, client: ServiceClient,
-                 namespace: str = "", recheck_after: float = 60.0) -> None:
+    def __init__(self, client: ServiceClient, recheck_after: float = 60.0) -> None:
         self._client = client
-        self._namespace = namespace
         self._recheck_after = recheck_after
         self._unserved_until = 0.0
+        self._ensured: set[tuple[str, str]] = set()  # (tenant, namespace) known to exist
 
-    async def search(self, tenant: str, query: str, limit: int) -> list[str]:
+    async def retrieve(self, tenant: str, query: str, *, agent: str,
+                       token_budget: int) -> list[ContextMemory]:
         if time.monotonic() < self._unserved_until:
             return []
-        request = memory_service_pb2.SearchMemoriesRequest(
-            parent=f"tenants/{tenant}", namespace=self._namespace, query=query[:8192],
-            top_k=max(1, min(limit, 100)))
+        request = memory_service_pb2.RetrieveContextRequest(
+            parent=f"tenants/{tenant}", query=query[:8192], agent=agent,
+            token_budget=max(1, min(token_budget, 32768)))
         try:
-            response = await self._client.call(SEARCH_MEMORIES, request)
+            response = await self._client.call(RETRIEVE_CONTEXT, request)
         except Unimplemented:
-            # This memory service keeps no vectors yet: agents work without context.
-            log.info("memory search is not served; agents get no context for %.0f s",
+            # This memory service retrieves no context yet: agents work without it.
+            log.info("memory context is not served; agents get none for %.0f s",
                      self._recheck_after)
             self._unserved_until = time.monotonic() + self._recheck_after
             return []
-        return [result.memory.content for result in response.results]
+        return [ContextMemory(found.memory.name, found.memory.content, found.score,
+                              found.similarity) for found in response.results]
+
+    async def remember(self, memory: TaskMemory) -> None:
+        await self._ensure_namespace(memory)
+        try:
+            await self._create(memory)
+        except InvalidArgument as error:
+            if not _reason_is(error, "NAMESPACE_NOT_FOUND"):
+                raise
+            # Deleted since this process created it: create it again, once.
+            self._ensured.discard((memory.tenant, memory.namespace))
+            await self._ensure_namespace(memory)
+            await self._create(memory)
+
+    async def _create(self, memory: TaskMemory) -> None:
+        """CreateMemory; a memory of that id, or a request of that id, is the same
+        attempt's, stored already (the request differs when its context was found again)."""
+        try:
+            await self._client.call(CREATE_MEMORY, memory_service_pb2.CreateMemoryRequest(
+                parent=f"tenants/{memory.tenant}", memory_id=memory.memory_id,
+                request_id=memory.request_id, memory=memory_pb2.Memory(
+                    namespace=memory.namespace, content=memory.content,
+                    kind=memory_pb2.MEMORY_KIND_EPISODIC, importance=memory.importance,
+                    metadata=dict(memory.metadata), tags=list(memory.tags),
+                    source=memory_pb2.MemorySource(agent=memory.agent, goal=memory.goal,
+                                                   task=memory.task))))
+        except AlreadyExists:
+            pass
+        except InvalidArgument as error:
+            if not _reason_is(error, "REQUEST_ID_REUSED"):
+                raise
+
+    async def _ensure_namespace(self, memory: TaskMemory) -> None:
+        """Create the goal's namespace (open to the whole tenant) unless this process knows
+        it exists."""
+        key = (memory.tenant, memory.namespace)
+        if key in self._ensured:
+            return
+        # No request_id: one would replay the first creation after the namespace was deleted;
+        # the id alone makes the call safe to retry (ALREADY_EXISTS).
+        with contextlib.suppress(AlreadyExists):
+            await self._client.call(CREATE_NAMESPACE, memory_service_pb2.CreateNamespaceRequest(
+                parent=f"tenants/{memory.tenant}", namespace_id=memory.namespace,
+                namespace=namespace_pb2.Namespace(display_name=memory.namespace_title,
+                                                  kind=namespace_pb2.NAMESPACE_KIND_GOAL)),
+                idempotent=True)
+        self._ensured.add(key)
+
+
+def _reason_is(error: InvalidArgument, reason: str) -> bool:
+    """Whether ``error`` says ``reason``, itself or for one of its fields."""
+    return reason in {error.reason, *(v.reason for v in error.violations)}
 
 
 class MeshModels:
