@@ -29,7 +29,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/memory/v1/lifecycle_policy.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xff\x02\n\x0fLifecyclePolicy\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x30\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x1d\n\x0cmax_memories\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x1e\n\x05\x64\x65\x63\x61y\x18\x04 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03:y\xea\x41v\n#cognition.memory.v1/LifecyclePolicy\x12+tenants/{tenant}/lifecyclePolicies/{policy}*\x11lifecyclePolicies2\x0flifecyclePolicyB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/memory/v1/lifecycle_policy.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x04\n\x0fLifecyclePolicy\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x30\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x1d\n\x0cmax_memories\x18\x03 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x1e\n\x05\x64\x65\x63\x61y\x18\x04 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\'\n\x0emin_importance\x18\x07 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12:\n\rarchive_after\x18\x08 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12<\n\x0fsummarize_after\x18\t \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12)\n\x10merge_similarity\x18\n \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12\x12\n\x04\x65tag\x18\x0b \x01(\tB\x04\xe2\x41\x01\x03:y\xea\x41v\n#cognition.memory.v1/LifecyclePolicy\x12+tenants/{tenant}/lifecyclePolicies/{policy}*\x11lifecyclePolicies2\x0flifecyclePolicyB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,8 +49,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LIFECYCLEPOLICY'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_LIFECYCLEPOLICY'].fields_by_name['update_time']._loaded_options = None
   _globals['_LIFECYCLEPOLICY'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['min_importance']._loaded_options = None
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['min_importance']._serialized_options = b'\272H\014\n\n\035\000\000\200?-\000\000\000\000'
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['archive_after']._loaded_options = None
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['archive_after']._serialized_options = b'\272H\005\252\001\002*\000'
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['summarize_after']._loaded_options = None
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['summarize_after']._serialized_options = b'\272H\005\252\001\002*\000'
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['merge_similarity']._loaded_options = None
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['merge_similarity']._serialized_options = b'\272H\014\n\n\035\000\000\200?-\000\000\000\000'
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['etag']._loaded_options = None
+  _globals['_LIFECYCLEPOLICY'].fields_by_name['etag']._serialized_options = b'\342A\001\003'
   _globals['_LIFECYCLEPOLICY']._loaded_options = None
   _globals['_LIFECYCLEPOLICY']._serialized_options = b'\352Av\n#cognition.memory.v1/LifecyclePolicy\022+tenants/{tenant}/lifecyclePolicies/{policy}*\021lifecyclePolicies2\017lifecyclePolicy'
   _globals['_LIFECYCLEPOLICY']._serialized_start=222
-  _globals['_LIFECYCLEPOLICY']._serialized_end=605
+  _globals['_LIFECYCLEPOLICY']._serialized_end=831
 # @@protoc_insertion_point(module_scope)

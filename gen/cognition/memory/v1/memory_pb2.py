@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n cognition/memory/v1/memory.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdd\x07\n\x06Memory\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12:\n\tnamespace\x18\x02 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^[a-z0-9][a-z0-9._-]{0,127}$\x12 \n\x07\x63ontent\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x06\x10\x01\x18\x80\x80\x04\x12\x37\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.cognition.memory.v1.MemoryKindB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12#\n\nimportance\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12T\n\x08metadata\x18\x06 \x03(\x0b\x32).cognition.memory.v1.Memory.MetadataEntryB\x17\xbaH\x14\x9a\x01\x11\x10 \"\x06r\x04\x10\x01\x18?*\x05r\x03\x18\x80\x08\x12/\n\x0b\x65xpire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x39\n\x04tags\x18\x0b \x03(\tB+\xbaH(\x92\x01%\x10\x10\x18\x01\"\x1fr\x1d\x32\x1b^[a-z0-9][a-z0-9._-]{0,63}$\x12\x31\n\x06source\x18\x0c \x01(\x0b\x32!.cognition.memory.v1.MemorySource\x12\x1a\n\x0c\x61\x63\x63\x65ss_count\x18\r \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x61\x63\x63\x65ss_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07version\x18\x0f \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x35\n\x05state\x18\x10 \x01(\x0e\x32 .cognition.memory.v1.MemoryStateB\x04\xe2\x41\x01\x03\x12\x1d\n\x0f\x65mbedding_model\x18\x11 \x01(\tB\x04\xe2\x41\x01\x03\x12\"\n\x14\x65mbedding_dimensions\x18\x12 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12 \n\tembedding\x18\x13 \x03(\x02\x42\r\xe2\x41\x01\x04\xbaH\x06\x92\x01\x03\x10\x80 \x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01:U\xea\x41R\n\x1a\x63ognition.memory.v1/Memory\x12\"tenants/{tenant}/memories/{memory}*\x08memories2\x06memory\"\xba\x01\n\x0cMemorySource\x12\x34\n\x05\x61gent\x18\x01 \x01(\tB%\xbaH\"r 2\x1e^([a-z0-9][a-z0-9._-]{0,63})?$\x12\x33\n\x04goal\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12?\n\x04task\x18\x03 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$*_\n\x0bMemoryState\x12\x1c\n\x18MEMORY_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13MEMORY_STATE_ACTIVE\x10\x01\x12\x19\n\x15MEMORY_STATE_ARCHIVED\x10\x02*\x92\x01\n\nMemoryKind\x12\x1b\n\x17MEMORY_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14MEMORY_KIND_EPISODIC\x10\x01\x12\x18\n\x14MEMORY_KIND_SEMANTIC\x10\x02\x12\x1a\n\x16MEMORY_KIND_PROCEDURAL\x10\x03\x12\x17\n\x13MEMORY_KIND_WORKING\x10\x04\x42\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n cognition/memory/v1/memory.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x93\x08\n\x06Memory\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12:\n\tnamespace\x18\x02 \x01(\tB\'\xe2\x41\x01\x02\xbaH r\x1e\x32\x1c^[a-z0-9][a-z0-9._-]{0,127}$\x12 \n\x07\x63ontent\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x06\x10\x01\x18\x80\x80\x04\x12\x37\n\x04kind\x18\x04 \x01(\x0e\x32\x1f.cognition.memory.v1.MemoryKindB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12#\n\nimportance\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12T\n\x08metadata\x18\x06 \x03(\x0b\x32).cognition.memory.v1.Memory.MetadataEntryB\x17\xbaH\x14\x9a\x01\x11\x10 \"\x06r\x04\x10\x01\x18?*\x05r\x03\x18\x80\x08\x12/\n\x0b\x65xpire_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\n \x01(\tB\x04\xe2\x41\x01\x03\x12\x39\n\x04tags\x18\x0b \x03(\tB+\xbaH(\x92\x01%\x10\x10\x18\x01\"\x1fr\x1d\x32\x1b^[a-z0-9][a-z0-9._-]{0,63}$\x12\x31\n\x06source\x18\x0c \x01(\x0b\x32!.cognition.memory.v1.MemorySource\x12\x1a\n\x0c\x61\x63\x63\x65ss_count\x18\r \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x61\x63\x63\x65ss_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x15\n\x07version\x18\x0f \x01(\x03\x42\x04\xe2\x41\x01\x03\x12\x35\n\x05state\x18\x10 \x01(\x0e\x32 .cognition.memory.v1.MemoryStateB\x04\xe2\x41\x01\x03\x12\x1d\n\x0f\x65mbedding_model\x18\x11 \x01(\tB\x04\xe2\x41\x01\x03\x12\"\n\x14\x65mbedding_dimensions\x18\x12 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12 \n\tembedding\x18\x13 \x03(\x02\x42\r\xe2\x41\x01\x04\xbaH\x06\x92\x01\x03\x10\x80 \x12\x19\n\x0bmerged_from\x18\x14 \x03(\tB\x04\xe2\x41\x01\x03\x12\x19\n\x0bmerged_into\x18\x15 \x01(\tB\x04\xe2\x41\x01\x03\x1a/\n\rMetadataEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01:U\xea\x41R\n\x1a\x63ognition.memory.v1/Memory\x12\"tenants/{tenant}/memories/{memory}*\x08memories2\x06memory\"\xba\x01\n\x0cMemorySource\x12\x34\n\x05\x61gent\x18\x01 \x01(\tB%\xbaH\"r 2\x1e^([a-z0-9][a-z0-9._-]{0,63})?$\x12\x33\n\x04goal\x18\x02 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12?\n\x04task\x18\x03 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$*_\n\x0bMemoryState\x12\x1c\n\x18MEMORY_STATE_UNSPECIFIED\x10\x00\x12\x17\n\x13MEMORY_STATE_ACTIVE\x10\x01\x12\x19\n\x15MEMORY_STATE_ARCHIVED\x10\x02*\x92\x01\n\nMemoryKind\x12\x1b\n\x17MEMORY_KIND_UNSPECIFIED\x10\x00\x12\x18\n\x14MEMORY_KIND_EPISODIC\x10\x01\x12\x18\n\x14MEMORY_KIND_SEMANTIC\x10\x02\x12\x1a\n\x16MEMORY_KIND_PROCEDURAL\x10\x03\x12\x17\n\x13MEMORY_KIND_WORKING\x10\x04\x42\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -72,6 +72,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORY'].fields_by_name['embedding_dimensions']._serialized_options = b'\342A\001\003'
   _globals['_MEMORY'].fields_by_name['embedding']._loaded_options = None
   _globals['_MEMORY'].fields_by_name['embedding']._serialized_options = b'\342A\001\004\272H\006\222\001\003\020\200 '
+  _globals['_MEMORY'].fields_by_name['merged_from']._loaded_options = None
+  _globals['_MEMORY'].fields_by_name['merged_from']._serialized_options = b'\342A\001\003'
+  _globals['_MEMORY'].fields_by_name['merged_into']._loaded_options = None
+  _globals['_MEMORY'].fields_by_name['merged_into']._serialized_options = b'\342A\001\003'
   _globals['_MEMORY']._loaded_options = None
   _globals['_MEMORY']._serialized_options = b'\352AR\n\032cognition.memory.v1/Memory\022\"tenants/{tenant}/memories/{memory}*\010memories2\006memory'
   _globals['_MEMORYSOURCE'].fields_by_name['agent']._loaded_options = None
@@ -80,14 +84,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSOURCE'].fields_by_name['goal']._serialized_options = b'\272H\"r 2\036^(tenants/[^/]+/goals/[^/]+)?$'
   _globals['_MEMORYSOURCE'].fields_by_name['task']._loaded_options = None
   _globals['_MEMORYSOURCE'].fields_by_name['task']._serialized_options = b'\272H.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$'
-  _globals['_MEMORYSTATE']._serialized_start=1360
-  _globals['_MEMORYSTATE']._serialized_end=1455
-  _globals['_MEMORYKIND']._serialized_start=1458
-  _globals['_MEMORYKIND']._serialized_end=1604
+  _globals['_MEMORYSTATE']._serialized_start=1414
+  _globals['_MEMORYSTATE']._serialized_end=1509
+  _globals['_MEMORYKIND']._serialized_start=1512
+  _globals['_MEMORYKIND']._serialized_end=1658
   _globals['_MEMORY']._serialized_start=180
-  _globals['_MEMORY']._serialized_end=1169
-  _globals['_MEMORY_METADATAENTRY']._serialized_start=1035
-  _globals['_MEMORY_METADATAENTRY']._serialized_end=1082
-  _globals['_MEMORYSOURCE']._serialized_start=1172
-  _globals['_MEMORYSOURCE']._serialized_end=1358
+  _globals['_MEMORY']._serialized_end=1223
+  _globals['_MEMORY_METADATAENTRY']._serialized_start=1089
+  _globals['_MEMORY_METADATAENTRY']._serialized_end=1136
+  _globals['_MEMORYSOURCE']._serialized_start=1226
+  _globals['_MEMORYSOURCE']._serialized_end=1412
 # @@protoc_insertion_point(module_scope)

@@ -36,7 +36,7 @@ MEMORY_KIND_PROCEDURAL: MemoryKind
 MEMORY_KIND_WORKING: MemoryKind
 
 class Memory(_message.Message):
-    __slots__ = ("name", "namespace", "content", "kind", "importance", "metadata", "expire_time", "create_time", "update_time", "etag", "tags", "source", "access_count", "access_time", "version", "state", "embedding_model", "embedding_dimensions", "embedding")
+    __slots__ = ("name", "namespace", "content", "kind", "importance", "metadata", "expire_time", "create_time", "update_time", "etag", "tags", "source", "access_count", "access_time", "version", "state", "embedding_model", "embedding_dimensions", "embedding", "merged_from", "merged_into")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -63,6 +63,8 @@ class Memory(_message.Message):
     EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_DIMENSIONS_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
+    MERGED_INTO_FIELD_NUMBER: _ClassVar[int]
     name: str
     namespace: str
     content: str
@@ -82,7 +84,9 @@ class Memory(_message.Message):
     embedding_model: str
     embedding_dimensions: int
     embedding: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, name: _Optional[str] = ..., namespace: _Optional[str] = ..., content: _Optional[str] = ..., kind: _Optional[_Union[MemoryKind, str]] = ..., importance: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., source: _Optional[_Union[MemorySource, _Mapping]] = ..., access_count: _Optional[int] = ..., access_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., state: _Optional[_Union[MemoryState, str]] = ..., embedding_model: _Optional[str] = ..., embedding_dimensions: _Optional[int] = ..., embedding: _Optional[_Iterable[float]] = ...) -> None: ...
+    merged_from: _containers.RepeatedScalarFieldContainer[str]
+    merged_into: str
+    def __init__(self, name: _Optional[str] = ..., namespace: _Optional[str] = ..., content: _Optional[str] = ..., kind: _Optional[_Union[MemoryKind, str]] = ..., importance: _Optional[float] = ..., metadata: _Optional[_Mapping[str, str]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., tags: _Optional[_Iterable[str]] = ..., source: _Optional[_Union[MemorySource, _Mapping]] = ..., access_count: _Optional[int] = ..., access_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., version: _Optional[int] = ..., state: _Optional[_Union[MemoryState, str]] = ..., embedding_model: _Optional[str] = ..., embedding_dimensions: _Optional[int] = ..., embedding: _Optional[_Iterable[float]] = ..., merged_from: _Optional[_Iterable[str]] = ..., merged_into: _Optional[str] = ...) -> None: ...
 
 class MemorySource(_message.Message):
     __slots__ = ("agent", "goal", "task")

@@ -25,15 +25,18 @@ _sym_db = _symbol_database.Default()
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.memory.v1 import lifecycle_policy_pb2 as cognition_dot_memory_dot_v1_dot_lifecycle__policy__pb2
 from cognition.memory.v1 import memory_pb2 as cognition_dot_memory_dot_v1_dot_memory__pb2
+from cognition.memory.v1 import memory_job_pb2 as cognition_dot_memory_dot_v1_dot_memory__job__pb2
 from cognition.memory.v1 import namespace_pb2 as cognition_dot_memory_dot_v1_dot_namespace__pb2
 from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(cognition/memory/v1/memory_service.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a*cognition/memory/v1/lifecycle_policy.proto\x1a cognition/memory/v1/memory.proto\x1a#cognition/memory/v1/namespace.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xe2\x01\n\x13\x43reateMemoryRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x37\n\x06memory\x18\x02 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tmemory_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14\x43reateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"K\n\x10GetMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\"@\n\x11GetMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"\x8b\x01\n\x13ListMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"^\n\x14ListMemoriesResponse\x12-\n\x08memories\x18\x01 \x03(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9d\x01\n\x13UpdateMemoryRequest\x12\x37\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14UpdateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"l\n\x13\x44\x65leteMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65leteMemoryResponse\"\x97\x04\n\x15SearchMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\tnamespace\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1d\n\x05query\x18\x03 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\x12\x1c\n\x05top_k\x18\x04 \x01(\x05\x42\r\xe2\x41\x01\x02\xbaH\x06\x1a\x04\x18\x64(\x01\x12\"\n\tmin_score\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12@\n\nnamespaces\x18\x06 \x03(\tB,\xbaH)\x92\x01&\x10 \x18\x01\" r\x1e\x32\x1c^[a-z0-9][a-z0-9._-]{0,127}$\x12\x18\n\x06\x66ilter\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\"\n\tdiversity\x18\x08 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12&\n\x13top_k_per_namespace\x18\t \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12\x34\n\x05\x61gent\x18\n \x01(\tB%\xbaH\"r 2\x1e^([a-z0-9][a-z0-9._-]{0,63})?$\x12\x34\n\x07ranking\x18\x0b \x01(\x0b\x32#.cognition.memory.v1.RankingWeights\x12\"\n\x0fquery_embedding\x18\x0c \x03(\x02\x42\t\xbaH\x06\x92\x01\x03\x10\x80 \"L\n\x16SearchMemoriesResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\"^\n\x0cSearchResult\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x12\n\nsimilarity\x18\x03 \x01(\x02\"\xc5\x01\n\x1a\x42\x61tchCreateMemoriesRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12K\n\x08requests\x18\x02 \x03(\x0b\x32(.cognition.memory.v1.CreateMemoryRequestB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x1b\x42\x61tchCreateMemoriesResponse\x12-\n\x08memories\x18\x01 \x03(\x0b\x32\x1b.cognition.memory.v1.Memory\"\xa6\x02\n\x16RetrieveContextRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1d\n\x05query\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\x12@\n\nnamespaces\x18\x03 \x03(\tB,\xbaH)\x92\x01&\x10 \x18\x01\" r\x1e\x32\x1c^[a-z0-9][a-z0-9._-]{0,127}$\x12%\n\x0ctoken_budget\x18\x04 \x01(\x05\x42\x0f\xe2\x41\x01\x02\xbaH\x08\x1a\x06\x18\x80\x80\x02(\x01\x12\"\n\tmin_score\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12\x34\n\x05\x61gent\x18\x06 \x01(\tB%\xbaH\"r 2\x1e^([a-z0-9][a-z0-9._-]{0,63})?$\"]\n\x17RetrieveContextResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\x12\x0e\n\x06tokens\x18\x02 \x01(\x05\"m\n\x14\x41rchiveMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x15\x41rchiveMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"m\n\x14RestoreMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x15RestoreMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"\xa6\x01\n\x16UpdateNamespaceRequest\x12=\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.NamespaceB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17UpdateNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"\xf1\x01\n\x16\x43reateNamespaceRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\tnamespace\x18\x02 \x01(\x0b\x32\x1e.cognition.memory.v1.NamespaceB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12<\n\x0cnamespace_id\x18\x03 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17\x43reateNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"P\n\x13GetNamespaceRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/namespaces/[^/]+$\"I\n\x14GetNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"s\n\x15ListNamespacesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x16ListNamespacesResponse\x12\x32\n\nnamespaces\x18\x01 \x03(\x0b\x32\x1e.cognition.memory.v1.Namespace\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x88\x02\n\x1c\x43reateLifecyclePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12J\n\x10lifecycle_policy\x18\x02 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12@\n\x13lifecycle_policy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"_\n\x1d\x43reateLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"]\n\x19GetLifecyclePolicyRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/lifecyclePolicies/[^/]+$\"\\\n\x1aGetLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"z\n\x1cListLifecyclePoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"z\n\x1dListLifecyclePoliciesResponse\x12@\n\x12lifecycle_policies\x18\x01 \x03(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\x83\x1a\n\rMemoryService\x12\xb8\x01\n\x0c\x43reateMemory\x12(.cognition.memory.v1.CreateMemoryRequest\x1a).cognition.memory.v1.CreateMemoryResponse\"S\xda\x41\rparent,memory\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/memories:\x06memory\x12\x9d\x01\n\tGetMemory\x12%.cognition.memory.v1.GetMemoryRequest\x1a&.cognition.memory.v1.GetMemoryResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/memories/*}\x12\xa8\x01\n\x0cListMemories\x12(.cognition.memory.v1.ListMemoriesRequest\x1a).cognition.memory.v1.ListMemoriesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/memories\x12\xc4\x01\n\x0cUpdateMemory\x12(.cognition.memory.v1.UpdateMemoryRequest\x1a).cognition.memory.v1.UpdateMemoryResponse\"_\xda\x41\x12memory,update_mask\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x30\x32&/v1/{memory.name=tenants/*/memories/*}:\x06memory\x12\xa7\x01\n\x0c\x44\x65leteMemory\x12(.cognition.memory.v1.DeleteMemoryRequest\x1a).cognition.memory.v1.DeleteMemoryResponse\"B\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/memories/*}\x12\xbe\x01\n\x0eSearchMemories\x12*.cognition.memory.v1.SearchMemoriesRequest\x1a+.cognition.memory.v1.SearchMemoriesResponse\"S\xda\x41\x0cparent,query\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02+\"&/v1/{parent=tenants/*}/memories:search:\x01*\x12\xd6\x01\n\x13\x42\x61tchCreateMemories\x12/.cognition.memory.v1.BatchCreateMemoriesRequest\x1a\x30.cognition.memory.v1.BatchCreateMemoriesResponse\"\\\xda\x41\x0fparent,requests\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x30\"+/v1/{parent=tenants/*}/memories:batchCreate:\x01*\x12\xca\x01\n\x0fRetrieveContext\x12+.cognition.memory.v1.RetrieveContextRequest\x1a,.cognition.memory.v1.RetrieveContextResponse\"\\\xda\x41\x0cparent,query\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02\x34\"//v1/{parent=tenants/*}/memories:retrieveContext:\x01*\x12\xb5\x01\n\rArchiveMemory\x12).cognition.memory.v1.ArchiveMemoryRequest\x1a*.cognition.memory.v1.ArchiveMemoryResponse\"M\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02,\"\'/v1/{name=tenants/*/memories/*}:archive:\x01*\x12\xb5\x01\n\rRestoreMemory\x12).cognition.memory.v1.RestoreMemoryRequest\x1a*.cognition.memory.v1.RestoreMemoryResponse\"M\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02,\"\'/v1/{name=tenants/*/memories/*}:restore:\x01*\x12\xc9\x01\n\x0f\x43reateNamespace\x12+.cognition.memory.v1.CreateNamespaceRequest\x1a,.cognition.memory.v1.CreateNamespaceResponse\"[\xda\x41\x10parent,namespace\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02.\"!/v1/{parent=tenants/*}/namespaces:\tnamespace\x12\xa8\x01\n\x0cGetNamespace\x12(.cognition.memory.v1.GetNamespaceRequest\x1a).cognition.memory.v1.GetNamespaceResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/namespaces/*}\x12\xb0\x01\n\x0eListNamespaces\x12*.cognition.memory.v1.ListNamespacesRequest\x1a+.cognition.memory.v1.ListNamespacesResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/namespaces\x12\xd8\x01\n\x0fUpdateNamespace\x12+.cognition.memory.v1.UpdateNamespaceRequest\x1a,.cognition.memory.v1.UpdateNamespaceResponse\"j\xda\x41\x15namespace,update_mask\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x38\x32+/v1/{namespace.name=tenants/*/namespaces/*}:\tnamespace\x12\xf0\x01\n\x15\x43reateLifecyclePolicy\x12\x31.cognition.memory.v1.CreateLifecyclePolicyRequest\x1a\x32.cognition.memory.v1.CreateLifecyclePolicyResponse\"p\xda\x41\x17parent,lifecycle_policy\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02<\"(/v1/{parent=tenants/*}/lifecyclePolicies:\x10lifecycle_policy\x12\xc1\x01\n\x12GetLifecyclePolicy\x12..cognition.memory.v1.GetLifecyclePolicyRequest\x1a/.cognition.memory.v1.GetLifecyclePolicyResponse\"J\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02*\x12(/v1/{name=tenants/*/lifecyclePolicies/*}\x12\xcc\x01\n\x15ListLifecyclePolicies\x12\x31.cognition.memory.v1.ListLifecyclePoliciesRequest\x1a\x32.cognition.memory.v1.ListLifecyclePoliciesResponse\"L\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=tenants/*}/lifecyclePolicies\x1a\x19\xca\x41\x16memory.cognition.localB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(cognition/memory/v1/memory_service.proto\x12\x13\x63ognition.memory.v1\x1a\x1b\x62uf/validate/validate.proto\x1a*cognition/memory/v1/lifecycle_policy.proto\x1a cognition/memory/v1/memory.proto\x1a$cognition/memory/v1/memory_job.proto\x1a#cognition/memory/v1/namespace.proto\x1a!cognition/options/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x01\n\x13\x43reateMemoryRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x37\n\x06memory\x18\x02 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tmemory_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14\x43reateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"K\n\x10GetMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\"@\n\x11GetMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"\x8b\x01\n\x13ListMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"^\n\x14ListMemoriesResponse\x12-\n\x08memories\x18\x01 \x03(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9d\x01\n\x13UpdateMemoryRequest\x12\x37\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.MemoryB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"C\n\x14UpdateMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"l\n\x13\x44\x65leteMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65leteMemoryResponse\"\x97\x04\n\x15SearchMemoriesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\tnamespace\x18\x02 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1d\n\x05query\x18\x03 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\x12\x1c\n\x05top_k\x18\x04 \x01(\x05\x42\r\xe2\x41\x01\x02\xbaH\x06\x1a\x04\x18\x64(\x01\x12\"\n\tmin_score\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12@\n\nnamespaces\x18\x06 \x03(\tB,\xbaH)\x92\x01&\x10 \x18\x01\" r\x1e\x32\x1c^[a-z0-9][a-z0-9._-]{0,127}$\x12\x18\n\x06\x66ilter\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\"\n\tdiversity\x18\x08 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12&\n\x13top_k_per_namespace\x18\t \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12\x34\n\x05\x61gent\x18\n \x01(\tB%\xbaH\"r 2\x1e^([a-z0-9][a-z0-9._-]{0,63})?$\x12\x34\n\x07ranking\x18\x0b \x01(\x0b\x32#.cognition.memory.v1.RankingWeights\x12\"\n\x0fquery_embedding\x18\x0c \x03(\x02\x42\t\xbaH\x06\x92\x01\x03\x10\x80 \"L\n\x16SearchMemoriesResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\"^\n\x0cSearchResult\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x12\n\nsimilarity\x18\x03 \x01(\x02\"\xc5\x01\n\x1a\x42\x61tchCreateMemoriesRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12K\n\x08requests\x18\x02 \x03(\x0b\x32(.cognition.memory.v1.CreateMemoryRequestB\x0f\xe2\x41\x01\x02\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x1b\x42\x61tchCreateMemoriesResponse\x12-\n\x08memories\x18\x01 \x03(\x0b\x32\x1b.cognition.memory.v1.Memory\"\xa6\x02\n\x16RetrieveContextRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1d\n\x05query\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80@\x12@\n\nnamespaces\x18\x03 \x03(\tB,\xbaH)\x92\x01&\x10 \x18\x01\" r\x1e\x32\x1c^[a-z0-9][a-z0-9._-]{0,127}$\x12%\n\x0ctoken_budget\x18\x04 \x01(\x05\x42\x0f\xe2\x41\x01\x02\xbaH\x08\x1a\x06\x18\x80\x80\x02(\x01\x12\"\n\tmin_score\x18\x05 \x01(\x02\x42\x0f\xbaH\x0c\n\n\x1d\x00\x00\x80?-\x00\x00\x00\x00\x12\x34\n\x05\x61gent\x18\x06 \x01(\tB%\xbaH\"r 2\x1e^([a-z0-9][a-z0-9._-]{0,63})?$\"]\n\x17RetrieveContextResponse\x12\x32\n\x07results\x18\x01 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\x12\x0e\n\x06tokens\x18\x02 \x01(\x05\"m\n\x14\x41rchiveMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x15\x41rchiveMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"m\n\x14RestoreMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x15RestoreMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\"\xa6\x01\n\x16UpdateNamespaceRequest\x12=\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.NamespaceB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17UpdateNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"\xf1\x01\n\x16\x43reateNamespaceRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\tnamespace\x18\x02 \x01(\x0b\x32\x1e.cognition.memory.v1.NamespaceB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12<\n\x0cnamespace_id\x18\x03 \x01(\tB&\xbaH#r!2\x1f^([a-z0-9][a-z0-9._-]{0,127})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17\x43reateNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"P\n\x13GetNamespaceRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/namespaces/[^/]+$\"I\n\x14GetNamespaceResponse\x12\x31\n\tnamespace\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.Namespace\"s\n\x15ListNamespacesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x16ListNamespacesResponse\x12\x32\n\nnamespaces\x18\x01 \x03(\x0b\x32\x1e.cognition.memory.v1.Namespace\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x88\x02\n\x1c\x43reateLifecyclePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12J\n\x10lifecycle_policy\x18\x02 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12@\n\x13lifecycle_policy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"_\n\x1d\x43reateLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"]\n\x19GetLifecyclePolicyRequest\x12@\n\x04name\x18\x01 \x01(\tB2\xe2\x41\x01\x02\xbaH+r)2\'^tenants/[^/]+/lifecyclePolicies/[^/]+$\"\\\n\x1aGetLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"z\n\x1cListLifecyclePoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"z\n\x1dListLifecyclePoliciesResponse\x12@\n\x12lifecycle_policies\x18\x01 \x03(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb9\x01\n\x1cUpdateLifecyclePolicyRequest\x12J\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"_\n\x1dUpdateLifecyclePolicyResponse\x12>\n\x10lifecycle_policy\x18\x01 \x01(\x0b\x32$.cognition.memory.v1.LifecyclePolicy\"\xcf\x01\n\x13RunMemoryJobRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12>\n\nmemory_job\x18\x02 \x01(\x0b\x32\x1e.cognition.memory.v1.MemoryJobB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12:\n\rmemory_job_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\"J\n\x14RunMemoryJobResponse\x12\x32\n\nmemory_job\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.MemoryJob\"P\n\x13GetMemoryJobRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/memoryJobs/[^/]+$\"J\n\x14GetMemoryJobResponse\x12\x32\n\nmemory_job\x18\x01 \x01(\x0b\x32\x1e.cognition.memory.v1.MemoryJob\"s\n\x15ListMemoryJobsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"f\n\x16ListMemoryJobsResponse\x12\x33\n\x0bmemory_jobs\x18\x01 \x03(\x0b\x32\x1e.cognition.memory.v1.MemoryJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"n\n\x14InspectMemoryRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/memories/[^/]+$\x12\x1d\n\nneighbours\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x32(\x00\"\xc0\x01\n\x15InspectMemoryResponse\x12+\n\x06memory\x18\x01 \x01(\x0b\x32\x1b.cognition.memory.v1.Memory\x12\x35\n\nneighbours\x18\x02 \x03(\x0b\x32!.cognition.memory.v1.SearchResult\x12\x13\n\x0bvector_norm\x18\x03 \x01(\x02\x12.\n\x05reads\x18\x04 \x03(\x0b\x32\x1f.cognition.memory.v1.MemoryRead\"^\n\nMemoryRead\x12\x0e\n\x06memory\x18\x01 \x01(\t\x12\x11\n\tprincipal\x18\x02 \x01(\t\x12-\n\tread_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x01\n\x1cSummarizeMemoryAccessRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x33\n\x06window\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x16\n\x03top\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\"\xe4\x01\n\x1dSummarizeMemoryAccessResponse\x12\r\n\x05reads\x18\x01 \x01(\x03\x12\x34\n\nnamespaces\x18\x02 \x03(\x0b\x32 .cognition.memory.v1.AccessCount\x12\x32\n\x08memories\x18\x03 \x03(\x0b\x32 .cognition.memory.v1.AccessCount\x12\x31\n\x07readers\x18\x04 \x03(\x0b\x32 .cognition.memory.v1.AccessCount\x12\x17\n\x0funread_memories\x18\x05 \x01(\x03\")\n\x0b\x41\x63\x63\x65ssCount\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05reads\x18\x02 \x01(\x03\"\xda\x01\n\x17GetMemoryHeatmapRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12.\n\nstart_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x35\n\x06\x62ucket\x18\x04 \x01(\x0b\x32\x19.google.protobuf.DurationB\n\xbaH\x07\xaa\x01\x04\x32\x02\x08\x01\"v\n\x18GetMemoryHeatmapResponse\x12+\n\x07\x62uckets\x18\x01 \x03(\x0b\x32\x1a.google.protobuf.Timestamp\x12-\n\x04rows\x18\x02 \x03(\x0b\x32\x1f.cognition.memory.v1.HeatmapRow\".\n\nHeatmapRow\x12\x11\n\tnamespace\x18\x01 \x01(\t\x12\r\n\x05reads\x18\x02 \x03(\x03\x32\xf4$\n\rMemoryService\x12\xb8\x01\n\x0c\x43reateMemory\x12(.cognition.memory.v1.CreateMemoryRequest\x1a).cognition.memory.v1.CreateMemoryResponse\"S\xda\x41\rparent,memory\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/memories:\x06memory\x12\x9d\x01\n\tGetMemory\x12%.cognition.memory.v1.GetMemoryRequest\x1a&.cognition.memory.v1.GetMemoryResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/memories/*}\x12\xa8\x01\n\x0cListMemories\x12(.cognition.memory.v1.ListMemoriesRequest\x1a).cognition.memory.v1.ListMemoriesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/memories\x12\xc4\x01\n\x0cUpdateMemory\x12(.cognition.memory.v1.UpdateMemoryRequest\x1a).cognition.memory.v1.UpdateMemoryResponse\"_\xda\x41\x12memory,update_mask\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x30\x32&/v1/{memory.name=tenants/*/memories/*}:\x06memory\x12\xa7\x01\n\x0c\x44\x65leteMemory\x12(.cognition.memory.v1.DeleteMemoryRequest\x1a).cognition.memory.v1.DeleteMemoryResponse\"B\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/memories/*}\x12\xbe\x01\n\x0eSearchMemories\x12*.cognition.memory.v1.SearchMemoriesRequest\x1a+.cognition.memory.v1.SearchMemoriesResponse\"S\xda\x41\x0cparent,query\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02+\"&/v1/{parent=tenants/*}/memories:search:\x01*\x12\xd6\x01\n\x13\x42\x61tchCreateMemories\x12/.cognition.memory.v1.BatchCreateMemoriesRequest\x1a\x30.cognition.memory.v1.BatchCreateMemoriesResponse\"\\\xda\x41\x0fparent,requests\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x30\"+/v1/{parent=tenants/*}/memories:batchCreate:\x01*\x12\xca\x01\n\x0fRetrieveContext\x12+.cognition.memory.v1.RetrieveContextRequest\x1a,.cognition.memory.v1.RetrieveContextResponse\"\\\xda\x41\x0cparent,query\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02\x34\"//v1/{parent=tenants/*}/memories:retrieveContext:\x01*\x12\xb5\x01\n\rArchiveMemory\x12).cognition.memory.v1.ArchiveMemoryRequest\x1a*.cognition.memory.v1.ArchiveMemoryResponse\"M\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02,\"\'/v1/{name=tenants/*/memories/*}:archive:\x01*\x12\xb5\x01\n\rRestoreMemory\x12).cognition.memory.v1.RestoreMemoryRequest\x1a*.cognition.memory.v1.RestoreMemoryResponse\"M\xda\x41\x04name\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02,\"\'/v1/{name=tenants/*/memories/*}:restore:\x01*\x12\xc9\x01\n\x0f\x43reateNamespace\x12+.cognition.memory.v1.CreateNamespaceRequest\x1a,.cognition.memory.v1.CreateNamespaceResponse\"[\xda\x41\x10parent,namespace\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02.\"!/v1/{parent=tenants/*}/namespaces:\tnamespace\x12\xa8\x01\n\x0cGetNamespace\x12(.cognition.memory.v1.GetNamespaceRequest\x1a).cognition.memory.v1.GetNamespaceResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/namespaces/*}\x12\xb0\x01\n\x0eListNamespaces\x12*.cognition.memory.v1.ListNamespacesRequest\x1a+.cognition.memory.v1.ListNamespacesResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/namespaces\x12\xd8\x01\n\x0fUpdateNamespace\x12+.cognition.memory.v1.UpdateNamespaceRequest\x1a,.cognition.memory.v1.UpdateNamespaceResponse\"j\xda\x41\x15namespace,update_mask\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02\x38\x32+/v1/{namespace.name=tenants/*/namespaces/*}:\tnamespace\x12\xf0\x01\n\x15\x43reateLifecyclePolicy\x12\x31.cognition.memory.v1.CreateLifecyclePolicyRequest\x1a\x32.cognition.memory.v1.CreateLifecyclePolicyResponse\"p\xda\x41\x17parent,lifecycle_policy\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02<\"(/v1/{parent=tenants/*}/lifecyclePolicies:\x10lifecycle_policy\x12\xc1\x01\n\x12GetLifecyclePolicy\x12..cognition.memory.v1.GetLifecyclePolicyRequest\x1a/.cognition.memory.v1.GetLifecyclePolicyResponse\"J\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02*\x12(/v1/{name=tenants/*/lifecyclePolicies/*}\x12\xcc\x01\n\x15ListLifecyclePolicies\x12\x31.cognition.memory.v1.ListLifecyclePoliciesRequest\x1a\x32.cognition.memory.v1.ListLifecyclePoliciesResponse\"L\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=tenants/*}/lifecyclePolicies\x12\x87\x02\n\x15UpdateLifecyclePolicy\x12\x31.cognition.memory.v1.UpdateLifecyclePolicyRequest\x1a\x32.cognition.memory.v1.UpdateLifecyclePolicyResponse\"\x86\x01\xda\x41\x1clifecycle_policy,update_mask\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02M29/v1/{lifecycle_policy.name=tenants/*/lifecyclePolicies/*}:\x10lifecycle_policy\x12\xbd\x01\n\x0cRunMemoryJob\x12(.cognition.memory.v1.RunMemoryJobRequest\x1a).cognition.memory.v1.RunMemoryJobResponse\"X\xda\x41\x11parent,memory_job\xa2\xbb\x18\x10\n\x0ememories.write\x82\xd3\xe4\x93\x02*\"%/v1/{parent=tenants/*}/memoryJobs:run:\x01*\x12\xa8\x01\n\x0cGetMemoryJob\x12(.cognition.memory.v1.GetMemoryJobRequest\x1a).cognition.memory.v1.GetMemoryJobResponse\"C\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/memoryJobs/*}\x12\xb0\x01\n\x0eListMemoryJobs\x12*.cognition.memory.v1.ListMemoryJobsRequest\x1a+.cognition.memory.v1.ListMemoryJobsResponse\"E\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/memoryJobs\x12\xb1\x01\n\rInspectMemory\x12).cognition.memory.v1.InspectMemoryRequest\x1a*.cognition.memory.v1.InspectMemoryResponse\"I\xda\x41\x04name\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02)\x12\'/v1/{name=tenants/*/memories/*}:inspect\x12\xd3\x01\n\x15SummarizeMemoryAccess\x12\x31.cognition.memory.v1.SummarizeMemoryAccessRequest\x1a\x32.cognition.memory.v1.SummarizeMemoryAccessResponse\"S\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02\x31\x12//v1/{parent=tenants/*}/memories:summarizeAccess\x12\xbc\x01\n\x10GetMemoryHeatmap\x12,.cognition.memory.v1.GetMemoryHeatmapRequest\x1a-.cognition.memory.v1.GetMemoryHeatmapResponse\"K\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rmemories.read\x82\xd3\xe4\x93\x02)\x12\'/v1/{parent=tenants/*}/memories:heatmap\x1a\x19\xca\x41\x16memory.cognition.localB\x1eZ\x1c\x63ognition/memory/v1;memoryv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -145,6 +148,36 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTLIFECYCLEPOLICIESREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
   _globals['_LISTLIFECYCLEPOLICIESREQUEST'].fields_by_name['page_size']._loaded_options = None
   _globals['_LISTLIFECYCLEPOLICIESREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_UPDATELIFECYCLEPOLICYREQUEST'].fields_by_name['lifecycle_policy']._loaded_options = None
+  _globals['_UPDATELIFECYCLEPOLICYREQUEST'].fields_by_name['lifecycle_policy']._serialized_options = b'\342A\001\002\272H\003\310\001\001'
+  _globals['_UPDATELIFECYCLEPOLICYREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_UPDATELIFECYCLEPOLICYREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_RUNMEMORYJOBREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_RUNMEMORYJOBREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$'
+  _globals['_RUNMEMORYJOBREQUEST'].fields_by_name['memory_job']._loaded_options = None
+  _globals['_RUNMEMORYJOBREQUEST'].fields_by_name['memory_job']._serialized_options = b'\342A\001\002\272H\003\310\001\001'
+  _globals['_RUNMEMORYJOBREQUEST'].fields_by_name['memory_job_id']._loaded_options = None
+  _globals['_RUNMEMORYJOBREQUEST'].fields_by_name['memory_job_id']._serialized_options = b'\272H r\0362\034^([a-z0-9][a-z0-9-]{0,62})?$'
+  _globals['_GETMEMORYJOBREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETMEMORYJOBREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H$r\"2 ^tenants/[^/]+/memoryJobs/[^/]+$'
+  _globals['_LISTMEMORYJOBSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTMEMORYJOBSREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
+  _globals['_LISTMEMORYJOBSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTMEMORYJOBSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_INSPECTMEMORYREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_INSPECTMEMORYREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\"r 2\036^tenants/[^/]+/memories/[^/]+$'
+  _globals['_INSPECTMEMORYREQUEST'].fields_by_name['neighbours']._loaded_options = None
+  _globals['_INSPECTMEMORYREQUEST'].fields_by_name['neighbours']._serialized_options = b'\272H\006\032\004\0302(\000'
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST'].fields_by_name['window']._loaded_options = None
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST'].fields_by_name['window']._serialized_options = b'\272H\005\252\001\002*\000'
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST'].fields_by_name['top']._loaded_options = None
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST'].fields_by_name['top']._serialized_options = b'\272H\006\032\004\030d(\000'
+  _globals['_GETMEMORYHEATMAPREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_GETMEMORYHEATMAPREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
+  _globals['_GETMEMORYHEATMAPREQUEST'].fields_by_name['bucket']._loaded_options = None
+  _globals['_GETMEMORYHEATMAPREQUEST'].fields_by_name['bucket']._serialized_options = b'\272H\007\252\001\0042\002\010\001'
   _globals['_MEMORYSERVICE']._loaded_options = None
   _globals['_MEMORYSERVICE']._serialized_options = b'\312A\026memory.cognition.local'
   _globals['_MEMORYSERVICE'].methods_by_name['CreateMemory']._loaded_options = None
@@ -181,76 +214,124 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSERVICE'].methods_by_name['GetLifecyclePolicy']._serialized_options = b'\332A\004name\242\273\030\017\n\rmemories.read\202\323\344\223\002*\022(/v1/{name=tenants/*/lifecyclePolicies/*}'
   _globals['_MEMORYSERVICE'].methods_by_name['ListLifecyclePolicies']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['ListLifecyclePolicies']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\002*\022(/v1/{parent=tenants/*}/lifecyclePolicies'
-  _globals['_CREATEMEMORYREQUEST']._serialized_start=367
-  _globals['_CREATEMEMORYREQUEST']._serialized_end=593
-  _globals['_CREATEMEMORYRESPONSE']._serialized_start=595
-  _globals['_CREATEMEMORYRESPONSE']._serialized_end=662
-  _globals['_GETMEMORYREQUEST']._serialized_start=664
-  _globals['_GETMEMORYREQUEST']._serialized_end=739
-  _globals['_GETMEMORYRESPONSE']._serialized_start=741
-  _globals['_GETMEMORYRESPONSE']._serialized_end=805
-  _globals['_LISTMEMORIESREQUEST']._serialized_start=808
-  _globals['_LISTMEMORIESREQUEST']._serialized_end=947
-  _globals['_LISTMEMORIESRESPONSE']._serialized_start=949
-  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1043
-  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1046
-  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1203
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1205
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1272
-  _globals['_DELETEMEMORYREQUEST']._serialized_start=1274
-  _globals['_DELETEMEMORYREQUEST']._serialized_end=1382
-  _globals['_DELETEMEMORYRESPONSE']._serialized_start=1384
-  _globals['_DELETEMEMORYRESPONSE']._serialized_end=1406
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=1409
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=1944
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=1946
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=2022
-  _globals['_SEARCHRESULT']._serialized_start=2024
-  _globals['_SEARCHRESULT']._serialized_end=2118
-  _globals['_BATCHCREATEMEMORIESREQUEST']._serialized_start=2121
-  _globals['_BATCHCREATEMEMORIESREQUEST']._serialized_end=2318
-  _globals['_BATCHCREATEMEMORIESRESPONSE']._serialized_start=2320
-  _globals['_BATCHCREATEMEMORIESRESPONSE']._serialized_end=2396
-  _globals['_RETRIEVECONTEXTREQUEST']._serialized_start=2399
-  _globals['_RETRIEVECONTEXTREQUEST']._serialized_end=2693
-  _globals['_RETRIEVECONTEXTRESPONSE']._serialized_start=2695
-  _globals['_RETRIEVECONTEXTRESPONSE']._serialized_end=2788
-  _globals['_ARCHIVEMEMORYREQUEST']._serialized_start=2790
-  _globals['_ARCHIVEMEMORYREQUEST']._serialized_end=2899
-  _globals['_ARCHIVEMEMORYRESPONSE']._serialized_start=2901
-  _globals['_ARCHIVEMEMORYRESPONSE']._serialized_end=2969
-  _globals['_RESTOREMEMORYREQUEST']._serialized_start=2971
-  _globals['_RESTOREMEMORYREQUEST']._serialized_end=3080
-  _globals['_RESTOREMEMORYRESPONSE']._serialized_start=3082
-  _globals['_RESTOREMEMORYRESPONSE']._serialized_end=3150
-  _globals['_UPDATENAMESPACEREQUEST']._serialized_start=3153
-  _globals['_UPDATENAMESPACEREQUEST']._serialized_end=3319
-  _globals['_UPDATENAMESPACERESPONSE']._serialized_start=3321
-  _globals['_UPDATENAMESPACERESPONSE']._serialized_end=3397
-  _globals['_CREATENAMESPACEREQUEST']._serialized_start=3400
-  _globals['_CREATENAMESPACEREQUEST']._serialized_end=3641
-  _globals['_CREATENAMESPACERESPONSE']._serialized_start=3643
-  _globals['_CREATENAMESPACERESPONSE']._serialized_end=3719
-  _globals['_GETNAMESPACEREQUEST']._serialized_start=3721
-  _globals['_GETNAMESPACEREQUEST']._serialized_end=3801
-  _globals['_GETNAMESPACERESPONSE']._serialized_start=3803
-  _globals['_GETNAMESPACERESPONSE']._serialized_end=3876
-  _globals['_LISTNAMESPACESREQUEST']._serialized_start=3878
-  _globals['_LISTNAMESPACESREQUEST']._serialized_end=3993
-  _globals['_LISTNAMESPACESRESPONSE']._serialized_start=3995
-  _globals['_LISTNAMESPACESRESPONSE']._serialized_end=4096
-  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_start=4099
-  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_end=4363
-  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_start=4365
-  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_end=4460
-  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_start=4462
-  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_end=4555
-  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_start=4557
-  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_end=4649
-  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_start=4651
-  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_end=4773
-  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_start=4775
-  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_end=4897
-  _globals['_MEMORYSERVICE']._serialized_start=4900
-  _globals['_MEMORYSERVICE']._serialized_end=8231
+  _globals['_MEMORYSERVICE'].methods_by_name['UpdateLifecyclePolicy']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['UpdateLifecyclePolicy']._serialized_options = b'\332A\034lifecycle_policy,update_mask\242\273\030\020\n\016memories.write\202\323\344\223\002M29/v1/{lifecycle_policy.name=tenants/*/lifecyclePolicies/*}:\020lifecycle_policy'
+  _globals['_MEMORYSERVICE'].methods_by_name['RunMemoryJob']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['RunMemoryJob']._serialized_options = b'\332A\021parent,memory_job\242\273\030\020\n\016memories.write\202\323\344\223\002*\"%/v1/{parent=tenants/*}/memoryJobs:run:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemoryJob']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemoryJob']._serialized_options = b'\332A\004name\242\273\030\017\n\rmemories.read\202\323\344\223\002#\022!/v1/{name=tenants/*/memoryJobs/*}'
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemoryJobs']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemoryJobs']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\002#\022!/v1/{parent=tenants/*}/memoryJobs'
+  _globals['_MEMORYSERVICE'].methods_by_name['InspectMemory']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['InspectMemory']._serialized_options = b'\332A\004name\242\273\030\017\n\rmemories.read\202\323\344\223\002)\022\'/v1/{name=tenants/*/memories/*}:inspect'
+  _globals['_MEMORYSERVICE'].methods_by_name['SummarizeMemoryAccess']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['SummarizeMemoryAccess']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\0021\022//v1/{parent=tenants/*}/memories:summarizeAccess'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemoryHeatmap']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemoryHeatmap']._serialized_options = b'\332A\006parent\242\273\030\017\n\rmemories.read\202\323\344\223\002)\022\'/v1/{parent=tenants/*}/memories:heatmap'
+  _globals['_CREATEMEMORYREQUEST']._serialized_start=470
+  _globals['_CREATEMEMORYREQUEST']._serialized_end=696
+  _globals['_CREATEMEMORYRESPONSE']._serialized_start=698
+  _globals['_CREATEMEMORYRESPONSE']._serialized_end=765
+  _globals['_GETMEMORYREQUEST']._serialized_start=767
+  _globals['_GETMEMORYREQUEST']._serialized_end=842
+  _globals['_GETMEMORYRESPONSE']._serialized_start=844
+  _globals['_GETMEMORYRESPONSE']._serialized_end=908
+  _globals['_LISTMEMORIESREQUEST']._serialized_start=911
+  _globals['_LISTMEMORIESREQUEST']._serialized_end=1050
+  _globals['_LISTMEMORIESRESPONSE']._serialized_start=1052
+  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1146
+  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1149
+  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1306
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1308
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1375
+  _globals['_DELETEMEMORYREQUEST']._serialized_start=1377
+  _globals['_DELETEMEMORYREQUEST']._serialized_end=1485
+  _globals['_DELETEMEMORYRESPONSE']._serialized_start=1487
+  _globals['_DELETEMEMORYRESPONSE']._serialized_end=1509
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=1512
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=2047
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=2049
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=2125
+  _globals['_SEARCHRESULT']._serialized_start=2127
+  _globals['_SEARCHRESULT']._serialized_end=2221
+  _globals['_BATCHCREATEMEMORIESREQUEST']._serialized_start=2224
+  _globals['_BATCHCREATEMEMORIESREQUEST']._serialized_end=2421
+  _globals['_BATCHCREATEMEMORIESRESPONSE']._serialized_start=2423
+  _globals['_BATCHCREATEMEMORIESRESPONSE']._serialized_end=2499
+  _globals['_RETRIEVECONTEXTREQUEST']._serialized_start=2502
+  _globals['_RETRIEVECONTEXTREQUEST']._serialized_end=2796
+  _globals['_RETRIEVECONTEXTRESPONSE']._serialized_start=2798
+  _globals['_RETRIEVECONTEXTRESPONSE']._serialized_end=2891
+  _globals['_ARCHIVEMEMORYREQUEST']._serialized_start=2893
+  _globals['_ARCHIVEMEMORYREQUEST']._serialized_end=3002
+  _globals['_ARCHIVEMEMORYRESPONSE']._serialized_start=3004
+  _globals['_ARCHIVEMEMORYRESPONSE']._serialized_end=3072
+  _globals['_RESTOREMEMORYREQUEST']._serialized_start=3074
+  _globals['_RESTOREMEMORYREQUEST']._serialized_end=3183
+  _globals['_RESTOREMEMORYRESPONSE']._serialized_start=3185
+  _globals['_RESTOREMEMORYRESPONSE']._serialized_end=3253
+  _globals['_UPDATENAMESPACEREQUEST']._serialized_start=3256
+  _globals['_UPDATENAMESPACEREQUEST']._serialized_end=3422
+  _globals['_UPDATENAMESPACERESPONSE']._serialized_start=3424
+  _globals['_UPDATENAMESPACERESPONSE']._serialized_end=3500
+  _globals['_CREATENAMESPACEREQUEST']._serialized_start=3503
+  _globals['_CREATENAMESPACEREQUEST']._serialized_end=3744
+  _globals['_CREATENAMESPACERESPONSE']._serialized_start=3746
+  _globals['_CREATENAMESPACERESPONSE']._serialized_end=3822
+  _globals['_GETNAMESPACEREQUEST']._serialized_start=3824
+  _globals['_GETNAMESPACEREQUEST']._serialized_end=3904
+  _globals['_GETNAMESPACERESPONSE']._serialized_start=3906
+  _globals['_GETNAMESPACERESPONSE']._serialized_end=3979
+  _globals['_LISTNAMESPACESREQUEST']._serialized_start=3981
+  _globals['_LISTNAMESPACESREQUEST']._serialized_end=4096
+  _globals['_LISTNAMESPACESRESPONSE']._serialized_start=4098
+  _globals['_LISTNAMESPACESRESPONSE']._serialized_end=4199
+  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_start=4202
+  _globals['_CREATELIFECYCLEPOLICYREQUEST']._serialized_end=4466
+  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_start=4468
+  _globals['_CREATELIFECYCLEPOLICYRESPONSE']._serialized_end=4563
+  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_start=4565
+  _globals['_GETLIFECYCLEPOLICYREQUEST']._serialized_end=4658
+  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_start=4660
+  _globals['_GETLIFECYCLEPOLICYRESPONSE']._serialized_end=4752
+  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_start=4754
+  _globals['_LISTLIFECYCLEPOLICIESREQUEST']._serialized_end=4876
+  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_start=4878
+  _globals['_LISTLIFECYCLEPOLICIESRESPONSE']._serialized_end=5000
+  _globals['_UPDATELIFECYCLEPOLICYREQUEST']._serialized_start=5003
+  _globals['_UPDATELIFECYCLEPOLICYREQUEST']._serialized_end=5188
+  _globals['_UPDATELIFECYCLEPOLICYRESPONSE']._serialized_start=5190
+  _globals['_UPDATELIFECYCLEPOLICYRESPONSE']._serialized_end=5285
+  _globals['_RUNMEMORYJOBREQUEST']._serialized_start=5288
+  _globals['_RUNMEMORYJOBREQUEST']._serialized_end=5495
+  _globals['_RUNMEMORYJOBRESPONSE']._serialized_start=5497
+  _globals['_RUNMEMORYJOBRESPONSE']._serialized_end=5571
+  _globals['_GETMEMORYJOBREQUEST']._serialized_start=5573
+  _globals['_GETMEMORYJOBREQUEST']._serialized_end=5653
+  _globals['_GETMEMORYJOBRESPONSE']._serialized_start=5655
+  _globals['_GETMEMORYJOBRESPONSE']._serialized_end=5729
+  _globals['_LISTMEMORYJOBSREQUEST']._serialized_start=5731
+  _globals['_LISTMEMORYJOBSREQUEST']._serialized_end=5846
+  _globals['_LISTMEMORYJOBSRESPONSE']._serialized_start=5848
+  _globals['_LISTMEMORYJOBSRESPONSE']._serialized_end=5950
+  _globals['_INSPECTMEMORYREQUEST']._serialized_start=5952
+  _globals['_INSPECTMEMORYREQUEST']._serialized_end=6062
+  _globals['_INSPECTMEMORYRESPONSE']._serialized_start=6065
+  _globals['_INSPECTMEMORYRESPONSE']._serialized_end=6257
+  _globals['_MEMORYREAD']._serialized_start=6259
+  _globals['_MEMORYREAD']._serialized_end=6353
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST']._serialized_start=6356
+  _globals['_SUMMARIZEMEMORYACCESSREQUEST']._serialized_end=6507
+  _globals['_SUMMARIZEMEMORYACCESSRESPONSE']._serialized_start=6510
+  _globals['_SUMMARIZEMEMORYACCESSRESPONSE']._serialized_end=6738
+  _globals['_ACCESSCOUNT']._serialized_start=6740
+  _globals['_ACCESSCOUNT']._serialized_end=6781
+  _globals['_GETMEMORYHEATMAPREQUEST']._serialized_start=6784
+  _globals['_GETMEMORYHEATMAPREQUEST']._serialized_end=7002
+  _globals['_GETMEMORYHEATMAPRESPONSE']._serialized_start=7004
+  _globals['_GETMEMORYHEATMAPRESPONSE']._serialized_end=7122
+  _globals['_HEATMAPROW']._serialized_start=7124
+  _globals['_HEATMAPROW']._serialized_end=7170
+  _globals['_MEMORYSERVICE']._serialized_start=7173
+  _globals['_MEMORYSERVICE']._serialized_end=11897
 # @@protoc_insertion_point(module_scope)

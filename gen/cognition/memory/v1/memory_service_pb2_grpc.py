@@ -125,6 +125,41 @@ class MemoryServiceStub:
                 request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListLifecyclePoliciesRequest.SerializeToString,
                 response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListLifecyclePoliciesResponse.FromString,
                 _registered_method=True)
+        self.UpdateLifecyclePolicy = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/UpdateLifecyclePolicy',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateLifecyclePolicyRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateLifecyclePolicyResponse.FromString,
+                _registered_method=True)
+        self.RunMemoryJob = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/RunMemoryJob',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RunMemoryJobRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RunMemoryJobResponse.FromString,
+                _registered_method=True)
+        self.GetMemoryJob = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/GetMemoryJob',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryJobRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryJobResponse.FromString,
+                _registered_method=True)
+        self.ListMemoryJobs = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/ListMemoryJobs',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListMemoryJobsRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListMemoryJobsResponse.FromString,
+                _registered_method=True)
+        self.InspectMemory = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/InspectMemory',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.InspectMemoryRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.InspectMemoryResponse.FromString,
+                _registered_method=True)
+        self.SummarizeMemoryAccess = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/SummarizeMemoryAccess',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SummarizeMemoryAccessRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SummarizeMemoryAccessResponse.FromString,
+                _registered_method=True)
+        self.GetMemoryHeatmap = channel.unary_unary(
+                '/cognition.memory.v1.MemoryService/GetMemoryHeatmap',
+                request_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryHeatmapRequest.SerializeToString,
+                response_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryHeatmapResponse.FromString,
+                _registered_method=True)
 
 
 class MemoryServiceServicer:
@@ -273,6 +308,61 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateLifecyclePolicy(self, request, context):
+        """Updates a lifecycle policy's fields named in update_mask. Returns NOT_FOUND, or ABORTED
+        when the etag does not match.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RunMemoryJob(self, request, context):
+        """Runs a lifecycle job to its end and returns it. Run again with the same memory_job_id, a
+        job continues where it stopped (after a crash) or returns its result (when it finished):
+        nothing is done twice. Returns INVALID_ARGUMENT for a bad job, NOT_FOUND for an unknown
+        namespace.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMemoryJob(self, request, context):
+        """Gets a memory job. Returns NOT_FOUND when it does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMemoryJobs(self, request, context):
+        """Lists a tenant's memory jobs, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InspectMemory(self, request, context):
+        """A memory as a debugger sees it: its nearest neighbours, its vector's norm, and who read
+        it when. Returns NOT_FOUND, PERMISSION_DENIED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SummarizeMemoryAccess(self, request, context):
+        """How a tenant's memories were read over a window: reads per namespace, the most read
+        memories and the most active readers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMemoryHeatmap(self, request, context):
+        """Reads per namespace and time bucket over a window: the console's heatmap.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MemoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -360,6 +450,41 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.ListLifecyclePolicies,
                     request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListLifecyclePoliciesRequest.FromString,
                     response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListLifecyclePoliciesResponse.SerializeToString,
+            ),
+            'UpdateLifecyclePolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateLifecyclePolicy,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateLifecyclePolicyRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateLifecyclePolicyResponse.SerializeToString,
+            ),
+            'RunMemoryJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.RunMemoryJob,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RunMemoryJobRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.RunMemoryJobResponse.SerializeToString,
+            ),
+            'GetMemoryJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMemoryJob,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryJobRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryJobResponse.SerializeToString,
+            ),
+            'ListMemoryJobs': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMemoryJobs,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListMemoryJobsRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListMemoryJobsResponse.SerializeToString,
+            ),
+            'InspectMemory': grpc.unary_unary_rpc_method_handler(
+                    servicer.InspectMemory,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.InspectMemoryRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.InspectMemoryResponse.SerializeToString,
+            ),
+            'SummarizeMemoryAccess': grpc.unary_unary_rpc_method_handler(
+                    servicer.SummarizeMemoryAccess,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SummarizeMemoryAccessRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.SummarizeMemoryAccessResponse.SerializeToString,
+            ),
+            'GetMemoryHeatmap': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMemoryHeatmap,
+                    request_deserializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryHeatmapRequest.FromString,
+                    response_serializer=cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryHeatmapResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -827,6 +952,195 @@ class MemoryService:
             '/cognition.memory.v1.MemoryService/ListLifecyclePolicies',
             cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListLifecyclePoliciesRequest.SerializeToString,
             cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListLifecyclePoliciesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateLifecyclePolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/UpdateLifecyclePolicy',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateLifecyclePolicyRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.UpdateLifecyclePolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RunMemoryJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/RunMemoryJob',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.RunMemoryJobRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.RunMemoryJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMemoryJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/GetMemoryJob',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryJobRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMemoryJobs(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/ListMemoryJobs',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListMemoryJobsRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.ListMemoryJobsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InspectMemory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/InspectMemory',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.InspectMemoryRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.InspectMemoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SummarizeMemoryAccess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/SummarizeMemoryAccess',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.SummarizeMemoryAccessRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.SummarizeMemoryAccessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMemoryHeatmap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.memory.v1.MemoryService/GetMemoryHeatmap',
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryHeatmapRequest.SerializeToString,
+            cognition_dot_memory_dot_v1_dot_memory__service__pb2.GetMemoryHeatmapResponse.FromString,
             options,
             channel_credentials,
             insecure,
