@@ -6,6 +6,7 @@ import dataclasses
 
 from cognition.memory.v1 import memory_pb2, namespace_pb2
 from cognition.memory.v1 import memory_service_pb2 as pb
+from services.memory.core.debug import AccessSummary, Counted, Heatmap, Inspection, Read
 from services.memory.core.models import (
     Memory,
     MemoryKind,
@@ -61,6 +62,36 @@ def memory_to_proto(memory: Memory) -> memory_pb2.Memory:
         embedding_model=memory.embedding_model,
         embedding_dimensions=memory.embedding_dimensions,
     )
+
+
+def read_to_proto(read: Read) -> pb.MemoryRead:
+    return pb.MemoryRead(memory=names.format_name(read.tenant, COLLECTION, read.memory_id),
+                         principal=read.principal, read_time=timestamp(read.time))
+
+
+def inspection_to_proto(inspection: Inspection) -> pb.InspectMemoryResponse:
+    return pb.InspectMemoryResponse(
+        memory=memory_to_proto(inspection.memory),
+        neighbours=[found_to_proto(f) for f in inspection.neighbours],
+        vector_norm=inspection.vector_norm,
+        reads=[read_to_proto(r) for r in inspection.reads])
+
+
+def summary_to_proto(tenant: str, summary: AccessSummary) -> pb.SummarizeMemoryAccessResponse:
+    def counted(items: list[Counted], as_name: bool = False) -> list[pb.AccessCount]:
+        return [pb.AccessCount(key=names.format_name(tenant, COLLECTION, c.key) if as_name
+                               else c.key, reads=c.reads) for c in items]
+
+    return pb.SummarizeMemoryAccessResponse(
+        reads=summary.reads, namespaces=counted(summary.namespaces),
+        memories=counted(summary.memories, as_name=True), readers=counted(summary.readers),
+        unread_memories=summary.unread_memories)
+
+
+def heatmap_to_proto(heatmap: Heatmap) -> pb.GetMemoryHeatmapResponse:
+    return pb.GetMemoryHeatmapResponse(
+        buckets=[stamp for b in heatmap.buckets if (stamp := timestamp(b)) is not None],
+        rows=[pb.HeatmapRow(namespace=n, reads=r) for n, r in heatmap.rows.items()])
 
 
 def found_to_proto(found: Found) -> pb.SearchResult:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.memory.core.debug import Counted, Read
 from services.memory.core.models import (
     Memory,
     MemoryKind,
@@ -229,10 +230,52 @@ class NamespaceRepository(Repository[Namespace]):
 
 
 class ReadLog:
-    """Reads of memories written in batches: access counts and times, and who read what."""
+    """Reads of memories written in batches: access counts and times, and who read what;
+    and the queries of the debug tools over them."""
 
     def __init__(self, db: DatabaseConnection) -> None:
         self.db = db
+
+    async def latest(self, tenant: str, memory_id: str, limit: int) -> list[Read]:
+        """The latest ``limit`` reads of one memory, newest first."""
+        r = memory_reads.c
+        query = (sa.select(memory_reads).where(r.tenant == tenant, r.memory_id == memory_id)
+                 .order_by(r.read_time.desc()).limit(limit))
+        return await self._reads(query)
+
+    async def between(self, tenant: str, start: dt.datetime, end: dt.datetime) -> list[Read]:
+        """The reads of ``tenant`` from ``start`` (included) to ``end`` (excluded)."""
+        r = memory_reads.c
+        query = sa.select(memory_reads).where(r.tenant == tenant, r.read_time >= start,
+                                              r.read_time < end)
+        return await self._reads(query)
+
+    async def counts(self, tenant: str, since: dt.datetime, by: str, top: int
+                     ) -> list[Counted]:
+        """Reads since ``since`` per ``by`` (namespace, memory or principal), most first."""
+        r = memory_reads.c
+        column = {"namespace": r.namespace, "memory": r.memory_id, "principal": r.principal}[by]
+        reads = sa.func.count().label("reads")
+        query = (sa.select(column, reads).where(r.tenant == tenant, r.read_time >= since)
+                 .group_by(column).order_by(reads.desc(), column).limit(top))
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [Counted(str(key), int(count)) for key, count in rows]
+
+    async def unread(self, tenant: str, since: dt.datetime) -> int:
+        """Live memories of ``tenant`` not read since ``since``."""
+        c, r = memories.c, memory_reads.c
+        read = sa.select(r.memory_id).where(r.tenant == tenant, r.read_time >= since)
+        query = sa.select(sa.func.count()).select_from(memories).where(
+            c.tenant == tenant, c.deleted.is_(False), c.id.not_in(read))
+        async with self.db.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    async def _reads(self, query: sa.Select[Any]) -> list[Read]:
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [Read(row["tenant"], row["memory_id"], row["namespace"], row["principal"],
+                     row["read_time"]) for row in rows]
 
     async def write(self, reads: Sequence[tuple[Memory, str, dt.datetime]]) -> None:
         """Record ``reads`` (memory, principal, time) in one transaction."""

@@ -10,6 +10,7 @@ import pathlib
 
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.memory.config import SPEC, Settings
+from services.memory.core.debug import MemoryDebug
 from services.memory.core.index_sync import IndexSync
 from services.memory.core.memories import MemoryService
 from services.memory.core.namespaces import NamespaceService
@@ -39,13 +40,15 @@ def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> Service
     embedder = MeshEmbedder(peers.client("ai-runtime",
                                          deadline=settings.embed_deadline_seconds))
     sync = IndexSync(memories, index)
-    reads = ReadBuffer(ReadLog(db), settings.read_log_interval_seconds)
+    read_log = ReadLog(db)
+    reads = ReadBuffer(read_log, settings.read_log_interval_seconds)
+    memory_service = MemoryService(memories, namespaces, embedder, sync,
+                                   settings.embedding_model, settings.embedding_dimensions)
     servicer = MemoryServicer(
-        MemoryService(memories, namespaces, embedder, sync, settings.embedding_model,
-                      settings.embedding_dimensions),
-        NamespaceService(namespaces),
+        memory_service, NamespaceService(namespaces),
         MemorySearch(memories, namespaces, embedder, index, reads, settings.embedding_model,
-                     settings.embedding_dimensions))
+                     settings.embedding_dimensions),
+        MemoryDebug(memory_service, memories, namespaces, index, read_log))
 
     async def keep_index_in_step(stopping: asyncio.Event) -> None:
         while not stopping.is_set():

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 
 from cognition.memory.v1 import memory_service_pb2 as pb
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.memory import convert
 from services.memory.convert import MEMORIES, NAMESPACE_RESOURCE
+from services.memory.core.debug import MemoryDebug
 from services.memory.core.memories import MemoryService
 from services.memory.core.namespaces import NamespaceService
 from services.memory.core.search import MemorySearch, SearchQuery
 from shared.errors import InvalidArgument
 from shared.resources import names
+from shared.resources.entity import utc_now
 from shared.rpc.standard_methods import standard_methods
 
 
@@ -26,10 +30,11 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         NAMESPACE_RESOURCE, "_namespaces", "create", "get", "list", "update")
 
     def __init__(self, memories: MemoryService, namespaces: NamespaceService,
-                 search: MemorySearch) -> None:
+                 search: MemorySearch, debug: MemoryDebug) -> None:
         self._memories = memories
         self._namespaces = namespaces
         self._search = search
+        self._debug = debug
 
     async def BatchCreateMemories(self, request: pb.BatchCreateMemoriesRequest,
                                   context: grpc.aio.ServicerContext
@@ -86,3 +91,33 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         tenant, memory_id = names.parse_name(request.name, convert.COLLECTION)
         restored = await self._memories.restore(tenant, memory_id)
         return pb.RestoreMemoryResponse(memory=convert.memory_to_proto(restored))
+
+    async def InspectMemory(self, request: pb.InspectMemoryRequest,
+                            context: grpc.aio.ServicerContext) -> pb.InspectMemoryResponse:
+        """A memory with its nearest neighbours, vector norm and latest reads."""
+        tenant, memory_id = names.parse_name(request.name, convert.COLLECTION)
+        inspection = await self._debug.inspect(tenant, memory_id, request.neighbours or 5)
+        return convert.inspection_to_proto(inspection)
+
+    async def SummarizeMemoryAccess(self, request: pb.SummarizeMemoryAccessRequest,
+                                    context: grpc.aio.ServicerContext
+                                    ) -> pb.SummarizeMemoryAccessResponse:
+        """Reads per namespace, the most read memories and the most active readers."""
+        tenant = names.parse_parent(request.parent)
+        window = (request.window.ToTimedelta() if request.HasField("window")
+                  else dt.timedelta(days=7))
+        summary = await self._debug.summary(tenant, window, request.top or 10)
+        return convert.summary_to_proto(tenant, summary)
+
+    async def GetMemoryHeatmap(self, request: pb.GetMemoryHeatmapRequest,
+                               context: grpc.aio.ServicerContext
+                               ) -> pb.GetMemoryHeatmapResponse:
+        """Reads per namespace and time bucket over a window."""
+        tenant = names.parse_parent(request.parent)
+        end = (request.end_time.ToDatetime(dt.UTC) if request.HasField("end_time")
+               else utc_now())
+        start = (request.start_time.ToDatetime(dt.UTC) if request.HasField("start_time")
+                 else end - dt.timedelta(hours=24))
+        bucket = (request.bucket.ToTimedelta() if request.HasField("bucket")
+                  else dt.timedelta(hours=1))
+        return convert.heatmap_to_proto(await self._debug.heatmap(tenant, start, end, bucket))
