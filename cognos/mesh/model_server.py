@@ -9,7 +9,7 @@ import pathlib
 import urllib.request
 
 from cognos.mesh.processes import ManagedProcess
-from cognos.models.registry import model_named
+from cognos.models.registry import DEFAULT_EMBEDDING_MODEL, model_named
 from cognos.models.server import ServedModel, require_server, server_argv, write_config
 from cognos.models.weights import Report, prepare
 
@@ -49,8 +49,11 @@ class ModelServer:
             RegistryError: A model is not in the registry.
         """
         require_server()
-        served = [ServedModel(spec, prepare(spec, self._var_dir / "data" / "models", report))
+        models_dir = self._var_dir / "data" / "models"
+        served = [ServedModel(spec, prepare(spec, models_dir, report))
                   for spec in map(model_named, self.models)]
+        # The ai-runtime embeds with it from <data>/models/<name>, its default folder.
+        prepare(model_named(DEFAULT_EMBEDDING_MODEL), models_dir, report)
         config = write_config(served, self.port, self._var_dir / "run" / f"{MODEL_SERVER}.json")
         self.process.argv = server_argv(config)
 

