@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.config import ServiceSettings
@@ -25,11 +25,14 @@ class Settings(ServiceSettings):
     embedding_model: str = "all-minilm-l6-v2"
     embedding_dimensions: int = 384
     # Seconds between passes of the index sync (rows whose vector write did not finish).
-    index_sync_interval_seconds: float = 5.0
+    index_sync_interval_seconds: float = 2.0
     # Seconds between writes of the read statistics.
     read_log_interval_seconds: float = 1.0
     # Deadline of an Embed call to the AI runtime.
     embed_deadline_seconds: float = 60.0
+    # Seconds between passes of the scheduled lifecycle jobs (GC, archive-stale, compress of
+    # every namespace with a lifecycle policy); 0 disables them.
+    lifecycle_interval_seconds: float = Field(default=3600.0, ge=0)
 
     def resolved_vector_uri(self) -> str:
         """The vector index's URI or file."""

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
+from collections.abc import Sequence
 
-from cognition.memory.v1 import memory_pb2, namespace_pb2
+from cognition.memory.v1 import lifecycle_policy_pb2, memory_job_pb2, memory_pb2, namespace_pb2
 from cognition.memory.v1 import memory_service_pb2 as pb
 from services.memory.core.debug import AccessSummary, Counted, Heatmap, Inspection, Read
 from services.memory.core.models import (
+    JobReport,
+    LifecyclePolicy,
     Memory,
+    MemoryJob,
+    MemoryJobKind,
+    MemoryJobState,
     MemoryKind,
     Namespace,
     NamespaceKind,
@@ -16,6 +23,7 @@ from services.memory.core.models import (
 )
 from services.memory.core.search import Found
 from services.memory.core.vectors import pack
+from shared.errors import InvalidArgument
 from shared.proto.fields import (
     datetime_of,
     enum_from_proto,
@@ -29,6 +37,9 @@ from shared.rpc.standard_methods import StandardResource
 
 COLLECTION = "memories"
 NAMESPACES = "namespaces"
+POLICIES = "lifecyclePolicies"
+JOBS = "memoryJobs"
+POLICY_DURATIONS = ("ttl", "archive_after", "summarize_after")
 
 # The fields of ListMemories' filter, as its contract documents them.
 MEMORY_FILTER = FilterSpec(namespace=Text(),
@@ -61,6 +72,9 @@ def memory_to_proto(memory: Memory) -> memory_pb2.Memory:
         state=enum_to_proto(memory_pb2.MemoryState, memory.state),
         embedding_model=memory.embedding_model,
         embedding_dimensions=memory.embedding_dimensions,
+        merged_from=[names.format_name(memory.tenant, COLLECTION, m) for m in memory.merged_from],
+        merged_into=(names.format_name(memory.tenant, COLLECTION, memory.merged_into)
+                     if memory.merged_into else ""),
     )
 
 
@@ -220,8 +234,96 @@ def _namespace_id(requested: str, field: str) -> str:
     return requested or names.new_id()
 
 
+def _duration(message: lifecycle_policy_pb2.LifecyclePolicy, field: str) -> dt.timedelta | None:
+    return getattr(message, field).ToTimedelta() if message.HasField(field) else None
+
+
+def policy_to_proto(policy: LifecyclePolicy) -> lifecycle_policy_pb2.LifecyclePolicy:
+    message = lifecycle_policy_pb2.LifecyclePolicy(
+        name=names.format_name(policy.tenant, POLICIES, policy.id),
+        max_memories=policy.max_memories, decay=policy.decay,
+        min_importance=policy.min_importance, merge_similarity=policy.merge_similarity,
+        create_time=timestamp(policy.create_time), update_time=timestamp(policy.update_time),
+        etag=policy.etag)
+    for field in POLICY_DURATIONS:
+        value: dt.timedelta | None = getattr(policy, field)
+        if value is not None:
+            getattr(message, field).FromTimedelta(value)
+    return message
+
+
+def new_policy(tenant: str, policy_id: str,
+               message: lifecycle_policy_pb2.LifecyclePolicy) -> LifecyclePolicy:
+    """The domain policy to create from a CreateLifecyclePolicy request's policy."""
+    return LifecyclePolicy(
+        tenant=tenant, id=policy_id, ttl=_duration(message, "ttl"),
+        max_memories=message.max_memories, decay=message.decay,
+        min_importance=message.min_importance,
+        archive_after=_duration(message, "archive_after"),
+        summarize_after=_duration(message, "summarize_after"),
+        merge_similarity=message.merge_similarity)
+
+
+def policy_changes(message: lifecycle_policy_pb2.LifecyclePolicy,
+                   paths: set[str]) -> dict[str, object]:
+    """The domain field values an UpdateLifecyclePolicy request sets, for the masked paths."""
+    return masked_changes(paths, {
+        "ttl": lambda: _duration(message, "ttl"),
+        "max_memories": lambda: message.max_memories,
+        "decay": lambda: message.decay,
+        "min_importance": lambda: message.min_importance,
+        "archive_after": lambda: _duration(message, "archive_after"),
+        "summarize_after": lambda: _duration(message, "summarize_after"),
+        "merge_similarity": lambda: message.merge_similarity,
+    })
+
+
+def report_to_proto(tenant: str, report: JobReport) -> memory_job_pb2.MemoryJobReport:
+    def named(ids: Sequence[str]) -> list[str]:
+        return [names.format_name(tenant, COLLECTION, i) for i in ids]
+
+    return memory_job_pb2.MemoryJobReport(
+        examined=report.examined, deleted=named(report.deleted),
+        archived=named(report.archived), created=named(report.created),
+        merges=[memory_job_pb2.MemoryMerge(into=names.format_name(tenant, COLLECTION, m.into),
+                                           **{"from": named(m.merged)})
+                for m in report.merges],
+        reembedded=report.reembedded)
+
+
+def memory_job_to_proto(job: MemoryJob) -> memory_job_pb2.MemoryJob:
+    return memory_job_pb2.MemoryJob(
+        name=names.format_name(job.tenant, JOBS, job.id),
+        kind=enum_to_proto(memory_job_pb2.MemoryJobKind, job.kind),
+        namespace=job.namespace, dry_run=job.dry_run,
+        state=enum_to_proto(memory_job_pb2.MemoryJobState, job.state),
+        report=report_to_proto(job.tenant, job.report), error=job.error,
+        create_time=timestamp(job.create_time), update_time=timestamp(job.update_time),
+        end_time=timestamp(job.end_time), scheduled=job.scheduled)
+
+
+def new_memory_job(tenant: str, job_id: str, message: memory_job_pb2.MemoryJob) -> MemoryJob:
+    """The job a RunMemoryJob request asks for.
+
+    Raises:
+        InvalidArgument: It names no kind.
+    """
+    if not message.kind:
+        raise InvalidArgument.for_field("memory_job.kind", "is required")
+    return MemoryJob(
+        tenant=tenant, id=job_id, namespace=message.namespace, dry_run=message.dry_run,
+        kind=enum_from_proto(memory_job_pb2.MemoryJobKind, message.kind, MemoryJobKind,
+                             MemoryJobKind.GC),
+        state=MemoryJobState.RUNNING)
+
+
 MEMORIES = StandardResource(pb, "Memory", "Memories", COLLECTION, to_proto=memory_to_proto,
                             from_proto=new_memory, changes=memory_changes, filter=MEMORY_FILTER)
 NAMESPACE_RESOURCE = StandardResource(pb, "Namespace", "Namespaces", NAMESPACES,
                                       to_proto=namespace_to_proto, from_proto=new_namespace,
                                       changes=namespace_changes, choose_id=_namespace_id)
+LIFECYCLE_POLICIES = StandardResource(pb, "LifecyclePolicy", "LifecyclePolicies", POLICIES,
+                                      to_proto=policy_to_proto, from_proto=new_policy,
+                                      changes=policy_changes)
+MEMORY_JOBS = StandardResource(pb, "MemoryJob", "MemoryJobs", JOBS,
+                               to_proto=memory_job_to_proto)

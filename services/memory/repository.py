@@ -12,7 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.memory.core.debug import Counted, Read
 from services.memory.core.models import (
+    JobReport,
+    LifecyclePolicy,
     Memory,
+    MemoryJob,
+    MemoryJobKind,
+    MemoryJobState,
     MemoryKind,
     MemoryState,
     Namespace,
@@ -69,6 +74,8 @@ memories = sa.Table(
     sa.Column("indexed", sa.Boolean, nullable=False),
     sa.Column("size_bytes", sa.Integer, nullable=False),
     sa.Column("deleted", sa.Boolean, nullable=False),
+    sa.Column("merged_from", sa.JSON, nullable=False),
+    sa.Column("merged_into", sa.String(64), nullable=False),
     sa.Index("memories_by_tenant_time", "tenant", "create_time"),
     sa.Index("memories_by_tenant_namespace_time", "tenant", "namespace", "create_time"),
     sa.Index("memories_not_indexed", "indexed"),
@@ -100,6 +107,54 @@ memory_reads = sa.Table(
     sa.Column("read_time", UtcDateTime(), nullable=False),
     sa.Index("memory_reads_by_memory", "tenant", "memory_id", "read_time"),
     sa.Index("memory_reads_by_time", "tenant", "read_time"),
+)
+
+lifecycle_policies = sa.Table(
+    "lifecycle_policies",
+    metadata,
+    *entity_columns(),
+    sa.Column("ttl", sa.Interval, nullable=True),
+    sa.Column("max_memories", sa.Integer, nullable=False),
+    sa.Column("decay", sa.Float, nullable=False),
+    sa.Column("min_importance", sa.Float, nullable=False),
+    sa.Column("archive_after", sa.Interval, nullable=True),
+    sa.Column("summarize_after", sa.Interval, nullable=True),
+    sa.Column("merge_similarity", sa.Float, nullable=False),
+    sa.Index("lifecycle_policies_by_tenant_time", "tenant", "create_time"),
+)
+
+
+class ReportJson(sa.types.TypeDecorator[JobReport]):
+    """A job's report as JSON (:meth:`JobReport.stored`)."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: JobReport | None, dialect: Any) -> dict[str, Any] | None:
+        return None if value is None else value.stored()
+
+    def process_result_value(self, value: dict[str, Any] | None,
+                             dialect: Any) -> JobReport | None:
+        return None if value is None else JobReport.of(value)
+
+
+# Lifecycle jobs: what each did so far (report) and where it is (checkpoint), so that a job
+# run again after a crash resumes.
+memory_jobs = sa.Table(
+    "memory_jobs",
+    metadata,
+    *entity_columns(),
+    sa.Column("kind", enum_column(MemoryJobKind), nullable=False),
+    sa.Column("namespace", sa.String(NAMESPACE_ID_LENGTH), nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("scheduled", sa.Boolean, nullable=False),
+    sa.Column("state", enum_column(MemoryJobState), nullable=False),
+    sa.Column("report", ReportJson(), nullable=False),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("end_time", UtcDateTime(), nullable=True),
+    sa.Column("as_of", UtcDateTime(), nullable=True),
+    sa.Column("checkpoint", sa.JSON, nullable=False),
+    sa.Index("memory_jobs_by_tenant_time", "tenant", "create_time"),
 )
 
 
@@ -149,6 +204,18 @@ class MemoryRepository(Repository[Memory]):
         self.check_tenant(tenant)
         c = self.table.c
         query = sa.select(self.table).where(c.tenant == tenant, c.id.in_(list(ids)))
+        async with self.db.connect() as conn:
+            rows = (await conn.execute(query)).mappings().all()
+        return [self._from_row(r) for r in rows]
+
+    async def in_namespace(self, tenant: str, namespace: str) -> list[Memory]:
+        """Every memory of ``namespace`` not deleted (expired and archived ones too), oldest
+        first (create_time, then id): what the lifecycle jobs judge."""
+        self.check_tenant(tenant)
+        c = self.table.c
+        query = (sa.select(self.table)
+                 .where(c.tenant == tenant, c.namespace == namespace, c.deleted.is_(False))
+                 .order_by(c.create_time, c.id))
         async with self.db.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [self._from_row(r) for r in rows]
@@ -221,6 +288,16 @@ class NamespaceRepository(Repository[Namespace]):
         async with self.db.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [self._from_row(r) for r in rows]
+
+    async def tenants_with_policies(self) -> list[str]:
+        """The tenants (every tenant: the lifecycle schedule's work, outside any call) with a
+        namespace governed by a lifecycle policy, in order."""
+        c = self.table.c
+        self.check_tenant("")  # a call acting in a tenant may not list the others
+        query = (sa.select(c.tenant).where(c.lifecycle_policy != "").distinct()
+                 .order_by(c.tenant))
+        async with self.db.connect() as conn:
+            return [str(t) for t in (await conn.execute(query)).scalars().all()]
 
     async def usage(self, tenant: str, namespace: str) -> Usage:
         """What ``namespace`` holds."""
@@ -308,3 +385,13 @@ def memory_repository(db: DatabaseConnection) -> MemoryRepository:
 def namespace_repository(db: DatabaseConnection) -> NamespaceRepository:
     """Namespaces, tenant-scoped."""
     return NamespaceRepository(db, namespaces, Namespace, "namespace")
+
+
+def policy_repository(db: DatabaseConnection) -> Repository[LifecyclePolicy]:
+    """Lifecycle policies, tenant-scoped, newest first."""
+    return Repository(db, lifecycle_policies, LifecyclePolicy, "lifecycle_policy")
+
+
+def job_repository(db: DatabaseConnection) -> Repository[MemoryJob]:
+    """Lifecycle jobs, tenant-scoped, newest first."""
+    return Repository(db, memory_jobs, MemoryJob, "memory_job")

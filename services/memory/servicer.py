@@ -9,10 +9,17 @@ import grpc
 from cognition.memory.v1 import memory_service_pb2 as pb
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.memory import convert
-from services.memory.convert import MEMORIES, NAMESPACE_RESOURCE
+from services.memory.convert import (
+    LIFECYCLE_POLICIES,
+    MEMORIES,
+    MEMORY_JOBS,
+    NAMESPACE_RESOURCE,
+)
 from services.memory.core.debug import MemoryDebug
+from services.memory.core.jobs import MemoryJobs
 from services.memory.core.memories import MemoryService
 from services.memory.core.namespaces import NamespaceService
+from services.memory.core.policies import LifecyclePolicies
 from services.memory.core.search import MemorySearch, SearchQuery
 from shared.errors import InvalidArgument
 from shared.resources import names
@@ -21,20 +28,27 @@ from shared.rpc.standard_methods import standard_methods
 
 
 class MemoryServicer(pb_grpc.MemoryServiceServicer):
-    """Memories, their search and namespaces. Lifecycle policies arrive with the lifecycle
-    jobs."""
+    """Memories, their search and namespaces, lifecycle policies and jobs, and the debug
+    tools."""
 
     CreateMemory, GetMemory, ListMemories, UpdateMemory, DeleteMemory = standard_methods(
         MEMORIES, "_memories")
     CreateNamespace, GetNamespace, ListNamespaces, UpdateNamespace = standard_methods(
         NAMESPACE_RESOURCE, "_namespaces", "create", "get", "list", "update")
+    (CreateLifecyclePolicy, GetLifecyclePolicy, ListLifecyclePolicies,
+     UpdateLifecyclePolicy) = standard_methods(LIFECYCLE_POLICIES, "_policies", "create", "get",
+                                               "list", "update")
+    GetMemoryJob, ListMemoryJobs = standard_methods(MEMORY_JOBS, "_jobs", "get", "list")
 
     def __init__(self, memories: MemoryService, namespaces: NamespaceService,
-                 search: MemorySearch, debug: MemoryDebug) -> None:
+                 search: MemorySearch, debug: MemoryDebug, *, policies: LifecyclePolicies,
+                 jobs: MemoryJobs) -> None:
         self._memories = memories
         self._namespaces = namespaces
         self._search = search
         self._debug = debug
+        self._policies = policies
+        self._jobs = jobs
 
     async def BatchCreateMemories(self, request: pb.BatchCreateMemoriesRequest,
                                   context: grpc.aio.ServicerContext
@@ -91,6 +105,14 @@ class MemoryServicer(pb_grpc.MemoryServiceServicer):
         tenant, memory_id = names.parse_name(request.name, convert.COLLECTION)
         restored = await self._memories.restore(tenant, memory_id)
         return pb.RestoreMemoryResponse(memory=convert.memory_to_proto(restored))
+
+    async def RunMemoryJob(self, request: pb.RunMemoryJobRequest,
+                           context: grpc.aio.ServicerContext) -> pb.RunMemoryJobResponse:
+        """Runs a lifecycle job to its end, or resumes the job of that id."""
+        tenant = names.parse_parent(request.parent)
+        job_id = names.choose_id(request.memory_job_id, "memory_job_id")
+        job = await self._jobs.run(convert.new_memory_job(tenant, job_id, request.memory_job))
+        return pb.RunMemoryJobResponse(memory_job=convert.memory_job_to_proto(job))
 
     async def InspectMemory(self, request: pb.InspectMemoryRequest,
                             context: grpc.aio.ServicerContext) -> pb.InspectMemoryResponse:

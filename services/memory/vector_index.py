@@ -49,6 +49,9 @@ class MilvusIndex:
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="milvus")
         self._client: Any = None
         self._collections: set[str] = set()
+        # Collections written since their last flush: writes are in milvus-lite's write-ahead
+        # log at once, and sealed into segments by flush() in the background.
+        self._dirty: set[str] = set()
 
     async def _run(self, work: Any, *args: Any) -> Any:
         try:
@@ -68,17 +71,26 @@ class MilvusIndex:
             self._client = MilvusClient(self._uri, token=self._token)
         return self._client
 
-    def _collection(self, model: str, dimensions: int, create: bool) -> str | None:
+    def _existing(self, model: str, dimensions: int) -> str | None:
+        """The loaded collection of ``model``'s vectors, or None when there is none."""
         name = collection_name(model, dimensions)
         if name in self._collections:
             return name
         client = self._connect()
         if not client.has_collection(name):
-            if not create:
-                return None
-            self._create(client, name, dimensions)
+            return None
         client.load_collection(name)
         self._collections.add(name)
+        return name
+
+    def _ensured(self, model: str, dimensions: int) -> str:
+        """The loaded collection of ``model``'s vectors, created when missing."""
+        name = self._existing(model, dimensions)
+        if name is None:
+            name = collection_name(model, dimensions)
+            self._create(self._connect(), name, dimensions)
+            self._connect().load_collection(name)
+            self._collections.add(name)
         return name
 
     @staticmethod
@@ -101,11 +113,11 @@ class MilvusIndex:
     def _upsert(self, memories: list[Memory]) -> None:
         client = self._connect()
         for (model, dimensions), group in _by_collection(memories).items():
-            name = self._collection(model, dimensions, create=True)
+            name = self._ensured(model, dimensions)
             client.upsert(name, [{"key": _key(m.tenant, m.id), "tenant": m.tenant,
                                   "namespace": m.namespace, "vector": unpack(m.vector).tolist()}
                                  for m in group])
-            client.flush(name)
+            self._dirty.add(name)
 
     async def remove(self, memories: Sequence[Memory]) -> None:
         """Drop the vectors of ``memories`` (those without one are skipped)."""
@@ -114,10 +126,10 @@ class MilvusIndex:
     def _remove(self, memories: list[Memory]) -> None:
         client = self._connect()
         for (model, dimensions), group in _by_collection(memories).items():
-            name = self._collection(model, dimensions, create=False)
+            name = self._existing(model, dimensions)
             if name is not None:
                 client.delete(name, ids=[_key(m.tenant, m.id) for m in group])
-                client.flush(name)
+                self._dirty.add(name)
 
     async def search(self, model: str, vector: Sequence[float], tenant: str,
                      namespaces: Sequence[str], limit: int) -> list[Hit]:
@@ -128,7 +140,7 @@ class MilvusIndex:
 
     def _search(self, model: str, vector: list[float], tenant: str, namespaces: list[str],
                 limit: int) -> list[Hit]:
-        name = self._collection(model, len(vector), create=False)
+        name = self._existing(model, len(vector))
         if name is None or not namespaces:
             return []
         where = f"tenant == {json.dumps(tenant)} and namespace in {json.dumps(namespaces)}"
@@ -147,11 +159,21 @@ class MilvusIndex:
         return keys
 
     def _keys(self, model: str, dimensions: int) -> set[str]:
-        name = self._collection(model, dimensions, create=False)
+        name = self._existing(model, dimensions)
         if name is None:
             return set()
         rows = self._connect().query(name, filter='key != ""', output_fields=["key"])
         return {row["key"] for row in rows}
+
+    async def flush(self) -> None:
+        """Seal what was written since the last flush into segments (searched faster than
+        the write buffer)."""
+        await self._run(self._flush)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for name in dirty:
+            self._connect().flush(name)
 
     async def clear(self) -> None:
         """Drop every collection of memories: an empty index, to be rebuilt from the rows."""
@@ -163,10 +185,12 @@ class MilvusIndex:
             if name.startswith("memories_"):
                 client.drop_collection(name)
         self._collections.clear()
+        self._dirty.clear()
 
     async def close(self) -> None:
-        """Close the client and its worker thread."""
+        """Flush, then close the client and its worker thread."""
         if self._client is not None:
+            await self._run(self._flush)
             await self._run(self._client.close)
         self._pool.shutdown(wait=True)
 

@@ -54,7 +54,7 @@ SERVICES: tuple[ServiceSpec, ...] = (
                 "OrchestratorService", 50053,
                 loops=("audit-delivery", "agent-supervision", "dispatch")),
     ServiceSpec("memory", "memory", "cognition.memory.v1", "MemoryService", 50054,
-                loops=("audit-delivery", "index-sync", "access-log")),
+                loops=("audit-delivery", "index-sync", "access-log", "lifecycle")),
     ServiceSpec("ai-runtime", "ai_runtime", "cognition.runtime.v1", "RuntimeService", 50055),
     ServiceSpec("ai-quality-gate", "ai_quality_gate", "cognition.quality.v1", "QualityService",
                 50056, loops=("audit-delivery", "rule-workers")),

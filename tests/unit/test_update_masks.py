@@ -44,15 +44,17 @@ def _poisoned(message: Message, depth: int = 0) -> None:
 
 
 def _plain_field(changes: Callable[..., dict[str, object]], message: Message) -> str:
-    """A string field of ``message`` that ``changes`` updates."""
-    for field in message.DESCRIPTOR.fields:
-        if field.type == FieldDescriptor.TYPE_STRING and not field.is_repeated:
-            try:
-                changes(type(message)(), {field.name})
-            except KeyError:
-                continue
-            return field.name
-    raise AssertionError(f"{changes.__name__} updates no string field")
+    """A plain field of ``message`` that ``changes`` updates: a string, else a number (a
+    resource with no string to update, like a lifecycle policy)."""
+    plain = [f for f in message.DESCRIPTOR.fields if not f.is_repeated
+             and f.message_type is None and f.type != FieldDescriptor.TYPE_ENUM]
+    for field in sorted(plain, key=lambda f: f.type != FieldDescriptor.TYPE_STRING):
+        try:
+            changes(type(message)(), {field.name})
+        except KeyError:
+            continue
+        return field.name
+    raise AssertionError(f"{changes.__name__} updates no plain field")
 
 
 CONVERTERS = list(_converters())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from collections.abc import Mapping
+from typing import Any
 
 from shared.resources.entity import Entity
 
@@ -66,6 +68,10 @@ class Memory(Entity):
     size_bytes: int = 0
     # Deleted, its vector not yet removed from the index; invisible to every read.
     deleted: bool = False
+    # Ids of the memories merged or summarised into this one (the compress job's links).
+    merged_from: list[str] = dataclasses.field(default_factory=list)
+    # Id of the memory this one was merged or summarised into; empty when none.
+    merged_into: str = ""
 
     def expired(self, now: dt.datetime) -> bool:
         """Whether the memory is forgotten at ``now``."""
@@ -139,3 +145,98 @@ class Usage:
 
     memories: int = 0
     bytes: int = 0
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class LifecyclePolicy(Entity):
+    """How long a namespace's memories are kept and how their importance fades.
+
+    A duration of None and a number of 0 each mean "no rule": no ttl, no cap, no decay.
+    ``decay`` is the fraction of importance lost per day without a read.
+    """
+
+    ttl: dt.timedelta | None = None
+    max_memories: int = 0
+    decay: float = 0.0
+    min_importance: float = 0.0
+    archive_after: dt.timedelta | None = None
+    summarize_after: dt.timedelta | None = None
+    merge_similarity: float = 0.0
+
+
+class MemoryJobKind(enum.StrEnum):
+    """What a lifecycle job does."""
+
+    GC = "GC"
+    COMPRESS = "COMPRESS"
+    ARCHIVE_STALE = "ARCHIVE_STALE"
+    REEMBED = "REEMBED"
+
+
+class MemoryJobState(enum.StrEnum):
+    """Where a lifecycle job is."""
+
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@dataclasses.dataclass(frozen=True)
+class MemoryMerge:
+    """A memory (kept or made) and the ids of the memories merged into it."""
+
+    into: str
+    merged: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class JobReport:
+    """What a lifecycle job did (or, dry, would do); memories by id, in the order done."""
+
+    examined: int = 0
+    deleted: tuple[str, ...] = ()
+    archived: tuple[str, ...] = ()
+    created: tuple[str, ...] = ()
+    merges: tuple[MemoryMerge, ...] = ()
+    reembedded: int = 0
+
+    def stored(self) -> dict[str, Any]:
+        """The report as its job's row keeps it (JSON)."""
+        return {"examined": self.examined, "deleted": list(self.deleted),
+                "archived": list(self.archived), "created": list(self.created),
+                "merges": [{"into": m.into, "from": list(m.merged)} for m in self.merges],
+                "reembedded": self.reembedded}
+
+    @classmethod
+    def of(cls, stored: Mapping[str, Any]) -> JobReport:
+        """The report a job's row keeps (see :meth:`stored`)."""
+        def ids(key: str) -> tuple[str, ...]:
+            return tuple(str(i) for i in stored.get(key, ()))
+
+        return cls(examined=int(stored.get("examined", 0)), deleted=ids("deleted"),
+                   archived=ids("archived"), created=ids("created"),
+                   merges=tuple(MemoryMerge(str(m["into"]), tuple(str(i) for i in m["from"]))
+                                for m in stored.get("merges", ())),
+                   reembedded=int(stored.get("reembedded", 0)))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MemoryJob(Entity):
+    """One run of a lifecycle job over a tenant's memories (one namespace, or every
+    namespace with a policy).
+
+    ``as_of`` is the instant the job judges memories at, fixed when it starts, so a resumed
+    job decides as its first run did. ``checkpoint`` is the job's own record of its progress
+    (:mod:`services.memory.core.jobs`), opaque to storage.
+    """
+
+    kind: MemoryJobKind
+    namespace: str = ""
+    dry_run: bool = False
+    scheduled: bool = False
+    state: MemoryJobState = MemoryJobState.RUNNING
+    report: JobReport = dataclasses.field(default_factory=JobReport)
+    error: str = ""
+    end_time: dt.datetime | None = None
+    as_of: dt.datetime | None = None
+    checkpoint: dict[str, Any] = dataclasses.field(default_factory=dict)

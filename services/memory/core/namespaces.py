@@ -8,7 +8,8 @@ from typing import Any, Protocol
 
 from services.memory.core.access import Grant, caller, require
 from services.memory.core.models import Namespace
-from shared.errors import InvalidArgument
+from services.memory.core.policies import PolicyLookup
+from shared.errors import InvalidArgument, NotFound
 from shared.resources.pages import Page, PageRequest
 
 UPDATABLE_FIELDS = ("display_name", "readers", "writers", "admins", "lifecycle_policy",
@@ -36,21 +37,36 @@ class NamespaceService:
 
     Args:
         namespaces: Repository of namespaces.
+        policies: The lifecycle policies a namespace may name (unchecked when None).
     """
 
     updatable = UPDATABLE_FIELDS
 
-    def __init__(self, namespaces: NamespaceStore) -> None:
+    def __init__(self, namespaces: NamespaceStore, policies: PolicyLookup | None = None) -> None:
         self._namespaces = namespaces
+        self._policies = policies
+
+    async def _check_policy_exists(self, namespace: Namespace) -> None:
+        policy = namespace.lifecycle_policy
+        if not policy or self._policies is None:
+            return
+        try:
+            await self._policies.get(namespace.tenant, policy.rsplit("/")[-1])
+        except NotFound:
+            raise NotFound(f"lifecycle policy {policy!r} not found",
+                           reason="LIFECYCLE_POLICY_NOT_FOUND",
+                           metadata={"lifecycle_policy": policy}) from None
 
     async def create(self, namespace: Namespace) -> Namespace:
         """Store a new namespace. Its creator administers it when it has grants.
 
         Raises:
             InvalidArgument: Its lifecycle policy belongs to another tenant.
+            NotFound: Its lifecycle policy does not exist.
             AlreadyExists: The id is taken.
         """
         _check_policy(namespace, "namespace.lifecycle_policy")
+        await self._check_policy_exists(namespace)
         if namespace.readers or namespace.writers or namespace.admins:
             creator = next(iter(caller().names), "")
             if creator and creator not in namespace.admins:
@@ -79,7 +95,7 @@ class NamespaceService:
         administers.
 
         Raises:
-            NotFound: No such namespace.
+            NotFound: No such namespace, or its new lifecycle policy does not exist.
             PermissionDenied: The caller does not administer it.
             Aborted: ``etag`` is set and the namespace changed since.
         """
@@ -87,4 +103,6 @@ class NamespaceService:
         require(current, caller(), Grant.ADMIN)
         changed = dataclasses.replace(current, **changes)
         _check_policy(changed, "namespace.lifecycle_policy")
+        if changed.lifecycle_policy != current.lifecycle_policy:
+            await self._check_policy_exists(changed)
         return await self._namespaces.update(changed, etag)

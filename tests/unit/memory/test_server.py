@@ -6,9 +6,9 @@ import pathlib
 
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
+from google.protobuf import duration_pb2, field_mask_pb2
 
-from cognition.memory.v1 import memory_pb2, namespace_pb2
+from cognition.memory.v1 import lifecycle_policy_pb2, memory_job_pb2, memory_pb2, namespace_pb2
 from cognition.memory.v1 import memory_service_pb2 as pb
 from cognition.memory.v1 import memory_service_pb2_grpc as pb_grpc
 from services.ai_runtime.config import Settings as RuntimeSettings
@@ -95,6 +95,63 @@ async def test_memory_crud_search_and_namespaces_over_grpc(tmp_path: pathlib.Pat
                         namespace="agents.executor", content="x", embedding=[0.1] * 3)))
             assert wrong_dimension.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert "memory.embedding" in str(wrong_dimension.value.trailing_metadata())
+    finally:
+        await running.stop(0)
+        await runtime.stop(0)
+
+
+async def test_lifecycle_policies_and_jobs_over_grpc(tmp_path: pathlib.Path) -> None:
+    mesh = {"data_dir": str(tmp_path)}
+    runtime = await create_runtime(RuntimeSettings(port=0, mesh=mesh, embed_route=["offline"]))
+    running = await create_server(Settings(
+        port=0, mesh={**mesh, "peers": {"ai-runtime": f"127.0.0.1:{runtime.port}"}},
+        embedding_model="offline-hash-embedding-v1", embedding_dimensions=64))
+    try:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.MemoryServiceStub(channel)
+            policy = (await stub.CreateLifecyclePolicy(pb.CreateLifecyclePolicyRequest(
+                parent="tenants/acme", lifecycle_policy_id="short",
+                lifecycle_policy=lifecycle_policy_pb2.LifecyclePolicy(
+                    max_memories=1, decay=0.5)))).lifecycle_policy
+            assert policy.name == "tenants/acme/lifecyclePolicies/short"
+            updated = (await stub.UpdateLifecyclePolicy(pb.UpdateLifecyclePolicyRequest(
+                lifecycle_policy=lifecycle_policy_pb2.LifecyclePolicy(
+                    name=policy.name, ttl=duration_pb2.Duration(seconds=3600)),
+                update_mask=field_mask_pb2.FieldMask(paths=["ttl"])))).lifecycle_policy
+            assert (updated.ttl.seconds, updated.max_memories) == (3600, 1)
+            listed = await stub.ListLifecyclePolicies(pb.ListLifecyclePoliciesRequest(
+                parent="tenants/acme"))
+            assert [p.name for p in listed.lifecycle_policies] == [policy.name]
+            await stub.CreateNamespace(pb.CreateNamespaceRequest(
+                parent="tenants/acme", namespace_id="ns",
+                namespace=namespace_pb2.Namespace(lifecycle_policy=policy.name)))
+            for memory_id in ("m1", "m2"):
+                await stub.CreateMemory(pb.CreateMemoryRequest(
+                    parent="tenants/acme", memory_id=memory_id,
+                    memory=memory_pb2.Memory(namespace="ns", content=f"Memory {memory_id}.")))
+
+            ran = (await stub.RunMemoryJob(pb.RunMemoryJobRequest(
+                parent="tenants/acme", memory_job_id="gc-1", memory_job=memory_job_pb2.MemoryJob(
+                    kind=memory_job_pb2.MEMORY_JOB_KIND_GC, dry_run=True)))).memory_job
+            assert ran.name == "tenants/acme/memoryJobs/gc-1"
+            assert ran.state == memory_job_pb2.MEMORY_JOB_STATE_SUCCEEDED
+            assert list(ran.report.deleted) == ["tenants/acme/memories/m1"]
+            got = await stub.GetMemoryJob(pb.GetMemoryJobRequest(name=ran.name))
+            assert got.memory_job == ran
+            jobs = await stub.ListMemoryJobs(pb.ListMemoryJobsRequest(parent="tenants/acme"))
+            assert [j.name for j in jobs.memory_jobs] == [ran.name]
+
+            with pytest.raises(grpc.aio.AioRpcError) as unknown:
+                await stub.RunMemoryJob(pb.RunMemoryJobRequest(
+                    parent="tenants/acme", memory_job=memory_job_pb2.MemoryJob(
+                        kind=memory_job_pb2.MEMORY_JOB_KIND_GC, namespace="nowhere")))
+            assert unknown.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "memory_job.namespace" in str(unknown.value.trailing_metadata())
+            with pytest.raises(grpc.aio.AioRpcError) as missing:
+                await stub.CreateNamespace(pb.CreateNamespaceRequest(
+                    parent="tenants/acme", namespace=namespace_pb2.Namespace(
+                        lifecycle_policy="tenants/acme/lifecyclePolicies/nope")))
+            assert missing.value.code() == grpc.StatusCode.NOT_FOUND
     finally:
         await running.stop(0)
         await runtime.stop(0)
