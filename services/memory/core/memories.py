@@ -18,7 +18,7 @@ from services.memory.core.index_sync import IndexSync
 from services.memory.core.models import Memory, MemoryState, Namespace, NamespaceKind
 from services.memory.core.ports import Embedder
 from services.memory.core.quota import Quota
-from services.memory.core.vectors import pack
+from services.memory.core.vectors import finite, pack
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
@@ -145,6 +145,9 @@ class MemoryService:
                     Grant.WRITE)
             if memory.vector:
                 dimensions = len(memory.vector) // 4
+                if not finite(memory.vector):
+                    raise InvalidArgument.for_field(f"{field}.embedding",
+                                                    "must hold finite numbers only")
                 if dimensions != self._dimensions:
                     raise InvalidArgument.for_field(
                         f"{field}.embedding",

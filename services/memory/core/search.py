@@ -19,7 +19,7 @@ from services.memory.core.memories import Namespaces, namespace_of, readable_nam
 from services.memory.core.models import Memory, MemoryState, Namespace, RankingWeights
 from services.memory.core.ports import Embedded, Embedder, VectorIndex
 from services.memory.core.ranking import Candidate, Ranked, choose, rank
-from services.memory.core.vectors import unpack
+from services.memory.core.vectors import finite, pack, unpack
 from shared.errors import InvalidArgument
 from shared.resources.entity import utc_now
 from shared.resources.filters import MATCH_ALL, Filter
@@ -143,6 +143,8 @@ class MemorySearch:
     async def _query_vector(self, query: SearchQuery) -> Embedded:
         if not query.embedding:
             return await self._embedder.embed(query.tenant, [query.text])
+        if not finite(pack(query.embedding)):
+            raise InvalidArgument.for_field("query_embedding", "must hold finite numbers only")
         if len(query.embedding) != self._dimensions:
             raise InvalidArgument.for_field(
                 "query_embedding", f"has {len(query.embedding)} dimensions; {self._model} has "

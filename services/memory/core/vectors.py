@@ -20,3 +20,8 @@ def unpack(data: bytes) -> np.ndarray:
 def norm(data: bytes) -> float:
     """The Euclidean length of a packed vector."""
     return float(np.linalg.norm(unpack(data)))
+
+
+def finite(data: bytes) -> bool:
+    """Whether every component of a packed vector is a finite number."""
+    return bool(np.isfinite(unpack(data)).all())

@@ -61,13 +61,14 @@ async def test_create_round_trips_every_field_and_indexes_the_vector(
 async def test_bad_input_is_refused_and_nothing_is_written(
         parts_with_namespaces: Memories) -> None:
     service = parts_with_namespaces.memories
-    cases = {
-        "memory.expire_time": make_memory(expire_time=utc_now() - dt.timedelta(seconds=1)),
-        "memory.content": make_memory(content="  \n "),
-        "memory.namespace": make_memory(namespace="nowhere"),
-        "memory.embedding": make_memory(vector=pack([0.5] * (WORDS_DIMENSIONS + 1))),
-    }
-    for field, memory in cases.items():
+    cases = [
+        ("memory.expire_time", make_memory(expire_time=utc_now() - dt.timedelta(seconds=1))),
+        ("memory.content", make_memory(content="  \n ")),
+        ("memory.namespace", make_memory(namespace="nowhere")),
+        ("memory.embedding", make_memory(vector=pack([0.5] * (WORDS_DIMENSIONS + 1)))),
+        ("memory.embedding", make_memory(vector=pack([float("nan")] * WORDS_DIMENSIONS))),
+    ]
+    for field, memory in cases:
         with pytest.raises(InvalidArgument) as error:
             await service.create(memory)
         assert error.value.violations[0].field == field
