@@ -197,6 +197,9 @@ class Mesh:
             own["COGNOS_AUTH_BOOTSTRAP_KEY_FILE"] = str(self.layout.bootstrap_key_file)
         if spec.name == "ai-runtime" and self.model_server is not None:
             own.update(self.model_server.runtime_env())
+        elif spec.name == "ai-runtime":
+            # No local models (--offline): the offline hash embeds too, and no model is loaded.
+            own["COGNOS_AI_RUNTIME_EMBED_ROUTE"] = json.dumps(["offline"])
         return {
             **own,
             "COGNOS_DATA_DIR": str(self.var_dir / "data"),

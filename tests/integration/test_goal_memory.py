@@ -31,6 +31,7 @@ async def remembering(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator
     var = pathlib.Path(tmp_path_factory.mktemp("remembering"))
     model_dir = prepare(model_named(DEFAULT_EMBEDDING_MODEL), var / "models", install=False)
     mesh = Mesh(MeshLayout.ephemeral(var, env={
+        "COGNOS_AI_RUNTIME_EMBED_ROUTE": '["local-embeddings"]',
         "COGNOS_AI_RUNTIME_LOCAL_EMBEDDING_DIR": str(model_dir)}))
     await mesh.start(timeout=90)
     yield mesh
