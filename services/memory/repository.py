@@ -232,11 +232,14 @@ class MemoryRepository(Repository[Memory]):
             where.append(c.namespace.in_(list(namespaces_)))
         return await self.list(tenant, page, where)
 
-    async def pending(self, limit: int) -> list[Memory]:
-        """Rows the vector index has not caught up with, oldest change first."""
+    async def pending(self, limit: int, before: dt.datetime | None = None) -> list[Memory]:
+        """Rows the vector index has not caught up with (changed before ``before``, when
+        given), oldest change first."""
         c = self.table.c
-        query = (sa.select(self.table).where(c.indexed.is_(False))
-                 .order_by(c.update_time).limit(limit))
+        query = sa.select(self.table).where(c.indexed.is_(False))
+        if before is not None:
+            query = query.where(c.update_time < before)
+        query = query.order_by(c.update_time).limit(limit)
         async with self.db.connect() as conn:
             rows = (await conn.execute(query)).mappings().all()
         return [self._from_row(r) for r in rows]
@@ -245,16 +248,20 @@ class MemoryRepository(Repository[Memory]):
         """Mark rows the index now reflects, unless they changed since (their version);
         a deleted one's row goes."""
         c = self.table.c
-        key = sa.and_(c.tenant == sa.bindparam("k_tenant"), c.id == sa.bindparam("k_id"),
-                      c.version == sa.bindparam("k_version"))
-        gone = [m for m in items if m.deleted]
-        kept = [m for m in items if not m.deleted]
+        kept: dict[tuple[str, int], list[str]] = {}
+        for memory in items:
+            if not memory.deleted:
+                kept.setdefault((memory.tenant, memory.version), []).append(memory.id)
+        gone = [_key(m) for m in items if m.deleted]
         async with self.db.transaction() as conn:
-            if kept:
-                await conn.execute(sa.update(self.table).where(key).values(indexed=True),
-                                   [_key(m) for m in kept])
+            for (tenant, version), ids in kept.items():
+                await conn.execute(sa.update(self.table).where(
+                    c.tenant == tenant, c.version == version, c.id.in_(ids)
+                ).values(indexed=True))
             if gone:
-                await conn.execute(sa.delete(self.table).where(key), [_key(m) for m in gone])
+                await conn.execute(sa.delete(self.table).where(
+                    c.tenant == sa.bindparam("k_tenant"), c.id == sa.bindparam("k_id"),
+                    c.version == sa.bindparam("k_version")), gone)
 
 
 def _key(memory: Memory) -> dict[str, Any]:

@@ -38,6 +38,8 @@ from shared.rpc.composition import LoopTask, Peers, ServiceParts
 from shared.rpc.server import RunningServer, start_service
 
 MIGRATIONS = pathlib.Path(__file__).parent / "migrations"
+# Seconds a write has to index its own rows before the index sync takes them over.
+INDEX_SYNC_GRACE_SECONDS = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,12 @@ def compose(settings: Settings, db: DatabaseConnection, peers: Peers) -> Service
         policies=LifecyclePolicies(policies), jobs=jobs)
 
     async def keep_index_in_step(stopping: asyncio.Event) -> None:
+        grace = dt.timedelta(0)  # at start, every pending row: a crash left it
         while not stopping.is_set():
             try:
-                caught_up = await sync.catch_up()
+                caught_up = await sync.catch_up(grace)
+                # Later, only rows a write did not finish applying itself.
+                grace = dt.timedelta(seconds=INDEX_SYNC_GRACE_SECONDS)
                 if caught_up:
                     log.info("vector index caught up with %d memories", caught_up)
                 await index.flush()

@@ -11,12 +11,14 @@ row and the vector never disagree for longer than one pass. A deleted memory's r
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from typing import Protocol
 
 from services.memory.core.models import Memory
 from services.memory.core.ports import VectorIndex
+from shared.resources.entity import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +26,7 @@ log = logging.getLogger(__name__)
 class PendingStore(Protocol):
     """The rows the index has not caught up with."""
 
-    async def pending(self, limit: int) -> list[Memory]: ...
+    async def pending(self, limit: int, before: dt.datetime | None = None) -> list[Memory]: ...
 
     async def mark_indexed(self, memories: Sequence[Memory]) -> None: ...
 
@@ -65,11 +67,13 @@ class IndexSync:
             return False
         return True
 
-    async def catch_up(self) -> int:
-        """Apply every pending row; returns how many were applied."""
+    async def catch_up(self, grace: dt.timedelta = dt.timedelta(0)) -> int:
+        """Apply every row pending for longer than ``grace`` (rows a write is applying now are
+        younger); returns how many were applied."""
+        before = utc_now() - grace if grace else None
         done = 0
         while True:
-            pending = await self._store.pending(self._batch)
+            pending = await self._store.pending(self._batch, before)
             if not pending:
                 return done
             await self.apply(pending)

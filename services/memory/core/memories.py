@@ -143,6 +143,9 @@ class MemoryService:
                 namespaces[memory.namespace] = namespace
             require(namespaces[memory.namespace], caller(memory.source_agent, optional=True),
                     Grant.WRITE)
+            fresh: dict[str, object] = {
+                "size_bytes": len(memory.content.encode()), "version": 1,
+                "state": MemoryState.ACTIVE, "indexed": False, "deleted": False}
             if memory.vector:
                 dimensions = len(memory.vector) // 4
                 if not finite(memory.vector):
@@ -153,13 +156,10 @@ class MemoryService:
                         f"{field}.embedding",
                         f"has {dimensions} dimensions; {self._model} has {self._dimensions}",
                         reason="EMBEDDING_DIMENSION_MISMATCH")
-                memory = dataclasses.replace(memory, embedding_model=self._model,
-                                             embedding_dimensions=dimensions)
+                fresh.update(embedding_model=self._model, embedding_dimensions=dimensions)
             else:
                 to_embed.append(i)
-            prepared.append(dataclasses.replace(
-                memory, size_bytes=len(memory.content.encode()), version=1,
-                state=MemoryState.ACTIVE, indexed=False, deleted=False))
+            prepared.append(dataclasses.replace(memory, **fresh))  # type: ignore[arg-type]
         if to_embed:
             embedded = await self._embedder.embed(tenant, [prepared[i].content for i in to_embed])
             for i, vector in zip(to_embed, embedded.vectors, strict=True):
