@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -202,11 +203,18 @@ class MemoryRepository(Repository[Memory]):
         if not ids:
             return []
         self.check_tenant(tenant)
-        c = self.table.c
-        query = sa.select(self.table).where(c.tenant == tenant, c.id.in_(list(ids)))
         async with self.db.connect() as conn:
-            rows = (await conn.execute(query)).mappings().all()
+            rows = (await conn.execute(self._select_many, {"k_tenant": tenant,
+                                                           "k_ids": list(ids)})).mappings().all()
         return [self._from_row(r) for r in rows]
+
+    @functools.cached_property
+    def _select_many(self) -> sa.Select[Any]:
+        # Built once: building a statement costs more than SQLite's answer.
+        c = self.table.c
+        return sa.select(self.table).where(
+            c.tenant == sa.bindparam("k_tenant"),
+            c.id.in_(sa.bindparam("k_ids", expanding=True)))
 
     async def in_namespace(self, tenant: str, namespace: str) -> list[Memory]:
         """Every memory of ``namespace`` not deleted (expired and archived ones too), oldest
