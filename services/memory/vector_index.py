@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import logging
 import pathlib
 import re
 from collections.abc import Sequence
@@ -24,6 +25,17 @@ from services.memory.core.vectors import unpack
 from shared.errors import Unavailable
 
 KEY_LENGTH = 160  # tenant (64) + "/" + id (64), with room
+
+
+def _not_a_milvus_lite_gap(record: logging.LogRecord) -> bool:
+    # pymilvus asks for methods milvus-lite's in-process server does not serve
+    # (AllocTimestamp) and goes on without them; the server thread logs each as an error.
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, NotImplementedError)
+
+
+# The synchronous gRPC server is milvus-lite's alone here (the services run grpc.aio).
+logging.getLogger("grpc._server").addFilter(_not_a_milvus_lite_gap)
 
 
 def collection_name(model: str, dimensions: int) -> str:
