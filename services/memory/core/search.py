@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Protocol
 
-from services.memory.core.access import Grant, caller, require
+from services.memory.core.access import Grant, Principals, caller, require
 from services.memory.core.memories import Namespaces, namespace_of, readable_namespaces
 from services.memory.core.models import Memory, MemoryState, Namespace, RankingWeights
 from services.memory.core.ports import Embedded, Embedder, VectorIndex
@@ -104,12 +104,9 @@ class MemorySearch:
                 agent without being a service of the mesh.
         """
         principals = caller(query.agent)
-        targets = await self._targets(query)
+        targets = await self._targets(query, principals)
         if not targets:
             return []
-        for namespace in targets:
-            if query.namespaces:
-                require(namespace, principals, Grant.READ)
         embedded = await self._query_vector(query)
         limit = min(MAX_CANDIDATES, max(query.top_k * OVERFETCH, 20)
                     * (4 if query.matching.terms or query.per_namespace else 1))
@@ -151,13 +148,16 @@ class MemorySearch:
                 f"{self._dimensions}", reason="EMBEDDING_DIMENSION_MISMATCH")
         return Embedded([list(query.embedding)], self._model)
 
-    async def _targets(self, query: SearchQuery) -> list[Namespace]:
+    async def _targets(self, query: SearchQuery, principals: Principals) -> list[Namespace]:
+        """The namespaces to search: those named, each readable, or every readable one."""
         if not query.namespaces:
-            return await readable_namespaces(self._namespaces, query.tenant,
-                                             caller(query.agent))
-        return [await namespace_of(self._namespaces, query.tenant, namespace_id,
-                                   f"{query.namespaces_field}[{i}]")
-                for i, namespace_id in enumerate(query.namespaces)]
+            return await readable_namespaces(self._namespaces, query.tenant, principals)
+        named = [await namespace_of(self._namespaces, query.tenant, namespace_id,
+                                    f"{query.namespaces_field}[{i}]")
+                 for i, namespace_id in enumerate(query.namespaces)]
+        for namespace in named:
+            require(namespace, principals, Grant.READ)
+        return named
 
 
 def estimated_tokens(text: str) -> int:
