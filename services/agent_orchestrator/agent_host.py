@@ -50,10 +50,10 @@ from shared.rpc.audit import AuditRecorder
 log = logging.getLogger(__name__)
 
 COMPLETE_EXECUTION = "/cognition.orchestrator.v1.OrchestratorService/CompleteExecution"
-# What the pipeline's mesh calls need: context, model calls, quality checks, and the task's
-# result remembered in its goal's memory.
+# What the pipeline's mesh calls need: context, model calls, tools, quality checks, and the
+# task's result remembered in its goal's memory.
 AGENT_SCOPES = frozenset({"memories.read", "memories.write", "completions.write",
-                          "policies.read"})
+                          "policies.read", "tools.read", "tools.run"})
 
 
 class AgentRunner(Protocol):

@@ -21,6 +21,7 @@ from services.agent_orchestrator.core.supervisor import Supervisor
 from services.agent_orchestrator.peers.agent_pipeline import MeshMemory, MeshModels, MeshQualityGate
 from services.agent_orchestrator.peers.alerts import MeshAlerts
 from services.agent_orchestrator.peers.task_board import MeshTaskBoard
+from services.agent_orchestrator.peers.tools import MeshToolBox
 from services.agent_orchestrator.repository import AssignmentStore, agent_repository
 from services.agent_orchestrator.servicer import OrchestratorServicer
 from shared.agents.pipeline import AgentPipeline, ResultStore
@@ -53,17 +54,19 @@ class _PipelinePeers:
         self.memory = peers.client("memory", deadline=10.0)
         self.runtime = peers.client("ai-runtime", deadline=MODEL_DEADLINE)
         self.quality = peers.client("ai-quality-gate", deadline=10.0)
+        self.tool_runner = peers.client("tool-runner", deadline=10.0)
 
         self._context = MeshMemory(self.memory)
         self._models = MeshModels(self.runtime)
         self._gate = MeshQualityGate(self.quality)
+        self._tools = MeshToolBox(self.tool_runner)
 
     def pipeline(self, results: ResultStore) -> AgentRunner:
-        return AgentPipeline(self._context, self._models, self._gate, results)
+        return AgentPipeline(self._context, self._models, self._gate, results, self._tools)
 
     async def pipeline_reachable(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds until every peer of the pipeline can be reached."""
-        peers = (self.memory, self.runtime, self.quality)
+        peers = (self.memory, self.runtime, self.quality, self.tool_runner)
         return all(await asyncio.gather(*(peer.reachable(timeout) for peer in peers)))
 
 

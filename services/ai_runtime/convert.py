@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from google.protobuf import duration_pb2
@@ -24,16 +25,19 @@ from services.ai_runtime.core.models import (
     MessageRole,
     PromptVersion,
     ProviderLoad,
+    ToolCall,
     Usage,
     UsageGroupBy,
     UsageRow,
     Variant,
 )
+from services.ai_runtime.core.providers.base import TOOL_CHOICES, ToolDefinition
 from shared.errors import InvalidArgument
 from shared.proto.fields import enum_from_proto, enum_to_proto, masked_changes, timestamp
 from shared.resources import names
 from shared.resources.filters import EnumValue, FilterSpec, Text
 from shared.rpc.standard_methods import StandardResource
+from shared.values.json_schema import schema_problems
 
 COLLECTION = "experiments"
 
@@ -83,9 +87,49 @@ def experiment_changes(message: experiment_pb2.Experiment, paths: set[str]) -> d
     })
 
 
+def _calls_from_proto(calls: Iterable[completion_pb2.ToolCall]) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(c.id, c.name, c.arguments) for c in calls)
+
+
+def _calls_to_proto(calls: Iterable[ToolCall]) -> list[completion_pb2.ToolCall]:
+    return [completion_pb2.ToolCall(id=c.id, name=c.name, arguments=c.arguments) for c in calls]
+
+
 def messages_from_proto(messages: Iterable[completion_pb2.Message]) -> list[ChatMessage]:
     return [ChatMessage(enum_from_proto(completion_pb2.MessageRole, m.role, MessageRole,
-                                        MessageRole.USER), m.content) for m in messages]
+                                        MessageRole.USER), m.content,
+                        _calls_from_proto(m.tool_calls), m.tool_call_id) for m in messages]
+
+
+def tools_from_proto(tools: Sequence[completion_pb2.ToolDefinition],
+                     tool_choice: str) -> tuple[tuple[ToolDefinition, ...], str]:
+    """The tools offered and the tool choice of a request.
+
+    Raises:
+        InvalidArgument: A tool's parameters are not a JSON object schema, two tools share a
+            name, or tool_choice is neither auto, none, required nor a tool's name.
+    """
+    offered: list[ToolDefinition] = []
+    for index, tool in enumerate(tools):
+        field = f"tools[{index}].parameters"
+        try:
+            parameters = json.loads(tool.parameters) if tool.parameters else {"type": "object"}
+        except json.JSONDecodeError as error:
+            raise InvalidArgument.for_field(field, f"not valid JSON: {error.msg}") from error
+        if not isinstance(parameters, dict):
+            raise InvalidArgument.for_field(field, "must be a JSON object (a JSON Schema)")
+        problems = schema_problems(parameters)
+        if problems:
+            raise InvalidArgument.for_field(field, "; ".join(problems[:5]))
+        if any(t.name == tool.name for t in offered):
+            raise InvalidArgument.for_field(f"tools[{index}].name",
+                                            f"{tool.name!r} is offered twice")
+        offered.append(ToolDefinition(tool.name, tool.description, parameters))
+    choice = tool_choice or "auto"
+    if choice not in TOOL_CHOICES and choice not in {t.name for t in offered}:
+        raise InvalidArgument.for_field(
+            "tool_choice", "must be auto, none, required or the name of an offered tool")
+    return tuple(offered), choice
 
 
 def _same_tenant(tenant: str, name: str, field: str) -> str:
@@ -103,7 +147,16 @@ def completion_request(tenant: str, request: Any) -> CompletionRequest:
         response_schema=request.response_schema,
         goal=_same_tenant(tenant, request.goal, "goal"),
         agent=_same_tenant(tenant, request.agent, "agent"),
-        request_id=request.request_id)
+        request_id=request.request_id,
+        **_tools_of(request))
+
+
+def _tools_of(request: Any) -> dict[str, Any]:
+    """A CompleteRequest's tools and tool choice (a StreamCompleteRequest offers none)."""
+    if "tools" not in request.DESCRIPTOR.fields_by_name:
+        return {}
+    tools, choice = tools_from_proto(request.tools, request.tool_choice)
+    return {"tools": tools, "tool_choice": choice}
 
 
 def usage_to_proto(usage: Usage) -> completion_pb2.Usage:
@@ -127,7 +180,11 @@ def completion_to_proto(completion: Completion) -> completion_pb2.Completion:
         role=completion.role, provider=completion.provider, model=completion.model,
         prompt_version=completion.prompt_version,
         messages=[completion_pb2.Message(role=enum_to_proto(completion_pb2.MessageRole, m.role),
-                                         content=m.content) for m in completion.messages],
+                                         content=m.content,
+                                         tool_calls=_calls_to_proto(m.tool_calls),
+                                         tool_call_id=m.tool_call_id)
+                  for m in completion.messages],
+        tool_calls=_calls_to_proto(completion.tool_calls),
         output=completion.output, usage=usage_to_proto(completion.usage),
         attempts=[_attempt_to_proto(a) for a in completion.attempts],
         goal=completion.goal, agent=completion.agent,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,7 @@ from services.ai_runtime.core.models import (
     Experiment,
     ExperimentState,
     MessageRole,
+    ToolCall,
     Usage,
     UsageGroupBy,
     UsageRow,
@@ -123,23 +125,57 @@ def experiment_repository(db: DatabaseConnection) -> ExperimentRepository:
     return ExperimentRepository(db, experiments, Experiment, "experiment")
 
 
+def _call_rows(calls: Sequence[ToolCall]) -> list[dict[str, str]]:
+    return [{"id": c.id, "name": c.name, "arguments": c.arguments} for c in calls]
+
+
+def _calls(rows: Sequence[Mapping[str, Any]]) -> tuple[ToolCall, ...]:
+    return tuple(ToolCall(str(r["id"]), str(r["name"]), str(r["arguments"])) for r in rows)
+
+
 class MessageList(sa.types.TypeDecorator[list[ChatMessage]]):
-    """A conversation as a JSON list of ``{"role", "content"}``."""
+    """A conversation as a JSON list of ``{"role", "content"}`` (with ``tool_calls`` and
+    ``tool_call_id`` where a message has them)."""
 
     impl = sa.JSON
     cache_ok = True
 
     def process_bind_param(self, value: list[ChatMessage] | None,
-                           dialect: Any) -> list[dict[str, str]] | None:
+                           dialect: Any) -> list[dict[str, Any]] | None:
         if value is None:
             return None
-        return [{"role": m.role.value, "content": m.content} for m in value]
+        rows: list[dict[str, Any]] = []
+        for m in value:
+            row: dict[str, Any] = {"role": m.role.value, "content": m.content}
+            if m.tool_calls:
+                row["tool_calls"] = _call_rows(m.tool_calls)
+            if m.tool_call_id:
+                row["tool_call_id"] = m.tool_call_id
+            rows.append(row)
+        return rows
 
-    def process_result_value(self, value: list[dict[str, str]] | None,
+    def process_result_value(self, value: list[dict[str, Any]] | None,
                              dialect: Any) -> list[ChatMessage] | None:
         if value is None:
             return None
-        return [ChatMessage(MessageRole(m["role"]), m["content"]) for m in value]
+        return [ChatMessage(MessageRole(m["role"]), m["content"],
+                            _calls(m.get("tool_calls", ())), m.get("tool_call_id", ""))
+                for m in value]
+
+
+class ToolCallList(sa.types.TypeDecorator[list[ToolCall]]):
+    """Tool calls as a JSON list of ``{"id", "name", "arguments"}``."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: list[ToolCall] | None,
+                           dialect: Any) -> list[dict[str, str]] | None:
+        return None if value is None else _call_rows(value)
+
+    def process_result_value(self, value: list[dict[str, Any]] | None,
+                             dialect: Any) -> list[ToolCall] | None:
+        return None if value is None else list(_calls(value))
 
 
 class AttemptList(sa.types.TypeDecorator[list[Attempt]]):
@@ -188,6 +224,7 @@ completions = sa.Table(
     sa.Column("output", sa.Text, nullable=False),
     sa.Column("attempts", AttemptList(), nullable=False),
     sa.Column("request_id", sa.String(128), nullable=True),
+    sa.Column("tool_calls", ToolCallList(), nullable=False),
     sa.Index("completions_by_tenant_time", "tenant", "create_time"),
     sa.Index("completions_by_tenant_request", "tenant", "request_id", unique=True),
 )

@@ -45,6 +45,7 @@ class AgentType:
         max_output_tokens: Output tokens its answer may take; 0 means the runtime's default.
         context_tokens: Most tokens of memory its prompt is given as context (memory's
             estimate, four characters a token).
+        uses_tools: Whether its model is offered the tools its role and tenant may use.
     """
 
     role: ClassVar[str]
@@ -54,6 +55,7 @@ class AgentType:
     failure_strategy: ClassVar[str] = "retry"
     max_output_tokens: ClassVar[int] = 0
     context_tokens: ClassVar[int] = 1000
+    uses_tools: ClassVar[bool] = False
 
     @property
     def policy_id(self) -> str:

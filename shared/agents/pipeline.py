@@ -1,10 +1,13 @@
 """``AgentPipeline``: the one pipeline every agent runs.
 
 gather context (memory, within the agent type's token budget and its grants) -> build the
-prompt and call the model (AI runtime, which renders the versioned prompt) -> parse the answer
-into the role's output message -> check it in the quality gate -> store the result -> remember
-it in the goal's memory (best effort). Each collaborator is a port (a Protocol) so the pipeline
-is the same whether the ports are gRPC clients of the mesh or in-memory fakes.
+prompt and call the model (AI runtime, which renders the versioned prompt), offering the tools
+the agent type may use and running the calls the model makes through the tool-runner until it
+answers -> parse the answer into the role's output message -> check it in the quality gate,
+sending the gate's feedback back to the model while the gate asks for a repair -> store the
+result -> remember it in the goal's memory (best effort). Each collaborator is a port (a
+Protocol) so the pipeline is the same whether the ports are gRPC clients of the mesh or
+in-memory fakes.
 """
 
 from __future__ import annotations
@@ -35,6 +38,53 @@ MEMORY_CHARS = 2000
 MEMORY_IMPORTANCE = 0.5
 
 
+# Rounds of tool calls one answer may take before the model is asked to answer without tools.
+MAX_TOOL_STEPS = 8
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool offered to the model: its name, purpose and the JSON Schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: str
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """A call of a tool the model asked for."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A turn of the conversation after the prompt: the model's (``assistant``, with the
+    tools it called), a tool's result (``tool``) or what the model is asked next (``user``)."""
+
+    role: str
+    content: str
+    tool_calls: tuple[ToolUse, ...] = ()
+    tool_call_id: str = ""
+
+
+@dataclass(frozen=True)
+class ToolRunRecord:
+    """A tool run an agent made: the tool, the run's name, how it ended and what it gave."""
+
+    tool: str
+    run: str  # tenants/{tenant}/toolRuns/{run}; empty when the run was refused
+    state: str  # SUCCEEDED, FAILED, ... or REFUSED
+    output: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == "SUCCEEDED"
+
+
 @dataclass(frozen=True)
 class ModelRequest:
     """One model call on behalf of an agent."""
@@ -47,6 +97,8 @@ class ModelRequest:
     agent: str
     # Makes a retried attempt idempotent: the runtime answers (and charges) it once.
     request_id: str
+    tools: tuple[ToolSpec, ...] = ()
+    conversation: tuple[Turn, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,15 +108,40 @@ class ModelAnswer:
     text: str
     completion: str  # the completion's resource name
     prompt_version: str = ""
+    tool_calls: tuple[ToolUse, ...] = ()
+
+
+@dataclass(frozen=True)
+class OutputCheck:
+    """An output for the quality gate, with what it needs to judge it."""
+
+    tenant: str
+    policy: str  # the conventional policy id of the agent type (``executor-output``)
+    content: str
+    subject: str  # the task
+    agent_type: str
+    prompt_version: str = ""
+    output_schema: str = ""
+    known_tools: tuple[str, ...] = ()
+    tools_used: tuple[str, ...] = ()
+    round: int = 0
+    task_description: str = ""
 
 
 @dataclass(frozen=True)
 class QualityVerdict:
-    """The quality gate's judgement of an output."""
+    """The quality gate's judgement of an output: whether it passed, and if not, whether to
+    reject it, ask the agent for a repair (with ``feedback``) or escalate."""
 
     passed: bool
     findings: Sequence[str] = ()
     validation: str = ""  # the validation's resource name; empty when there was no policy
+    action: str = "ACCEPT"  # ACCEPT, REJECT, REPAIR or ESCALATE
+    feedback: str = ""
+    score: float = 1.0
+    # The output with secrets and personal data redacted, to use instead; empty when the
+    # gate changed nothing.
+    redacted: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,11 +199,32 @@ class ModelGateway(Protocol):
 
 
 class QualityGate(Protocol):
-    """The AI quality gate: ``policy`` is the id of one of the tenant's policies; a tenant
-    without it gets a pass that names no validation."""
+    """The AI quality gate: the tenant's policy for the agent type, or the gate's default."""
 
-    async def check(self, tenant: str, policy: str, content: str,
-                    subject: str) -> QualityVerdict: ...
+    async def check(self, output: OutputCheck) -> QualityVerdict: ...
+
+
+class ToolBox(Protocol):
+    """The tool-runner: the tools an agent type may call, and running one for an agent."""
+
+    async def offered(self, tenant: str, agent_type: str) -> list[ToolSpec]: ...
+
+    async def run(self, tenant: str, call: ToolUse, *, agent_type: str, agent: str,
+                  task: str) -> ToolRunRecord:
+        """Run ``call`` to its end; a refusal (no permission, bad arguments) is a record in
+        state REFUSED saying why, so the model can correct itself."""
+        ...
+
+
+class NoTools:
+    """A tool box without tools."""
+
+    async def offered(self, tenant: str, agent_type: str) -> list[ToolSpec]:
+        return []
+
+    async def run(self, tenant: str, call: ToolUse, *, agent_type: str, agent: str,
+                  task: str) -> ToolRunRecord:
+        return ToolRunRecord(call.name, "", "REFUSED", "no tools are offered")
 
 
 class ResultStore(Protocol):
@@ -145,6 +243,9 @@ class AgentRun:
     prompt_version: str
     context: Sequence[ContextMemory] = field(default_factory=tuple)
     validation: str = ""
+    tool_runs: Sequence[ToolRunRecord] = field(default_factory=tuple)
+    # Repairs the quality gate asked for before the output passed.
+    repairs: int = 0
 
 
 class AgentPipeline:
@@ -155,22 +256,25 @@ class AgentPipeline:
         models: The AI runtime.
         quality: The quality gate.
         results: Where results are stored.
+        tools: The tool-runner (none by default).
     """
 
     def __init__(self, memory: AgentMemory, models: ModelGateway, quality: QualityGate,
-                 results: ResultStore) -> None:
+                 results: ResultStore, tools: ToolBox | None = None) -> None:
         self._memory = memory
         self._models = models
         self._quality = quality
         self._results = results
+        self._tools = tools or NoTools()
 
     async def run(self, agent: AgentType, task: agent_io_pb2.AgentInput, *, tenant: str,
                   agent_name: str, attempt: int) -> AgentRun:
         """One attempt of ``agent`` at ``task``.
 
         Raises:
-            AgentFailure: The answer was malformed, rejected by the quality gate, or reported
-                a failure itself; the task's failure strategy decides what happens next.
+            AgentFailure: The answer was malformed, rejected or escalated by the quality gate
+                (after the repairs it asked for), or reported a failure itself; the task's
+                failure strategy decides what happens next.
             CognitionError: A peer failed (memory's context included; remembering the
                 result is best effort and never fails the attempt).
         """
@@ -180,23 +284,66 @@ class AgentPipeline:
         prompt_input = agent_io_pb2.AgentInput()
         prompt_input.CopyFrom(task)
         prompt_input.context[:] = [memory.content for memory in context]
-        answer = await self._models.complete(ModelRequest(
-            tenant=tenant, role=agent.role, variables=agent.variables(prompt_input),
-            response_schema=agent.response_schema(), goal=_goal_of(task.task),
-            agent=agent_name, request_id=f"{task.task}#attempt-{attempt}"))
-        output = agent.parse(answer.text)
-        agent.accept(output)
-        result = agent.result_text(output)
-        verdict = await self._quality.check(tenant, agent.policy_id, result, task.task)
-        if not verdict.passed:
-            raise AgentFailure("QUALITY_REJECTED",
-                               "; ".join(verdict.findings) or "rejected by the quality gate")
+        tools = tuple(await self._tools.offered(tenant, agent.role)) if agent.uses_tools else ()
+        session = _Session(agent, task, tenant, agent_name, attempt, prompt_input, tools)
+        repairs = 0
+        while True:
+            answer = await self._answer(session, repairs)
+            output = agent.parse(answer.text)
+            agent.accept(output)
+            result = agent.result_text(output)
+            verdict = await self._quality.check(OutputCheck(
+                tenant=tenant, policy=agent.policy_id, content=result, subject=task.task,
+                agent_type=agent.role, prompt_version=answer.prompt_version,
+                output_schema=agent.response_schema(),
+                known_tools=tuple(tool.name for tool in tools),
+                tools_used=tuple(run.tool for run in session.tool_runs if run.succeeded),
+                round=repairs, task_description=agent.variables(task)["task"]))
+            if verdict.passed:
+                result = verdict.redacted or result
+                break
+            findings = "; ".join(verdict.findings) or "rejected by the quality gate"
+            if verdict.action == "REPAIR":
+                session.conversation += [Turn("assistant", answer.text),
+                                         Turn("user", repair_request(verdict))]
+                repairs += 1
+                continue
+            if verdict.action == "ESCALATE":
+                raise AgentFailure("QUALITY_ESCALATED", findings, retryable=False)
+            raise AgentFailure("QUALITY_REJECTED", findings)
         await self._results.store(task.task, result)
         await self._remember(task_memory(agent, task, result, context, tenant=tenant,
                                          attempt=attempt))
         return AgentRun(output=output, result=result, completion=answer.completion,
                         prompt_version=answer.prompt_version, context=tuple(context),
-                        validation=verdict.validation)
+                        validation=verdict.validation, tool_runs=tuple(session.tool_runs),
+                        repairs=repairs)
+
+    async def _answer(self, session: _Session, repairs: int) -> ModelAnswer:
+        """The model's answer, after running every tool it calls on the way (at most
+        :data:`MAX_TOOL_STEPS` rounds of calls; then it must answer without tools)."""
+        agent, task = session.agent, session.task
+        for step in range(MAX_TOOL_STEPS + 1):
+            suffix = f"#repair-{repairs}" if repairs else ""
+            suffix += f"#step-{step}" if step else ""
+            answer = await self._models.complete(ModelRequest(
+                tenant=session.tenant, role=agent.role,
+                variables=agent.variables(session.prompt_input),
+                response_schema=agent.response_schema(), goal=_goal_of(task.task),
+                agent=session.agent_name,
+                request_id=f"{task.task}#attempt-{session.attempt}{suffix}",
+                tools=session.tools if step < MAX_TOOL_STEPS else (),
+                conversation=tuple(session.conversation)))
+            if not answer.tool_calls:
+                return answer
+            session.conversation.append(Turn("assistant", answer.text, answer.tool_calls))
+            for call in answer.tool_calls:
+                record = await self._tools.run(session.tenant, call, agent_type=agent.role,
+                                               agent=session.agent_name, task=task.task)
+                session.tool_runs.append(record)
+                session.conversation.append(Turn("tool", tool_result_text(record),
+                                                 tool_call_id=call.id))
+        raise AssertionError("unreachable: the last step offers no tools")
 
     async def _remember(self, memory: TaskMemory | None) -> None:
         """Store a task's memory; a failure is logged, not raised: the task succeeded."""
@@ -210,6 +357,35 @@ class AgentPipeline:
         except Exception:
             log.exception("the result of %s was not remembered in %s", memory.task,
                           memory.namespace)
+
+
+@dataclass
+class _Session:
+    """What one attempt has built up: the conversation after the prompt and the tool runs."""
+
+    agent: AgentType
+    task: agent_io_pb2.AgentInput
+    tenant: str
+    agent_name: str
+    attempt: int
+    prompt_input: agent_io_pb2.AgentInput
+    tools: tuple[ToolSpec, ...]
+    conversation: list[Turn] = field(default_factory=list)
+    tool_runs: list[ToolRunRecord] = field(default_factory=list)
+
+
+def tool_result_text(record: ToolRunRecord) -> str:
+    """A tool's result as the model reads it: its output, or why it did not succeed."""
+    if record.succeeded:
+        return record.output
+    return f"The tool did not succeed ({record.state}): {record.output}"
+
+
+def repair_request(verdict: QualityVerdict) -> str:
+    """What the model is asked after the quality gate asked for a repair."""
+    feedback = verdict.feedback or "\n".join(f"- {finding}" for finding in verdict.findings)
+    return ("The quality gate did not accept that answer. Fix these problems and answer "
+            f"again in the same JSON format:\n{feedback}")
 
 
 def task_memory(agent: AgentType, task: agent_io_pb2.AgentInput, result: str,

@@ -24,6 +24,9 @@ EXTRA_MODULES = {
     "auth": {"key_directory.py"},  # the signing keys, stored as files: a second store
     "agent_orchestrator": {"agent_host.py"},  # the built-in agents' background worker
     "memory": {"vector_index.py"},  # the vectors, stored in Milvus: a second store
+    # The code sandbox, the SSRF-guarded HTTP client and the MCP adapters: the outside world
+    # the tools reach, each its own package.
+    "tool_runner": {"sandbox", "web", "mcp"},
 }
 
 

@@ -12,14 +12,17 @@ from google.protobuf import field_mask_pb2
 
 from cognition.memory.v1 import memory_pb2, memory_service_pb2, namespace_pb2
 from cognition.planner.v1 import planner_service_pb2, task_pb2
-from cognition.quality.v1 import quality_service_pb2, validation_pb2
+from cognition.quality.v1 import policy_pb2, quality_service_pb2, validation_pb2
 from cognition.runtime.v1 import completion_pb2, runtime_service_pb2
 from shared.agents.pipeline import (
     ContextMemory,
     ModelAnswer,
     ModelRequest,
+    OutputCheck,
     QualityVerdict,
     TaskMemory,
+    ToolUse,
+    Turn,
 )
 from shared.agents.sections import system_text
 from shared.errors import AlreadyExists, InvalidArgument, NotFound, Unimplemented
@@ -146,48 +149,79 @@ class MeshModels:
                                    content=variables.get("goal", "")),
             completion_pb2.Message(role=completion_pb2.MESSAGE_ROLE_USER,
                                    content=variables.get("task", "")),
+            *(_message(turn) for turn in request.conversation),
         ]
         response = await self._client.call(COMPLETE, runtime_service_pb2.CompleteRequest(
             parent=f"tenants/{request.tenant}", role=request.role, messages=messages,
             response_schema=request.response_schema, goal=request.goal,
             agent=request.agent if _AGENT_NAME.match(request.agent) else "",
-            request_id=request.request_id[-128:]), timeout=MODEL_CALL_TIMEOUT, idempotent=True)
+            request_id=request.request_id[-128:],
+            tools=[completion_pb2.ToolDefinition(name=t.name, description=t.description,
+                                                 parameters=t.parameters)
+                   for t in request.tools]), timeout=MODEL_CALL_TIMEOUT, idempotent=True)
         completion = response.completion
-        return ModelAnswer(completion.output, completion.name, completion.prompt_version)
+        return ModelAnswer(completion.output, completion.name, completion.prompt_version,
+                           tuple(ToolUse(c.id, c.name, c.arguments)
+                                 for c in completion.tool_calls))
+
+
+_TURN_ROLES = {"assistant": completion_pb2.MESSAGE_ROLE_ASSISTANT,
+               "tool": completion_pb2.MESSAGE_ROLE_TOOL,
+               "user": completion_pb2.MESSAGE_ROLE_USER}
+
+
+def _message(turn: Turn) -> completion_pb2.Message:
+    return completion_pb2.Message(
+        role=_TURN_ROLES[turn.role], content=turn.content, tool_call_id=turn.tool_call_id,
+        tool_calls=[completion_pb2.ToolCall(id=c.id, name=c.name, arguments=c.arguments)
+                    for c in turn.tool_calls])
 
 
 class MeshQualityGate:
-    """Outputs judged by the AI quality gate against one of the tenant's policies.
+    """Outputs judged by the AI quality gate: against the tenant's policy named by the agent
+    type's convention (``executor-output``) when it has one, else the policy the gate picks
+    for the agent type (the tenant's, or the gate's default).
 
-    A tenant without the policy (NOT_FOUND), or a gate that does not validate
-    (UNIMPLEMENTED), means no check: the answer is remembered for ``recheck_after`` seconds,
-    so a newly created policy applies within that time.
+    A tenant without the named policy (NOT_FOUND) is remembered for ``recheck_after``
+    seconds, so a newly created one applies within that time. A gate that does not validate
+    (UNIMPLEMENTED) means no check.
     """
 
     def __init__(self, client: ServiceClient,
                  recheck_after: float = 10.0):
         self._client = client
         self._recheck_after = recheck_after
-        self._unchecked_until: dict[tuple[str, str], float] = {}
+        self._unnamed_until: dict[tuple[str, str], float] = {}
 
-    async def check(self, tenant: str, policy: str, content: str,
-                    subject: str) -> QualityVerdict:
-        key = (tenant, policy)
-        if time.monotonic() < self._unchecked_until.get(key, 0.0):
-            return QualityVerdict(passed=True)
+    async def check(self, output: OutputCheck) -> QualityVerdict:
+        key = (output.tenant, output.policy)
+        named = time.monotonic() >= self._unnamed_until.get(key, 0.0)
+        request = quality_service_pb2.ValidateOutputRequest(
+            parent=f"tenants/{output.tenant}",
+            policy=f"tenants/{output.tenant}/policies/{output.policy}" if named else "",
+            content=output.content, subject=output.subject, agent_type=output.agent_type,
+            prompt_version=output.prompt_version, output_schema=output.output_schema,
+            known_tools=list(output.known_tools), tools_used=list(output.tools_used),
+            round=output.round, task_description=output.task_description)
         try:
-            response = await self._client.call(VALIDATE_OUTPUT,
-                                               quality_service_pb2.ValidateOutputRequest(
-                                                   parent=f"tenants/{tenant}",
-                                                   policy=f"tenants/{tenant}/policies/{policy}",
-                                                   content=content, subject=subject))
-        except (NotFound, Unimplemented):
-            self._unchecked_until[key] = time.monotonic() + self._recheck_after
+            try:
+                response = await self._client.call(VALIDATE_OUTPUT, request)
+            except NotFound:
+                if not named:
+                    raise
+                self._unnamed_until[key] = time.monotonic() + self._recheck_after
+                request.policy = ""
+                response = await self._client.call(VALIDATE_OUTPUT, request)
+        except Unimplemented:
             return QualityVerdict(passed=True)
-        self._unchecked_until.pop(key, None)
         validation = response.validation
-        return QualityVerdict(validation.verdict == validation_pb2.VERDICT_PASS,
-                              [f.message for f in validation.findings], validation.name)
+        action = policy_pb2.Action.Name(validation.action).removeprefix("ACTION_")
+        if action == "UNSPECIFIED":
+            action = "ACCEPT" if validation.verdict == validation_pb2.VERDICT_PASS else "REJECT"
+        return QualityVerdict(action == "ACCEPT",
+                              list(validation.reasons) or [f.message for f in validation.findings],
+                              validation.name, action, validation.feedback, validation.score,
+                              validation.redacted_content)
 
 
 class PlannerResults:

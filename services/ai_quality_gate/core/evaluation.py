@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from services.ai_quality_gate.core.findings import Rule
+from services.ai_quality_gate.core.findings import Rule, Submission
 from services.ai_quality_gate.core.rule_worker import (
     Evaluation,
     RuleProblem,
@@ -71,13 +71,15 @@ class RuleEvaluator:
         """
         return await self._run(check_in_worker, tuple(rules))
 
-    async def evaluate(self, rules: Sequence[Rule], text: str) -> Evaluation:
-        """Compile ``rules`` and run them on ``text``.
+    async def evaluate(self, rules: Sequence[Rule], submission: Submission | str) -> Evaluation:
+        """Compile ``rules`` and run them on ``submission`` (or on a bare text).
 
         Raises:
             Unavailable: The workers stopped (one was killed); the next call starts new ones.
         """
-        return await self._run(evaluate_in_worker, tuple(rules), text)
+        if isinstance(submission, str):
+            submission = Submission(submission)
+        return await self._run(evaluate_in_worker, tuple(rules), submission)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         self.start()

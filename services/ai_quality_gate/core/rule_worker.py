@@ -9,42 +9,28 @@ for as long as the server runs.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import threading
 import time
 from collections.abc import Sequence
 
-from services.ai_quality_gate.core.findings import Finding, Rule
-from services.ai_quality_gate.core.rules import RuleCheck, RuleConfigError, compile_rule, evaluate
+from services.ai_quality_gate.core.checks import Check, RuleConfigError
+from services.ai_quality_gate.core.findings import Rule, Submission
+from services.ai_quality_gate.core.rules import Evaluation, RuleProblem, compile_rule, evaluate
 
-
-@dataclasses.dataclass(frozen=True)
-class RuleProblem:
-    """Why the rule at ``index`` of a policy does not compile."""
-
-    index: int
-    problem: str
-
-
-@dataclasses.dataclass(frozen=True)
-class Evaluation:
-    """The findings and score of an output, or the rules that do not compile (then nothing
-    was evaluated)."""
-
-    findings: list[Finding] = dataclasses.field(default_factory=list)
-    score: float = 0.0
-    problems: list[RuleProblem] = dataclasses.field(default_factory=list)
+__all__ = ["Evaluation", "RuleProblem", "check_in_worker", "evaluate_in_worker", "start_worker",
+           "started"]
 
 
 @functools.lru_cache(maxsize=256)
-def _compiled(rule: Rule) -> RuleCheck:
+def _compiled(rule: Rule) -> Check:
     return compile_rule(rule)
 
 
-def _compile_all(rules: Sequence[Rule]) -> tuple[list[RuleCheck], list[RuleProblem]]:
-    checks, problems = [], []
+def _compile_all(rules: Sequence[Rule]) -> tuple[list[Check], list[RuleProblem]]:
+    checks: list[Check] = []
+    problems: list[RuleProblem] = []
     for index, rule in enumerate(rules):
         try:
             checks.append(_compiled(rule))
@@ -83,10 +69,9 @@ def check_in_worker(rules: tuple[Rule, ...]) -> list[RuleProblem]:
     return _compile_all(rules)[1]
 
 
-def evaluate_in_worker(rules: tuple[Rule, ...], text: str) -> Evaluation:
-    """Compile ``rules`` and run them on ``text`` (run in a worker process)."""
+def evaluate_in_worker(rules: tuple[Rule, ...], submission: Submission) -> Evaluation:
+    """Compile ``rules`` and run them on ``submission`` (run in a worker process)."""
     checks, problems = _compile_all(rules)
     if problems:
         return Evaluation(problems=problems)
-    findings, score = evaluate(checks, text)
-    return Evaluation(findings, score)
+    return evaluate(checks, submission)

@@ -1,6 +1,8 @@
-"""The quality score of output: a deterministic heuristic of the text alone, not a model.
+"""The content quality of output (``Validation.content_quality``, what MIN_SCORE compares): a
+deterministic heuristic of the text alone, not a model. The validation's score is another
+figure, made of its findings (:mod:`.judgement`).
 
-``score = (uniqueness + substance) / 2``, rounded to 4 decimals, where ``words`` are the runs
+``quality = (uniqueness + substance) / 2``, rounded to 4 decimals, where ``words`` are the runs
 of letters, digits and underscores of the text, compared ignoring case:
 
 - uniqueness: distinct word trigrams / word trigrams (1 with fewer than 3 words). Degenerate

@@ -44,6 +44,7 @@ from services.ai_runtime.core.pricing import Budgets, PriceTable
 from services.ai_runtime.core.prompts import PromptLibrary, render
 from services.ai_runtime.core.providers.base import (
     ProviderRequest,
+    ToolDefinition,
     cassette_key,
     estimate_prompt_tokens,
     estimate_tokens,
@@ -104,6 +105,8 @@ class CompletionRequest:
     goal: str = ""
     agent: str = ""
     request_id: str = ""
+    tools: tuple[ToolDefinition, ...] = ()
+    tool_choice: str = "auto"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -191,7 +194,8 @@ class CompletionService(Readable[Completion]):
         messages = render(prompt.template, request.messages, request.response_schema)
         max_output = request.max_output_tokens or self._default_max_output_tokens
         asked = ProviderRequest(request.role, prompt.id, messages, max_output,
-                                request.temperature, schema)
+                                request.temperature, schema, request.tools,
+                                request.tool_choice)
         await self._check_budget(request.tenant, self._estimate(asked))
         return _Prepared(asked, experiment, variant)
 
@@ -211,8 +215,8 @@ class CompletionService(Readable[Completion]):
     async def _output_errors(prepared: _Prepared, routed: Routed) -> list[str]:
         """What is wrong with the answer against the request's schema (none without one)."""
         schema = prepared.request.response_schema
-        if schema is None:
-            return []
+        if schema is None or routed.response.tool_calls:
+            return []  # a turn that calls tools answers later
         # Off the event loop: patterns run in RE2, which releases the GIL as it matches.
         return await asyncio.to_thread(output_errors, routed.response.output, schema)
 
@@ -276,7 +280,8 @@ class CompletionService(Readable[Completion]):
             goal=request.goal, agent=request.agent,
             experiment=(names.format_name(experiment.tenant, "experiments", experiment.id)
                         if experiment else ""),
-            variant=prepared.variant, request_id=request.request_id or None)
+            variant=prepared.variant, request_id=request.request_id or None,
+            tool_calls=list(response.tool_calls))
         stored = await self._completions.record(completion)
         if self._recorder is not None and stored.id == completion.id:
             # Under the conversation first asked: replaying it gives the answer that fits.

@@ -45,11 +45,24 @@ class MessageRole(enum.StrEnum):
 
 
 @dataclasses.dataclass(frozen=True)
+class ToolCall:
+    """A call the model asks for: the provider's id of the call, the tool, and the arguments
+    as the JSON text the model wrote (not checked against the tool's schema)."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclasses.dataclass(frozen=True)
 class ChatMessage:
-    """One message of a conversation with a model."""
+    """One message of a conversation with a model: an assistant turn may carry the tool
+    calls the model made, and a tool message names the call it answers."""
 
     role: MessageRole
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str = ""
 
 
 class AttemptOutcome(enum.StrEnum):
@@ -104,6 +117,8 @@ class Completion(Entity):
     variant: str = ""
     # The caller's idempotency key; None when the call had none.
     request_id: str | None = None
+    # The tools the model asked to call instead of (or along with) answering.
+    tool_calls: list[ToolCall] = dataclasses.field(default_factory=list)
 
     @property
     def usage(self) -> Usage:

@@ -1,15 +1,17 @@
 """Versioned prompt templates: ``<prompts dir>/<role>/vN.md``, rendered per completion.
 
 A template may use ``{{goal}}`` (the first user message), ``{{task}}`` (the last user
-message), ``{{context}}`` (the caller's system messages, joined) and ``{{schema}}`` (the JSON
-Schema the answer must match, when the caller gave one). The rendered template
-becomes the one system message of the conversation sent to the provider.
+message before the model's first turn), ``{{context}}`` (the caller's system messages,
+joined) and ``{{schema}}`` (the JSON Schema the answer must match, when the caller gave one).
+The rendered template becomes the one system message of the conversation sent to the
+provider.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import pathlib
 import re
 from collections.abc import Sequence
@@ -106,8 +108,11 @@ class PromptLibrary:
 def render(template: str, messages: Sequence[ChatMessage],
            schema: str = "") -> list[ChatMessage]:
     """The conversation to send: the rendered template as the system message, then the
-    caller's non-system messages; ``schema`` is the response schema's text."""
-    users = [m.content for m in messages if m.role is MessageRole.USER]
+    caller's non-system messages; ``schema`` is the response schema's text. The goal and task
+    are the first and last user messages that open the conversation (those before the
+    model's first turn: later ones answer tool calls or ask for repairs)."""
+    opening = itertools.takewhile(lambda m: m.role is not MessageRole.ASSISTANT, messages)
+    users = [m.content for m in opening if m.role is MessageRole.USER]
     values = {
         "goal": users[0] if users else "",
         "task": users[-1] if users else "",

@@ -17,6 +17,7 @@ class ExecutorAgent(AgentType):
     role = "executor"
     output = agent_io_pb2.ExecutorOutput
     required: ClassVar[tuple[str, ...]] = ("result",)
+    uses_tools = True
     failure_strategy = "reassign"
 
     def result_text(self, output: Message) -> str:

@@ -1,5 +1,5 @@
-"""Fixtures of the ai-quality-gate's unit tests: a migrated SQLite database and the rule
-evaluator's worker processes."""
+"""Fixtures of the ai-quality-gate's unit tests: a migrated database (SQLite, and PostgreSQL
+when reachable) and the rule evaluator's worker processes."""
 
 from __future__ import annotations
 
@@ -14,9 +14,15 @@ from shared.database import DatabaseConnection
 from shared.database.migrations import upgrade
 
 
-@pytest.fixture
-async def db(tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
-    database = DatabaseConnection(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest,
+             tmp_path: pathlib.Path) -> AsyncIterator[DatabaseConnection]:
+    """The gate's migrated database, on SQLite and (when reachable) PostgreSQL."""
+    if request.param == "sqlite":
+        database = DatabaseConnection(f"sqlite+aiosqlite:///{tmp_path}/x.db")
+    else:
+        database = DatabaseConnection(request.getfixturevalue("postgres_url"),
+                                      schema=request.getfixturevalue("postgres_schema"))
     await upgrade(database, MIGRATIONS)
     yield database
     await database.dispose()

@@ -15,6 +15,7 @@ from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from cognition.quality.v1 import validation_pb2
 from services.ai_quality_gate.config import Settings
 from services.ai_quality_gate.server import create_server
+from shared.config import MeshSettings
 from tests.helpers import mesh_channel
 
 # Far above the target, far below what a held event loop costs (the validations take seconds).
@@ -23,7 +24,7 @@ HELD = 2.0  # seconds
 
 async def test_health_answers_while_the_costliest_validations_run(tmp_path: pathlib.Path
                                                                   ) -> None:
-    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    running = await create_server(Settings(port=0, mesh=MeshSettings(data_dir=tmp_path)))
     try:
         async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.QualityServiceStub(channel)

@@ -21,7 +21,7 @@ PROSE = ("The deployment finished at noon. All twelve services report healthy, a
 
 
 def findings(kind: RuleKind, config: object, text: str) -> list[str]:
-    found, _ = evaluate([compile_rule(Rule(kind, json.dumps(config)))], text)
+    found = evaluate([compile_rule(Rule(kind, json.dumps(config)))], text).findings
     return [f.message for f in found]
 
 
@@ -180,10 +180,13 @@ def test_evaluate_keeps_rule_order_and_caps_problems_per_rule() -> None:
               compile_rule(Rule(RuleKind.REQUIRED_KEYWORDS, json.dumps(
                   {"keywords": [f"k{i}" for i in range(15)]})))]
 
-    found, score = evaluate(checks, "long enough")
+    evaluation = evaluate(checks, "long enough")
 
+    found = evaluation.findings
     assert found[0] == Finding(0, "output has 11 characters, more than the maximum 3",
-                               Severity.ERROR)
+                               Severity.ERROR, RuleKind.MAX_LENGTH, "",
+                               "Shorten the answer to at most 3 characters.")
     assert [f.rule_index for f in found] == [0] + [1] * (MAX_PROBLEMS_PER_RULE + 1)
     assert found[-1].message == "and 5 more problems"
-    assert score == quality_score("long enough")
+    assert evaluation.quality == quality_score("long enough")
+    assert evaluation.redacted == ""

@@ -6,13 +6,14 @@ import pathlib
 
 import grpc
 import pytest
-from google.protobuf import field_mask_pb2
+from google.protobuf import field_mask_pb2, timestamp_pb2
 
 from cognition.quality.v1 import policy_pb2, validation_pb2
 from cognition.quality.v1 import quality_service_pb2 as pb
 from cognition.quality.v1 import quality_service_pb2_grpc as pb_grpc
 from services.ai_quality_gate.config import Settings
 from services.ai_quality_gate.server import create_server
+from shared.config import MeshSettings
 from tests.helpers import bad_fields, error_reason, mesh_channel
 
 
@@ -26,7 +27,7 @@ def policy_message(*configs: str, **fields: object) -> policy_pb2.Policy:
 
 
 async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:
-    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    running = await create_server(Settings(port=0, mesh=MeshSettings(data_dir=tmp_path)))
     try:
         async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.QualityServiceStub(channel)
@@ -72,7 +73,7 @@ async def test_policy_crud_over_grpc(tmp_path: pathlib.Path) -> None:
 
 
 async def test_validate_output_then_get_and_list_over_grpc(tmp_path: pathlib.Path) -> None:
-    running = await create_server(Settings(port=0, mesh={"data_dir": str(tmp_path)}))
+    running = await create_server(Settings(port=0, mesh=MeshSettings(data_dir=tmp_path)))
     try:
         async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
             stub = pb_grpc.QualityServiceStub(channel)
@@ -101,8 +102,10 @@ async def test_validate_output_then_get_and_list_over_grpc(tmp_path: pathlib.Pat
                 parent="tenants/acme", policy=policy.name,
                 content="Short; source: docs."))).validation
             assert passed.verdict == validation_pb2.VERDICT_PASS
+            assert passed.action == policy_pb2.ACTION_ACCEPT
             assert list(passed.findings) == []
-            assert 0 < passed.score < 1
+            assert passed.score == 1.0
+            assert 0 < passed.content_quality < 1
 
             got = (await stub.GetValidation(pb.GetValidationRequest(name=failed.name)))
             assert got.validation == failed
@@ -147,5 +150,114 @@ async def test_validate_output_then_get_and_list_over_grpc(tmp_path: pathlib.Pat
                 await stub.GetValidation(pb.GetValidationRequest(
                     name="tenants/acme/validations/nope"))
             assert no_validation.value.code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        await running.stop(0)
+
+
+async def test_judging_agent_output_over_grpc(tmp_path: pathlib.Path) -> None:
+    """No policy named (the default, then the agent type's), the new request and validation
+    fields, policy revisions, a cross-check whose runtime is down, and the metrics."""
+    settings = Settings(port=0, mesh=MeshSettings(
+        data_dir=tmp_path, peers={"ai-runtime": "127.0.0.1:1"}))  # nothing listens there
+    running = await create_server(settings)
+    try:
+        async with mesh_channel(f"127.0.0.1:{running.port}") as channel:
+            stub = pb_grpc.QualityServiceStub(channel)
+            schema = '{"type": "object", "required": ["summary"]}'
+            leaky = '{"summary": "done with key AKIAIOSFODNN7EXAMPLE"}'
+
+            judged = (await stub.ValidateOutput(pb.ValidateOutputRequest(
+                parent="tenants/acme", content=leaky, agent_type="executor",
+                prompt_version="executor/v1", output_schema=schema,
+                known_tools=["execute_python"], tools_used=["execute_python"],
+                round=1))).validation
+            assert judged.policy == ""
+            assert (judged.verdict, judged.action) == (validation_pb2.VERDICT_FAIL,
+                                                       policy_pb2.ACTION_REPAIR)
+            assert judged.score == pytest.approx(0.6)
+            assert judged.redacted_content == (
+                '{"summary": "done with key [REDACTED:aws-access-key]"}')
+            assert [(f.kind, f.category) for f in judged.findings] == [
+                (policy_pb2.RULE_KIND_SECRETS, "aws-access-key")]
+            assert list(judged.reasons) == [f.message for f in judged.findings]
+            assert judged.feedback.startswith("- Remove the AWS access key")
+            assert (judged.agent_type, judged.prompt_version, judged.round,
+                    judged.policy_revision) == ("executor", "executor/v1", 1, 1)
+            got = (await stub.GetValidation(pb.GetValidationRequest(name=judged.name))
+                   ).validation
+            assert got.redacted_content == "" and got.feedback == judged.feedback
+
+            policy = (await stub.CreatePolicy(pb.CreatePolicyRequest(
+                parent="tenants/acme", policy_id="executor", policy=policy_pb2.Policy(
+                    display_name="Executor", agent_type="executor",
+                    on_failure=policy_pb2.ACTION_REPAIR, max_repair_rounds=3, pass_score=0.9,
+                    rules=[policy_pb2.Rule(kind=policy_pb2.RULE_KIND_SECRETS),
+                           policy_pb2.Rule(kind=policy_pb2.RULE_KIND_CROSS_CHECK)])))).policy
+            assert (policy.revision, policy.on_failure, policy.max_repair_rounds) == (
+                1, policy_pb2.ACTION_REPAIR, 3)
+            assert policy.pass_score == pytest.approx(0.9)
+
+            checked = (await stub.ValidateOutput(pb.ValidateOutputRequest(
+                parent="tenants/acme", content='{"summary": "done"}', agent_type="executor",
+                prompt_version="executor/v2", task_description="Back up."))).validation
+            assert checked.policy == policy.name
+            [unverified] = checked.findings
+            assert unverified.kind == policy_pb2.RULE_KIND_CROSS_CHECK
+            assert "could not run" in unverified.message
+            assert not checked.HasField("verification")
+            assert checked.action == policy_pb2.ACTION_ESCALATE  # nothing to repair
+
+            updated = (await stub.UpdatePolicy(pb.UpdatePolicyRequest(
+                policy=policy_pb2.Policy(name=policy.name, rules=[
+                    policy_pb2.Rule(kind=policy_pb2.RULE_KIND_SECRETS)]),
+                update_mask=field_mask_pb2.FieldMask(paths=["rules"])))).policy
+            assert updated.revision == 2 and updated.agent_type == "executor"
+            accepted = (await stub.ValidateOutput(pb.ValidateOutputRequest(
+                parent="tenants/acme", content='{"summary": "done"}', agent_type="executor",
+                prompt_version="executor/v2"))).validation
+            assert (accepted.action, accepted.policy_revision) == (policy_pb2.ACTION_ACCEPT, 2)
+
+            metrics = await stub.GetQualityMetrics(pb.GetQualityMetricsRequest(
+                parent="tenants/acme", agent_type="executor"))
+            assert [(r.prompt_version, r.validations, r.passed, r.repairs, r.escalations,
+                     r.rejections) for r in metrics.rows] == [
+                ("executor/v1", 1, 0, 1, 0, 0), ("executor/v2", 2, 1, 0, 1, 0)]
+            assert metrics.rows[1].mean_score == pytest.approx((0.6 + 1.0) / 2)
+            only_repairs = await stub.ListValidations(pb.ListValidationsRequest(
+                parent="tenants/acme", filter='action = ACTION_REPAIR AND agent_type = '
+                                              '"executor"'))
+            assert [v.name for v in only_repairs.validations] == [judged.name]
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad_schema:
+                await stub.ValidateOutput(pb.ValidateOutputRequest(
+                    parent="tenants/acme", content="x", output_schema="{not json"))
+            assert bad_schema.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert bad_fields(bad_schema.value) == ["output_schema"]
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad_request:
+                await stub.ValidateOutput(pb.ValidateOutputRequest(
+                    parent="tenants/acme", content="x", agent_type="Executor!", round=-1))
+            assert sorted(bad_fields(bad_request.value)) == ["agent_type", "round"]
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad_policy:
+                await stub.CreatePolicy(pb.CreatePolicyRequest(
+                    parent="tenants/acme", policy=policy_pb2.Policy(
+                        display_name="x", on_failure=policy_pb2.ACTION_ACCEPT, pass_score=2,
+                        rules=[policy_pb2.Rule(kind=policy_pb2.RULE_KIND_PII,
+                                               config='{"kinds": ["name"]}')])))
+            assert sorted(bad_fields(bad_policy.value)) == ["policy.on_failure",
+                                                            "policy.pass_score"]
+            with pytest.raises(grpc.aio.AioRpcError) as bad_config:
+                await stub.CreatePolicy(pb.CreatePolicyRequest(
+                    parent="tenants/acme", policy=policy_pb2.Policy(
+                        display_name="x", rules=[policy_pb2.Rule(
+                            kind=policy_pb2.RULE_KIND_PII, config='{"kinds": ["name"]}')])))
+            assert bad_fields(bad_config.value) == ["policy.rules[0].config"]
+
+            with pytest.raises(grpc.aio.AioRpcError) as bad_range:
+                await stub.GetQualityMetrics(pb.GetQualityMetricsRequest(
+                    parent="tenants/acme", start_time=timestamp_pb2.Timestamp(seconds=100),
+                    end_time=timestamp_pb2.Timestamp(seconds=50)))
+            assert bad_fields(bad_range.value) == ["start_time"]
     finally:
         await running.stop(0)

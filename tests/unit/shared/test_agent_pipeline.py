@@ -16,6 +16,7 @@ from shared.agents.pipeline import (
     ContextMemory,
     ModelAnswer,
     ModelRequest,
+    OutputCheck,
     QualityVerdict,
     TaskMemory,
 )
@@ -57,10 +58,10 @@ class Fakes:
         return ModelAnswer(self.answers[request.role], "tenants/acme/completions/c1",
                            f"{request.role}/v1")
 
-    async def check(self, tenant: str, policy: str, content: str,
-                    subject: str) -> QualityVerdict:
-        self.checked.append(content)
-        return QualityVerdict(self.passes, () if self.passes else ("too long",), "v1")
+    async def check(self, output: OutputCheck) -> QualityVerdict:
+        self.checked.append(output.content)
+        return QualityVerdict(self.passes, () if self.passes else ("too long",), "v1",
+                              "ACCEPT" if self.passes else "REJECT")
 
     async def store(self, task: str, result: str) -> None:
         self.stored[task] = result

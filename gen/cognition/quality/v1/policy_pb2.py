@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!cognition/quality/v1/policy.proto\x12\x14\x63ognition.quality.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8b\x03\n\x06Policy\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12$\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x33\n\x05rules\x18\x03 \x03(\x0b\x32\x1a.cognition.quality.v1.RuleB\x08\xbaH\x05\x92\x01\x02\x10@\x12\x38\n\x04mode\x18\x04 \x01(\x0e\x32 .cognition.quality.v1.PolicyModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03:V\xea\x41S\n\x1b\x63ognition.quality.v1/Policy\x12\"tenants/{tenant}/policies/{policy}*\x08policies2\x06policy\"[\n\x04Rule\x12\x38\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.cognition.quality.v1.RuleKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x19\n\x06\x63onfig\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x01*\xb6\x01\n\x08RuleKind\x12\x19\n\x15RULE_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15RULE_KIND_JSON_SCHEMA\x10\x01\x12\x18\n\x14RULE_KIND_MAX_LENGTH\x10\x02\x12\x1f\n\x1bRULE_KIND_REQUIRED_KEYWORDS\x10\x03\x12 \n\x1cRULE_KIND_FORBIDDEN_PATTERNS\x10\x04\x12\x17\n\x13RULE_KIND_MIN_SCORE\x10\x05*Y\n\nPolicyMode\x12\x1b\n\x17POLICY_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13POLICY_MODE_ENFORCE\x10\x01\x12\x15\n\x11POLICY_MODE_AUDIT\x10\x02\x42 Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!cognition/quality/v1/policy.proto\x12\x14\x63ognition.quality.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x05\n\x06Policy\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12$\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x33\n\x05rules\x18\x03 \x03(\x0b\x32\x1a.cognition.quality.v1.RuleB\x08\xbaH\x05\x92\x01\x02\x10@\x12\x38\n\x04mode\x18\x04 \x01(\x0e\x32 .cognition.quality.v1.PolicyModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x35\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\x07 \x01(\tB\x04\xe2\x41\x01\x03\x12\x35\n\nagent_type\x18\x08 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^([a-z][a-z0-9_-]{0,62})?$\x12\x16\n\x08revision\x18\t \x01(\x03\x42\x04\xe2\x41\x01\x03\x12<\n\non_failure\x18\n \x01(\x0e\x32\x1c.cognition.quality.v1.ActionB\n\xbaH\x07\x82\x01\x04\x10\x01 \x01\x12)\n\x11max_repair_rounds\x18\x0b \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\n(\x00H\x00\x88\x01\x01\x12*\n\npass_score\x18\x0c \x01(\x02\x42\x11\xbaH\x0e\n\x0c\x1d\x00\x00\x80?-\x00\x00\x00\x00@\x01H\x01\x88\x01\x01:V\xea\x41S\n\x1b\x63ognition.quality.v1/Policy\x12\"tenants/{tenant}/policies/{policy}*\x08policies2\x06policyB\x14\n\x12_max_repair_roundsB\r\n\x0b_pass_score\"[\n\x04Rule\x12\x38\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.cognition.quality.v1.RuleKindB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x19\n\x06\x63onfig\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x01*\xcc\x02\n\x08RuleKind\x12\x19\n\x15RULE_KIND_UNSPECIFIED\x10\x00\x12\x19\n\x15RULE_KIND_JSON_SCHEMA\x10\x01\x12\x18\n\x14RULE_KIND_MAX_LENGTH\x10\x02\x12\x1f\n\x1bRULE_KIND_REQUIRED_KEYWORDS\x10\x03\x12 \n\x1cRULE_KIND_FORBIDDEN_PATTERNS\x10\x04\x12\x17\n\x13RULE_KIND_MIN_SCORE\x10\x05\x12\x1b\n\x17RULE_KIND_OUTPUT_SCHEMA\x10\x06\x12\x15\n\x11RULE_KIND_SECRETS\x10\x07\x12\x11\n\rRULE_KIND_PII\x10\x08\x12\x15\n\x11RULE_KIND_REFUSAL\x10\t\x12\x1b\n\x17RULE_KIND_CLAIMED_TOOLS\x10\n\x12\x19\n\x15RULE_KIND_CROSS_CHECK\x10\x0b*n\n\x06\x41\x63tion\x12\x16\n\x12\x41\x43TION_UNSPECIFIED\x10\x00\x12\x11\n\rACTION_ACCEPT\x10\x01\x12\x11\n\rACTION_REJECT\x10\x02\x12\x11\n\rACTION_REPAIR\x10\x03\x12\x13\n\x0f\x41\x43TION_ESCALATE\x10\x04*Y\n\nPolicyMode\x12\x1b\n\x17POLICY_MODE_UNSPECIFIED\x10\x00\x12\x17\n\x13POLICY_MODE_ENFORCE\x10\x01\x12\x15\n\x11POLICY_MODE_AUDIT\x10\x02\x42 Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -50,18 +50,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_POLICY'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_POLICY'].fields_by_name['etag']._loaded_options = None
   _globals['_POLICY'].fields_by_name['etag']._serialized_options = b'\342A\001\003'
+  _globals['_POLICY'].fields_by_name['agent_type']._loaded_options = None
+  _globals['_POLICY'].fields_by_name['agent_type']._serialized_options = b'\272H\036r\0342\032^([a-z][a-z0-9_-]{0,62})?$'
+  _globals['_POLICY'].fields_by_name['revision']._loaded_options = None
+  _globals['_POLICY'].fields_by_name['revision']._serialized_options = b'\342A\001\003'
+  _globals['_POLICY'].fields_by_name['on_failure']._loaded_options = None
+  _globals['_POLICY'].fields_by_name['on_failure']._serialized_options = b'\272H\007\202\001\004\020\001 \001'
+  _globals['_POLICY'].fields_by_name['max_repair_rounds']._loaded_options = None
+  _globals['_POLICY'].fields_by_name['max_repair_rounds']._serialized_options = b'\272H\006\032\004\030\n(\000'
+  _globals['_POLICY'].fields_by_name['pass_score']._loaded_options = None
+  _globals['_POLICY'].fields_by_name['pass_score']._serialized_options = b'\272H\016\n\014\035\000\000\200?-\000\000\000\000@\001'
   _globals['_POLICY']._loaded_options = None
   _globals['_POLICY']._serialized_options = b'\352AS\n\033cognition.quality.v1/Policy\022\"tenants/{tenant}/policies/{policy}*\010policies2\006policy'
   _globals['_RULE'].fields_by_name['kind']._loaded_options = None
   _globals['_RULE'].fields_by_name['kind']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_RULE'].fields_by_name['config']._loaded_options = None
   _globals['_RULE'].fields_by_name['config']._serialized_options = b'\272H\006r\004\030\200\200\001'
-  _globals['_RULEKIND']._serialized_start=673
-  _globals['_RULEKIND']._serialized_end=855
-  _globals['_POLICYMODE']._serialized_start=857
-  _globals['_POLICYMODE']._serialized_end=946
+  _globals['_RULEKIND']._serialized_start=938
+  _globals['_RULEKIND']._serialized_end=1270
+  _globals['_ACTION']._serialized_start=1272
+  _globals['_ACTION']._serialized_end=1382
+  _globals['_POLICYMODE']._serialized_start=1384
+  _globals['_POLICYMODE']._serialized_end=1473
   _globals['_POLICY']._serialized_start=182
-  _globals['_POLICY']._serialized_end=577
-  _globals['_RULE']._serialized_start=579
-  _globals['_RULE']._serialized_end=670
+  _globals['_POLICY']._serialized_end=842
+  _globals['_RULE']._serialized_start=844
+  _globals['_RULE']._serialized_end=935
 # @@protoc_insertion_point(module_scope)

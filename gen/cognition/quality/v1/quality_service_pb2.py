@@ -30,9 +30,10 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.api import client_pb2 as google_dot_api_dot_client__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/quality/v1/quality_service.proto\x12\x14\x63ognition.quality.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a!cognition/quality/v1/policy.proto\x1a%cognition/quality/v1/validation.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\"\xe3\x01\n\x13\x43reatePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x38\n\x06policy\x18\x02 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tpolicy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14\x43reatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"K\n\x10GetPolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\"A\n\x11GetPolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"\x8b\x01\n\x13ListPoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x14ListPoliciesResponse\x12.\n\x08policies\x18\x01 \x03(\x0b\x32\x1c.cognition.quality.v1.Policy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9e\x01\n\x13UpdatePolicyRequest\x12\x38\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14UpdatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"l\n\x13\x44\x65letePolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65letePolicyResponse\"\xd9\x01\n\x15ValidateOutputRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x39\n\x06policy\x18\x02 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12 \n\x07\x63ontent\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x06\x10\x01(\x80\x80@\x12\x19\n\x07subject\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"N\n\x16ValidateOutputResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"R\n\x14GetValidationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/validations/[^/]+$\"M\n\x15GetValidationResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"\x8e\x01\n\x16ListValidationsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListValidationsResponse\x12\x35\n\x0bvalidations\x18\x01 \x03(\x0b\x32 .cognition.quality.v1.Validation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t2\xee\x0b\n\x0eQualityService\x12\xba\x01\n\x0c\x43reatePolicy\x12).cognition.quality.v1.CreatePolicyRequest\x1a*.cognition.quality.v1.CreatePolicyResponse\"S\xda\x41\rparent,policy\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/policies:\x06policy\x12\x9f\x01\n\tGetPolicy\x12&.cognition.quality.v1.GetPolicyRequest\x1a\'.cognition.quality.v1.GetPolicyResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/policies/*}\x12\xaa\x01\n\x0cListPolicies\x12).cognition.quality.v1.ListPoliciesRequest\x1a*.cognition.quality.v1.ListPoliciesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/policies\x12\xc6\x01\n\x0cUpdatePolicy\x12).cognition.quality.v1.UpdatePolicyRequest\x1a*.cognition.quality.v1.UpdatePolicyResponse\"_\xda\x41\x12policy,update_mask\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02\x30\x32&/v1/{policy.name=tenants/*/policies/*}:\x06policy\x12\xa9\x01\n\x0c\x44\x65letePolicy\x12).cognition.quality.v1.DeletePolicyRequest\x1a*.cognition.quality.v1.DeletePolicyResponse\"B\xda\x41\x04name\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/policies/*}\x12\xd4\x01\n\x0eValidateOutput\x12+.cognition.quality.v1.ValidateOutputRequest\x1a,.cognition.quality.v1.ValidateOutputResponse\"g\xda\x41\x15parent,policy,content\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02\x36\"1/v1/{parent=tenants/*}/validations:validateOutput:\x01*\x12\xae\x01\n\rGetValidation\x12*.cognition.quality.v1.GetValidationRequest\x1a+.cognition.quality.v1.GetValidationResponse\"D\xda\x41\x04name\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/validations/*}\x12\xb6\x01\n\x0fListValidations\x12,.cognition.quality.v1.ListValidationsRequest\x1a-.cognition.quality.v1.ListValidationsResponse\"F\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/validations\x1a\x1a\xca\x41\x17quality.cognition.localB Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*cognition/quality/v1/quality_service.proto\x12\x14\x63ognition.quality.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a!cognition/quality/v1/policy.proto\x1a%cognition/quality/v1/validation.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe3\x01\n\x13\x43reatePolicyRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x38\n\x06policy\x18\x02 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x36\n\tpolicy_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14\x43reatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"K\n\x10GetPolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\"A\n\x11GetPolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"\x8b\x01\n\x13ListPoliciesRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x14ListPoliciesResponse\x12.\n\x08policies\x18\x01 \x03(\x0b\x32\x1c.cognition.quality.v1.Policy\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x9e\x01\n\x13UpdatePolicyRequest\x12\x38\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.PolicyB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"D\n\x14UpdatePolicyResponse\x12,\n\x06policy\x18\x01 \x01(\x0b\x32\x1c.cognition.quality.v1.Policy\"l\n\x13\x44\x65letePolicyRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/policies/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x16\n\x14\x44\x65letePolicyResponse\"\xe7\x03\n\x15ValidateOutputRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12<\n\x06policy\x18\x02 \x01(\tB,\xe2\x41\x01\x01\xbaH%r#2!^(tenants/[^/]+/policies/[^/]+)?$\x12 \n\x07\x63ontent\x18\x03 \x01(\tB\x0f\xe2\x41\x01\x02\xbaH\x08r\x06\x10\x01(\x80\x80@\x12\x19\n\x07subject\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x35\n\nagent_type\x18\x06 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^([a-z][a-z0-9_-]{0,62})?$\x12 \n\x0eprompt_version\x18\x07 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12 \n\routput_schema\x18\x08 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\'\n\x0bknown_tools\x18\t \x03(\tB\x12\xbaH\x0f\x92\x01\x0c\x10\x80\x02\"\x07r\x05\x10\x01\x18\x80\x01\x12&\n\ntools_used\x18\n \x03(\tB\x12\xbaH\x0f\x92\x01\x0c\x10\x80\x02\"\x07r\x05\x10\x01\x18\x80\x01\x12\x18\n\x05round\x18\x0b \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12#\n\x10task_description\x18\x0c \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\"N\n\x16ValidateOutputResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"R\n\x14GetValidationRequest\x12:\n\x04name\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[^/]+/validations/[^/]+$\"M\n\x15GetValidationResponse\x12\x34\n\nvalidation\x18\x01 \x01(\x0b\x32 .cognition.quality.v1.Validation\"\x8e\x01\n\x16ListValidationsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"i\n\x17ListValidationsResponse\x12\x35\n\x0bvalidations\x18\x01 \x03(\x0b\x32 .cognition.quality.v1.Validation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xfd\x01\n\x18GetQualityMetricsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x35\n\nagent_type\x18\x02 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^([a-z][a-z0-9_-]{0,62})?$\x12 \n\x0eprompt_version\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12.\n\nstart_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"O\n\x19GetQualityMetricsResponse\x12\x32\n\x04rows\x18\x01 \x03(\x0b\x32$.cognition.quality.v1.QualityMetrics\"\xaf\x01\n\x0eQualityMetrics\x12\x12\n\nagent_type\x18\x01 \x01(\t\x12\x16\n\x0eprompt_version\x18\x02 \x01(\t\x12\x13\n\x0bvalidations\x18\x03 \x01(\x03\x12\x0e\n\x06passed\x18\x04 \x01(\x03\x12\x12\n\nmean_score\x18\x05 \x01(\x01\x12\x0f\n\x07repairs\x18\x06 \x01(\x03\x12\x13\n\x0b\x65scalations\x18\x07 \x01(\x03\x12\x12\n\nrejections\x18\x08 \x01(\x03\x32\xb0\r\n\x0eQualityService\x12\xba\x01\n\x0c\x43reatePolicy\x12).cognition.quality.v1.CreatePolicyRequest\x1a*.cognition.quality.v1.CreatePolicyResponse\"S\xda\x41\rparent,policy\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02)\"\x1f/v1/{parent=tenants/*}/policies:\x06policy\x12\x9f\x01\n\tGetPolicy\x12&.cognition.quality.v1.GetPolicyRequest\x1a\'.cognition.quality.v1.GetPolicyResponse\"A\xda\x41\x04name\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/policies/*}\x12\xaa\x01\n\x0cListPolicies\x12).cognition.quality.v1.ListPoliciesRequest\x1a*.cognition.quality.v1.ListPoliciesResponse\"C\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/policies\x12\xc6\x01\n\x0cUpdatePolicy\x12).cognition.quality.v1.UpdatePolicyRequest\x1a*.cognition.quality.v1.UpdatePolicyResponse\"_\xda\x41\x12policy,update_mask\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02\x30\x32&/v1/{policy.name=tenants/*/policies/*}:\x06policy\x12\xa9\x01\n\x0c\x44\x65letePolicy\x12).cognition.quality.v1.DeletePolicyRequest\x1a*.cognition.quality.v1.DeletePolicyResponse\"B\xda\x41\x04name\xa2\xbb\x18\x10\n\x0epolicies.write\x82\xd3\xe4\x93\x02!*\x1f/v1/{name=tenants/*/policies/*}\x12\xd4\x01\n\x0eValidateOutput\x12+.cognition.quality.v1.ValidateOutputRequest\x1a,.cognition.quality.v1.ValidateOutputResponse\"g\xda\x41\x15parent,policy,content\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02\x36\"1/v1/{parent=tenants/*}/validations:validateOutput:\x01*\x12\xae\x01\n\rGetValidation\x12*.cognition.quality.v1.GetValidationRequest\x1a+.cognition.quality.v1.GetValidationResponse\"D\xda\x41\x04name\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{name=tenants/*/validations/*}\x12\xb6\x01\n\x0fListValidations\x12,.cognition.quality.v1.ListValidationsRequest\x1a-.cognition.quality.v1.ListValidationsResponse\"F\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02$\x12\"/v1/{parent=tenants/*}/validations\x12\xbf\x01\n\x11GetQualityMetrics\x12..cognition.quality.v1.GetQualityMetricsRequest\x1a/.cognition.quality.v1.GetQualityMetricsResponse\"I\xda\x41\x06parent\xa2\xbb\x18\x0f\n\rpolicies.read\x82\xd3\xe4\x93\x02\'\x12%/v1/{parent=tenants/*}/qualityMetrics\x1a\x1a\xca\x41\x17quality.cognition.localB Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -67,13 +68,27 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['parent']._loaded_options = None
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['policy']._loaded_options = None
-  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['policy']._serialized_options = b'\342A\001\002\272H\"r 2\036^tenants/[^/]+/policies/[^/]+$'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['policy']._serialized_options = b'\342A\001\001\272H%r#2!^(tenants/[^/]+/policies/[^/]+)?$'
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['content']._loaded_options = None
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['content']._serialized_options = b'\342A\001\002\272H\010r\006\020\001(\200\200@'
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['subject']._loaded_options = None
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['subject']._serialized_options = b'\272H\005r\003\030\200\010'
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['agent_type']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['agent_type']._serialized_options = b'\272H\036r\0342\032^([a-z][a-z0-9_-]{0,62})?$'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['prompt_version']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['prompt_version']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['output_schema']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['output_schema']._serialized_options = b'\272H\006r\004\030\200\200\004'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['known_tools']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['known_tools']._serialized_options = b'\272H\017\222\001\014\020\200\002\"\007r\005\020\001\030\200\001'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['tools_used']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['tools_used']._serialized_options = b'\272H\017\222\001\014\020\200\002\"\007r\005\020\001\030\200\001'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['round']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['round']._serialized_options = b'\272H\006\032\004\030d(\000'
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['task_description']._loaded_options = None
+  _globals['_VALIDATEOUTPUTREQUEST'].fields_by_name['task_description']._serialized_options = b'\272H\006r\004\030\200\200\004'
   _globals['_GETVALIDATIONREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_GETVALIDATIONREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H%r#2!^tenants/[^/]+/validations/[^/]+$'
   _globals['_LISTVALIDATIONSREQUEST'].fields_by_name['parent']._loaded_options = None
@@ -82,6 +97,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTVALIDATIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
   _globals['_LISTVALIDATIONSREQUEST'].fields_by_name['filter']._loaded_options = None
   _globals['_LISTVALIDATIONSREQUEST'].fields_by_name['filter']._serialized_options = b'\272H\005r\003\030\200\010'
+  _globals['_GETQUALITYMETRICSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_GETQUALITYMETRICSREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
+  _globals['_GETQUALITYMETRICSREQUEST'].fields_by_name['agent_type']._loaded_options = None
+  _globals['_GETQUALITYMETRICSREQUEST'].fields_by_name['agent_type']._serialized_options = b'\272H\036r\0342\032^([a-z][a-z0-9_-]{0,62})?$'
+  _globals['_GETQUALITYMETRICSREQUEST'].fields_by_name['prompt_version']._loaded_options = None
+  _globals['_GETQUALITYMETRICSREQUEST'].fields_by_name['prompt_version']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_QUALITYSERVICE']._loaded_options = None
   _globals['_QUALITYSERVICE']._serialized_options = b'\312A\027quality.cognition.local'
   _globals['_QUALITYSERVICE'].methods_by_name['CreatePolicy']._loaded_options = None
@@ -100,38 +121,46 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_QUALITYSERVICE'].methods_by_name['GetValidation']._serialized_options = b'\332A\004name\242\273\030\017\n\rpolicies.read\202\323\344\223\002$\022\"/v1/{name=tenants/*/validations/*}'
   _globals['_QUALITYSERVICE'].methods_by_name['ListValidations']._loaded_options = None
   _globals['_QUALITYSERVICE'].methods_by_name['ListValidations']._serialized_options = b'\332A\006parent\242\273\030\017\n\rpolicies.read\202\323\344\223\002$\022\"/v1/{parent=tenants/*}/validations'
-  _globals['_CREATEPOLICYREQUEST']._serialized_start=329
-  _globals['_CREATEPOLICYREQUEST']._serialized_end=556
-  _globals['_CREATEPOLICYRESPONSE']._serialized_start=558
-  _globals['_CREATEPOLICYRESPONSE']._serialized_end=626
-  _globals['_GETPOLICYREQUEST']._serialized_start=628
-  _globals['_GETPOLICYREQUEST']._serialized_end=703
-  _globals['_GETPOLICYRESPONSE']._serialized_start=705
-  _globals['_GETPOLICYRESPONSE']._serialized_end=770
-  _globals['_LISTPOLICIESREQUEST']._serialized_start=773
-  _globals['_LISTPOLICIESREQUEST']._serialized_end=912
-  _globals['_LISTPOLICIESRESPONSE']._serialized_start=914
-  _globals['_LISTPOLICIESRESPONSE']._serialized_end=1009
-  _globals['_UPDATEPOLICYREQUEST']._serialized_start=1012
-  _globals['_UPDATEPOLICYREQUEST']._serialized_end=1170
-  _globals['_UPDATEPOLICYRESPONSE']._serialized_start=1172
-  _globals['_UPDATEPOLICYRESPONSE']._serialized_end=1240
-  _globals['_DELETEPOLICYREQUEST']._serialized_start=1242
-  _globals['_DELETEPOLICYREQUEST']._serialized_end=1350
-  _globals['_DELETEPOLICYRESPONSE']._serialized_start=1352
-  _globals['_DELETEPOLICYRESPONSE']._serialized_end=1374
-  _globals['_VALIDATEOUTPUTREQUEST']._serialized_start=1377
-  _globals['_VALIDATEOUTPUTREQUEST']._serialized_end=1594
-  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_start=1596
-  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_end=1674
-  _globals['_GETVALIDATIONREQUEST']._serialized_start=1676
-  _globals['_GETVALIDATIONREQUEST']._serialized_end=1758
-  _globals['_GETVALIDATIONRESPONSE']._serialized_start=1760
-  _globals['_GETVALIDATIONRESPONSE']._serialized_end=1837
-  _globals['_LISTVALIDATIONSREQUEST']._serialized_start=1840
-  _globals['_LISTVALIDATIONSREQUEST']._serialized_end=1982
-  _globals['_LISTVALIDATIONSRESPONSE']._serialized_start=1984
-  _globals['_LISTVALIDATIONSRESPONSE']._serialized_end=2089
-  _globals['_QUALITYSERVICE']._serialized_start=2092
-  _globals['_QUALITYSERVICE']._serialized_end=3610
+  _globals['_QUALITYSERVICE'].methods_by_name['GetQualityMetrics']._loaded_options = None
+  _globals['_QUALITYSERVICE'].methods_by_name['GetQualityMetrics']._serialized_options = b'\332A\006parent\242\273\030\017\n\rpolicies.read\202\323\344\223\002\'\022%/v1/{parent=tenants/*}/qualityMetrics'
+  _globals['_CREATEPOLICYREQUEST']._serialized_start=362
+  _globals['_CREATEPOLICYREQUEST']._serialized_end=589
+  _globals['_CREATEPOLICYRESPONSE']._serialized_start=591
+  _globals['_CREATEPOLICYRESPONSE']._serialized_end=659
+  _globals['_GETPOLICYREQUEST']._serialized_start=661
+  _globals['_GETPOLICYREQUEST']._serialized_end=736
+  _globals['_GETPOLICYRESPONSE']._serialized_start=738
+  _globals['_GETPOLICYRESPONSE']._serialized_end=803
+  _globals['_LISTPOLICIESREQUEST']._serialized_start=806
+  _globals['_LISTPOLICIESREQUEST']._serialized_end=945
+  _globals['_LISTPOLICIESRESPONSE']._serialized_start=947
+  _globals['_LISTPOLICIESRESPONSE']._serialized_end=1042
+  _globals['_UPDATEPOLICYREQUEST']._serialized_start=1045
+  _globals['_UPDATEPOLICYREQUEST']._serialized_end=1203
+  _globals['_UPDATEPOLICYRESPONSE']._serialized_start=1205
+  _globals['_UPDATEPOLICYRESPONSE']._serialized_end=1273
+  _globals['_DELETEPOLICYREQUEST']._serialized_start=1275
+  _globals['_DELETEPOLICYREQUEST']._serialized_end=1383
+  _globals['_DELETEPOLICYRESPONSE']._serialized_start=1385
+  _globals['_DELETEPOLICYRESPONSE']._serialized_end=1407
+  _globals['_VALIDATEOUTPUTREQUEST']._serialized_start=1410
+  _globals['_VALIDATEOUTPUTREQUEST']._serialized_end=1897
+  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_start=1899
+  _globals['_VALIDATEOUTPUTRESPONSE']._serialized_end=1977
+  _globals['_GETVALIDATIONREQUEST']._serialized_start=1979
+  _globals['_GETVALIDATIONREQUEST']._serialized_end=2061
+  _globals['_GETVALIDATIONRESPONSE']._serialized_start=2063
+  _globals['_GETVALIDATIONRESPONSE']._serialized_end=2140
+  _globals['_LISTVALIDATIONSREQUEST']._serialized_start=2143
+  _globals['_LISTVALIDATIONSREQUEST']._serialized_end=2285
+  _globals['_LISTVALIDATIONSRESPONSE']._serialized_start=2287
+  _globals['_LISTVALIDATIONSRESPONSE']._serialized_end=2392
+  _globals['_GETQUALITYMETRICSREQUEST']._serialized_start=2395
+  _globals['_GETQUALITYMETRICSREQUEST']._serialized_end=2648
+  _globals['_GETQUALITYMETRICSRESPONSE']._serialized_start=2650
+  _globals['_GETQUALITYMETRICSRESPONSE']._serialized_end=2729
+  _globals['_QUALITYMETRICS']._serialized_start=2732
+  _globals['_QUALITYMETRICS']._serialized_end=2907
+  _globals['_QUALITYSERVICE']._serialized_start=2910
+  _globals['_QUALITYSERVICE']._serialized_end=4622
 # @@protoc_insertion_point(module_scope)

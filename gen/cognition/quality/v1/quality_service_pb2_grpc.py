@@ -80,6 +80,11 @@ class QualityServiceStub:
                 request_serializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.ListValidationsRequest.SerializeToString,
                 response_deserializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.ListValidationsResponse.FromString,
                 _registered_method=True)
+        self.GetQualityMetrics = channel.unary_unary(
+                '/cognition.quality.v1.QualityService/GetQualityMetrics',
+                request_serializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.GetQualityMetricsRequest.SerializeToString,
+                response_deserializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.GetQualityMetricsResponse.FromString,
+                _registered_method=True)
 
 
 class QualityServiceServicer:
@@ -114,9 +119,10 @@ class QualityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def UpdatePolicy(self, request, context):
-        """Updates a policy's mutable fields (display_name, rules, mode) named in update_mask.
-        Returns NOT_FOUND, INVALID_ARGUMENT for a bad rule config, or ABORTED when the
-        etag does not match.
+        """Updates a policy's mutable fields (display_name, rules, mode, agent_type, on_failure,
+        max_repair_rounds, pass_score) named in update_mask, and adds one to its revision.
+        Returns NOT_FOUND, INVALID_ARGUMENT for a bad rule config, or ABORTED when the etag does
+        not match.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -130,11 +136,13 @@ class QualityServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ValidateOutput(self, request, context):
-        """Checks output against a policy and records the verdict. A failing verdict is a normal
-        response, not an error. Returns NOT_FOUND (reason POLICY_NOT_FOUND) when the policy does
-        not exist or belongs to another tenant than parent, INVALID_ARGUMENT for empty or too
-        large content, FAILED_PRECONDITION (reason INVALID_POLICY) when a stored rule config is
-        no longer valid, UNAVAILABLE when a scoring model cannot be reached (no model scores yet).
+        """Checks output against a policy and records the verdict, its score and the action the
+        caller is to take. A failing verdict is a normal response, not an error, and so is a
+        cross-check whose model cannot be reached (a finding says so). Returns NOT_FOUND (reason
+        POLICY_NOT_FOUND) when the named policy does not exist or belongs to another tenant than
+        parent, INVALID_ARGUMENT for empty or too large content or an output_schema that is not a
+        JSON Schema, FAILED_PRECONDITION (reason INVALID_POLICY) when a stored rule config is no
+        longer valid, UNAVAILABLE when the rule evaluation workers are restarting.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -150,6 +158,15 @@ class QualityServiceServicer:
     def ListValidations(self, request, context):
         """Lists a tenant's validations, newest first. Returns INVALID_ARGUMENT for a bad page token
         or filter.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetQualityMetrics(self, request, context):
+        """Sums a tenant's validations per agent type and prompt version: how many, how many passed,
+        their mean score and how many asked for repair, escalation or rejection. Returns
+        INVALID_ARGUMENT (naming the field) for a bad agent_type or a start_time after end_time.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -197,6 +214,11 @@ def add_QualityServiceServicer_to_server(servicer, server):
                     servicer.ListValidations,
                     request_deserializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.ListValidationsRequest.FromString,
                     response_serializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.ListValidationsResponse.SerializeToString,
+            ),
+            'GetQualityMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetQualityMetrics,
+                    request_deserializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.GetQualityMetricsRequest.FromString,
+                    response_serializer=cognition_dot_quality_dot_v1_dot_quality__service__pb2.GetQualityMetricsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -421,6 +443,33 @@ class QualityService:
             '/cognition.quality.v1.QualityService/ListValidations',
             cognition_dot_quality_dot_v1_dot_quality__service__pb2.ListValidationsRequest.SerializeToString,
             cognition_dot_quality_dot_v1_dot_quality__service__pb2.ListValidationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetQualityMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.quality.v1.QualityService/GetQualityMetrics',
+            cognition_dot_quality_dot_v1_dot_quality__service__pb2.GetQualityMetricsRequest.SerializeToString,
+            cognition_dot_quality_dot_v1_dot_quality__service__pb2.GetQualityMetricsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/quality/v1/validation.proto\x12\x14\x63ognition.quality.v1\x1a!cognition/quality/v1/policy.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x82\x03\n\nValidation\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0e\n\x06policy\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12.\n\x07verdict\x18\x04 \x01(\x0e\x32\x1d.cognition.quality.v1.Verdict\x12/\n\x08\x66indings\x18\x05 \x03(\x0b\x32\x1d.cognition.quality.v1.Finding\x12\r\n\x05score\x18\x06 \x01(\x02\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12.\n\x04mode\x18\x08 \x01(\x0e\x32 .cognition.quality.v1.PolicyMode:h\xea\x41\x65\n\x1f\x63ognition.quality.v1/Validation\x12)tenants/{tenant}/validations/{validation}*\x0bvalidations2\nvalidation\"`\n\x07\x46inding\x12\x12\n\nrule_index\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x30\n\x08severity\x18\x03 \x01(\x0e\x32\x1e.cognition.quality.v1.Severity*F\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x10\n\x0cVERDICT_PASS\x10\x01\x12\x10\n\x0cVERDICT_FAIL\x10\x02*a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x12\n\x0eSEVERITY_ERROR\x10\x03\x42 Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/quality/v1/validation.proto\x12\x14\x63ognition.quality.v1\x1a!cognition/quality/v1/policy.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x94\x05\n\nValidation\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0e\n\x06policy\x18\x02 \x01(\t\x12\x0f\n\x07subject\x18\x03 \x01(\t\x12.\n\x07verdict\x18\x04 \x01(\x0e\x32\x1d.cognition.quality.v1.Verdict\x12/\n\x08\x66indings\x18\x05 \x03(\x0b\x32\x1d.cognition.quality.v1.Finding\x12\r\n\x05score\x18\x06 \x01(\x02\x12\x35\n\x0b\x63reate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12.\n\x04mode\x18\x08 \x01(\x0e\x32 .cognition.quality.v1.PolicyMode\x12\x0f\n\x07reasons\x18\t \x03(\t\x12\x18\n\x10redacted_content\x18\n \x01(\t\x12,\n\x06\x61\x63tion\x18\x0b \x01(\x0e\x32\x1c.cognition.quality.v1.Action\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x0c \x01(\t\x12\x12\n\nagent_type\x18\r \x01(\t\x12\x16\n\x0eprompt_version\x18\x0e \x01(\t\x12\r\n\x05round\x18\x0f \x01(\x05\x12\x17\n\x0fpolicy_revision\x18\x10 \x01(\x03\x12\x38\n\x0cverification\x18\x11 \x01(\x0b\x32\".cognition.quality.v1.Verification\x12\x17\n\x0f\x63ontent_quality\x18\x12 \x01(\x02:h\xea\x41\x65\n\x1f\x63ognition.quality.v1/Validation\x12)tenants/{tenant}/validations/{validation}*\x0bvalidations2\nvalidation\"o\n\x0cVerification\x12\x0c\n\x04role\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0e\n\x06\x61grees\x18\x03 \x01(\x08\x12\r\n\x05score\x18\x04 \x01(\x02\x12\x0f\n\x07reasons\x18\x05 \x03(\t\x12\x12\n\ncompletion\x18\x06 \x01(\t\"\xa0\x01\n\x07\x46inding\x12\x12\n\nrule_index\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12\x30\n\x08severity\x18\x03 \x01(\x0e\x32\x1e.cognition.quality.v1.Severity\x12,\n\x04kind\x18\x04 \x01(\x0e\x32\x1e.cognition.quality.v1.RuleKind\x12\x10\n\x08\x63\x61tegory\x18\x05 \x01(\t*F\n\x07Verdict\x12\x17\n\x13VERDICT_UNSPECIFIED\x10\x00\x12\x10\n\x0cVERDICT_PASS\x10\x01\x12\x10\n\x0cVERDICT_FAIL\x10\x02*a\n\x08Severity\x12\x18\n\x14SEVERITY_UNSPECIFIED\x10\x00\x12\x11\n\rSEVERITY_INFO\x10\x01\x12\x14\n\x10SEVERITY_WARNING\x10\x02\x12\x12\n\x0eSEVERITY_ERROR\x10\x03\x42 Z\x1e\x63ognition/quality/v1;qualityv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,12 +42,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VALIDATION'].fields_by_name['create_time']._serialized_options = b'\342A\001\003'
   _globals['_VALIDATION']._loaded_options = None
   _globals['_VALIDATION']._serialized_options = b'\352Ae\n\037cognition.quality.v1/Validation\022)tenants/{tenant}/validations/{validation}*\013validations2\nvalidation'
-  _globals['_VERDICT']._serialized_start=678
-  _globals['_VERDICT']._serialized_end=748
-  _globals['_SEVERITY']._serialized_start=750
-  _globals['_SEVERITY']._serialized_end=847
+  _globals['_VERDICT']._serialized_start=1130
+  _globals['_VERDICT']._serialized_end=1200
+  _globals['_SEVERITY']._serialized_start=1202
+  _globals['_SEVERITY']._serialized_end=1299
   _globals['_VALIDATION']._serialized_start=192
-  _globals['_VALIDATION']._serialized_end=578
-  _globals['_FINDING']._serialized_start=580
-  _globals['_FINDING']._serialized_end=676
+  _globals['_VALIDATION']._serialized_end=852
+  _globals['_VERIFICATION']._serialized_start=854
+  _globals['_VERIFICATION']._serialized_end=965
+  _globals['_FINDING']._serialized_start=968
+  _globals['_FINDING']._serialized_end=1128
 # @@protoc_insertion_point(module_scope)

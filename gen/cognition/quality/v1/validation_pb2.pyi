@@ -34,7 +34,7 @@ SEVERITY_WARNING: Severity
 SEVERITY_ERROR: Severity
 
 class Validation(_message.Message):
-    __slots__ = ("name", "policy", "subject", "verdict", "findings", "score", "create_time", "mode")
+    __slots__ = ("name", "policy", "subject", "verdict", "findings", "score", "create_time", "mode", "reasons", "redacted_content", "action", "feedback", "agent_type", "prompt_version", "round", "policy_revision", "verification", "content_quality")
     NAME_FIELD_NUMBER: _ClassVar[int]
     POLICY_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +43,16 @@ class Validation(_message.Message):
     SCORE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    REDACTED_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    AGENT_TYPE_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ROUND_FIELD_NUMBER: _ClassVar[int]
+    POLICY_REVISION_FIELD_NUMBER: _ClassVar[int]
+    VERIFICATION_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_QUALITY_FIELD_NUMBER: _ClassVar[int]
     name: str
     policy: str
     subject: str
@@ -51,14 +61,44 @@ class Validation(_message.Message):
     score: float
     create_time: _timestamp_pb2.Timestamp
     mode: _policy_pb2.PolicyMode
-    def __init__(self, name: _Optional[str] = ..., policy: _Optional[str] = ..., subject: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., score: _Optional[float] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mode: _Optional[_Union[_policy_pb2.PolicyMode, str]] = ...) -> None: ...
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    redacted_content: str
+    action: _policy_pb2.Action
+    feedback: str
+    agent_type: str
+    prompt_version: str
+    round: int
+    policy_revision: int
+    verification: Verification
+    content_quality: float
+    def __init__(self, name: _Optional[str] = ..., policy: _Optional[str] = ..., subject: _Optional[str] = ..., verdict: _Optional[_Union[Verdict, str]] = ..., findings: _Optional[_Iterable[_Union[Finding, _Mapping]]] = ..., score: _Optional[float] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mode: _Optional[_Union[_policy_pb2.PolicyMode, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., redacted_content: _Optional[str] = ..., action: _Optional[_Union[_policy_pb2.Action, str]] = ..., feedback: _Optional[str] = ..., agent_type: _Optional[str] = ..., prompt_version: _Optional[str] = ..., round: _Optional[int] = ..., policy_revision: _Optional[int] = ..., verification: _Optional[_Union[Verification, _Mapping]] = ..., content_quality: _Optional[float] = ...) -> None: ...
+
+class Verification(_message.Message):
+    __slots__ = ("role", "model", "agrees", "score", "reasons", "completion")
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    AGREES_FIELD_NUMBER: _ClassVar[int]
+    SCORE_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    COMPLETION_FIELD_NUMBER: _ClassVar[int]
+    role: str
+    model: str
+    agrees: bool
+    score: float
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    completion: str
+    def __init__(self, role: _Optional[str] = ..., model: _Optional[str] = ..., agrees: _Optional[bool] = ..., score: _Optional[float] = ..., reasons: _Optional[_Iterable[str]] = ..., completion: _Optional[str] = ...) -> None: ...
 
 class Finding(_message.Message):
-    __slots__ = ("rule_index", "message", "severity")
+    __slots__ = ("rule_index", "message", "severity", "kind", "category")
     RULE_INDEX_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
     SEVERITY_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    CATEGORY_FIELD_NUMBER: _ClassVar[int]
     rule_index: int
     message: str
     severity: Severity
-    def __init__(self, rule_index: _Optional[int] = ..., message: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ...) -> None: ...
+    kind: _policy_pb2.RuleKind
+    category: str
+    def __init__(self, rule_index: _Optional[int] = ..., message: _Optional[str] = ..., severity: _Optional[_Union[Severity, str]] = ..., kind: _Optional[_Union[_policy_pb2.RuleKind, str]] = ..., category: _Optional[str] = ...) -> None: ...

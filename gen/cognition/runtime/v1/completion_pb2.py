@@ -29,7 +29,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/runtime/v1/completion.proto\x12\x14\x63ognition.runtime.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x03\n\nCompletion\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x16\n\x0eprompt_version\x18\x05 \x01(\t\x12/\n\x08messages\x18\x06 \x03(\x0b\x32\x1d.cognition.runtime.v1.Message\x12\x0e\n\x06output\x18\x07 \x01(\t\x12*\n\x05usage\x18\x08 \x01(\x0b\x32\x1b.cognition.runtime.v1.Usage\x12\x37\n\x08\x61ttempts\x18\t \x03(\x0b\x32%.cognition.runtime.v1.ProviderAttempt\x12\x0c\n\x04goal\x18\n \x01(\t\x12\r\n\x05\x61gent\x18\x0b \x01(\t\x12\x35\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x18\n\nexperiment\x18\r \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07variant\x18\x0e \x01(\tB\x04\xe2\x41\x01\x03:h\xea\x41\x65\n\x1f\x63ognition.runtime.v1/Completion\x12)tenants/{tenant}/completions/{completion}*\x0b\x63ompletions2\ncompletion\"b\n\x07Message\x12;\n\x04role\x18\x01 \x01(\x0e\x32!.cognition.runtime.v1.MessageRoleB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1a\n\x07\x63ontent\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x10\"I\n\x05Usage\x12\x14\n\x0cinput_tokens\x18\x01 \x01(\x03\x12\x15\n\routput_tokens\x18\x02 \x01(\x03\x12\x13\n\x0b\x63ost_micros\x18\x03 \x01(\x03\"\x96\x01\n\x0fProviderAttempt\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x35\n\x07outcome\x18\x02 \x01(\x0e\x32$.cognition.runtime.v1.AttemptOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12*\n\x07latency\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration*\x8e\x01\n\x0bMessageRole\x12\x1c\n\x18MESSAGE_ROLE_UNSPECIFIED\x10\x00\x12\x17\n\x13MESSAGE_ROLE_SYSTEM\x10\x01\x12\x15\n\x11MESSAGE_ROLE_USER\x10\x02\x12\x1a\n\x16MESSAGE_ROLE_ASSISTANT\x10\x03\x12\x15\n\x11MESSAGE_ROLE_TOOL\x10\x04*\xca\x01\n\x0e\x41ttemptOutcome\x12\x1f\n\x1b\x41TTEMPT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41TTEMPT_OUTCOME_SUCCEEDED\x10\x01\x12\x1a\n\x16\x41TTEMPT_OUTCOME_FAILED\x10\x02\x12\x1d\n\x19\x41TTEMPT_OUTCOME_TIMED_OUT\x10\x03\x12 \n\x1c\x41TTEMPT_OUTCOME_RATE_LIMITED\x10\x04\x12\x1b\n\x17\x41TTEMPT_OUTCOME_SKIPPED\x10\x05\x42 Z\x1e\x63ognition/runtime/v1;runtimev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/runtime/v1/completion.proto\x12\x14\x63ognition.runtime.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb6\x04\n\nCompletion\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04role\x18\x02 \x01(\t\x12\x10\n\x08provider\x18\x03 \x01(\t\x12\r\n\x05model\x18\x04 \x01(\t\x12\x16\n\x0eprompt_version\x18\x05 \x01(\t\x12/\n\x08messages\x18\x06 \x03(\x0b\x32\x1d.cognition.runtime.v1.Message\x12\x0e\n\x06output\x18\x07 \x01(\t\x12*\n\x05usage\x18\x08 \x01(\x0b\x32\x1b.cognition.runtime.v1.Usage\x12\x37\n\x08\x61ttempts\x18\t \x03(\x0b\x32%.cognition.runtime.v1.ProviderAttempt\x12\x0c\n\x04goal\x18\n \x01(\t\x12\r\n\x05\x61gent\x18\x0b \x01(\t\x12\x35\n\x0b\x63reate_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x18\n\nexperiment\x18\r \x01(\tB\x04\xe2\x41\x01\x03\x12\x15\n\x07variant\x18\x0e \x01(\tB\x04\xe2\x41\x01\x03\x12\x38\n\ntool_calls\x18\x0f \x03(\x0b\x32\x1e.cognition.runtime.v1.ToolCallB\x04\xe2\x41\x01\x03:h\xea\x41\x65\n\x1f\x63ognition.runtime.v1/Completion\x12)tenants/{tenant}/completions/{completion}*\x0b\x63ompletions2\ncompletion\"\xc0\x01\n\x07Message\x12;\n\x04role\x18\x01 \x01(\x0e\x32!.cognition.runtime.v1.MessageRoleB\n\xbaH\x07\x82\x01\x04\x10\x01 \x00\x12\x1a\n\x07\x63ontent\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x10\x12<\n\ntool_calls\x18\x03 \x03(\x0b\x32\x1e.cognition.runtime.v1.ToolCallB\x08\xbaH\x05\x92\x01\x02\x10@\x12\x1e\n\x0ctool_call_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"z\n\x0eToolDefinition\x12*\n\x04name\x18\x01 \x01(\tB\x1c\xbaH\x19r\x17\x32\x15^[a-zA-Z0-9_-]{1,64}$\x12\x1d\n\x0b\x64\x65scription\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1f\x12\x1d\n\nparameters\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\"U\n\x08ToolCall\x12\x14\n\x02id\x18\x01 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\x04name\x18\x02 \x01(\tB\x07\xbaH\x04r\x02\x18@\x12\x1c\n\targuments\x18\x03 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@\"I\n\x05Usage\x12\x14\n\x0cinput_tokens\x18\x01 \x01(\x03\x12\x15\n\routput_tokens\x18\x02 \x01(\x03\x12\x13\n\x0b\x63ost_micros\x18\x03 \x01(\x03\"\x96\x01\n\x0fProviderAttempt\x12\x10\n\x08provider\x18\x01 \x01(\t\x12\x35\n\x07outcome\x18\x02 \x01(\x0e\x32$.cognition.runtime.v1.AttemptOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12*\n\x07latency\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration*\x8e\x01\n\x0bMessageRole\x12\x1c\n\x18MESSAGE_ROLE_UNSPECIFIED\x10\x00\x12\x17\n\x13MESSAGE_ROLE_SYSTEM\x10\x01\x12\x15\n\x11MESSAGE_ROLE_USER\x10\x02\x12\x1a\n\x16MESSAGE_ROLE_ASSISTANT\x10\x03\x12\x15\n\x11MESSAGE_ROLE_TOOL\x10\x04*\xca\x01\n\x0e\x41ttemptOutcome\x12\x1f\n\x1b\x41TTEMPT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1d\n\x19\x41TTEMPT_OUTCOME_SUCCEEDED\x10\x01\x12\x1a\n\x16\x41TTEMPT_OUTCOME_FAILED\x10\x02\x12\x1d\n\x19\x41TTEMPT_OUTCOME_TIMED_OUT\x10\x03\x12 \n\x1c\x41TTEMPT_OUTCOME_RATE_LIMITED\x10\x04\x12\x1b\n\x17\x41TTEMPT_OUTCOME_SKIPPED\x10\x05\x42 Z\x1e\x63ognition/runtime/v1;runtimev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,22 +45,44 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_COMPLETION'].fields_by_name['experiment']._serialized_options = b'\342A\001\003'
   _globals['_COMPLETION'].fields_by_name['variant']._loaded_options = None
   _globals['_COMPLETION'].fields_by_name['variant']._serialized_options = b'\342A\001\003'
+  _globals['_COMPLETION'].fields_by_name['tool_calls']._loaded_options = None
+  _globals['_COMPLETION'].fields_by_name['tool_calls']._serialized_options = b'\342A\001\003'
   _globals['_COMPLETION']._loaded_options = None
   _globals['_COMPLETION']._serialized_options = b'\352Ae\n\037cognition.runtime.v1/Completion\022)tenants/{tenant}/completions/{completion}*\013completions2\ncompletion'
   _globals['_MESSAGE'].fields_by_name['role']._loaded_options = None
   _globals['_MESSAGE'].fields_by_name['role']._serialized_options = b'\272H\007\202\001\004\020\001 \000'
   _globals['_MESSAGE'].fields_by_name['content']._loaded_options = None
   _globals['_MESSAGE'].fields_by_name['content']._serialized_options = b'\272H\006r\004\030\200\200\020'
-  _globals['_MESSAGEROLE']._serialized_start=1057
-  _globals['_MESSAGEROLE']._serialized_end=1199
-  _globals['_ATTEMPTOUTCOME']._serialized_start=1202
-  _globals['_ATTEMPTOUTCOME']._serialized_end=1404
+  _globals['_MESSAGE'].fields_by_name['tool_calls']._loaded_options = None
+  _globals['_MESSAGE'].fields_by_name['tool_calls']._serialized_options = b'\272H\005\222\001\002\020@'
+  _globals['_MESSAGE'].fields_by_name['tool_call_id']._loaded_options = None
+  _globals['_MESSAGE'].fields_by_name['tool_call_id']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_TOOLDEFINITION'].fields_by_name['name']._loaded_options = None
+  _globals['_TOOLDEFINITION'].fields_by_name['name']._serialized_options = b'\272H\031r\0272\025^[a-zA-Z0-9_-]{1,64}$'
+  _globals['_TOOLDEFINITION'].fields_by_name['description']._loaded_options = None
+  _globals['_TOOLDEFINITION'].fields_by_name['description']._serialized_options = b'\272H\005r\003\030\240\037'
+  _globals['_TOOLDEFINITION'].fields_by_name['parameters']._loaded_options = None
+  _globals['_TOOLDEFINITION'].fields_by_name['parameters']._serialized_options = b'\272H\006r\004\030\200\200\004'
+  _globals['_TOOLCALL'].fields_by_name['id']._loaded_options = None
+  _globals['_TOOLCALL'].fields_by_name['id']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_TOOLCALL'].fields_by_name['name']._loaded_options = None
+  _globals['_TOOLCALL'].fields_by_name['name']._serialized_options = b'\272H\004r\002\030@'
+  _globals['_TOOLCALL'].fields_by_name['arguments']._loaded_options = None
+  _globals['_TOOLCALL'].fields_by_name['arguments']._serialized_options = b'\272H\006r\004\030\200\200@'
+  _globals['_MESSAGEROLE']._serialized_start=1421
+  _globals['_MESSAGEROLE']._serialized_end=1563
+  _globals['_ATTEMPTOUTCOME']._serialized_start=1566
+  _globals['_ATTEMPTOUTCOME']._serialized_end=1768
   _globals['_COMPLETION']._serialized_start=218
-  _globals['_COMPLETION']._serialized_end=726
-  _globals['_MESSAGE']._serialized_start=728
-  _globals['_MESSAGE']._serialized_end=826
-  _globals['_USAGE']._serialized_start=828
-  _globals['_USAGE']._serialized_end=901
-  _globals['_PROVIDERATTEMPT']._serialized_start=904
-  _globals['_PROVIDERATTEMPT']._serialized_end=1054
+  _globals['_COMPLETION']._serialized_end=784
+  _globals['_MESSAGE']._serialized_start=787
+  _globals['_MESSAGE']._serialized_end=979
+  _globals['_TOOLDEFINITION']._serialized_start=981
+  _globals['_TOOLDEFINITION']._serialized_end=1103
+  _globals['_TOOLCALL']._serialized_start=1105
+  _globals['_TOOLCALL']._serialized_end=1190
+  _globals['_USAGE']._serialized_start=1192
+  _globals['_USAGE']._serialized_end=1265
+  _globals['_PROVIDERATTEMPT']._serialized_start=1268
+  _globals['_PROVIDERATTEMPT']._serialized_end=1418
 # @@protoc_insertion_point(module_scope)

@@ -119,7 +119,7 @@ class DeleteExperimentResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class CompleteRequest(_message.Message):
-    __slots__ = ("parent", "role", "messages", "max_output_tokens", "temperature", "response_schema", "goal", "agent", "request_id")
+    __slots__ = ("parent", "role", "messages", "max_output_tokens", "temperature", "response_schema", "goal", "agent", "request_id", "tools", "tool_choice")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
@@ -129,6 +129,8 @@ class CompleteRequest(_message.Message):
     GOAL_FIELD_NUMBER: _ClassVar[int]
     AGENT_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TOOLS_FIELD_NUMBER: _ClassVar[int]
+    TOOL_CHOICE_FIELD_NUMBER: _ClassVar[int]
     parent: str
     role: str
     messages: _containers.RepeatedCompositeFieldContainer[_completion_pb2.Message]
@@ -138,7 +140,9 @@ class CompleteRequest(_message.Message):
     goal: str
     agent: str
     request_id: str
-    def __init__(self, parent: _Optional[str] = ..., role: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_completion_pb2.Message, _Mapping]]] = ..., max_output_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., response_schema: _Optional[str] = ..., goal: _Optional[str] = ..., agent: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    tools: _containers.RepeatedCompositeFieldContainer[_completion_pb2.ToolDefinition]
+    tool_choice: str
+    def __init__(self, parent: _Optional[str] = ..., role: _Optional[str] = ..., messages: _Optional[_Iterable[_Union[_completion_pb2.Message, _Mapping]]] = ..., max_output_tokens: _Optional[int] = ..., temperature: _Optional[float] = ..., response_schema: _Optional[str] = ..., goal: _Optional[str] = ..., agent: _Optional[str] = ..., request_id: _Optional[str] = ..., tools: _Optional[_Iterable[_Union[_completion_pb2.ToolDefinition, _Mapping]]] = ..., tool_choice: _Optional[str] = ...) -> None: ...
 
 class CompleteResponse(_message.Message):
     __slots__ = ("completion",)

@@ -29,7 +29,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63ognition/tools/v1/tool.proto\x12\x12\x63ognition.tools.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xcc\x04\n\x04Tool\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12$\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x1d\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1f\x12\x41\n\x07runtime\x18\x04 \x01(\x0e\x32\x1f.cognition.tools.v1.ToolRuntimeB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12\"\n\nentrypoint\x18\x05 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80 \x12\x1f\n\x0cinput_schema\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\x39\n\x07timeout\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationB\r\xbaH\n\xaa\x01\x07\"\x03\x08\xd8\x04\x32\x00\x12(\n\rallowed_hosts\x18\x08 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\xfd\x01\x12\x32\n\x05state\x18\t \x01(\x0e\x32\x1d.cognition.tools.v1.ToolStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03:H\xea\x41\x45\n\x17\x63ognition.tools.v1/Tool\x12\x1dtenants/{tenant}/tools/{tool}*\x05tools2\x04tool*s\n\x0bToolRuntime\x12\x1c\n\x18TOOL_RUNTIME_UNSPECIFIED\x10\x00\x12\x17\n\x13TOOL_RUNTIME_PYTHON\x10\x01\x12\x16\n\x12TOOL_RUNTIME_SHELL\x10\x02\x12\x15\n\x11TOOL_RUNTIME_HTTP\x10\x03*W\n\tToolState\x12\x1a\n\x16TOOL_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11TOOL_STATE_ACTIVE\x10\x01\x12\x17\n\x13TOOL_STATE_DISABLED\x10\x02\x42\x1cZ\x1a\x63ognition/tools/v1;toolsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1d\x63ognition/tools/v1/tool.proto\x12\x12\x63ognition.tools.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe5\x06\n\x04Tool\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12$\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x1d\n\x0b\x64\x65scription\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xa0\x1f\x12\x41\n\x07runtime\x18\x04 \x01(\x0e\x32\x1f.cognition.tools.v1.ToolRuntimeB\x0f\xe2\x41\x01\x02\xbaH\x08\x82\x01\x02\x10\x01\xc8\x01\x01\x12\"\n\nentrypoint\x18\x05 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\x80 \x12\x1f\n\x0cinput_schema\x18\x06 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12\x39\n\x07timeout\x18\x07 \x01(\x0b\x32\x19.google.protobuf.DurationB\r\xbaH\n\xaa\x01\x07\"\x03\x08\xd8\x04\x32\x00\x12(\n\rallowed_hosts\x18\x08 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\xfd\x01\x12\x32\n\x05state\x18\t \x01(\x0e\x32\x1d.cognition.tools.v1.ToolStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03\x12 \n\routput_schema\x18\r \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80\x04\x12N\n\x0frequired_scopes\x18\x0e \x03(\tB5\xbaH2\x92\x01/\x10\x14\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)+$\x12:\n\x0b\x61gent_types\x18\x0f \x03(\tB%\xbaH\"\x92\x01\x1f\x10\x14\"\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12\x12\n\nidempotent\x18\x10 \x01(\x08\x12;\n\x0bhttp_method\x18\x11 \x01(\tB&\xbaH#r!R\x00R\x03GETR\x04POSTR\x03PUTR\x05PATCHR\x06\x44\x45LETE\x12\x18\n\nmcp_server\x18\x12 \x01(\tB\x04\xe2\x41\x01\x03:H\xea\x41\x45\n\x17\x63ognition.tools.v1/Tool\x12\x1dtenants/{tenant}/tools/{tool}*\x05tools2\x04tool*\xa3\x01\n\x0bToolRuntime\x12\x1c\n\x18TOOL_RUNTIME_UNSPECIFIED\x10\x00\x12\x17\n\x13TOOL_RUNTIME_PYTHON\x10\x01\x12\x16\n\x12TOOL_RUNTIME_SHELL\x10\x02\x12\x15\n\x11TOOL_RUNTIME_HTTP\x10\x03\x12\x18\n\x14TOOL_RUNTIME_BUILTIN\x10\x04\x12\x14\n\x10TOOL_RUNTIME_MCP\x10\x05*W\n\tToolState\x12\x1a\n\x16TOOL_STATE_UNSPECIFIED\x10\x00\x12\x15\n\x11TOOL_STATE_ACTIVE\x10\x01\x12\x17\n\x13TOOL_STATE_DISABLED\x10\x02\x42\x1cZ\x1a\x63ognition/tools/v1;toolsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -61,12 +61,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOL'].fields_by_name['update_time']._serialized_options = b'\342A\001\003'
   _globals['_TOOL'].fields_by_name['etag']._loaded_options = None
   _globals['_TOOL'].fields_by_name['etag']._serialized_options = b'\342A\001\003'
+  _globals['_TOOL'].fields_by_name['output_schema']._loaded_options = None
+  _globals['_TOOL'].fields_by_name['output_schema']._serialized_options = b'\272H\006r\004\030\200\200\004'
+  _globals['_TOOL'].fields_by_name['required_scopes']._loaded_options = None
+  _globals['_TOOL'].fields_by_name['required_scopes']._serialized_options = b'\272H2\222\001/\020\024\"+r)2\'^[a-z][a-z0-9_-]*(\\.[a-z][a-z0-9_-]*)+$'
+  _globals['_TOOL'].fields_by_name['agent_types']._loaded_options = None
+  _globals['_TOOL'].fields_by_name['agent_types']._serialized_options = b'\272H\"\222\001\037\020\024\"\033r\0312\027^[a-z][a-z0-9_-]{0,62}$'
+  _globals['_TOOL'].fields_by_name['http_method']._loaded_options = None
+  _globals['_TOOL'].fields_by_name['http_method']._serialized_options = b'\272H#r!R\000R\003GETR\004POSTR\003PUTR\005PATCHR\006DELETE'
+  _globals['_TOOL'].fields_by_name['mcp_server']._loaded_options = None
+  _globals['_TOOL'].fields_by_name['mcp_server']._serialized_options = b'\342A\001\003'
   _globals['_TOOL']._loaded_options = None
   _globals['_TOOL']._serialized_options = b'\352AE\n\027cognition.tools.v1/Tool\022\035tenants/{tenant}/tools/{tool}*\005tools2\004tool'
-  _globals['_TOOLRUNTIME']._serialized_start=798
-  _globals['_TOOLRUNTIME']._serialized_end=913
-  _globals['_TOOLSTATE']._serialized_start=915
-  _globals['_TOOLSTATE']._serialized_end=1002
+  _globals['_TOOLRUNTIME']._serialized_start=1080
+  _globals['_TOOLRUNTIME']._serialized_end=1243
+  _globals['_TOOLSTATE']._serialized_start=1245
+  _globals['_TOOLSTATE']._serialized_end=1332
   _globals['_TOOL']._serialized_start=208
-  _globals['_TOOL']._serialized_end=796
+  _globals['_TOOL']._serialized_end=1077
 # @@protoc_insertion_point(module_scope)

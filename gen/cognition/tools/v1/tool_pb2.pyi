@@ -20,6 +20,8 @@ class ToolRuntime(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TOOL_RUNTIME_PYTHON: _ClassVar[ToolRuntime]
     TOOL_RUNTIME_SHELL: _ClassVar[ToolRuntime]
     TOOL_RUNTIME_HTTP: _ClassVar[ToolRuntime]
+    TOOL_RUNTIME_BUILTIN: _ClassVar[ToolRuntime]
+    TOOL_RUNTIME_MCP: _ClassVar[ToolRuntime]
 
 class ToolState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -30,12 +32,14 @@ TOOL_RUNTIME_UNSPECIFIED: ToolRuntime
 TOOL_RUNTIME_PYTHON: ToolRuntime
 TOOL_RUNTIME_SHELL: ToolRuntime
 TOOL_RUNTIME_HTTP: ToolRuntime
+TOOL_RUNTIME_BUILTIN: ToolRuntime
+TOOL_RUNTIME_MCP: ToolRuntime
 TOOL_STATE_UNSPECIFIED: ToolState
 TOOL_STATE_ACTIVE: ToolState
 TOOL_STATE_DISABLED: ToolState
 
 class Tool(_message.Message):
-    __slots__ = ("name", "display_name", "description", "runtime", "entrypoint", "input_schema", "timeout", "allowed_hosts", "state", "create_time", "update_time", "etag")
+    __slots__ = ("name", "display_name", "description", "runtime", "entrypoint", "input_schema", "timeout", "allowed_hosts", "state", "create_time", "update_time", "etag", "output_schema", "required_scopes", "agent_types", "idempotent", "http_method", "mcp_server")
     NAME_FIELD_NUMBER: _ClassVar[int]
     DISPLAY_NAME_FIELD_NUMBER: _ClassVar[int]
     DESCRIPTION_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +52,12 @@ class Tool(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ETAG_FIELD_NUMBER: _ClassVar[int]
+    OUTPUT_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    REQUIRED_SCOPES_FIELD_NUMBER: _ClassVar[int]
+    AGENT_TYPES_FIELD_NUMBER: _ClassVar[int]
+    IDEMPOTENT_FIELD_NUMBER: _ClassVar[int]
+    HTTP_METHOD_FIELD_NUMBER: _ClassVar[int]
+    MCP_SERVER_FIELD_NUMBER: _ClassVar[int]
     name: str
     display_name: str
     description: str
@@ -60,4 +70,10 @@ class Tool(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     etag: str
-    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., runtime: _Optional[_Union[ToolRuntime, str]] = ..., entrypoint: _Optional[str] = ..., input_schema: _Optional[str] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., allowed_hosts: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ToolState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
+    output_schema: str
+    required_scopes: _containers.RepeatedScalarFieldContainer[str]
+    agent_types: _containers.RepeatedScalarFieldContainer[str]
+    idempotent: bool
+    http_method: str
+    mcp_server: str
+    def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., description: _Optional[str] = ..., runtime: _Optional[_Union[ToolRuntime, str]] = ..., entrypoint: _Optional[str] = ..., input_schema: _Optional[str] = ..., timeout: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., allowed_hosts: _Optional[_Iterable[str]] = ..., state: _Optional[_Union[ToolState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ..., output_schema: _Optional[str] = ..., required_scopes: _Optional[_Iterable[str]] = ..., agent_types: _Optional[_Iterable[str]] = ..., idempotent: _Optional[bool] = ..., http_method: _Optional[str] = ..., mcp_server: _Optional[str] = ...) -> None: ...

@@ -27,7 +27,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!cognition/tools/v1/tool_run.proto\x12\x12\x63ognition.tools.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x96\x03\n\x07ToolRun\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04tool\x18\x02 \x01(\t\x12\r\n\x05input\x18\x03 \x01(\t\x12\x35\n\x05state\x18\x04 \x01(\x0e\x32 .cognition.tools.v1.ToolRunStateB\x04\xe2\x41\x01\x03\x12\x14\n\x06output\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x06stderr\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\texit_code\x18\x07 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x34\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04goal\x18\n \x01(\t\x12\x0c\n\x04task\x18\x0b \x01(\t:X\xea\x41U\n\x1a\x63ognition.tools.v1/ToolRun\x12$tenants/{tenant}/toolRuns/{tool_run}*\x08toolRuns2\x07toolRun*\xda\x01\n\x0cToolRunState\x12\x1e\n\x1aTOOL_RUN_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15TOOL_RUN_STATE_QUEUED\x10\x01\x12\x1a\n\x16TOOL_RUN_STATE_RUNNING\x10\x02\x12\x1c\n\x18TOOL_RUN_STATE_SUCCEEDED\x10\x03\x12\x19\n\x15TOOL_RUN_STATE_FAILED\x10\x04\x12\x1c\n\x18TOOL_RUN_STATE_TIMED_OUT\x10\x05\x12\x1c\n\x18TOOL_RUN_STATE_CANCELLED\x10\x06\x42\x1cZ\x1a\x63ognition/tools/v1;toolsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!cognition/tools/v1/tool_run.proto\x12\x12\x63ognition.tools.v1\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xab\x04\n\x07ToolRun\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12\x0c\n\x04tool\x18\x02 \x01(\t\x12\r\n\x05input\x18\x03 \x01(\t\x12\x35\n\x05state\x18\x04 \x01(\x0e\x32 .cognition.tools.v1.ToolRunStateB\x04\xe2\x41\x01\x03\x12\x14\n\x06output\x18\x05 \x01(\tB\x04\xe2\x41\x01\x03\x12\x14\n\x06stderr\x18\x06 \x01(\tB\x04\xe2\x41\x01\x03\x12\x17\n\texit_code\x18\x07 \x01(\x05\x42\x04\xe2\x41\x01\x03\x12\x34\n\nstart_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x32\n\x08\x65nd_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x0c\n\x04goal\x18\n \x01(\t\x12\x0c\n\x04task\x18\x0b \x01(\t\x12\x1b\n\rerror_message\x18\x0c \x01(\tB\x04\xe2\x41\x01\x03\x12\r\n\x05\x61gent\x18\r \x01(\t\x12\x12\n\nagent_type\x18\x0e \x01(\t\x12\x15\n\x07\x63reator\x18\x0f \x01(\tB\x04\xe2\x41\x01\x03\x12\x1c\n\x0esandbox_layers\x18\x10 \x03(\tB\x04\xe2\x41\x01\x03\x12\x1e\n\x10output_truncated\x18\x11 \x01(\x08\x42\x04\xe2\x41\x01\x03:X\xea\x41U\n\x1a\x63ognition.tools.v1/ToolRun\x12$tenants/{tenant}/toolRuns/{tool_run}*\x08toolRuns2\x07toolRun*\xfd\x01\n\x0cToolRunState\x12\x1e\n\x1aTOOL_RUN_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15TOOL_RUN_STATE_QUEUED\x10\x01\x12\x1a\n\x16TOOL_RUN_STATE_RUNNING\x10\x02\x12\x1c\n\x18TOOL_RUN_STATE_SUCCEEDED\x10\x03\x12\x19\n\x15TOOL_RUN_STATE_FAILED\x10\x04\x12\x1c\n\x18TOOL_RUN_STATE_TIMED_OUT\x10\x05\x12\x1c\n\x18TOOL_RUN_STATE_CANCELLED\x10\x06\x12!\n\x1dTOOL_RUN_STATE_LIMIT_EXCEEDED\x10\x07\x42\x1cZ\x1a\x63ognition/tools/v1;toolsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -49,10 +49,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOLRUN'].fields_by_name['start_time']._serialized_options = b'\342A\001\003'
   _globals['_TOOLRUN'].fields_by_name['end_time']._loaded_options = None
   _globals['_TOOLRUN'].fields_by_name['end_time']._serialized_options = b'\342A\001\003'
+  _globals['_TOOLRUN'].fields_by_name['error_message']._loaded_options = None
+  _globals['_TOOLRUN'].fields_by_name['error_message']._serialized_options = b'\342A\001\003'
+  _globals['_TOOLRUN'].fields_by_name['creator']._loaded_options = None
+  _globals['_TOOLRUN'].fields_by_name['creator']._serialized_options = b'\342A\001\003'
+  _globals['_TOOLRUN'].fields_by_name['sandbox_layers']._loaded_options = None
+  _globals['_TOOLRUN'].fields_by_name['sandbox_layers']._serialized_options = b'\342A\001\003'
+  _globals['_TOOLRUN'].fields_by_name['output_truncated']._loaded_options = None
+  _globals['_TOOLRUN'].fields_by_name['output_truncated']._serialized_options = b'\342A\001\003'
   _globals['_TOOLRUN']._loaded_options = None
   _globals['_TOOLRUN']._serialized_options = b'\352AU\n\032cognition.tools.v1/ToolRun\022$tenants/{tenant}/toolRuns/{tool_run}*\010toolRuns2\007toolRun'
-  _globals['_TOOLRUNSTATE']._serialized_start=560
-  _globals['_TOOLRUNSTATE']._serialized_end=778
+  _globals['_TOOLRUNSTATE']._serialized_start=709
+  _globals['_TOOLRUNSTATE']._serialized_end=962
   _globals['_TOOLRUN']._serialized_start=151
-  _globals['_TOOLRUN']._serialized_end=557
+  _globals['_TOOLRUN']._serialized_end=706
 # @@protoc_insertion_point(module_scope)

@@ -24,6 +24,7 @@ _sym_db = _symbol_database.Default()
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
 from cognition.options.v1 import access_pb2 as cognition_dot_options_dot_v1_dot_access__pb2
+from cognition.tools.v1 import mcp_server_pb2 as cognition_dot_tools_dot_v1_dot_mcp__server__pb2
 from cognition.tools.v1 import tool_pb2 as cognition_dot_tools_dot_v1_dot_tool__pb2
 from cognition.tools.v1 import tool_run_pb2 as cognition_dot_tools_dot_v1_dot_tool__run__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
@@ -33,7 +34,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&cognition/tools/v1/tools_service.proto\x12\x12\x63ognition.tools.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a\x1d\x63ognition/tools/v1/tool.proto\x1a!cognition/tools/v1/tool_run.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd9\x01\n\x11\x43reateToolRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x32\n\x04tool\x18\x02 \x01(\x0b\x32\x18.cognition.tools.v1.ToolB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x34\n\x07tool_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"<\n\x12\x43reateToolResponse\x12&\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.Tool\"F\n\x0eGetToolRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/tools/[^/]+$\"9\n\x0fGetToolResponse\x12&\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.Tool\"\x88\x01\n\x10ListToolsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"U\n\x11ListToolsResponse\x12\'\n\x05tools\x18\x01 \x03(\x0b\x32\x18.cognition.tools.v1.Tool\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x96\x01\n\x11UpdateToolRequest\x12\x32\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.ToolB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"<\n\x12UpdateToolResponse\x12&\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.Tool\"g\n\x11\x44\x65leteToolRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/tools/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteToolResponse\"\xf4\x01\n\x0eRunToolRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/tools/[^/]+$\x12\x18\n\x05input\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@\x12\x33\n\x04goal\x18\x03 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12?\n\x04task\x18\x04 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"@\n\x0fRunToolResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\"L\n\x11GetToolRunRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/toolRuns/[^/]+$\"C\n\x12GetToolRunResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\"\x8b\x01\n\x13ListToolRunsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x14ListToolRunsResponse\x12.\n\ttool_runs\x18\x01 \x03(\x0b\x32\x1b.cognition.tools.v1.ToolRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"i\n\x14\x43\x61ncelToolRunRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/toolRuns/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"F\n\x15\x43\x61ncelToolRunResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\"N\n\x13WatchToolRunRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/toolRuns/[^/]+$\"\x9f\x01\n\x14WatchToolRunResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x14\n\x0coutput_chunk\x18\x03 \x01(\t\x12.\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2\x82\r\n\x0bToolService\x12\xa6\x01\n\nCreateTool\x12%.cognition.tools.v1.CreateToolRequest\x1a&.cognition.tools.v1.CreateToolResponse\"I\xda\x41\x0bparent,tool\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/tools:\x04tool\x12\x8f\x01\n\x07GetTool\x12\".cognition.tools.v1.GetToolRequest\x1a#.cognition.tools.v1.GetToolResponse\";\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/tools/*}\x12\x97\x01\n\tListTools\x12$.cognition.tools.v1.ListToolsRequest\x1a%.cognition.tools.v1.ListToolsResponse\"=\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/tools\x12\xb0\x01\n\nUpdateTool\x12%.cognition.tools.v1.UpdateToolRequest\x1a&.cognition.tools.v1.UpdateToolResponse\"S\xda\x41\x10tool,update_mask\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02)2!/v1/{tool.name=tenants/*/tools/*}:\x04tool\x12\x99\x01\n\nDeleteTool\x12%.cognition.tools.v1.DeleteToolRequest\x1a&.cognition.tools.v1.DeleteToolResponse\"<\xda\x41\x04name\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/tools/*}\x12\x9b\x01\n\x07RunTool\x12\".cognition.tools.v1.RunToolRequest\x1a#.cognition.tools.v1.RunToolResponse\"G\xda\x41\nname,input\xa2\xbb\x18\x0b\n\ttools.run\x82\xd3\xe4\x93\x02%\" /v1/{name=tenants/*/tools/*}:run:\x01*\x12\x9b\x01\n\nGetToolRun\x12%.cognition.tools.v1.GetToolRunRequest\x1a&.cognition.tools.v1.GetToolRunResponse\">\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/toolRuns/*}\x12\xa3\x01\n\x0cListToolRuns\x12\'.cognition.tools.v1.ListToolRunsRequest\x1a(.cognition.tools.v1.ListToolRunsResponse\"@\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/toolRuns\x12\xad\x01\n\rCancelToolRun\x12(.cognition.tools.v1.CancelToolRunRequest\x1a).cognition.tools.v1.CancelToolRunResponse\"G\xda\x41\x04name\xa2\xbb\x18\x0b\n\ttools.run\x82\xd3\xe4\x93\x02+\"&/v1/{name=tenants/*/toolRuns/*}:cancel:\x01*\x12\xa2\x01\n\x0cWatchToolRun\x12\'.cognition.tools.v1.WatchToolRunRequest\x1a(.cognition.tools.v1.WatchToolRunResponse\"=\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02\'\x12%/v1/{name=tenants/*/toolRuns/*}:watch0\x01\x1a\x18\xca\x41\x15tools.cognition.localB\x1cZ\x1a\x63ognition/tools/v1;toolsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&cognition/tools/v1/tools_service.proto\x12\x12\x63ognition.tools.v1\x1a\x1b\x62uf/validate/validate.proto\x1a!cognition/options/v1/access.proto\x1a#cognition/tools/v1/mcp_server.proto\x1a\x1d\x63ognition/tools/v1/tool.proto\x1a!cognition/tools/v1/tool_run.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xda\x01\n\x11\x43reateToolRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12\x32\n\x04tool\x18\x02 \x01(\x0b\x32\x18.cognition.tools.v1.ToolB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12\x35\n\x07tool_id\x18\x03 \x01(\tB$\xbaH!r\x1f\x32\x1d^([a-z0-9][a-z0-9_-]{0,62})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"<\n\x12\x43reateToolResponse\x12&\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.Tool\"F\n\x0eGetToolRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/tools/[^/]+$\"9\n\x0fGetToolResponse\x12&\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.Tool\"\xbf\x01\n\x10ListToolsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x35\n\nagent_type\x18\x05 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^([a-z][a-z0-9_-]{0,62})?$\"U\n\x11ListToolsResponse\x12\'\n\x05tools\x18\x01 \x03(\x0b\x32\x18.cognition.tools.v1.Tool\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x96\x01\n\x11UpdateToolRequest\x12\x32\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.ToolB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12/\n\x0bupdate_mask\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"<\n\x12UpdateToolResponse\x12&\n\x04tool\x18\x01 \x01(\x0b\x32\x18.cognition.tools.v1.Tool\"g\n\x11\x44\x65leteToolRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/tools/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x14\n\x12\x44\x65leteToolResponse\"\xf0\x02\n\x0eRunToolRequest\x12\x34\n\x04name\x18\x01 \x01(\tB&\xe2\x41\x01\x02\xbaH\x1fr\x1d\x32\x1b^tenants/[^/]+/tools/[^/]+$\x12\x18\n\x05input\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x18\x80\x80@\x12\x33\n\x04goal\x18\x03 \x01(\tB%\xbaH\"r 2\x1e^(tenants/[^/]+/goals/[^/]+)?$\x12?\n\x04task\x18\x04 \x01(\tB1\xbaH.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$\x12\x1c\n\nrequest_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\x12\x0c\n\x04wait\x18\x06 \x01(\x08\x12\x35\n\x05\x61gent\x18\x07 \x01(\tB&\xbaH#r!2\x1f^(tenants/[^/]+/agents/[^/]+)?$\x12\x35\n\nagent_type\x18\x08 \x01(\tB!\xbaH\x1er\x1c\x32\x1a^([a-z][a-z0-9_-]{0,62})?$\"@\n\x0fRunToolResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\"L\n\x11GetToolRunRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/toolRuns/[^/]+$\"C\n\x12GetToolRunResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\"\x8b\x01\n\x13ListToolRunsRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\x12\x18\n\x06\x66ilter\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"_\n\x14ListToolRunsResponse\x12.\n\ttool_runs\x18\x01 \x03(\x0b\x32\x1b.cognition.tools.v1.ToolRun\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"i\n\x14\x43\x61ncelToolRunRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/toolRuns/[^/]+$\x12\x18\n\x06reason\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"F\n\x15\x43\x61ncelToolRunResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\"N\n\x13WatchToolRunRequest\x12\x37\n\x04name\x18\x01 \x01(\tB)\xe2\x41\x01\x02\xbaH\"r 2\x1e^tenants/[^/]+/toolRuns/[^/]+$\"\x9f\x01\n\x14WatchToolRunResponse\x12-\n\x08tool_run\x18\x01 \x01(\x0b\x32\x1b.cognition.tools.v1.ToolRun\x12\x12\n\nevent_type\x18\x02 \x01(\t\x12\x14\n\x0coutput_chunk\x18\x03 \x01(\t\x12.\n\nevent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xef\x01\n\x16\x43reateMcpServerRequest\x12<\n\x06parent\x18\x01 \x01(\tB,\xe2\x41\x01\x02\xbaH%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$\x12=\n\nmcp_server\x18\x02 \x01(\x0b\x32\x1d.cognition.tools.v1.McpServerB\n\xe2\x41\x01\x02\xbaH\x03\xc8\x01\x01\x12:\n\rmcp_server_id\x18\x03 \x01(\tB#\xbaH r\x1e\x32\x1c^([a-z0-9][a-z0-9-]{0,30})?$\x12\x1c\n\nrequest_id\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"L\n\x17\x43reateMcpServerResponse\x12\x31\n\nmcp_server\x18\x01 \x01(\x0b\x32\x1d.cognition.tools.v1.McpServer\"P\n\x13GetMcpServerRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/mcpServers/[^/]+$\"I\n\x14GetMcpServerResponse\x12\x31\n\nmcp_server\x18\x01 \x01(\x0b\x32\x1d.cognition.tools.v1.McpServer\"s\n\x15ListMcpServersRequest\x12*\n\x06parent\x18\x01 \x01(\tB\x1a\xe2\x41\x01\x02\xbaH\x13r\x11\x32\x0f^tenants/[^/]+$\x12\x1a\n\tpage_size\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00\x12\x12\n\npage_token\x18\x03 \x01(\t\"e\n\x16ListMcpServersResponse\x12\x32\n\x0bmcp_servers\x18\x01 \x03(\x0b\x32\x1d.cognition.tools.v1.McpServer\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"q\n\x16\x44\x65leteMcpServerRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/mcpServers/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"\x19\n\x17\x44\x65leteMcpServerResponse\"o\n\x14SyncMcpServerRequest\x12\x39\n\x04name\x18\x01 \x01(\tB+\xe2\x41\x01\x02\xbaH$r\"2 ^tenants/[^/]+/mcpServers/[^/]+$\x12\x1c\n\nrequest_id\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x01\"J\n\x15SyncMcpServerResponse\x12\x31\n\nmcp_server\x18\x01 \x01(\x0b\x32\x1d.cognition.tools.v1.McpServer2\x81\x14\n\x0bToolService\x12\xa6\x01\n\nCreateTool\x12%.cognition.tools.v1.CreateToolRequest\x1a&.cognition.tools.v1.CreateToolResponse\"I\xda\x41\x0bparent,tool\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02$\"\x1c/v1/{parent=tenants/*}/tools:\x04tool\x12\x8f\x01\n\x07GetTool\x12\".cognition.tools.v1.GetToolRequest\x1a#.cognition.tools.v1.GetToolResponse\";\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/tools/*}\x12\x97\x01\n\tListTools\x12$.cognition.tools.v1.ListToolsRequest\x1a%.cognition.tools.v1.ListToolsResponse\"=\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/tools\x12\xb0\x01\n\nUpdateTool\x12%.cognition.tools.v1.UpdateToolRequest\x1a&.cognition.tools.v1.UpdateToolResponse\"S\xda\x41\x10tool,update_mask\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02)2!/v1/{tool.name=tenants/*/tools/*}:\x04tool\x12\x99\x01\n\nDeleteTool\x12%.cognition.tools.v1.DeleteToolRequest\x1a&.cognition.tools.v1.DeleteToolResponse\"<\xda\x41\x04name\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/tools/*}\x12\x9b\x01\n\x07RunTool\x12\".cognition.tools.v1.RunToolRequest\x1a#.cognition.tools.v1.RunToolResponse\"G\xda\x41\nname,input\xa2\xbb\x18\x0b\n\ttools.run\x82\xd3\xe4\x93\x02%\" /v1/{name=tenants/*/tools/*}:run:\x01*\x12\x9b\x01\n\nGetToolRun\x12%.cognition.tools.v1.GetToolRunRequest\x1a&.cognition.tools.v1.GetToolRunResponse\">\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{name=tenants/*/toolRuns/*}\x12\xa3\x01\n\x0cListToolRuns\x12\'.cognition.tools.v1.ListToolRunsRequest\x1a(.cognition.tools.v1.ListToolRunsResponse\"@\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{parent=tenants/*}/toolRuns\x12\xad\x01\n\rCancelToolRun\x12(.cognition.tools.v1.CancelToolRunRequest\x1a).cognition.tools.v1.CancelToolRunResponse\"G\xda\x41\x04name\xa2\xbb\x18\x0b\n\ttools.run\x82\xd3\xe4\x93\x02+\"&/v1/{name=tenants/*/toolRuns/*}:cancel:\x01*\x12\xa2\x01\n\x0cWatchToolRun\x12\'.cognition.tools.v1.WatchToolRunRequest\x1a(.cognition.tools.v1.WatchToolRunResponse\"=\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02\'\x12%/v1/{name=tenants/*/toolRuns/*}:watch0\x01\x12\xc6\x01\n\x0f\x43reateMcpServer\x12*.cognition.tools.v1.CreateMcpServerRequest\x1a+.cognition.tools.v1.CreateMcpServerResponse\"Z\xda\x41\x11parent,mcp_server\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02/\"!/v1/{parent=tenants/*}/mcpServers:\nmcp_server\x12\xa3\x01\n\x0cGetMcpServer\x12\'.cognition.tools.v1.GetMcpServerRequest\x1a(.cognition.tools.v1.GetMcpServerResponse\"@\xda\x41\x04name\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02#\x12!/v1/{name=tenants/*/mcpServers/*}\x12\xab\x01\n\x0eListMcpServers\x12).cognition.tools.v1.ListMcpServersRequest\x1a*.cognition.tools.v1.ListMcpServersResponse\"B\xda\x41\x06parent\xa2\xbb\x18\x0c\n\ntools.read\x82\xd3\xe4\x93\x02#\x12!/v1/{parent=tenants/*}/mcpServers\x12\xad\x01\n\x0f\x44\x65leteMcpServer\x12*.cognition.tools.v1.DeleteMcpServerRequest\x1a+.cognition.tools.v1.DeleteMcpServerResponse\"A\xda\x41\x04name\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02#*!/v1/{name=tenants/*/mcpServers/*}\x12\xaf\x01\n\rSyncMcpServer\x12(.cognition.tools.v1.SyncMcpServerRequest\x1a).cognition.tools.v1.SyncMcpServerResponse\"I\xda\x41\x04name\xa2\xbb\x18\r\n\x0btools.write\x82\xd3\xe4\x93\x02+\"&/v1/{name=tenants/*/mcpServers/*}:sync:\x01*\x1a\x18\xca\x41\x15tools.cognition.localB\x1cZ\x1a\x63ognition/tools/v1;toolsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -46,7 +47,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CREATETOOLREQUEST'].fields_by_name['tool']._loaded_options = None
   _globals['_CREATETOOLREQUEST'].fields_by_name['tool']._serialized_options = b'\342A\001\002\272H\003\310\001\001'
   _globals['_CREATETOOLREQUEST'].fields_by_name['tool_id']._loaded_options = None
-  _globals['_CREATETOOLREQUEST'].fields_by_name['tool_id']._serialized_options = b'\272H r\0362\034^([a-z0-9][a-z0-9-]{0,62})?$'
+  _globals['_CREATETOOLREQUEST'].fields_by_name['tool_id']._serialized_options = b'\272H!r\0372\035^([a-z0-9][a-z0-9_-]{0,62})?$'
   _globals['_CREATETOOLREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_CREATETOOLREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_GETTOOLREQUEST'].fields_by_name['name']._loaded_options = None
@@ -57,6 +58,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTTOOLSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
   _globals['_LISTTOOLSREQUEST'].fields_by_name['filter']._loaded_options = None
   _globals['_LISTTOOLSREQUEST'].fields_by_name['filter']._serialized_options = b'\272H\005r\003\030\200\010'
+  _globals['_LISTTOOLSREQUEST'].fields_by_name['agent_type']._loaded_options = None
+  _globals['_LISTTOOLSREQUEST'].fields_by_name['agent_type']._serialized_options = b'\272H\036r\0342\032^([a-z][a-z0-9_-]{0,62})?$'
   _globals['_UPDATETOOLREQUEST'].fields_by_name['tool']._loaded_options = None
   _globals['_UPDATETOOLREQUEST'].fields_by_name['tool']._serialized_options = b'\342A\001\002\272H\003\310\001\001'
   _globals['_UPDATETOOLREQUEST'].fields_by_name['request_id']._loaded_options = None
@@ -75,6 +78,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNTOOLREQUEST'].fields_by_name['task']._serialized_options = b'\272H.r,2*^(tenants/[^/]+/goals/[^/]+/tasks/[^/]+)?$'
   _globals['_RUNTOOLREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_RUNTOOLREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_RUNTOOLREQUEST'].fields_by_name['agent']._loaded_options = None
+  _globals['_RUNTOOLREQUEST'].fields_by_name['agent']._serialized_options = b'\272H#r!2\037^(tenants/[^/]+/agents/[^/]+)?$'
+  _globals['_RUNTOOLREQUEST'].fields_by_name['agent_type']._loaded_options = None
+  _globals['_RUNTOOLREQUEST'].fields_by_name['agent_type']._serialized_options = b'\272H\036r\0342\032^([a-z][a-z0-9_-]{0,62})?$'
   _globals['_GETTOOLRUNREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_GETTOOLRUNREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\"r 2\036^tenants/[^/]+/toolRuns/[^/]+$'
   _globals['_LISTTOOLRUNSREQUEST'].fields_by_name['parent']._loaded_options = None
@@ -89,6 +96,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_CANCELTOOLRUNREQUEST'].fields_by_name['reason']._serialized_options = b'\272H\005r\003\030\200\010'
   _globals['_WATCHTOOLRUNREQUEST'].fields_by_name['name']._loaded_options = None
   _globals['_WATCHTOOLRUNREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H\"r 2\036^tenants/[^/]+/toolRuns/[^/]+$'
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H%r#2!^tenants/[a-z0-9][a-z0-9-]{0,62}$'
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['mcp_server']._loaded_options = None
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['mcp_server']._serialized_options = b'\342A\001\002\272H\003\310\001\001'
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['mcp_server_id']._loaded_options = None
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['mcp_server_id']._serialized_options = b'\272H r\0362\034^([a-z0-9][a-z0-9-]{0,30})?$'
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_CREATEMCPSERVERREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_GETMCPSERVERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_GETMCPSERVERREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H$r\"2 ^tenants/[^/]+/mcpServers/[^/]+$'
+  _globals['_LISTMCPSERVERSREQUEST'].fields_by_name['parent']._loaded_options = None
+  _globals['_LISTMCPSERVERSREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002\272H\023r\0212\017^tenants/[^/]+$'
+  _globals['_LISTMCPSERVERSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTMCPSERVERSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_DELETEMCPSERVERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_DELETEMCPSERVERREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H$r\"2 ^tenants/[^/]+/mcpServers/[^/]+$'
+  _globals['_DELETEMCPSERVERREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_DELETEMCPSERVERREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
+  _globals['_SYNCMCPSERVERREQUEST'].fields_by_name['name']._loaded_options = None
+  _globals['_SYNCMCPSERVERREQUEST'].fields_by_name['name']._serialized_options = b'\342A\001\002\272H$r\"2 ^tenants/[^/]+/mcpServers/[^/]+$'
+  _globals['_SYNCMCPSERVERREQUEST'].fields_by_name['request_id']._loaded_options = None
+  _globals['_SYNCMCPSERVERREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\001'
   _globals['_TOOLSERVICE']._loaded_options = None
   _globals['_TOOLSERVICE']._serialized_options = b'\312A\025tools.cognition.local'
   _globals['_TOOLSERVICE'].methods_by_name['CreateTool']._loaded_options = None
@@ -111,46 +140,76 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_TOOLSERVICE'].methods_by_name['CancelToolRun']._serialized_options = b'\332A\004name\242\273\030\013\n\ttools.run\202\323\344\223\002+\"&/v1/{name=tenants/*/toolRuns/*}:cancel:\001*'
   _globals['_TOOLSERVICE'].methods_by_name['WatchToolRun']._loaded_options = None
   _globals['_TOOLSERVICE'].methods_by_name['WatchToolRun']._serialized_options = b'\242\273\030\014\n\ntools.read\202\323\344\223\002\'\022%/v1/{name=tenants/*/toolRuns/*}:watch'
-  _globals['_CREATETOOLREQUEST']._serialized_start=348
-  _globals['_CREATETOOLREQUEST']._serialized_end=565
-  _globals['_CREATETOOLRESPONSE']._serialized_start=567
-  _globals['_CREATETOOLRESPONSE']._serialized_end=627
-  _globals['_GETTOOLREQUEST']._serialized_start=629
-  _globals['_GETTOOLREQUEST']._serialized_end=699
-  _globals['_GETTOOLRESPONSE']._serialized_start=701
-  _globals['_GETTOOLRESPONSE']._serialized_end=758
-  _globals['_LISTTOOLSREQUEST']._serialized_start=761
-  _globals['_LISTTOOLSREQUEST']._serialized_end=897
-  _globals['_LISTTOOLSRESPONSE']._serialized_start=899
-  _globals['_LISTTOOLSRESPONSE']._serialized_end=984
-  _globals['_UPDATETOOLREQUEST']._serialized_start=987
-  _globals['_UPDATETOOLREQUEST']._serialized_end=1137
-  _globals['_UPDATETOOLRESPONSE']._serialized_start=1139
-  _globals['_UPDATETOOLRESPONSE']._serialized_end=1199
-  _globals['_DELETETOOLREQUEST']._serialized_start=1201
-  _globals['_DELETETOOLREQUEST']._serialized_end=1304
-  _globals['_DELETETOOLRESPONSE']._serialized_start=1306
-  _globals['_DELETETOOLRESPONSE']._serialized_end=1326
-  _globals['_RUNTOOLREQUEST']._serialized_start=1329
-  _globals['_RUNTOOLREQUEST']._serialized_end=1573
-  _globals['_RUNTOOLRESPONSE']._serialized_start=1575
-  _globals['_RUNTOOLRESPONSE']._serialized_end=1639
-  _globals['_GETTOOLRUNREQUEST']._serialized_start=1641
-  _globals['_GETTOOLRUNREQUEST']._serialized_end=1717
-  _globals['_GETTOOLRUNRESPONSE']._serialized_start=1719
-  _globals['_GETTOOLRUNRESPONSE']._serialized_end=1786
-  _globals['_LISTTOOLRUNSREQUEST']._serialized_start=1789
-  _globals['_LISTTOOLRUNSREQUEST']._serialized_end=1928
-  _globals['_LISTTOOLRUNSRESPONSE']._serialized_start=1930
-  _globals['_LISTTOOLRUNSRESPONSE']._serialized_end=2025
-  _globals['_CANCELTOOLRUNREQUEST']._serialized_start=2027
-  _globals['_CANCELTOOLRUNREQUEST']._serialized_end=2132
-  _globals['_CANCELTOOLRUNRESPONSE']._serialized_start=2134
-  _globals['_CANCELTOOLRUNRESPONSE']._serialized_end=2204
-  _globals['_WATCHTOOLRUNREQUEST']._serialized_start=2206
-  _globals['_WATCHTOOLRUNREQUEST']._serialized_end=2284
-  _globals['_WATCHTOOLRUNRESPONSE']._serialized_start=2287
-  _globals['_WATCHTOOLRUNRESPONSE']._serialized_end=2446
-  _globals['_TOOLSERVICE']._serialized_start=2449
-  _globals['_TOOLSERVICE']._serialized_end=4115
+  _globals['_TOOLSERVICE'].methods_by_name['CreateMcpServer']._loaded_options = None
+  _globals['_TOOLSERVICE'].methods_by_name['CreateMcpServer']._serialized_options = b'\332A\021parent,mcp_server\242\273\030\r\n\013tools.write\202\323\344\223\002/\"!/v1/{parent=tenants/*}/mcpServers:\nmcp_server'
+  _globals['_TOOLSERVICE'].methods_by_name['GetMcpServer']._loaded_options = None
+  _globals['_TOOLSERVICE'].methods_by_name['GetMcpServer']._serialized_options = b'\332A\004name\242\273\030\014\n\ntools.read\202\323\344\223\002#\022!/v1/{name=tenants/*/mcpServers/*}'
+  _globals['_TOOLSERVICE'].methods_by_name['ListMcpServers']._loaded_options = None
+  _globals['_TOOLSERVICE'].methods_by_name['ListMcpServers']._serialized_options = b'\332A\006parent\242\273\030\014\n\ntools.read\202\323\344\223\002#\022!/v1/{parent=tenants/*}/mcpServers'
+  _globals['_TOOLSERVICE'].methods_by_name['DeleteMcpServer']._loaded_options = None
+  _globals['_TOOLSERVICE'].methods_by_name['DeleteMcpServer']._serialized_options = b'\332A\004name\242\273\030\r\n\013tools.write\202\323\344\223\002#*!/v1/{name=tenants/*/mcpServers/*}'
+  _globals['_TOOLSERVICE'].methods_by_name['SyncMcpServer']._loaded_options = None
+  _globals['_TOOLSERVICE'].methods_by_name['SyncMcpServer']._serialized_options = b'\332A\004name\242\273\030\r\n\013tools.write\202\323\344\223\002+\"&/v1/{name=tenants/*/mcpServers/*}:sync:\001*'
+  _globals['_CREATETOOLREQUEST']._serialized_start=385
+  _globals['_CREATETOOLREQUEST']._serialized_end=603
+  _globals['_CREATETOOLRESPONSE']._serialized_start=605
+  _globals['_CREATETOOLRESPONSE']._serialized_end=665
+  _globals['_GETTOOLREQUEST']._serialized_start=667
+  _globals['_GETTOOLREQUEST']._serialized_end=737
+  _globals['_GETTOOLRESPONSE']._serialized_start=739
+  _globals['_GETTOOLRESPONSE']._serialized_end=796
+  _globals['_LISTTOOLSREQUEST']._serialized_start=799
+  _globals['_LISTTOOLSREQUEST']._serialized_end=990
+  _globals['_LISTTOOLSRESPONSE']._serialized_start=992
+  _globals['_LISTTOOLSRESPONSE']._serialized_end=1077
+  _globals['_UPDATETOOLREQUEST']._serialized_start=1080
+  _globals['_UPDATETOOLREQUEST']._serialized_end=1230
+  _globals['_UPDATETOOLRESPONSE']._serialized_start=1232
+  _globals['_UPDATETOOLRESPONSE']._serialized_end=1292
+  _globals['_DELETETOOLREQUEST']._serialized_start=1294
+  _globals['_DELETETOOLREQUEST']._serialized_end=1397
+  _globals['_DELETETOOLRESPONSE']._serialized_start=1399
+  _globals['_DELETETOOLRESPONSE']._serialized_end=1419
+  _globals['_RUNTOOLREQUEST']._serialized_start=1422
+  _globals['_RUNTOOLREQUEST']._serialized_end=1790
+  _globals['_RUNTOOLRESPONSE']._serialized_start=1792
+  _globals['_RUNTOOLRESPONSE']._serialized_end=1856
+  _globals['_GETTOOLRUNREQUEST']._serialized_start=1858
+  _globals['_GETTOOLRUNREQUEST']._serialized_end=1934
+  _globals['_GETTOOLRUNRESPONSE']._serialized_start=1936
+  _globals['_GETTOOLRUNRESPONSE']._serialized_end=2003
+  _globals['_LISTTOOLRUNSREQUEST']._serialized_start=2006
+  _globals['_LISTTOOLRUNSREQUEST']._serialized_end=2145
+  _globals['_LISTTOOLRUNSRESPONSE']._serialized_start=2147
+  _globals['_LISTTOOLRUNSRESPONSE']._serialized_end=2242
+  _globals['_CANCELTOOLRUNREQUEST']._serialized_start=2244
+  _globals['_CANCELTOOLRUNREQUEST']._serialized_end=2349
+  _globals['_CANCELTOOLRUNRESPONSE']._serialized_start=2351
+  _globals['_CANCELTOOLRUNRESPONSE']._serialized_end=2421
+  _globals['_WATCHTOOLRUNREQUEST']._serialized_start=2423
+  _globals['_WATCHTOOLRUNREQUEST']._serialized_end=2501
+  _globals['_WATCHTOOLRUNRESPONSE']._serialized_start=2504
+  _globals['_WATCHTOOLRUNRESPONSE']._serialized_end=2663
+  _globals['_CREATEMCPSERVERREQUEST']._serialized_start=2666
+  _globals['_CREATEMCPSERVERREQUEST']._serialized_end=2905
+  _globals['_CREATEMCPSERVERRESPONSE']._serialized_start=2907
+  _globals['_CREATEMCPSERVERRESPONSE']._serialized_end=2983
+  _globals['_GETMCPSERVERREQUEST']._serialized_start=2985
+  _globals['_GETMCPSERVERREQUEST']._serialized_end=3065
+  _globals['_GETMCPSERVERRESPONSE']._serialized_start=3067
+  _globals['_GETMCPSERVERRESPONSE']._serialized_end=3140
+  _globals['_LISTMCPSERVERSREQUEST']._serialized_start=3142
+  _globals['_LISTMCPSERVERSREQUEST']._serialized_end=3257
+  _globals['_LISTMCPSERVERSRESPONSE']._serialized_start=3259
+  _globals['_LISTMCPSERVERSRESPONSE']._serialized_end=3360
+  _globals['_DELETEMCPSERVERREQUEST']._serialized_start=3362
+  _globals['_DELETEMCPSERVERREQUEST']._serialized_end=3475
+  _globals['_DELETEMCPSERVERRESPONSE']._serialized_start=3477
+  _globals['_DELETEMCPSERVERRESPONSE']._serialized_end=3502
+  _globals['_SYNCMCPSERVERREQUEST']._serialized_start=3504
+  _globals['_SYNCMCPSERVERREQUEST']._serialized_end=3615
+  _globals['_SYNCMCPSERVERRESPONSE']._serialized_start=3617
+  _globals['_SYNCMCPSERVERRESPONSE']._serialized_end=3691
+  _globals['_TOOLSERVICE']._serialized_start=3694
+  _globals['_TOOLSERVICE']._serialized_end=6255
 # @@protoc_insertion_point(module_scope)

@@ -2,6 +2,7 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from cognition.options.v1 import access_pb2 as _access_pb2
+from cognition.tools.v1 import mcp_server_pb2 as _mcp_server_pb2
 from cognition.tools.v1 import tool_pb2 as _tool_pb2
 from cognition.tools.v1 import tool_run_pb2 as _tool_run_pb2
 from google.api import annotations_pb2 as _annotations_pb2
@@ -48,16 +49,18 @@ class GetToolResponse(_message.Message):
     def __init__(self, tool: _Optional[_Union[_tool_pb2.Tool, _Mapping]] = ...) -> None: ...
 
 class ListToolsRequest(_message.Message):
-    __slots__ = ("parent", "page_size", "page_token", "filter")
+    __slots__ = ("parent", "page_size", "page_token", "filter", "agent_type")
     PARENT_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
+    AGENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     parent: str
     page_size: int
     page_token: str
     filter: str
-    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[str] = ...) -> None: ...
+    agent_type: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., filter: _Optional[str] = ..., agent_type: _Optional[str] = ...) -> None: ...
 
 class ListToolsResponse(_message.Message):
     __slots__ = ("tools", "next_page_token")
@@ -96,18 +99,24 @@ class DeleteToolResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class RunToolRequest(_message.Message):
-    __slots__ = ("name", "input", "goal", "task", "request_id")
+    __slots__ = ("name", "input", "goal", "task", "request_id", "wait", "agent", "agent_type")
     NAME_FIELD_NUMBER: _ClassVar[int]
     INPUT_FIELD_NUMBER: _ClassVar[int]
     GOAL_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    WAIT_FIELD_NUMBER: _ClassVar[int]
+    AGENT_FIELD_NUMBER: _ClassVar[int]
+    AGENT_TYPE_FIELD_NUMBER: _ClassVar[int]
     name: str
     input: str
     goal: str
     task: str
     request_id: str
-    def __init__(self, name: _Optional[str] = ..., input: _Optional[str] = ..., goal: _Optional[str] = ..., task: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+    wait: bool
+    agent: str
+    agent_type: str
+    def __init__(self, name: _Optional[str] = ..., input: _Optional[str] = ..., goal: _Optional[str] = ..., task: _Optional[str] = ..., request_id: _Optional[str] = ..., wait: _Optional[bool] = ..., agent: _Optional[str] = ..., agent_type: _Optional[str] = ...) -> None: ...
 
 class RunToolResponse(_message.Message):
     __slots__ = ("tool_run",)
@@ -178,3 +187,77 @@ class WatchToolRunResponse(_message.Message):
     output_chunk: str
     event_time: _timestamp_pb2.Timestamp
     def __init__(self, tool_run: _Optional[_Union[_tool_run_pb2.ToolRun, _Mapping]] = ..., event_type: _Optional[str] = ..., output_chunk: _Optional[str] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CreateMcpServerRequest(_message.Message):
+    __slots__ = ("parent", "mcp_server", "mcp_server_id", "request_id")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    MCP_SERVER_FIELD_NUMBER: _ClassVar[int]
+    MCP_SERVER_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    mcp_server: _mcp_server_pb2.McpServer
+    mcp_server_id: str
+    request_id: str
+    def __init__(self, parent: _Optional[str] = ..., mcp_server: _Optional[_Union[_mcp_server_pb2.McpServer, _Mapping]] = ..., mcp_server_id: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class CreateMcpServerResponse(_message.Message):
+    __slots__ = ("mcp_server",)
+    MCP_SERVER_FIELD_NUMBER: _ClassVar[int]
+    mcp_server: _mcp_server_pb2.McpServer
+    def __init__(self, mcp_server: _Optional[_Union[_mcp_server_pb2.McpServer, _Mapping]] = ...) -> None: ...
+
+class GetMcpServerRequest(_message.Message):
+    __slots__ = ("name",)
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetMcpServerResponse(_message.Message):
+    __slots__ = ("mcp_server",)
+    MCP_SERVER_FIELD_NUMBER: _ClassVar[int]
+    mcp_server: _mcp_server_pb2.McpServer
+    def __init__(self, mcp_server: _Optional[_Union[_mcp_server_pb2.McpServer, _Mapping]] = ...) -> None: ...
+
+class ListMcpServersRequest(_message.Message):
+    __slots__ = ("parent", "page_size", "page_token")
+    PARENT_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    parent: str
+    page_size: int
+    page_token: str
+    def __init__(self, parent: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMcpServersResponse(_message.Message):
+    __slots__ = ("mcp_servers", "next_page_token")
+    MCP_SERVERS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    mcp_servers: _containers.RepeatedCompositeFieldContainer[_mcp_server_pb2.McpServer]
+    next_page_token: str
+    def __init__(self, mcp_servers: _Optional[_Iterable[_Union[_mcp_server_pb2.McpServer, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class DeleteMcpServerRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class DeleteMcpServerResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SyncMcpServerRequest(_message.Message):
+    __slots__ = ("name", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class SyncMcpServerResponse(_message.Message):
+    __slots__ = ("mcp_server",)
+    MCP_SERVER_FIELD_NUMBER: _ClassVar[int]
+    mcp_server: _mcp_server_pb2.McpServer
+    def __init__(self, mcp_server: _Optional[_Union[_mcp_server_pb2.McpServer, _Mapping]] = ...) -> None: ...

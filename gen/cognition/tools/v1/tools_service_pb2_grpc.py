@@ -26,7 +26,8 @@ if _version_not_supported:
 
 
 class ToolServiceStub:
-    """Registers tools (Python, shell or HTTP) and runs them in sandboxes on behalf of agents.
+    """Registers tools (built-in, declarative HTTP, mounted from MCP servers) and runs them on
+    behalf of users and agents: code in a sandbox, HTTP behind an SSRF guard.
 
     Errors: INVALID_ARGUMENT (with google.rpc.BadRequest naming the field) for bad input,
     NOT_FOUND for unknown or other tenants' resources, ALREADY_EXISTS, FAILED_PRECONDITION,
@@ -90,10 +91,36 @@ class ToolServiceStub:
                 request_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.WatchToolRunRequest.SerializeToString,
                 response_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.WatchToolRunResponse.FromString,
                 _registered_method=True)
+        self.CreateMcpServer = channel.unary_unary(
+                '/cognition.tools.v1.ToolService/CreateMcpServer',
+                request_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.CreateMcpServerRequest.SerializeToString,
+                response_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.CreateMcpServerResponse.FromString,
+                _registered_method=True)
+        self.GetMcpServer = channel.unary_unary(
+                '/cognition.tools.v1.ToolService/GetMcpServer',
+                request_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.GetMcpServerRequest.SerializeToString,
+                response_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.GetMcpServerResponse.FromString,
+                _registered_method=True)
+        self.ListMcpServers = channel.unary_unary(
+                '/cognition.tools.v1.ToolService/ListMcpServers',
+                request_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.ListMcpServersRequest.SerializeToString,
+                response_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.ListMcpServersResponse.FromString,
+                _registered_method=True)
+        self.DeleteMcpServer = channel.unary_unary(
+                '/cognition.tools.v1.ToolService/DeleteMcpServer',
+                request_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.DeleteMcpServerRequest.SerializeToString,
+                response_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.DeleteMcpServerResponse.FromString,
+                _registered_method=True)
+        self.SyncMcpServer = channel.unary_unary(
+                '/cognition.tools.v1.ToolService/SyncMcpServer',
+                request_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.SyncMcpServerRequest.SerializeToString,
+                response_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.SyncMcpServerResponse.FromString,
+                _registered_method=True)
 
 
 class ToolServiceServicer:
-    """Registers tools (Python, shell or HTTP) and runs them in sandboxes on behalf of agents.
+    """Registers tools (built-in, declarative HTTP, mounted from MCP servers) and runs them on
+    behalf of users and agents: code in a sandbox, HTTP behind an SSRF guard.
 
     Errors: INVALID_ARGUMENT (with google.rpc.BadRequest naming the field) for bad input,
     NOT_FOUND for unknown or other tenants' resources, ALREADY_EXISTS, FAILED_PRECONDITION,
@@ -175,6 +202,45 @@ class ToolServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateMcpServer(self, request, context):
+        """Registers an MCP server and mounts its tools into the tenant's registry. Returns
+        INVALID_ARGUMENT for a bad server, ALREADY_EXISTS when mcp_server_id is taken,
+        FAILED_PRECONDITION when the server cannot be reached or does not list its tools.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetMcpServer(self, request, context):
+        """Gets an MCP server. Returns NOT_FOUND when it does not exist.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMcpServers(self, request, context):
+        """Lists a tenant's MCP servers, newest first. Returns INVALID_ARGUMENT for a bad page token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteMcpServer(self, request, context):
+        """Removes an MCP server and the tools mounted from it. Returns NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SyncMcpServer(self, request, context):
+        """Lists the server's tools again and brings the mounted tools in step: new tools are
+        mounted, changed schemas updated, vanished tools removed. Returns NOT_FOUND, or
+        FAILED_PRECONDITION when the server cannot be reached.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ToolServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -228,6 +294,31 @@ def add_ToolServiceServicer_to_server(servicer, server):
                     request_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.WatchToolRunRequest.FromString,
                     response_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.WatchToolRunResponse.SerializeToString,
             ),
+            'CreateMcpServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateMcpServer,
+                    request_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.CreateMcpServerRequest.FromString,
+                    response_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.CreateMcpServerResponse.SerializeToString,
+            ),
+            'GetMcpServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMcpServer,
+                    request_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.GetMcpServerRequest.FromString,
+                    response_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.GetMcpServerResponse.SerializeToString,
+            ),
+            'ListMcpServers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMcpServers,
+                    request_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.ListMcpServersRequest.FromString,
+                    response_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.ListMcpServersResponse.SerializeToString,
+            ),
+            'DeleteMcpServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteMcpServer,
+                    request_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.DeleteMcpServerRequest.FromString,
+                    response_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.DeleteMcpServerResponse.SerializeToString,
+            ),
+            'SyncMcpServer': grpc.unary_unary_rpc_method_handler(
+                    servicer.SyncMcpServer,
+                    request_deserializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.SyncMcpServerRequest.FromString,
+                    response_serializer=cognition_dot_tools_dot_v1_dot_tools__service__pb2.SyncMcpServerResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'cognition.tools.v1.ToolService', rpc_method_handlers)
@@ -237,7 +328,8 @@ def add_ToolServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ToolService:
-    """Registers tools (Python, shell or HTTP) and runs them in sandboxes on behalf of agents.
+    """Registers tools (built-in, declarative HTTP, mounted from MCP servers) and runs them on
+    behalf of users and agents: code in a sandbox, HTTP behind an SSRF guard.
 
     Errors: INVALID_ARGUMENT (with google.rpc.BadRequest naming the field) for bad input,
     NOT_FOUND for unknown or other tenants' resources, ALREADY_EXISTS, FAILED_PRECONDITION,
@@ -505,6 +597,141 @@ class ToolService:
             '/cognition.tools.v1.ToolService/WatchToolRun',
             cognition_dot_tools_dot_v1_dot_tools__service__pb2.WatchToolRunRequest.SerializeToString,
             cognition_dot_tools_dot_v1_dot_tools__service__pb2.WatchToolRunResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateMcpServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.tools.v1.ToolService/CreateMcpServer',
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.CreateMcpServerRequest.SerializeToString,
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.CreateMcpServerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMcpServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.tools.v1.ToolService/GetMcpServer',
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.GetMcpServerRequest.SerializeToString,
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.GetMcpServerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMcpServers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.tools.v1.ToolService/ListMcpServers',
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.ListMcpServersRequest.SerializeToString,
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.ListMcpServersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteMcpServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.tools.v1.ToolService/DeleteMcpServer',
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.DeleteMcpServerRequest.SerializeToString,
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.DeleteMcpServerResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SyncMcpServer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/cognition.tools.v1.ToolService/SyncMcpServer',
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.SyncMcpServerRequest.SerializeToString,
+            cognition_dot_tools_dot_v1_dot_tools__service__pb2.SyncMcpServerResponse.FromString,
             options,
             channel_credentials,
             insecure,

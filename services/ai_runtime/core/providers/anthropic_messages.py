@@ -38,20 +38,46 @@ def provider_error(error: anthropic.AnthropicError) -> ProviderError:
     return sdk_error(error, anthropic)
 
 
-def wire_messages(messages: Sequence[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
-    """(system text, alternating user/assistant turns starting with the user)."""
+def _blocks(message: ChatMessage) -> list[dict[str, Any]]:
+    """A message as content blocks: text, the assistant's tool_use blocks, or a tool_result
+    naming the call it answers."""
+    if message.role is MessageRole.TOOL and message.tool_call_id:
+        return [{"type": "tool_result", "tool_use_id": message.tool_call_id,
+                 "content": message.content}]
+    blocks: list[dict[str, Any]] = []
+    if message.content:
+        blocks.append({"type": "text", "text": message.content})
+    for call in message.tool_calls:
+        try:
+            arguments = json.loads(call.arguments or "{}")
+        except json.JSONDecodeError:
+            arguments = {}
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name,
+                       "input": arguments if isinstance(arguments, dict) else {}})
+    return blocks
+
+
+def wire_messages(messages: Sequence[ChatMessage]) -> tuple[str, list[dict[str, Any]]]:
+    """(system text, alternating user/assistant turns of content blocks, starting with the
+    user); tool results are user turns."""
     system = "\n\n".join(m.content for m in messages if m.role is MessageRole.SYSTEM)
-    turns: list[dict[str, str]] = []
+    turns: list[dict[str, Any]] = []
     for message in messages:
         if message.role is MessageRole.SYSTEM:
             continue
         speaker = "assistant" if message.role is MessageRole.ASSISTANT else "user"
+        blocks = _blocks(message)
+        if not blocks:
+            continue
         if turns and turns[-1]["role"] == speaker:
-            turns[-1]["content"] += "\n\n" + message.content
+            turns[-1]["content"].extend(blocks)
         else:
-            turns.append({"role": speaker, "content": message.content})
+            turns.append({"role": speaker, "content": blocks})
     if not turns or turns[0]["role"] != "user":
-        turns.insert(0, {"role": "user", "content": "(start)"})
+        turns.insert(0, {"role": "user", "content": [{"type": "text", "text": "(start)"}]})
+    for turn in turns:  # a turn of text alone goes as a plain string
+        if all(block["type"] == "text" for block in turn["content"]):
+            turn["content"] = "\n\n".join(block["text"] for block in turn["content"])
     return system, turns
 
 

@@ -18,7 +18,9 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from services.ai_runtime.core.models import ChatMessage, Embeddings
+from services.ai_runtime.core.models import ChatMessage, Embeddings, ToolCall
+
+__all__ = ["ToolCall"]
 
 
 class FailureKind(enum.StrEnum):
@@ -89,16 +91,6 @@ class ToolDefinition:
     parameters: Mapping[str, Any]
 
 
-@dataclasses.dataclass(frozen=True)
-class ToolCall:
-    """A call the model asks for: the provider's id of the call, the tool, and the arguments
-    as the JSON text the model wrote (not checked against the tool's schema)."""
-
-    id: str
-    name: str
-    arguments: str
-
-
 # tool_choice values other than a tool's name.
 TOOL_CHOICES = ("auto", "none", "required")
 
@@ -135,11 +127,20 @@ class ProviderRequest:
         return cassette_key(self.role, self.prompt_version, self.messages)
 
 
+def _canonical(message: ChatMessage) -> list[Any]:
+    """A message as the key sees it; tool calls and call ids only where there are some, so
+    keys of conversations without tools stay as they were."""
+    if not message.tool_calls and not message.tool_call_id:
+        return [message.role.value, message.content]
+    return [message.role.value, message.content, message.tool_call_id,
+            [[c.id, c.name, c.arguments] for c in message.tool_calls]]
+
+
 def cassette_key(role: str, prompt_version: str, messages: Sequence[ChatMessage]) -> str:
     """SHA-256 hex of the canonical JSON of (role, prompt version, messages)."""
     canonical = json.dumps(
         {"role": role, "prompt_version": prompt_version,
-         "messages": [[m.role.value, m.content] for m in messages]},
+         "messages": [_canonical(m) for m in messages]},
         sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 

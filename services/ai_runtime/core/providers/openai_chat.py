@@ -37,8 +37,21 @@ def provider_error(error: openai.OpenAIError) -> ProviderError:
     return sdk_error(error, openai)
 
 
-def wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
-    return [{"role": _ROLES[m.role], "content": m.content} for m in messages]
+def wire_message(message: ChatMessage) -> dict[str, Any]:
+    """One message in the chat completions format: an assistant turn with its tool calls,
+    a tool result under the call's id (without an id it can only be a user turn)."""
+    if message.role is MessageRole.TOOL and message.tool_call_id:
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    wired: dict[str, Any] = {"role": _ROLES[message.role], "content": message.content}
+    if message.tool_calls:
+        wired["tool_calls"] = [{"id": c.id, "type": "function",
+                                "function": {"name": c.name, "arguments": c.arguments}}
+                               for c in message.tool_calls]
+    return wired
+
+
+def wire_messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
+    return [wire_message(m) for m in messages]
 
 
 def wire_tools(tools: Sequence[ToolDefinition]) -> list[dict[str, Any]]:

@@ -1,0 +1,1 @@
+"""The ai-quality-gate's calls to other services of the mesh."""
