@@ -1,7 +1,7 @@
 """The ai-quality-gate's judgement of one agent output, in this process: the built-in default
 policy's rules on a realistic 2 KB executor answer, against parsing the same answer as JSON.
 
-Usage: python -m bench.quality_gate [--runs 2000]
+Usage: python -m bench.quality_gate [--runs 2000] [--rpc-runs 300]
 
 Measured: what a rule-evaluation worker runs for ValidateOutput (the compiled rules, cached
 as in the worker, run on the output: SECRETS, PII, REFUSAL, CLAIMED_TOOLS and OUTPUT_SCHEMA
@@ -9,17 +9,27 @@ with the agent's output schema sent; the content quality; the redaction) and the
 its findings (score, verdict, action). No RPC, no database, no worker process hop. The
 baseline is ``json.loads`` of the same output, timed alternately with it so that drift in the
 machine's load hits both alike. Target (issue #23): judgement p50 under 5 ms.
+
+Then the whole ValidateOutput RPC as the agent pipeline makes it, on a gate server started in
+this process (its worker processes, its SQLite database, the validation stored), against the
+gate's health Check on the same channel as the baseline, alternated: what the gate adds to a
+task.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
 import time
 from collections.abc import Callable
 
+from grpc_health.v1 import health_pb2
+
+from bench.quality_gate_health import serving_gate
+from cognition.quality.v1 import quality_service_pb2 as pb
 from services.ai_quality_gate.core.default_policy import default_policy
 from services.ai_quality_gate.core.findings import Submission
 from services.ai_quality_gate.core.judgement import judge
@@ -130,10 +140,49 @@ def run(runs: int) -> None:
           f"{'PASS' if p50 < TARGET_P50_MS else 'MISS'}")
 
 
+async def rpc_timings(runs: int) -> tuple[list[float], list[float]]:
+    """Milliseconds of ValidateOutput (default policy, the 2 KB answer) and of the health
+    Check, alternated, against a gate server in this process."""
+    request = pb.ValidateOutputRequest(
+        parent="tenants/acme", content=agent_output(), subject="tenants/acme/goals/g/tasks/t",
+        agent_type="executor", prompt_version="executor/v1", output_schema=SCHEMA,
+        known_tools=list(TOOLS), tools_used=["http_request", "execute_python"])
+    async with serving_gate() as (stub, health):
+
+        async def validate() -> object:
+            return await stub.ValidateOutput(request, timeout=30)
+
+        async def check() -> object:
+            return await health.Check(health_pb2.HealthCheckRequest(), timeout=30)
+
+        validated: list[float] = []
+        checked: list[float] = []
+        for count in (50, runs):  # the first 50 warm the workers and the database
+            validated, checked = [], []
+            for _ in range(count):
+                for call, into in ((validate, validated), (check, checked)):
+                    started = time.perf_counter()
+                    await call()
+                    into.append((time.perf_counter() - started) * 1000)
+    return validated, checked
+
+
+def report_rpc(validated: list[float], checked: list[float]) -> None:
+    print(f"{'':<22}{'p50 ms':>9}{'p90 ms':>9}")
+    for name, values in (("ValidateOutput RPC", validated), ("health Check RPC", checked)):
+        print(f"{name:<22}{percentile(values, 50):>9.3f}{percentile(values, 90):>9.3f}")
+    print(f"ratio ValidateOutput/Check: p50 x"
+          f"{percentile(validated, 50) / percentile(checked, 50):.1f}; the gate adds "
+          f"{percentile(validated, 50) - percentile(checked, 50):.2f} ms to a task at the p50")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000)
-    run(parser.parse_args().runs)
+    parser.add_argument("--rpc-runs", type=int, default=300)
+    args = parser.parse_args()
+    run(args.runs)
+    report_rpc(*asyncio.run(rpc_timings(args.rpc_runs)))
 
 
 if __name__ == "__main__":

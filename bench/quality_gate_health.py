@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import statistics
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -101,7 +103,10 @@ async def warm_up(stub: Any) -> None:
         parent="tenants/acme", policy=small.name, content="hello"), timeout=60)
 
 
-async def run(rounds: int) -> None:
+@contextlib.asynccontextmanager
+async def serving_gate() -> AsyncIterator[tuple[Any, Any]]:
+    """A gate server in this process, on a temporary data folder: its QualityService and
+    health stubs, calling as a service of tenant ``acme``."""
     with tempfile.TemporaryDirectory() as var:
         settings = Settings(port=0, mesh={"data_dir": var})  # type: ignore[arg-type]
         running = await create_server(settings)
@@ -114,15 +119,19 @@ async def run(rounds: int) -> None:
         try:
             async with grpc.aio.insecure_channel(
                     f"127.0.0.1:{running.port}", interceptors=bearer_credentials(bearer)) as ch:
-                stub, health = pb_grpc.QualityServiceStub(ch), health_pb2_grpc.HealthStub(ch)
-                await warm_up(stub)
-                idle: list[float] = []
-                busy: list[float] = []
-                for _ in range(rounds):
-                    idle += await probe(health, time.monotonic() + 2)
-                    busy += (await probe_during_worst_validations(stub, health))[0]
+                yield pb_grpc.QualityServiceStub(ch), health_pb2_grpc.HealthStub(ch)
         finally:
             await running.stop(0)
+
+
+async def run(rounds: int) -> None:
+    async with serving_gate() as (stub, health):
+        await warm_up(stub)
+        idle: list[float] = []
+        busy: list[float] = []
+        for _ in range(rounds):
+            idle += await probe(health, time.monotonic() + 2)
+            busy += (await probe_during_worst_validations(stub, health))[0]
     report(idle, busy)
 
 

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cognos import demo, status_table
+from cognos import demo, mcp_cli, status_table
 from cognos.credentials import ensure_tenant, issue_token, read_secret
 from cognos.mesh.edge_auth import EdgeAuth
 from cognos.mesh.envoy_config import EnvoyOptions, render, to_json
@@ -29,6 +29,7 @@ from shared.mesh.registry import ENVOY_LISTEN_PORT
 app = typer.Typer(help="CognitionOS: an operating system for AI agents.", no_args_is_help=True,
                   cls=RpcErrorReportingGroup)
 app.add_typer(models_cli.app, name="models")
+app.add_typer(mcp_cli.app, name="mcp")
 console = Console()
 
 # Relative to the repository root, where the reference configuration is run from.

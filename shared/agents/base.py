@@ -87,6 +87,14 @@ class AgentType:
         constrain generation by it."""
         return json.dumps(self.output_schema())
 
+    def result_schema(self) -> str:
+        """The JSON Schema of :meth:`result_text`, for the quality gate: the output message's
+        when the result is that message as JSON; empty when a role writes its result as text
+        of its own."""
+        if type(self).result_text is AgentType.result_text:
+            return self.response_schema()
+        return ""
+
     def normalize(self, answer: dict[str, Any]) -> dict[str, Any]:
         """Adjust a model's JSON before parsing (e.g. enum spellings); identity by default."""
         return answer

@@ -295,7 +295,7 @@ class AgentPipeline:
             verdict = await self._quality.check(OutputCheck(
                 tenant=tenant, policy=agent.policy_id, content=result, subject=task.task,
                 agent_type=agent.role, prompt_version=answer.prompt_version,
-                output_schema=agent.response_schema(),
+                output_schema=agent.result_schema(),
                 known_tools=tuple(tool.name for tool in tools),
                 tools_used=tuple(run.tool for run in session.tool_runs if run.succeeded),
                 round=repairs, task_description=agent.variables(task)["task"]))

@@ -290,9 +290,9 @@ async def test_the_tenants_quality_policy_for_a_role_judges_its_agents_outputs(
     gate = quality_grpc.QualityServiceStub(channel)
     await gate.CreatePolicy(quality_pb.CreatePolicyRequest(
         parent=f"tenants/{tenant}", policy_id="executor-output", policy=policy_pb2.Policy(
-            display_name="No placeholder answers", rules=[policy_pb2.Rule(
-                kind=policy_pb2.RULE_KIND_FORBIDDEN_PATTERNS,
-                config='{"patterns": ["^Offline result"]}')])), timeout=10)
+            display_name="No placeholder answers", on_failure=policy_pb2.ACTION_REJECT,
+            rules=[policy_pb2.Rule(kind=policy_pb2.RULE_KIND_FORBIDDEN_PATTERNS,
+                                   config='{"patterns": ["^Offline result"]}')])), timeout=10)
 
     goal = await submit(channel, tenant, "Judged work", one_task_plan())
     work_name = f"{goal.name}/tasks/work"

@@ -355,6 +355,16 @@ async def _tools(channel: grpc.aio.Channel, tokens: Tokens, tenant: str) -> tupl
     return created.tool.name, "runtime = TOOL_RUNTIME_PYTHON", "runtime = TOOL_RUNTIME_SHELL"
 
 
+@case("ToolService/ListToolRuns")
+async def _tool_runs(channel: grpc.aio.Channel, tokens: Tokens,
+                     tenant: str) -> tuple[str, str, str]:
+    calculator = f"tenants/{tenant}/tools/calculator"
+    run = (await tools_grpc.ToolServiceStub(channel).RunTool(tools_pb.RunToolRequest(
+        name=calculator, input='{"expression": "6 * 7"}', wait=True), timeout=30)).tool_run
+    return (run.name, f'tool = "{calculator}" AND state = TOOL_RUN_STATE_SUCCEEDED',
+            "state = TOOL_RUN_STATE_FAILED")
+
+
 @case("WorkflowService/ListWorkflows")
 async def _workflows(channel: grpc.aio.Channel, tokens: Tokens,
                      tenant: str) -> tuple[str, str, str]:

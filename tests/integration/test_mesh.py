@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import urllib.parse
 
 import grpc
 import pytest
@@ -95,6 +96,7 @@ async def test_create_get_list_over_rest_through_the_transcoder(
     assert created["name"].startswith(f"tenants/{tenant}/{sample.collection}/")
     status, body = await rest_api("GET", f"/v1/{created['name']}")
     assert status == 200 and sample.same(body[key], created)
-    status, body = await rest_api("GET", collection + "?pageSize=10")
+    narrowed = f"&filter={urllib.parse.quote(sample.list_filter)}" if sample.list_filter else ""
+    status, body = await rest_api("GET", collection + "?pageSize=10" + narrowed)
     assert status == 200
     assert [r["name"] for r in body[sample.collection]] == [created["name"]]

@@ -2,8 +2,8 @@
 
 Of the request's ``known_tools``, those absent from ``tools_used`` are looked for in the
 output where it says it used them: after a verb of use ("I ran execute_python", "using
-http_request", "according to memory_search", "the output of web_search") or before a verb of
-reporting ("execute_python returned"). A tool merely named ("execute_python is not needed")
+http_request", "according to memory_search", "the output of web_search", "checked it with
+http_request") or before a verb of reporting ("execute_python returned"). A tool merely named ("execute_python is not needed")
 is no claim. Config (all keys optional): ``severity`` (default ERROR).
 """
 
@@ -23,7 +23,9 @@ from services.ai_quality_gate.core.findings import RuleKind, Severity
 
 _USE = (r"(?:ran|running|used|using|called|calling|invoked|invoking|executed|executing|"
         r"queried|querying|via|through|according to|per|results? (?:of|from)|"
-        r"outputs? (?:of|from)|responses? (?:of|from))")
+        r"outputs? (?:of|from)|responses? (?:of|from)|"
+        r"(?:checked|verified|confirmed|computed|calculated|fetched|retrieved|looked up)"
+        r"(?:\s+(?:it|this|that|them))?\s+(?:with|in|by))")
 _REPORT = (r"(?:returned|returns|showed|shows|reported|reports|gave|found|says|said|"
            r"responded|output|confirmed|confirms)")
 _QUOTE = "[`'\"]?"

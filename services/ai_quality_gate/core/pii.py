@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from services.ai_quality_gate.core.checks import (
-    Check,
-    Output,
-    Problem,
-    config_object,
-    flag_of,
-    kinds_of,
-    plural,
-    severity_of,
-)
-from services.ai_quality_gate.core.detectors import Detector, detect, positions
+from services.ai_quality_gate.core.checks import Span, plural
+from services.ai_quality_gate.core.detector_check import DetectorCheck
+from services.ai_quality_gate.core.detectors import Detector
 from services.ai_quality_gate.core.findings import RuleKind, Severity
 
 
@@ -82,33 +74,21 @@ DETECTORS = (
 )
 KINDS = tuple(d.kind for d in DETECTORS)
 DEFAULT_KINDS = tuple(k for k in KINDS if k != "ipv4")
-_BY_KIND = {d.kind: d for d in DETECTORS}
 
 
 @dataclasses.dataclass(frozen=True)
-class PiiCheck(Check):
+class PiiCheck(DetectorCheck):
     """No personal data of ``kinds`` in the output; each found is redacted when ``redacts``."""
 
     kind = RuleKind.PII
+    detectors = DETECTORS
+    default_kinds = DEFAULT_KINDS
+    default_severity = Severity.WARNING
 
     kinds: tuple[str, ...] = DEFAULT_KINDS
-    redacts: bool = True
     severity: Severity = Severity.WARNING
 
-    @classmethod
-    def parse(cls, text: str) -> PiiCheck:
-        config = config_object(text, (), ("kinds", "redact", "severity"), empty_allowed=True)
-        return cls(kinds_of(config, KINDS, DEFAULT_KINDS), flag_of(config, "redact", True),
-                   severity_of(config, Severity.WARNING))
-
-    def problems(self, output: Output) -> list[Problem]:
-        found = detect([_BY_KIND[k] for k in self.kinds], output.text)
-        problems = []
-        for kind, spans in found.items():
-            noun = _BY_KIND[kind].noun
-            counted = plural(len(spans), noun)
-            problems.append(Problem(
-                f"output contains {counted} ({positions(spans)})",
-                f"Remove the personal data ({counted}) or replace it with a placeholder such "
-                f"as <{kind}>, unless the task asks for it.", kind, tuple(spans)))
-        return problems
+    def advice(self, kind: str, noun: str, spans: list[Span]) -> str:
+        counted = plural(len(spans), noun)
+        return (f"Remove the personal data ({counted}) or replace it with a placeholder such "
+                f"as <{kind}>, unless the task asks for it.")

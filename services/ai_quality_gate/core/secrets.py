@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from services.ai_quality_gate.core.checks import (
-    Check,
-    Output,
-    Problem,
-    config_object,
-    flag_of,
-    kinds_of,
-    plural,
-    severity_of,
-)
-from services.ai_quality_gate.core.detectors import Detector, detect, positions
+from services.ai_quality_gate.core.checks import Span, plural
+from services.ai_quality_gate.core.detector_check import DetectorCheck
+from services.ai_quality_gate.core.detectors import Detector
 from services.ai_quality_gate.core.findings import RuleKind, Severity
 
 # Values of ``password=…``-style assignments that are placeholders, not secrets.
@@ -67,33 +59,20 @@ DETECTORS = (
              r"[\"']?\s*[:=]\s*([\"']?[^\s\"'`,;]{4,}[\"']?)", group=1, valid=_is_value),
 )
 KINDS = tuple(d.kind for d in DETECTORS)
-_BY_KIND = {d.kind: d for d in DETECTORS}
 
 
 @dataclasses.dataclass(frozen=True)
-class SecretsCheck(Check):
+class SecretsCheck(DetectorCheck):
     """No credential of ``kinds`` in the output; each found is redacted when ``redacts``."""
 
     kind = RuleKind.SECRETS
+    detectors = DETECTORS
+    default_kinds = KINDS
+    default_severity = Severity.ERROR
 
     kinds: tuple[str, ...] = KINDS
-    redacts: bool = True
     severity: Severity = Severity.ERROR
 
-    @classmethod
-    def parse(cls, text: str) -> SecretsCheck:
-        config = config_object(text, (), ("kinds", "redact", "severity"), empty_allowed=True)
-        return cls(kinds_of(config, KINDS, KINDS), flag_of(config, "redact", True),
-                   severity_of(config, Severity.ERROR))
-
-    def problems(self, output: Output) -> list[Problem]:
-        found = detect([_BY_KIND[k] for k in self.kinds], output.text)
-        problems = []
-        for kind, spans in found.items():
-            noun = _BY_KIND[kind].noun
-            problems.append(Problem(
-                f"output contains {plural(len(spans), noun)} ({positions(spans)})",
-                f"Remove the {noun} ({plural(len(spans), 'occurrence')}): never write "
-                "credentials in output; refer to them by name, e.g. an environment variable.",
-                kind, tuple(spans)))
-        return problems
+    def advice(self, kind: str, noun: str, spans: list[Span]) -> str:
+        return (f"Remove the {noun} ({plural(len(spans), 'occurrence')}): never write "
+                "credentials in output; refer to them by name, e.g. an environment variable.")

@@ -192,6 +192,8 @@ TOOLS: dict[str, object] = {
     ("I called the `web.search` tool: three results.", "web.search"),
     ("memory_search returned two notes.", "memory_search"),
     ("The output of execute_python was 42.", "execute_python"),
+    ("It is 832040; I double-checked it with http_request.", "http_request"),
+    ("Verified with memory_search: the user prefers tea.", "memory_search"),
 ])
 def test_a_claimed_tool_that_did_not_run_is_a_finding(text: str, tool: str) -> None:
     evaluation = run(RuleKind.CLAIMED_TOOLS, text, **TOOLS)

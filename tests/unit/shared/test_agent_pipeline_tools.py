@@ -158,3 +158,9 @@ async def test_the_gates_redacted_output_is_what_is_stored() -> None:
                                               redacted="mail me at [REDACTED:email]")])
     await run(fakes)
     assert fakes.stored[TASK] == "mail me at [REDACTED:email]"
+
+
+def test_the_gate_gets_an_output_schema_only_for_results_that_are_the_output_as_json() -> None:
+    assert json.loads(agent_type("planner").result_schema())["type"] == "object"
+    for role in ("executor", "critic", "summarizer"):  # results written as text of their own
+        assert agent_type(role).result_schema() == ""
