@@ -3,8 +3,9 @@
 Of the request's ``known_tools``, those absent from ``tools_used`` are looked for in the
 output where it says it used them: after a verb of use ("I ran execute_python", "using
 http_request", "according to memory_search", "the output of web_search", "checked it with
-http_request") or before a verb of reporting ("execute_python returned"). A tool merely named ("execute_python is not needed")
-is no claim. Config (all keys optional): ``severity`` (default ERROR).
+http_request") or before a verb of reporting ("execute_python returned"). A tool merely
+named ("execute_python is not needed") is no claim. Config (all keys optional): ``severity``
+(default ERROR).
 """
 
 from __future__ import annotations
