@@ -30,10 +30,15 @@ __all__ = ["Evaluation", "RuleEvaluator", "RuleProblem"]
 
 T = TypeVar("T")
 
+# Outputs up to this size are judged in the serving process: the rules (RE2, linear in the
+# text) take well under a millisecond on them, less than the hop to a worker; larger ones go
+# to a worker so that no output stalls the server's other calls.
+INLINE_BYTES = 16 * 1024
+
 
 class RuleEvaluator:
-    """Compiles and runs rules in a pool of ``workers`` processes; further calls wait their
-    turn.
+    """Compiles and runs rules: on small outputs in this process, on others in a pool of
+    ``workers`` processes, where further calls wait their turn.
 
     The pool starts in a thread (:meth:`start`, or the first call): starting processes takes
     a few hundred milliseconds of the starting thread, which must not be the event loop's.
@@ -79,6 +84,8 @@ class RuleEvaluator:
         """
         if isinstance(submission, str):
             submission = Submission(submission)
+        if len(submission.content) <= INLINE_BYTES and len(submission.output_schema) <= INLINE_BYTES:
+            return evaluate_in_worker(tuple(rules), submission)
         return await self._run(evaluate_in_worker, tuple(rules), submission)
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
