@@ -30,6 +30,7 @@ from services.ai_runtime.core.models import (
     UsageGroupBy,
     UsageRow,
     Variant,
+    VariantQuality,
 )
 from services.ai_runtime.core.providers.base import TOOL_CHOICES, ToolDefinition
 from shared.errors import InvalidArgument
@@ -48,13 +49,22 @@ COMPLETION_FILTER = FilterSpec(**{field: Text() for field in (
     "role", "provider", "model", "prompt_version", "goal", "agent", "experiment", "variant")})
 
 
+def _quality(quality: VariantQuality | None) -> experiment_pb2.VariantQuality | None:
+    if quality is None:
+        return None
+    return experiment_pb2.VariantQuality(
+        validations=quality.validations, passed=quality.passed, mean_score=quality.mean_score,
+        repairs=quality.repairs, escalations=quality.escalations)
+
+
 def experiment_to_proto(experiment: Experiment) -> experiment_pb2.Experiment:
     return experiment_pb2.Experiment(
         name=names.format_name(experiment.tenant, COLLECTION, experiment.id),
         display_name=experiment.display_name,
         role=experiment.role,
         variants=[experiment_pb2.Variant(name=v.name, prompt_version=v.prompt_version,
-                                         weight=v.weight) for v in experiment.variants],
+                                         weight=v.weight, quality=_quality(v.quality))
+                  for v in experiment.variants],
         state=enum_to_proto(experiment_pb2.ExperimentState, experiment.state),
         create_time=timestamp(experiment.create_time),
         update_time=timestamp(experiment.update_time),

@@ -52,7 +52,8 @@ class VariantList(sa.types.TypeDecorator[list[Variant]]):
                            dialect: Any) -> list[dict[str, Any]] | None:
         if value is None:
             return None
-        return [dataclasses.asdict(variant) for variant in value]
+        return [{"name": v.name, "prompt_version": v.prompt_version, "weight": v.weight}
+                for v in value]
 
     def process_result_value(self, value: list[dict[str, Any]] | None,
                              dialect: Any) -> list[Variant] | None:

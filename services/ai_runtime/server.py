@@ -17,6 +17,7 @@ from services.ai_runtime.core.providers.base import Provider
 from services.ai_runtime.core.providers.offline import OfflineProvider
 from services.ai_runtime.core.providers.replay import CassetteRecorder, ReplayProvider
 from services.ai_runtime.core.router import ProviderRouter
+from services.ai_runtime.peers.quality import MeshQualityMetrics
 from services.ai_runtime.repository import (
     ExperimentRepository,
     UsageRepository,
@@ -109,11 +110,13 @@ def build_completions(settings: Settings, db: DatabaseConnection, router: Provid
 
 def compose(settings: Settings, db: DatabaseConnection, peers: Peers,
             providers: dict[str, Provider] | None = None) -> ServiceParts:
-    """The ai-runtime's parts: experiments and completions over the providers ``settings``
-    describe (or ``providers``, for tests and benches), whose clients close with it."""
+    """The ai-runtime's parts: experiments (their variants' quality read from the quality
+    gate) and completions over the providers ``settings`` describe (or ``providers``, for tests
+    and benches), whose clients close with it."""
     router = build_router(settings, providers)
     experiments = experiment_repository(db)  # one, so its writes refresh what runs
-    servicer = RuntimeServicer(ExperimentService(experiments),
+    quality = MeshQualityMetrics(peers.client("ai-quality-gate", deadline=5.0))
+    servicer = RuntimeServicer(ExperimentService(experiments, quality),
                                build_completions(settings, db, router, experiments))
     return ServiceParts(
         lambda server: pb_grpc.add_RuntimeServiceServicer_to_server(servicer, server),

@@ -84,7 +84,8 @@ class RuleEvaluator:
         """
         if isinstance(submission, str):
             submission = Submission(submission)
-        if len(submission.content) <= INLINE_BYTES and len(submission.output_schema) <= INLINE_BYTES:
+        small = max(len(submission.content), len(submission.output_schema)) <= INLINE_BYTES
+        if small:
             return evaluate_in_worker(tuple(rules), submission)
         return await self._run(evaluate_in_worker, tuple(rules), submission)
 

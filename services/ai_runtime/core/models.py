@@ -17,12 +17,25 @@ class ExperimentState(enum.StrEnum):
 
 
 @dataclasses.dataclass(frozen=True)
+class VariantQuality:
+    """How the quality gate judged a variant's outputs."""
+
+    validations: int = 0
+    passed: int = 0
+    mean_score: float = 0.0
+    repairs: int = 0
+    escalations: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
 class Variant:
-    """One arm of an experiment: a prompt version (``executor/v2``) and its share of traffic."""
+    """One arm of an experiment: a prompt version (``executor/v2``) and its share of traffic;
+    ``quality`` is read from the quality gate, never stored."""
 
     name: str
     prompt_version: str
     weight: int
+    quality: VariantQuality | None = None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

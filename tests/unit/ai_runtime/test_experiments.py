@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from services.ai_runtime.core.experiments import ExperimentService, check_variants
-from services.ai_runtime.core.models import Experiment, ExperimentState, Variant
+from services.ai_runtime.core.models import Experiment, ExperimentState, Variant, VariantQuality
 from services.ai_runtime.repository import experiment_repository
 from shared.database import DatabaseConnection, PageRequest
-from shared.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
+from shared.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    Unavailable,
+)
 
 CONTROL = Variant("control", "executor/v1", 50)
 CANDIDATE = Variant("candidate", "executor/v2", 50)
@@ -104,3 +113,38 @@ async def test_delete_frees_the_role(service: ExperimentService) -> None:
     with pytest.raises(NotFound):
         await service.get("acme", "e1")
     assert (await service.create(make_experiment("e2"))).state is ExperimentState.RUNNING
+
+
+class GateMetrics:
+    """The quality gate's metrics per prompt version, or its being unreachable."""
+
+    def __init__(self, metrics: dict[str, VariantQuality] | None) -> None:
+        self.metrics = metrics
+        self.asked: list[tuple[str, str, dt.datetime]] = []
+
+    async def by_prompt_version(self, tenant: str, role: str,
+                                since: dt.datetime) -> dict[str, VariantQuality]:
+        self.asked.append((tenant, role, since))
+        if self.metrics is None:
+            raise Unavailable("the gate is down")
+        return self.metrics
+
+
+async def test_reads_show_how_the_gate_judged_each_variant_since_the_start(
+        db: DatabaseConnection) -> None:
+    gate = GateMetrics({"executor/v2": VariantQuality(10, 9, 0.93, 1, 0)})
+    judged = ExperimentService(experiment_repository(db), gate)
+    created = await judged.create(make_experiment())
+    stored = await experiment_repository(db).get("acme", "e1")
+    assert all(v.quality is None for v in stored.variants)  # quality is read, not stored
+    got = await judged.get("acme", "e1")
+    assert got.variants == created.variants
+    by_version = {v.prompt_version: v.quality for v in got.variants}
+    assert by_version["executor/v2"] == VariantQuality(10, 9, 0.93, 1, 0)
+    assert by_version["executor/v1"] == VariantQuality()  # nothing judged yet
+    assert gate.asked[-1] == ("acme", "executor", created.create_time)
+    listed = await judged.list("acme", PageRequest.of(0, ""))
+    assert listed.items[0].variants == got.variants
+
+    down = ExperimentService(experiment_repository(db), GateMetrics(None))
+    assert all(v.quality is None for v in (await down.get("acme", "e1")).variants)

@@ -28,7 +28,7 @@ from google.api import resource_pb2 as google_dot_api_dot_resource__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/runtime/v1/experiment.proto\x12\x14\x63ognition.runtime.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x03\n\nExperiment\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12$\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x30\n\x04role\x18\x03 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12?\n\x08variants\x18\x04 \x03(\x0b\x32\x1d.cognition.runtime.v1.VariantB\x0e\xe2\x41\x01\x02\xbaH\x07\x92\x01\x04\x08\x02\x10\n\x12:\n\x05state\x18\x05 \x01(\x0e\x32%.cognition.runtime.v1.ExperimentStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03:h\xea\x41\x65\n\x1f\x63ognition.runtime.v1/Experiment\x12)tenants/{tenant}/experiments/{experiment}*\x0b\x65xperiments2\nexperiment\"\xae\x01\n\x07Variant\x12\x32\n\x04name\x18\x01 \x01(\tB$\xe2\x41\x01\x02\xbaH\x1dr\x1b\x32\x19^[a-z0-9][a-z0-9-]{0,62}$\x12T\n\x0eprompt_version\x18\x02 \x01(\tB<\xe2\x41\x01\x02\xbaH5r321^[a-z][a-z0-9_-]{0,62}/[a-z0-9][a-z0-9._-]{0,62}$\x12\x19\n\x06weight\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x01*o\n\x0f\x45xperimentState\x12 \n\x1c\x45XPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45XPERIMENT_STATE_RUNNING\x10\x01\x12\x1c\n\x18\x45XPERIMENT_STATE_STOPPED\x10\x02\x42 Z\x1e\x63ognition/runtime/v1;runtimev1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%cognition/runtime/v1/experiment.proto\x12\x14\x63ognition.runtime.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe1\x03\n\nExperiment\x12\x12\n\x04name\x18\x01 \x01(\tB\x04\xe2\x41\x01\x08\x12$\n\x0c\x64isplay_name\x18\x02 \x01(\tB\x0e\xe2\x41\x01\x02\xbaH\x07r\x05\x10\x01\x18\xc8\x01\x12\x30\n\x04role\x18\x03 \x01(\tB\"\xe2\x41\x01\x02\xbaH\x1br\x19\x32\x17^[a-z][a-z0-9_-]{0,62}$\x12?\n\x08variants\x18\x04 \x03(\x0b\x32\x1d.cognition.runtime.v1.VariantB\x0e\xe2\x41\x01\x02\xbaH\x07\x92\x01\x04\x08\x02\x10\n\x12:\n\x05state\x18\x05 \x01(\x0e\x32%.cognition.runtime.v1.ExperimentStateB\x04\xe2\x41\x01\x03\x12\x35\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x35\n\x0bupdate_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x04\xe2\x41\x01\x03\x12\x12\n\x04\x65tag\x18\x08 \x01(\tB\x04\xe2\x41\x01\x03:h\xea\x41\x65\n\x1f\x63ognition.runtime.v1/Experiment\x12)tenants/{tenant}/experiments/{experiment}*\x0b\x65xperiments2\nexperiment\"\xeb\x01\n\x07Variant\x12\x32\n\x04name\x18\x01 \x01(\tB$\xe2\x41\x01\x02\xbaH\x1dr\x1b\x32\x19^[a-z0-9][a-z0-9-]{0,62}$\x12T\n\x0eprompt_version\x18\x02 \x01(\tB<\xe2\x41\x01\x02\xbaH5r321^[a-z][a-z0-9_-]{0,62}/[a-z0-9][a-z0-9._-]{0,62}$\x12\x19\n\x06weight\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x01\x12;\n\x07quality\x18\x04 \x01(\x0b\x32$.cognition.runtime.v1.VariantQualityB\x04\xe2\x41\x01\x03\"o\n\x0eVariantQuality\x12\x13\n\x0bvalidations\x18\x01 \x01(\x03\x12\x0e\n\x06passed\x18\x02 \x01(\x03\x12\x12\n\nmean_score\x18\x03 \x01(\x01\x12\x0f\n\x07repairs\x18\x04 \x01(\x03\x12\x13\n\x0b\x65scalations\x18\x05 \x01(\x03*o\n\x0f\x45xperimentState\x12 \n\x1c\x45XPERIMENT_STATE_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x45XPERIMENT_STATE_RUNNING\x10\x01\x12\x1c\n\x18\x45XPERIMENT_STATE_STOPPED\x10\x02\x42 Z\x1e\x63ognition/runtime/v1;runtimev1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -60,10 +60,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_VARIANT'].fields_by_name['prompt_version']._serialized_options = b'\342A\001\002\272H5r321^[a-z][a-z0-9_-]{0,62}/[a-z0-9][a-z0-9._-]{0,62}$'
   _globals['_VARIANT'].fields_by_name['weight']._loaded_options = None
   _globals['_VARIANT'].fields_by_name['weight']._serialized_options = b'\272H\006\032\004\030d(\001'
-  _globals['_EXPERIMENTSTATE']._serialized_start=846
-  _globals['_EXPERIMENTSTATE']._serialized_end=957
+  _globals['_VARIANT'].fields_by_name['quality']._loaded_options = None
+  _globals['_VARIANT'].fields_by_name['quality']._serialized_options = b'\342A\001\003'
+  _globals['_EXPERIMENTSTATE']._serialized_start=1020
+  _globals['_EXPERIMENTSTATE']._serialized_end=1131
   _globals['_EXPERIMENT']._serialized_start=186
   _globals['_EXPERIMENT']._serialized_end=667
   _globals['_VARIANT']._serialized_start=670
-  _globals['_VARIANT']._serialized_end=844
+  _globals['_VARIANT']._serialized_end=905
+  _globals['_VARIANTQUALITY']._serialized_start=907
+  _globals['_VARIANTQUALITY']._serialized_end=1018
 # @@protoc_insertion_point(module_scope)

@@ -43,11 +43,27 @@ class Experiment(_message.Message):
     def __init__(self, name: _Optional[str] = ..., display_name: _Optional[str] = ..., role: _Optional[str] = ..., variants: _Optional[_Iterable[_Union[Variant, _Mapping]]] = ..., state: _Optional[_Union[ExperimentState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class Variant(_message.Message):
-    __slots__ = ("name", "prompt_version", "weight")
+    __slots__ = ("name", "prompt_version", "weight", "quality")
     NAME_FIELD_NUMBER: _ClassVar[int]
     PROMPT_VERSION_FIELD_NUMBER: _ClassVar[int]
     WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
     name: str
     prompt_version: str
     weight: int
-    def __init__(self, name: _Optional[str] = ..., prompt_version: _Optional[str] = ..., weight: _Optional[int] = ...) -> None: ...
+    quality: VariantQuality
+    def __init__(self, name: _Optional[str] = ..., prompt_version: _Optional[str] = ..., weight: _Optional[int] = ..., quality: _Optional[_Union[VariantQuality, _Mapping]] = ...) -> None: ...
+
+class VariantQuality(_message.Message):
+    __slots__ = ("validations", "passed", "mean_score", "repairs", "escalations")
+    VALIDATIONS_FIELD_NUMBER: _ClassVar[int]
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    MEAN_SCORE_FIELD_NUMBER: _ClassVar[int]
+    REPAIRS_FIELD_NUMBER: _ClassVar[int]
+    ESCALATIONS_FIELD_NUMBER: _ClassVar[int]
+    validations: int
+    passed: int
+    mean_score: float
+    repairs: int
+    escalations: int
+    def __init__(self, validations: _Optional[int] = ..., passed: _Optional[int] = ..., mean_score: _Optional[float] = ..., repairs: _Optional[int] = ..., escalations: _Optional[int] = ...) -> None: ...
