@@ -4,8 +4,12 @@ credentials of the mesh's own calls for tests that talk to a service's port dire
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import importlib
+import pathlib
+import shutil
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
@@ -144,3 +148,16 @@ def peers_in_process(served: dict[str, object]) -> ChannelFactory:
         return InProcessChannel(peer) if peer is not None else real_mesh_channel(address)
 
     return channel
+
+
+def sandbox_readable(source: pathlib.Path) -> pathlib.Path:
+    """A copy of the file ``source`` in a fresh folder of the system's temporary directory
+    that the sandbox's unprivileged uids can read (the checkout may sit where they cannot: a
+    private temporary folder, root's home); removed when the tests end."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="cognos-sandboxed-"))
+    folder.chmod(0o755)
+    atexit.register(shutil.rmtree, folder, True)
+    target = folder / source.name
+    shutil.copyfile(source, target)
+    target.chmod(0o644)
+    return target

@@ -40,6 +40,8 @@ MEMORY_IMPORTANCE = 0.5
 
 # Rounds of tool calls one answer may take before the model is asked to answer without tools.
 MAX_TOOL_STEPS = 8
+# Tool calls in a row that may fail before the model is asked to answer without tools.
+MAX_FAILED_CALLS = 2
 
 
 @dataclass(frozen=True)
@@ -321,9 +323,12 @@ class AgentPipeline:
 
     async def _answer(self, session: _Session, repairs: int) -> ModelAnswer:
         """The model's answer, after running every tool it calls on the way (at most
-        :data:`MAX_TOOL_STEPS` rounds of calls; then it must answer without tools)."""
+        :data:`MAX_TOOL_STEPS` rounds of calls, and :data:`MAX_FAILED_CALLS` failed calls in
+        a row; then it must answer without tools)."""
         agent, task = session.agent, session.task
+        failed_in_a_row = 0
         for step in range(MAX_TOOL_STEPS + 1):
+            offer = step < MAX_TOOL_STEPS and failed_in_a_row < MAX_FAILED_CALLS
             suffix = f"#repair-{repairs}" if repairs else ""
             suffix += f"#step-{step}" if step else ""
             answer = await self._models.complete(ModelRequest(
@@ -332,10 +337,10 @@ class AgentPipeline:
                 response_schema=agent.response_schema(), goal=_goal_of(task.task),
                 agent=session.agent_name,
                 request_id=f"{task.task}#attempt-{session.attempt}{suffix}",
-                tools=session.tools if step < MAX_TOOL_STEPS else (),
+                tools=session.tools if offer else (),
                 conversation=tuple(session.conversation)))
-            if not answer.tool_calls:
-                return answer
+            if not answer.tool_calls or not offer:
+                return answer  # calls of tools it was not offered are not run
             session.conversation.append(Turn("assistant", answer.text, answer.tool_calls))
             for call in answer.tool_calls:
                 record = await self._tools.run(session.tenant, call, agent_type=agent.role,
@@ -343,6 +348,7 @@ class AgentPipeline:
                 session.tool_runs.append(record)
                 session.conversation.append(Turn("tool", tool_result_text(record),
                                                  tool_call_id=call.id))
+                failed_in_a_row = 0 if record.succeeded else failed_in_a_row + 1
         raise AssertionError("unreachable: the last step offers no tools")
 
     async def _remember(self, memory: TaskMemory | None) -> None:

@@ -22,6 +22,7 @@ from cognition.tools.v1 import mcp_server_pb2, tool_run_pb2
 from cognition.tools.v1 import tools_service_pb2 as tools_pb
 from cognition.tools.v1 import tools_service_pb2_grpc as tools_grpc
 from cognos.mesh.supervisor import Mesh, MeshLayout
+from tests.helpers import sandbox_readable
 from tests.integration.conftest import signed_channel
 from tests.integration.test_goal_runs import submit, tasks_of, until_state
 from tests.unit.ai_runtime.wire_servers import (
@@ -33,7 +34,9 @@ from tests.unit.ai_runtime.wire_servers import (
 
 pytestmark = pytest.mark.timeout(240)
 
-MCP_SERVERS = pathlib.Path(__file__).resolve().parents[1] / "mcp_servers"
+# The MCP server, where the sandbox's unprivileged uids can read it.
+ECHO = sandbox_readable(pathlib.Path(__file__).resolve().parents[1] / "mcp_servers"
+                        / "echo_server.py")
 FIBONACCI = "a, b = 0, 1\nfor _ in range(30):\n    a, b = b, a + b\nprint(a)\n"
 
 
@@ -70,7 +73,7 @@ async def tooled(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Mesh
             "COGNOS_AI_RUNTIME_ROUTES": '{"executor": ["openai"]}',
             "COGNOS_AI_RUNTIME_OPENAI_BASE_URL": f"{server.url}/v1",
             "COGNOS_AI_RUNTIME_OPENAI_API_KEY": "test-key",
-            "COGNOS_TOOL_RUNNER_MCP_STDIO_PATHS": json.dumps([str(MCP_SERVERS)])}))
+            "COGNOS_TOOL_RUNNER_MCP_STDIO_PATHS": json.dumps([str(ECHO.parent)])}))
         await mesh.start(timeout=90)
         try:
             yield mesh
@@ -123,7 +126,7 @@ async def test_an_agent_calls_a_tool_of_a_mounted_stdio_mcp_server(
             parent=f"tenants/{tenant}", mcp_server_id="echo",
             mcp_server=mcp_server_pb2.McpServer(
                 display_name="Echo", transport=mcp_server_pb2.MCP_TRANSPORT_STDIO,
-                command="/usr/bin/python3", args=[str(MCP_SERVERS / "echo_server.py")])),
+                command="/usr/bin/python3", args=[str(ECHO)])),
             timeout=60)).mcp_server
         assert f"tenants/{tenant}/tools/echo__shout" in server.tools
         goal = await submit(channel, tenant, "Shout a greeting",

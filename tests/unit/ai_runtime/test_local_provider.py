@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import pathlib
 from collections.abc import AsyncIterator
@@ -39,7 +40,6 @@ from tests.unit.ai_runtime.wire_servers import (
     openai_chunk,
     openai_completion,
     openai_stream,
-    openai_tool_calls,
 )
 
 SCHEMA = {"type": "object", "properties": {"result": {"type": "string"}},
@@ -128,30 +128,48 @@ async def test_other_openai_compatible_servers_are_asked_for_plain_json() -> Non
     assert server.requests[0][2]["response_format"] == {"type": "json_object"}
 
 
-async def test_tools_are_offered_a_named_tool_is_forced_and_its_calls_come_back() -> None:
-    answer = openai_tool_calls([("call_1", "get_weather", '{"city": "Oslo"}')])
-    async with WireServer(always(Reply(body=answer))) as server:
+async def test_tools_are_offered_as_structured_output_and_a_call_comes_back() -> None:
+    replies = [Reply(body=openai_completion(
+                   '{"tool_call": {"name": "get_weather", "arguments": {"city": "Oslo"}}}')),
+               Reply(body=openai_completion('{"result": "Sunny in Oslo"}')),
+               Reply(body=openai_completion('{"tool_call": {"name": "get_time", '
+                                            '"arguments": {}}}'))]
+    async with WireServer(lambda path, body: replies.pop(0)) as server:
         provider = local(server)
         try:
+            called = await provider.complete(request(tools=(WEATHER, CLOCK),
+                                                     response_schema=SCHEMA))
+            conversation = [ChatMessage(MessageRole.USER, "Weather in Oslo?"),
+                            ChatMessage(MessageRole.ASSISTANT, "", called.tool_calls),
+                            ChatMessage(MessageRole.TOOL, "sunny, 21 C",
+                                        tool_call_id=called.tool_calls[0].id)]
+            answered = await provider.complete(dataclasses.replace(
+                request(tools=(WEATHER, CLOCK), response_schema=SCHEMA),
+                messages=conversation))
             forced = await provider.complete(request(tools=(WEATHER, CLOCK),
-                                                     tool_choice="get_weather"))
-            await provider.complete(request(tools=(WEATHER,), tool_choice="required"))
-            await provider.complete(request())
+                                                     tool_choice="get_time"))
         finally:
             await provider.close()
 
-    assert forced.tool_calls == (ToolCall("call_1", "get_weather", '{"city": "Oslo"}'),)
-    assert forced.output == ""
-    first, second, without = (body for _path, _headers, body in server.requests)
-    assert first["tools"] == [
-        {"type": "function", "function": {"name": "get_weather",
-                                          "description": "The weather of a city.",
-                                          "parameters": dict(WEATHER.parameters)}},
-        {"type": "function", "function": {"name": "get_time", "description": "The time now.",
-                                          "parameters": dict(CLOCK.parameters)}}]
-    assert first["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
-    assert second["tool_choice"] == "required"
-    assert "tools" not in without and "tool_choice" not in without
+    assert called.output == "" and called.tool_calls == (
+        ToolCall("local-call-1", "get_weather", '{"city": "Oslo"}'),)
+    assert answered.tool_calls == () and answered.output == '{"result": "Sunny in Oslo"}'
+    assert forced.tool_calls[0].name == "get_time"
+    first, second, third = (body for _path, _headers, body in server.requests)
+    assert "tools" not in first and "get_weather: The weather of a city." in (
+        first["messages"][0]["content"])
+    weather, clock, answer = first["response_format"]["schema"]["anyOf"]
+    weather_call = weather["properties"]["tool_call"]["properties"]
+    assert weather_call == {"name": {"enum": ["get_weather"]},
+                            "arguments": dict(WEATHER.parameters)}
+    assert clock["properties"]["tool_call"]["properties"]["name"] == {"enum": ["get_time"]}
+    assert answer == SCHEMA
+    assert [m["role"] for m in second["messages"]] == ["system", "user", "assistant", "user"]
+    assert json.loads(second["messages"][2]["content"]) == {
+        "tool_call": {"name": "get_weather", "arguments": {"city": "Oslo"}}}
+    assert second["messages"][3]["content"] == "Tool result:\nsunny, 21 C"
+    assert third["response_format"]["schema"]["properties"]["tool_call"]["properties"][
+        "name"]["enum"] == ["get_time"]  # a named tool is the only way out
 
 
 def test_a_tool_choice_naming_no_offered_tool_is_refused() -> None:

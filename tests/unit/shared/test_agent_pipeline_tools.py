@@ -164,3 +164,12 @@ def test_the_gate_gets_an_output_schema_only_for_results_that_are_the_output_as_
     assert json.loads(agent_type("planner").result_schema())["type"] == "object"
     for role in ("executor", "critic", "summarizer"):  # results written as text of their own
         assert agent_type(role).result_schema() == ""
+
+
+async def test_after_two_failed_calls_in_a_row_the_model_must_answer_without_tools() -> None:
+    bad = [calling(ToolUse(f"c{i}", "rm_rf", "{}")) for i in range(2)]
+    fakes = Scripted([*bad, answer("gave up on tools")])
+    await run(fakes)
+    assert len(fakes.runs) == 2
+    assert [bool(r.tools) for r in fakes.requests] == [True, True, False]
+    assert fakes.stored[TASK] == "gave up on tools"

@@ -26,9 +26,12 @@ from services.tool_runner.sandbox import Limits, Sandbox, SandboxUnavailable
 from shared.database import DatabaseConnection
 from shared.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound
 from shared.resources.pages import PageRequest
+from tests.helpers import sandbox_readable
 
-SERVERS = pathlib.Path(__file__).resolve().parents[2] / "mcp_servers"
-ECHO = str(SERVERS / "echo_server.py")
+# Where the sandbox's unprivileged uids can read it.
+ECHO = str(sandbox_readable(pathlib.Path(__file__).resolve().parents[2] / "mcp_servers"
+                            / "echo_server.py"))
+SERVERS = pathlib.Path(ECHO).parent
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 

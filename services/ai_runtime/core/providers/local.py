@@ -3,7 +3,8 @@ server (llama-cpp-python), one model per ``model_alias``.
 
 It is :class:`.openai_chat.OpenAIChatProvider` with llama.cpp's structured output: llama.cpp
 answers OpenAI's ``json_schema`` response format with HTTP 500, but constrains generation to
-a schema given as ``{"type": "json_object", "schema": …}``. How many calls the server runs at
+a schema given as ``{"type": "json_object", "schema": …}``; tools are offered through the
+same structured output (:mod:`.local_tools`). How many calls the server runs at
 once, and how long one may generate, the router holds it to (``CallLimits``). It serves no
 embeddings.
 """
@@ -22,6 +23,7 @@ from services.ai_runtime.core.providers.base import (
     ProviderRequest,
     ProviderResponse,
 )
+from services.ai_runtime.core.providers.local_tools import tool_call_of, with_tools
 from services.ai_runtime.core.providers.openai_chat import OpenAIChatProvider
 from shared.values.documents import parse_model_json
 
@@ -45,8 +47,18 @@ class LocalProvider(OpenAIChatProvider):
 
     async def complete(self, request: ProviderRequest) -> ProviderResponse:
         """The answer; under a schema, as strict JSON (llama.cpp's grammar for a string with
-        a maximum length lets a raw line break through, which strict parsers refuse)."""
-        response = await super().complete(request)
+        a maximum length lets a raw line break through, which strict parsers refuse). Tools
+        are offered as structured output (:mod:`.local_tools`): an answer that is a call
+        comes back as a tool call."""
+        if request.tools and request.tool_choice != "none":
+            response = await super().complete(with_tools(request))
+            call = tool_call_of(strict_json(response.output), request.messages)
+            if call is not None:
+                return dataclasses.replace(response, output="", tool_calls=(call,))
+        elif request.tools:
+            response = await super().complete(dataclasses.replace(request, tools=()))
+        else:
+            response = await super().complete(request)
         if request.response_schema is None:
             return response
         return dataclasses.replace(response, output=strict_json(response.output))
