@@ -68,6 +68,10 @@ class Settings(ServiceSettings):
     local_model: str = "qwen2.5-coder-0.5b"
     local_slots: int = Field(default=1, gt=0)
     local_timeout_seconds: float = Field(default=300.0, gt=0)
+    # Whether the local model is offered tools (as structured output). Off by default: the
+    # small models the mesh ships spend their turns on calls that fail; turn it on for a
+    # model that uses tools well.
+    local_tools: bool = False
     # The embedding model the runtime runs itself on the CPU, routed to as "local-embeddings":
     # its registry name (`cognos models install <name>` copies it to
     # <COGNOS_DATA_DIR>/models/<name>), its folder when elsewhere (None: that one), and the

@@ -60,7 +60,8 @@ def build_providers(settings: Settings) -> dict[str, Provider]:
         from services.ai_runtime.core.providers.local import LocalProvider
 
         providers["local"] = LocalProvider(settings.local_model, settings.local_base_url,
-                                           settings.local_timeout_seconds, retries)
+                                           settings.local_timeout_seconds, retries,
+                                           tools=settings.local_tools)
     if "local-embeddings" in routed:
         from services.ai_runtime.core.providers.sentence_embeddings import (
             SentenceEmbeddingProvider,

@@ -399,3 +399,17 @@ async def test_providers_are_listed_by_name_a_page_at_a_time(tmp_path: pathlib.P
     assert [p.name for p in third.providers] == ["providers/offline"]
     assert third.next_page_token == ""
     assert error.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_local_model_not_offered_tools_answers_as_if_there_were_none() -> None:
+    async with WireServer(always(Reply(body=openai_completion('{"result": "hi"}')))) as server:
+        provider = LocalProvider("smollm2-135m", f"{server.url}/v1", 5.0, 0, tools=False)
+        try:
+            answered = await provider.complete(request(tools=(WEATHER,), response_schema=SCHEMA))
+        finally:
+            await provider.close()
+
+    [(_path, _headers, body)] = server.requests
+    assert answered.output == '{"result": "hi"}' and answered.tool_calls == ()
+    assert "tools" not in body and body["response_format"]["schema"] == SCHEMA
+    assert "get_weather" not in json.dumps(body["messages"])

@@ -36,10 +36,14 @@ class LocalProvider(OpenAIChatProvider):
         base_url: The server's OpenAI-compatible endpoint, ``http://127.0.0.1:<port>/v1``.
         timeout: Seconds one call may take once the server runs it.
         max_retries: The SDK's own retries of 429 and 5xx.
+        tools: Whether the model is offered a request's tools; without, it answers as if
+            none were offered.
     """
 
-    def __init__(self, model: str, base_url: str, timeout: float, max_retries: int) -> None:
+    def __init__(self, model: str, base_url: str, timeout: float, max_retries: int, *,
+                 tools: bool = True) -> None:
         super().__init__("local", model, "", None, base_url, timeout, max_retries)
+        self._tools = tools
 
     def response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         """llama.cpp's form: generation is constrained by a grammar made from ``schema``."""
@@ -50,7 +54,7 @@ class LocalProvider(OpenAIChatProvider):
         a maximum length lets a raw line break through, which strict parsers refuse). Tools
         are offered as structured output (:mod:`.local_tools`): an answer that is a call
         comes back as a tool call."""
-        if request.tools and request.tool_choice != "none":
+        if request.tools and self._tools and request.tool_choice != "none":
             response = await super().complete(with_tools(request))
             call = tool_call_of(strict_json(response.output), request.messages)
             if call is not None:
