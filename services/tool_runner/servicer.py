@@ -12,6 +12,7 @@ from cognition.tools.v1 import tools_service_pb2_grpc as pb_grpc
 from services.tool_runner.convert import (
     COLLECTION,
     MCP_SERVER_RESOURCE,
+    MCP_SERVERS,
     RUNS,
     TOOL_FILTER,
     TOOL_RUNS,
@@ -89,6 +90,6 @@ class ToolServicer(pb_grpc.ToolServiceServicer):
     async def SyncMcpServer(self, request: pb.SyncMcpServerRequest,
                             context: grpc.aio.ServicerContext) -> pb.SyncMcpServerResponse:
         """List the server's tools again and bring the mounted ones in step."""
-        tenant, server_id = names.parse_name(request.name, "mcpServers")
+        tenant, server_id = names.parse_name(request.name, MCP_SERVERS)
         return pb.SyncMcpServerResponse(
             mcp_server=mcp_server_to_proto(await self._mcp_servers.sync(tenant, server_id)))
